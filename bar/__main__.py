@@ -1,0 +1,3 @@
+from bar.cli import main
+
+main()

@@ -1,0 +1,403 @@
+"""The `bar` command: a thin layer over the core services.
+
+Errors from the core become one line (`Error: …`) and exit status 1, never a traceback.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import click
+import peewee
+from rich.console import Console
+from rich.table import Table
+
+from bar import admins, datadir, events, menu, notifications, orders, qr, registration, shop, stats
+from bar.clock import utcnow
+from bar.config import Settings, load_settings
+from bar.errors import BarError
+from bar.net import join_url
+from bar.tokens import Keys
+
+console = Console(highlight=False)
+
+
+class BarGroup(click.Group):
+    """Turns core errors into one clear line and a non-zero exit."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except BarError as exc:
+            raise click.ClickException(exc.message) from None
+        except peewee.DatabaseError as exc:
+            raise click.ClickException(f"database error: {exc}") from None
+
+
+@dataclass
+class Context:
+    config: str | None
+    data_dir: str | None
+    _settings: Settings | None = None
+
+    @property
+    def settings(self) -> Settings:
+        if self._settings is None:
+            self._settings = load_settings(self.config, data_dir=self.data_dir)
+        return self._settings
+
+    def open(self) -> Keys:
+        return datadir.open_bar(self.settings)
+
+    def init(self) -> tuple[Keys, bool]:
+        return datadir.init(self.settings)
+
+
+pass_ctx = click.make_pass_decorator(Context)
+
+
+@click.group(cls=BarGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.option("--config", envvar="BAR_CONFIG", metavar="PATH", help="bar.toml to use.")
+@click.option("--data-dir", envvar="BAR_DATA_DIR", metavar="DIR", help="Data directory.")
+@click.version_option(package_name="bar")
+@click.pass_context
+def cli(ctx: click.Context, config: str | None, data_dir: str | None) -> None:
+    """bar: a self-hosted bar kiosk. Guests order from their phones; you pour."""
+    ctx.obj = Context(config, data_dir)
+
+
+def _group(name: str, help_: str, **kwargs: Any) -> Callable[..., click.Group]:
+    return cli.group(name, cls=BarGroup, help=help_, **kwargs)
+
+
+def _print_json(data: Any) -> None:
+    click.echo(json.dumps(data, indent=2, ensure_ascii=False, default=str))
+
+
+def _table(*columns: str, title: str | None = None) -> Table:
+    table = Table(title=title, title_justify="left", header_style="bold")
+    for column in columns:
+        table.add_column(column)
+    return table
+
+
+# -- setup ------------------------------------------------------------------------------
+
+
+@cli.command()
+@pass_ctx
+def init(ctx: Context) -> None:
+    """Create the data directory, database, keys and menu (safe to run again)."""
+    _, first = ctx.init()
+    s = ctx.settings
+    verb = "Created" if first else "Checked"
+    click.echo(f"{verb} {s.data_dir} ({len(menu.list_drinks())} drinks on the menu)")
+
+
+# -- codes ------------------------------------------------------------------------------
+
+
+@_group("codes", "Invite codes guests register with.")
+def codes() -> None:
+    pass
+
+
+@codes.command("create")
+@click.option("--max-uses", type=click.IntRange(1, 100_000), default=25, show_default=True)
+@click.option("--expires", default="1d", show_default=True, help="Duration (12h, 2d) or ISO time.")
+@click.option("--notes", default="", help="A note for yourself, e.g. who it is for.")
+@click.option("--png", type=click.Path(dir_okay=False, path_type=Path), help="Write the QR as PNG.")
+@click.option("--svg", type=click.Path(dir_okay=False, path_type=Path), help="Write the QR as SVG.")
+@click.option("--wifi", metavar="SSID", help="Also print a QR that joins this Wi-Fi network.")
+@click.option("--wifi-password", metavar="PASSWORD", help="The Wi-Fi password (WPA).")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object and nothing else.")
+@pass_ctx
+def codes_create(
+    ctx: Context, max_uses: int, expires: str, notes: str, png: Path | None, svg: Path | None,
+    wifi: str | None, wifi_password: str | None, as_json: bool,
+) -> None:
+    """Make an invite code and print its join URL and QR code."""
+    ctx.open()
+    now = utcnow()
+    row = registration.create_code(
+        max_uses=max_uses, expires_at=registration.parse_expiry(expires, now=now),
+        notes=notes, now=now,
+    )
+    url = join_url(ctx.settings, row.code)
+    code_qr = qr.make(url)
+    written = [qr.save(code_qr, path, kind) for path, kind in ((png, "png"), (svg, "svg")) if path]
+    if as_json:
+        _print_json({"code": row.code, "expires_at": row.expires_at.isoformat(),
+                     "max_uses": row.max_uses, "join_url": url})
+        return
+    print_invite(row.code, url, f"{row.max_uses} uses, expires {_local(row.expires_at)}")
+    for path in written:
+        click.echo(f"Wrote {path}")
+    if wifi:
+        click.echo(f"\nWi-Fi: scan to join {wifi}")
+        click.echo(qr.half_blocks(qr.wifi(wifi, wifi_password)))
+
+
+def print_invite(code: str, url: str, detail: str) -> None:
+    click.echo(qr.half_blocks(qr.make(url)))
+    click.echo(f"Code      {code}\nJoin URL  {url}\n          {detail}")
+
+
+def _local(when: Any) -> str:
+    return when.astimezone().strftime("%Y-%m-%d %H:%M") if when else ""
+
+
+@codes.command("list")
+@click.option("--json", "as_json", is_flag=True)
+@pass_ctx
+def codes_list(ctx: Context, as_json: bool) -> None:
+    """List invite codes and how much of each is used."""
+    ctx.open()
+    now = utcnow()
+    rows = registration.list_codes()
+    if as_json:
+        _print_json([{
+            "code": r.code, "status": registration.code_status(r, now), "use_count": r.use_count,
+            "max_uses": r.max_uses, "expires_at": r.expires_at.isoformat(), "notes": r.notes,
+            "join_url": join_url(ctx.settings, r.code),
+        } for r in rows])
+        return
+    table = _table("code", "status", "used", "expires", "notes", title="Invite codes")
+    for r in rows:
+        table.add_row(r.code, registration.code_status(r, now), f"{r.use_count}/{r.max_uses}",
+                      _local(r.expires_at), r.notes)
+    console.print(table)
+
+
+@codes.command("revoke")
+@click.argument("code")
+@pass_ctx
+def codes_revoke(ctx: Context, code: str) -> None:
+    """Stop a code from registering anyone else."""
+    ctx.open()
+    registration.revoke_code(code)
+    click.echo(f"Revoked {code.strip()}")
+
+
+# -- menu and shop ----------------------------------------------------------------------
+
+
+@_group("menu", "The drinks, and what is in stock.")
+def menu_group() -> None:
+    pass
+
+
+@menu_group.command("list")
+@click.option("--json", "as_json", is_flag=True)
+@pass_ctx
+def menu_list(ctx: Context, as_json: bool) -> None:
+    """List the drinks on the menu."""
+    ctx.open()
+    drinks = menu.list_drinks()
+    if as_json:
+        _print_json([menu.drink_dict(d) for d in drinks])
+        return
+    table = _table("id", "name", "category", "in stock", "modifiers", title="Menu")
+    for d in drinks:
+        mods = "\n".join(f"{k}: {' / '.join(v)}" for k, v in d.modifiers.items())
+        table.add_row(d.id, d.name, d.category, "yes" if d.is_active else "[red]no[/]", mods)
+    console.print(table)
+
+
+def _stock_command(name: str, in_stock: bool, help_: str) -> None:
+    @menu_group.command(name, help=help_)
+    @click.argument("drink")
+    @pass_ctx
+    def command(ctx: Context, drink: str) -> None:
+        ctx.open()
+        found = menu.set_in_stock(drink, in_stock, now=utcnow())
+        click.echo(f"{found.name} is {'in stock' if in_stock else 'out of stock'}")
+
+
+_stock_command("enable", True, "Put DRINK (id or name) back in stock.")
+_stock_command("disable", False, "Mark DRINK (id or name) out of stock.")
+
+
+@_group("shop", "Open or close the bar.", invoke_without_command=True)
+@click.pass_context
+def shop_group(click_ctx: click.Context) -> None:
+    if click_ctx.invoked_subcommand is None:
+        click_ctx.invoke(shop_status)
+
+
+@shop_group.command("open")
+@pass_ctx
+def shop_open(ctx: Context) -> None:
+    """Take orders."""
+    ctx.open()
+    shop.set_open(True, now=utcnow())
+    click.echo("The bar is open")
+
+
+@shop_group.command("close")
+@pass_ctx
+def shop_close(ctx: Context) -> None:
+    """Stop taking orders (the queue is still served)."""
+    ctx.open()
+    shop.set_open(False, now=utcnow())
+    click.echo("The bar is closed")
+
+
+@shop_group.command("status")
+@click.option("--json", "as_json", is_flag=True)
+@pass_ctx
+def shop_status(ctx: Context, as_json: bool = False) -> None:
+    """Open or closed, and the queue."""
+    ctx.open()
+    rules = ctx.settings.rules
+    state = {"is_open": shop.is_open(), "queue": shop.queue_length(),
+             "max_queue": rules.max_queue, "mode": rules.mode}
+    if as_json:
+        _print_json(state)
+        return
+    click.echo(f"The bar is {'open' if state['is_open'] else 'closed'} ({rules.mode} mode), "
+               f"{state['queue']} of {rules.max_queue} in the queue")
+
+
+# -- orders -----------------------------------------------------------------------------
+
+
+@_group("orders", "The queue: list orders, move one along.", invoke_without_command=True)
+@click.option("--all", "show_all", is_flag=True, help="Include served, cancelled and expired.")
+@click.option("--json", "as_json", is_flag=True)
+@click.pass_context
+def orders_group(click_ctx: click.Context, show_all: bool, as_json: bool) -> None:
+    if click_ctx.invoked_subcommand is not None:
+        return
+    click_ctx.obj.open()
+    statuses = None if show_all else orders.GUEST_OPEN_STATUSES
+    rows = orders.list_orders(statuses=statuses, newest_first=False)
+    if as_json:
+        _print_json([orders.order_dict(o) for o in rows])
+        return
+    table = _table("#", "status", "guest", "drink", "modifiers", "note", "barista", "ordered")
+    for o in rows:
+        mods = ", ".join(f"{k}: {v}" for k, v in o.modifiers.items())
+        table.add_row(str(o.number), o.status, o.guest.username, o.drink.name, mods, o.note,
+                      o.barista or "", _local(o.created_at))
+    console.print(table)
+
+
+@orders_group.command("move")
+@click.argument("number", type=int)
+@click.argument("status", type=click.Choice(orders.STATUSES))
+@click.option("--reason", help="Why (for cancelled).")
+@click.option("--barista", default="cli", show_default=True)
+@pass_ctx
+def orders_move(ctx: Context, number: int, status: str, reason: str | None, barista: str) -> None:
+    """Move today's order NUMBER to STATUS."""
+    ctx.open()
+    now = utcnow()
+    order = orders.find_by_number(number, day_starts_at=ctx.settings.day_starts_at, now=now)
+    moved = orders.move(order.id, status, actor="barista", barista=barista, reason=reason, now=now)
+    click.echo(f"#{moved.number} {moved.drink.name} for {moved.guest.username} is {moved.status}")
+
+
+# -- admins, stats, events, announcements ------------------------------------------------
+
+
+@_group("admin", "Admin accounts for the web views.")
+def admin_group() -> None:
+    pass
+
+
+@admin_group.command("create")
+@click.argument("name")
+@click.option("--password-stdin", is_flag=True, help="Read the password from standard input.")
+@pass_ctx
+def admin_create(ctx: Context, name: str, password_stdin: bool) -> None:
+    """Create admin NAME."""
+    ctx.open()
+    if password_stdin:
+        password = sys.stdin.readline().rstrip("\r\n")
+    else:
+        password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
+    admins.create_admin(name, password, now=utcnow())
+    click.echo(f"Created admin {name}")
+
+
+@cli.command("stats")
+@click.option("--day", help="One business day, YYYY-MM-DD.")
+@click.option("--json", "as_json", is_flag=True)
+@click.option("--csv", "as_csv", is_flag=True)
+@pass_ctx
+def stats_command(ctx: Context, day: str | None, as_json: bool, as_csv: bool) -> None:
+    """Orders per day and drink, wait times, the busiest hour."""
+    ctx.open()
+    result = stats.compute(day)
+    if as_json:
+        _print_json(result.to_dict())
+        return
+    fields = ["day", "drink", "orders", "served", "cancelled", "expired"]
+    if as_csv:
+        out = io.StringIO()
+        writer = csv.DictWriter(out, fieldnames=fields)
+        writer.writeheader()
+        writer.writerows(vars(r) for r in result.rows)
+        click.echo(out.getvalue(), nl=False)
+        return
+    table = _table(*fields, title="Orders")
+    for r in result.rows:
+        table.add_row(*(str(getattr(r, f)) for f in fields))
+    console.print(table)
+    wait = (f"wait p50 {result.wait_p50_s:.0f}s, p90 {result.wait_p90_s:.0f}s"
+            if result.wait_p50_s is not None else "no drinks made yet")
+    busiest = (f", busiest hour {result.busiest_hour} ({result.busiest_hour_orders} orders)"
+               if result.busiest_hour else "")
+    click.echo(f"{result.total} orders; {wait}{busiest}")
+
+
+@cli.command("events")
+@click.option("--follow", "-f", is_flag=True, help="Keep printing new events until Ctrl+C.")
+@click.option("--since", type=int, default=None, help="Events after this id (default: last 20).")
+@click.option("--channel", multiple=True, help="Only these channels.")
+@pass_ctx
+def events_command(ctx: Context, follow: bool, since: int | None, channel: tuple[str, ...]) -> None:
+    """Print the event log, one JSON object per line."""
+    ctx.open()
+    after = since if since is not None else max(0, events.last_event_id() - 20)
+    channels = channel or None
+    for event in events.read_since(after, channels, limit=100_000):
+        click.echo(json.dumps(event.to_message(), ensure_ascii=False))
+        after = event.id
+    if not follow:
+        return
+    tail = events.EventTail(after=after)
+    try:
+        while True:
+            for event in tail.poll():
+                if channels is None or event.channel in channels:
+                    click.echo(json.dumps(event.to_message(), ensure_ascii=False))
+            time.sleep(0.05)
+    except KeyboardInterrupt:
+        pass
+
+
+@cli.command("announce")
+@click.argument("text")
+@pass_ctx
+def announce(ctx: Context, text: str) -> None:
+    """Send TEXT to every guest's phone."""
+    ctx.open()
+    notifications.announce(text, now=utcnow())
+    click.echo("Announced")
+
+
+def main() -> None:
+    try:
+        cli.main(prog_name="bar")
+    except KeyboardInterrupt:
+        sys.exit(130)

@@ -1,0 +1,280 @@
+"""Settings: `bar.toml` read once into frozen dataclasses, with `BAR_*` overrides.
+
+Every scalar key has one parser; its environment name is `BAR_<SECTION>_<KEY>`
+(`BAR_<KEY>` for the `[bar]` table), so `BAR_DATA_DIR`, `BAR_SERVER_PORT` and
+`BAR_RULES_MAX_QUEUE` all work. A wrong value is one `ConfigError` naming the key.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import tomllib
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+from bar.errors import ConfigError
+
+_DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(s|m|h|d)\s*$")
+_UNITS = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days"}
+_SLUG = re.compile(r"^[a-z0-9][a-z0-9_-]{0,39}$")
+
+
+def parse_duration(text: str) -> timedelta:
+    """Parse "90s", "15m", "4h" or "2d" into a timedelta."""
+    match = _DURATION.match(str(text))
+    if not match:
+        raise ValueError(f"expected a duration like 90s, 15m, 4h or 2d, got {text!r}")
+    return timedelta(**{_UNITS[match.group(2)]: float(match.group(1))})
+
+
+def format_duration(delta: timedelta) -> str:
+    seconds = int(delta.total_seconds())
+    for unit, size in (("d", 86400), ("h", 3600), ("m", 60)):
+        if seconds and seconds % size == 0:
+            return f"{seconds // size}{unit}"
+    return f"{seconds}s"
+
+
+@dataclass(frozen=True)
+class Rules:
+    mode: str = "party"
+    max_queue: int = 20
+    max_open_orders_per_guest: int = 2
+    barista_timeout: timedelta = timedelta(minutes=15)
+    uncollected_timeout: timedelta = timedelta(minutes=10)
+    rotate_every: timedelta = timedelta(minutes=5)
+    drinks_per_window: int = 10
+    scan_grace: timedelta = timedelta(seconds=60)
+
+    @property
+    def popup(self) -> bool:
+        return self.mode == "popup"
+
+
+@dataclass(frozen=True)
+class DrinkSpec:
+    id: str
+    name: str
+    description: str = ""
+    category: str = ""
+    ingredients: tuple[str, ...] = ()
+    tags: tuple[str, ...] = ()
+    price: float | None = None
+    image: str | None = None
+    # name -> allowed options; the first option is the default.
+    modifiers: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Settings:
+    name: str = "bar"
+    data_dir: Path = Path(".bar")
+    day_starts_at: int = 6
+    host: str = "0.0.0.0"
+    port: int = 8000
+    public_url: str = ""
+    threads: int = 64
+    synchronous: str = "FULL"
+    busy_timeout: timedelta = timedelta(seconds=5)
+    event_retention: timedelta = timedelta(days=2)
+    access_ttl: timedelta = timedelta(hours=4)
+    refresh_ttl: timedelta = timedelta(days=2)
+    issuer: str = "bar"
+    rules: Rules = field(default_factory=Rules)
+    menu: tuple[DrinkSpec, ...] = ()
+    config_path: Path | None = None
+
+    @property
+    def db_path(self) -> Path:
+        return self.data_dir / "bar.db"
+
+    @property
+    def keys_dir(self) -> Path:
+        return self.data_dir / "keys"
+
+
+def _int(low: int, high: int | None = None) -> Callable[[Any], int]:
+    def parse(value: Any) -> int:
+        if isinstance(value, bool):
+            raise ValueError(f"expected a whole number, got {value!r}")
+        try:
+            number = int(str(value).strip())
+        except ValueError:
+            raise ValueError(f"expected a whole number, got {value!r}") from None
+        if number < low or (high is not None and number > high):
+            bound = f"between {low} and {high}" if high is not None else f"at least {low}"
+            raise ValueError(f"expected a number {bound}, got {number}")
+        return number
+
+    return parse
+
+
+def _choice(*options: str) -> Callable[[Any], str]:
+    def parse(value: Any) -> str:
+        text = str(value).strip()
+        if text.lower() not in {o.lower() for o in options}:
+            raise ValueError(f"expected one of {', '.join(options)}, got {value!r}")
+        return next(o for o in options if o.lower() == text.lower())
+
+    return parse
+
+
+def _text(value: Any) -> str:
+    if not isinstance(value, str | int | float) or isinstance(value, bool):
+        raise ValueError(f"expected text, got {value!r}")
+    return str(value)
+
+
+def _positive_duration(value: Any) -> timedelta:
+    delta = parse_duration(value)
+    if delta <= timedelta(0):
+        raise ValueError(f"expected a duration above zero, got {value!r}")
+    return delta
+
+
+# (section, key) -> (Settings/Rules attribute, parser)
+_SCALARS: dict[tuple[str, str], tuple[str, Callable[[Any], Any]]] = {
+    ("bar", "name"): ("name", _text),
+    ("bar", "data_dir"): ("data_dir", lambda v: Path(_text(v)).expanduser()),
+    ("bar", "day_starts_at"): ("day_starts_at", _int(0, 23)),
+    ("server", "host"): ("host", _text),
+    ("server", "port"): ("port", _int(0, 65535)),
+    ("server", "public_url"): ("public_url", lambda v: _text(v).rstrip("/")),
+    ("server", "threads"): ("threads", _int(4, 4096)),
+    ("database", "synchronous"): ("synchronous", _choice("OFF", "NORMAL", "FULL", "EXTRA")),
+    ("database", "busy_timeout"): ("busy_timeout", _positive_duration),
+    ("database", "event_retention"): ("event_retention", _positive_duration),
+    ("auth", "access_ttl"): ("access_ttl", _positive_duration),
+    ("auth", "refresh_ttl"): ("refresh_ttl", _positive_duration),
+    ("auth", "issuer"): ("issuer", _text),
+    ("rules", "mode"): ("mode", _choice("party", "popup")),
+    ("rules", "max_queue"): ("max_queue", _int(1)),
+    ("rules", "max_open_orders_per_guest"): ("max_open_orders_per_guest", _int(1)),
+    ("rules", "barista_timeout"): ("barista_timeout", _positive_duration),
+    ("rules", "uncollected_timeout"): ("uncollected_timeout", _positive_duration),
+    ("rules", "rotate_every"): ("rotate_every", _positive_duration),
+    ("rules", "drinks_per_window"): ("drinks_per_window", _int(1)),
+    ("rules", "scan_grace"): ("scan_grace", parse_duration),
+}
+
+
+def env_name(section: str, key: str) -> str:
+    return f"BAR_{key.upper()}" if section == "bar" else f"BAR_{section.upper()}_{key.upper()}"
+
+
+def load_settings(
+    config_path: str | Path | None = None,
+    *,
+    data_dir: str | Path | None = None,
+    environ: Mapping[str, str] | None = None,
+) -> Settings:
+    """Read settings from a TOML file, then environment overrides, then explicit flags.
+
+    The file is `config_path`, else `$BAR_CONFIG`, else `./bar.toml` if it exists;
+    with none of them the built-in defaults apply (and an empty menu).
+    """
+    environ = os.environ if environ is None else environ
+    path = Path(config_path or environ.get("BAR_CONFIG") or "bar.toml")
+    explicit = bool(config_path or environ.get("BAR_CONFIG"))
+    raw: dict[str, Any] = {}
+    if path.is_file():
+        try:
+            raw = tomllib.loads(path.read_text(encoding="utf-8"))
+        except tomllib.TOMLDecodeError as exc:
+            raise ConfigError(f"{path}: not valid TOML: {exc}") from None
+    elif explicit:
+        raise ConfigError(f"config file not found: {path}")
+    else:
+        path = None  # type: ignore[assignment]
+
+    values: dict[str, Any] = {}
+    rules: dict[str, Any] = {}
+    known_sections = {s for s, _ in _SCALARS} | {"menu"}
+    for section in raw:
+        if section not in known_sections:
+            raise ConfigError(f"unknown section [{section}] in {path}")
+    for (section, key), (attr, parse) in _SCALARS.items():
+        table = raw.get(section, {})
+        if not isinstance(table, dict):
+            raise ConfigError(f"[{section}] must be a table")
+        source, value = f"{section}.{key}", table.get(key)
+        if env_name(section, key) in environ:
+            source, value = env_name(section, key), environ[env_name(section, key)]
+        if value is None:
+            continue
+        try:
+            parsed = parse(value)
+        except ValueError as exc:
+            raise ConfigError(f"{source}: {exc}") from None
+        if attr == "data_dir" and source == "bar.data_dir" and path is not None:
+            parsed = path.parent / parsed  # relative to the config file, not the cwd
+        (rules if section == "rules" else values)[attr] = parsed
+    for section, table in raw.items():
+        if section == "menu" or not isinstance(table, dict):
+            continue
+        for key in table:
+            if (section, key) not in _SCALARS:
+                raise ConfigError(f"unknown key {section}.{key} in {path}")
+
+    if data_dir is not None:
+        values["data_dir"] = Path(data_dir).expanduser()
+    return Settings(
+        **values,
+        rules=Rules(**rules),
+        menu=_parse_menu(raw.get("menu", [])),
+        config_path=path,
+    )
+
+
+def _parse_menu(entries: Any) -> tuple[DrinkSpec, ...]:
+    if not isinstance(entries, list):
+        raise ConfigError("menu: expected [[menu]] entries")
+    drinks: list[DrinkSpec] = []
+    seen: set[str] = set()
+    allowed = {f for f in DrinkSpec.__dataclass_fields__}
+    for index, entry in enumerate(entries):
+        where = f"menu[{index}]"
+        if not isinstance(entry, dict):
+            raise ConfigError(f"{where}: expected a table")
+        unknown = set(entry) - allowed
+        if unknown:
+            raise ConfigError(f"{where}: unknown key {sorted(unknown)[0]}")
+        drink_id = str(entry.get("id", "")).strip()
+        if not _SLUG.match(drink_id):
+            raise ConfigError(f"{where}.id: expected a short lowercase id like 'negroni'")
+        if drink_id in seen:
+            raise ConfigError(f"{where}.id: duplicate drink id {drink_id!r}")
+        seen.add(drink_id)
+        name = str(entry.get("name", "")).strip()
+        if not name:
+            raise ConfigError(f"menu.{drink_id}.name: missing")
+        modifiers = entry.get("modifiers", {})
+        if not isinstance(modifiers, dict) or not all(
+            isinstance(opts, list) and opts and all(isinstance(o, str) for o in opts)
+            for opts in modifiers.values()
+        ):
+            raise ConfigError(
+                f"menu.{drink_id}.modifiers: expected a table of option lists, "
+                'like {milk = ["whole", "oat"]}'
+            )
+        price = entry.get("price")
+        if price is not None and (isinstance(price, bool) or not isinstance(price, int | float)):
+            raise ConfigError(f"menu.{drink_id}.price: expected a number")
+        drinks.append(
+            DrinkSpec(
+                id=drink_id,
+                name=name,
+                description=str(entry.get("description", "")),
+                category=str(entry.get("category", "")),
+                ingredients=tuple(str(i) for i in entry.get("ingredients", [])),
+                tags=tuple(str(t) for t in entry.get("tags", [])),
+                price=float(price) if price is not None else None,
+                image=entry.get("image"),
+                modifiers={k: tuple(v) for k, v in modifiers.items()},
+            )
+        )
+    return tuple(drinks)

@@ -1,0 +1,68 @@
+"""The data directory: database, key pair. `init` makes it; `open_bar` uses it."""
+
+from __future__ import annotations
+
+
+from bar import menu
+from bar.config import Settings
+from bar.db import db, init_db, write
+from bar.errors import ConfigError
+from bar.models import SCHEMA_VERSION, TABLES, SchemaVersion
+from bar.tokens import Keys
+
+# version -> SQL statements that bring the schema from version-1 to version.
+MIGRATIONS: dict[int, list[str]] = {}
+
+
+def connect(settings: Settings) -> None:
+    init_db(
+        settings.db_path,
+        synchronous=settings.synchronous,
+        busy_timeout_ms=int(settings.busy_timeout.total_seconds() * 1000),
+    )
+
+
+def _migrate() -> None:
+    with write():
+        db.create_tables(TABLES, safe=True)
+        current = SchemaVersion.select(SchemaVersion.version).scalar()
+        if current is None:
+            SchemaVersion.create(version=SCHEMA_VERSION)
+            return
+        if current > SCHEMA_VERSION:
+            raise ConfigError(
+                f"the database is from a newer bar (schema {current}); upgrade bar to use it"
+            )
+        for version in range(current + 1, SCHEMA_VERSION + 1):
+            for statement in MIGRATIONS.get(version, []):
+                db.execute_sql(statement)
+        SchemaVersion.update(version=SCHEMA_VERSION).execute()
+
+
+def init(settings: Settings) -> tuple[Keys, bool]:
+    """Create (or bring up to date) the data directory. Idempotent.
+
+    Returns the keys and whether this was the first run.
+    """
+    first_run = not settings.db_path.exists()
+    try:
+        settings.data_dir.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise ConfigError(f"cannot create data directory {settings.data_dir}: {exc.strerror}") from None
+    keys = Keys.generate(settings.keys_dir)
+    connect(settings)
+    _migrate()
+    menu.sync_menu(settings.menu)
+    return keys, first_run
+
+
+def open_bar(settings: Settings) -> Keys:
+    """Use an existing data directory (run `bar init` first)."""
+    if not settings.db_path.exists():
+        raise ConfigError(f"no bar in {settings.data_dir}: run `bar init` first")
+    keys = Keys.load(settings.keys_dir)
+    connect(settings)
+    _migrate()
+    return keys
+
+

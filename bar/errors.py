@@ -1,0 +1,125 @@
+"""Every error the core raises, one family.
+
+    BarError                      code              http
+    ├── ConfigError               config_invalid    500
+    ├── InvalidInput              invalid_input     400   (bad name, modifier, note, …)
+    ├── NotFound                  not_found         404
+    │   └── DrinkUnavailable      drink_unavailable 404
+    ├── AuthError                                   401
+    │   ├── CodeMissing           code_missing      401
+    │   ├── TokenInvalid          token_invalid     401
+    │   ├── TokenExpired          token_expired     401
+    │   ├── RefreshInvalid        refresh_invalid   401
+    │   └── LoginFailed           login_failed      401
+    ├── Forbidden                 forbidden         403
+    │   └── CodeRefused           code_invalid | code_expired | code_revoked | code_used_up
+    └── Conflict                                    409
+        ├── InvalidTransition     invalid_transition
+        ├── ShopClosed            shop_closed
+        ├── QueueFull             queue_full
+        ├── TooManyOpenOrders     too_many_open_orders
+        ├── ScanCodeInvalid       scan_code_invalid | scan_code_missing | scan_code_stale
+        ├── WindowSpent           window_spent
+        └── AlreadyExists         already_exists
+
+The web app turns an error into `{"error": {"code", "message"}}` with `http_status`;
+the CLI prints `error: <message>` and exits 1. The `code` strings are an API: keep them.
+"""
+
+from __future__ import annotations
+
+
+class BarError(Exception):
+    code = "bar_error"
+    http_status = 500
+
+    def __init__(self, message: str, *, code: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        if code is not None:
+            self.code = code
+
+
+class ConfigError(BarError):
+    code = "config_invalid"
+
+
+class InvalidInput(BarError):
+    code = "invalid_input"
+    http_status = 400
+
+
+class NotFound(BarError):
+    code = "not_found"
+    http_status = 404
+
+
+class DrinkUnavailable(NotFound):
+    code = "drink_unavailable"
+
+
+class AuthError(BarError):
+    code = "unauthorized"
+    http_status = 401
+
+
+class CodeMissing(AuthError):
+    code = "code_missing"
+
+
+class TokenInvalid(AuthError):
+    code = "token_invalid"
+
+
+class TokenExpired(AuthError):
+    code = "token_expired"
+
+
+class RefreshInvalid(AuthError):
+    code = "refresh_invalid"
+
+
+class LoginFailed(AuthError):
+    code = "login_failed"
+
+
+class Forbidden(BarError):
+    code = "forbidden"
+    http_status = 403
+
+
+class CodeRefused(Forbidden):
+    code = "code_invalid"
+
+
+class Conflict(BarError):
+    code = "conflict"
+    http_status = 409
+
+
+class InvalidTransition(Conflict):
+    code = "invalid_transition"
+
+
+class ShopClosed(Conflict):
+    code = "shop_closed"
+
+
+class QueueFull(Conflict):
+    code = "queue_full"
+
+
+class TooManyOpenOrders(Conflict):
+    code = "too_many_open_orders"
+
+
+class ScanCodeInvalid(Conflict):
+    code = "scan_code_invalid"
+
+
+class WindowSpent(Conflict):
+    code = "window_spent"
+
+
+class AlreadyExists(Conflict):
+    code = "already_exists"

@@ -1,0 +1,130 @@
+"""The outbox: every state change appends its events in the same transaction.
+
+Readers tail the table by id: the web process pushes new rows to its sockets, the
+kiosk posts them as Textual messages, `bar events --follow` prints them. Events older
+than the retention window are pruned; a reader asking for events from before the
+pruned point is told to resync over REST.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from bar.db import db, write
+from bar.models import Event, State
+
+NEW_ORDER = "NEW_ORDER"
+ORDER_STATUS_CHANGED = "ORDER_STATUS_CHANGED"
+ORDER_EXPIRED = "ORDER_EXPIRED"
+SHOP_STATUS_CHANGED = "SHOP_STATUS_CHANGED"
+MENU_CHANGED = "MENU_CHANGED"
+ANNOUNCEMENT = "ANNOUNCEMENT"
+
+ADMIN = "admin"
+DISPLAY = "display"
+CONFIG = "config"
+ANNOUNCEMENTS = "announcements"
+PUBLIC_CHANNELS = frozenset({DISPLAY, CONFIG, ANNOUNCEMENTS})
+
+
+def guest_channel(user_key: str) -> str:
+    return f"orders/{user_key}"
+
+
+@dataclass(frozen=True)
+class BarEvent:
+    id: int
+    channel: str
+    type: str
+    payload: dict[str, Any]
+    created_at: datetime
+
+    def to_message(self) -> dict[str, Any]:
+        """The WebSocket/CLI form of the spec: `{"type": "event", "id", "channel", "event"}`."""
+        return {
+            "type": "event",
+            "id": self.id,
+            "channel": self.channel,
+            "event": {"type": self.type, **self.payload},
+        }
+
+
+def publish(channel: str, type: str, payload: dict[str, Any], *, now: datetime) -> int:
+    """Append one event. Call inside the transaction of the change it announces."""
+    return Event.insert(channel=channel, type=type, payload=payload, created_at=now).execute()
+
+
+def _to_event(row: Event) -> BarEvent:
+    return BarEvent(row.id, row.channel, row.type, row.payload, row.created_at)
+
+
+def read_since(
+    last_id: int, channels: Iterable[str] | None = None, *, limit: int = 1000
+) -> list[BarEvent]:
+    """Events after `last_id`, oldest first, optionally only from `channels`."""
+    query = Event.select().where(Event.id > last_id).order_by(Event.id).limit(limit)
+    if channels is not None:
+        query = query.where(Event.channel.in_(list(channels)))
+    return [_to_event(row) for row in query]
+
+
+def last_event_id() -> int:
+    return Event.select(Event.id).order_by(Event.id.desc()).scalar() or 0
+
+
+def pruned_through() -> int:
+    """The highest event id that retention has deleted (0 if none)."""
+    row = State.get_or_none(State.key == "events_pruned_through")
+    return int(row.value) if row else 0
+
+
+def needs_resync(since: int) -> bool:
+    """True when events after `since` may have been pruned: replay cannot be complete."""
+    return since < pruned_through()
+
+
+def prune(*, older_than: timedelta, now: datetime) -> int:
+    """Delete events older than the retention window; returns how many."""
+    with write():
+        cutoff = now - older_than
+        highest = (
+            Event.select(Event.id).where(Event.created_at < cutoff)
+            .order_by(Event.id.desc()).scalar()
+        )
+        if not highest:
+            return 0
+        deleted = Event.delete().where(Event.id <= highest).execute()
+        State.insert(key="events_pruned_through", value=highest).on_conflict_replace().execute()
+        return deleted
+
+
+class EventTail:
+    """Reads new events as they are committed, by any process.
+
+    `PRAGMA data_version` changes when another connection commits, so an idle poll
+    costs one pragma and no query. Use one tail per thread: the pragma is per
+    connection, and peewee gives each thread its own.
+    """
+
+    def __init__(self, after: int | None = None, *, batch: int = 1000) -> None:
+        self.last_id = last_event_id() if after is None else after
+        self._batch = batch
+        self._data_version: int | None = None
+
+    def poll(self) -> list[BarEvent]:
+        """New events since the last poll (empty if nothing was committed)."""
+        version = db.execute_sql("PRAGMA data_version").fetchone()[0]
+        if version == self._data_version:
+            return []
+        self._data_version = version
+        found: list[BarEvent] = []
+        while True:
+            events = read_since(self.last_id, limit=self._batch)
+            found.extend(events)
+            if events:
+                self.last_id = events[-1].id
+            if len(events) < self._batch:
+                return found

@@ -1,0 +1,143 @@
+"""The tables. Rules live in the service modules, not here."""
+
+from __future__ import annotations
+
+import peewee as pw
+
+from bar.db import BaseModel, JSONField, UtcDateTimeField
+
+SCHEMA_VERSION = 1
+
+
+class SchemaVersion(BaseModel):
+    version = pw.IntegerField()
+
+
+class Guest(BaseModel):
+    user_key = pw.CharField(primary_key=True)
+    username = pw.CharField(max_length=50)
+    created_at = UtcDateTimeField()
+    last_login = UtcDateTimeField(null=True)
+    is_active = pw.BooleanField(default=True)
+    metadata = JSONField(default=dict)
+
+    class Meta:
+        table_name = "app_users"
+
+
+class RegistrationCode(BaseModel):
+    code = pw.CharField(primary_key=True)
+    created_at = UtcDateTimeField()
+    created_by = pw.CharField(default="cli")
+    expires_at = UtcDateTimeField()
+    max_uses = pw.IntegerField()
+    use_count = pw.IntegerField(default=0)
+    notes = pw.TextField(default="")
+    revoked = pw.BooleanField(default=False)
+
+
+class Admin(BaseModel):
+    username = pw.CharField(unique=True)
+    password_hash = pw.CharField()
+    created_at = UtcDateTimeField()
+
+
+class RefreshToken(BaseModel):
+    token_hash = pw.CharField(unique=True)
+    # Every rotation keeps the family: reusing a rotated token revokes all of it.
+    family = pw.CharField(index=True)
+    guest = pw.ForeignKeyField(Guest, column_name="user_key", backref="refresh_tokens")
+    created_at = UtcDateTimeField()
+    expires_at = UtcDateTimeField()
+    last_used_at = UtcDateTimeField(null=True)
+    is_revoked = pw.BooleanField(default=False)
+    revoked_at = UtcDateTimeField(null=True)
+    rotated_at = UtcDateTimeField(null=True)
+    device_info = pw.TextField(default="")
+
+
+class Drink(BaseModel):
+    id = pw.CharField(primary_key=True)
+    name = pw.CharField()
+    description = pw.TextField(default="")
+    category = pw.CharField(default="")
+    ingredients = JSONField(default=list)
+    tags = JSONField(default=list)
+    price = pw.FloatField(null=True)
+    image = pw.CharField(null=True)
+    modifiers = JSONField(default=dict)
+    is_active = pw.BooleanField(default=True)
+    # Still in bar.toml? A drink removed from the file stays for old orders.
+    on_menu = pw.BooleanField(default=True)
+    position = pw.IntegerField(default=0)
+
+
+class Order(BaseModel):
+    id = pw.CharField(primary_key=True)
+    number = pw.IntegerField()
+    day = pw.CharField()  # the business day the number belongs to
+    drink = pw.ForeignKeyField(Drink, backref="orders")
+    guest = pw.ForeignKeyField(Guest, column_name="user_key", backref="orders")
+    modifiers = JSONField(default=dict)
+    note = pw.TextField(default="")
+    status = pw.CharField(index=True)
+    barista = pw.CharField(null=True)
+    scan_code = pw.CharField(null=True)
+    idempotency_key = pw.CharField(null=True)
+    created_at = UtcDateTimeField()
+    updated_at = UtcDateTimeField()
+    ready_at = UtcDateTimeField(null=True)
+    completed_at = UtcDateTimeField(null=True)
+    cancel_reason = pw.TextField(null=True)
+
+    class Meta:
+        table_name = "orders"
+        indexes = (
+            (("day", "number"), True),
+            (("guest", "idempotency_key"), True),
+        )
+
+
+class ScanWindow(BaseModel):
+    """Pop-up mode: one rotating scan code and the drinks its window has used."""
+
+    code = pw.CharField(primary_key=True)
+    starts_at = UtcDateTimeField(unique=True)
+    ends_at = UtcDateTimeField()
+    drinks_allowed = pw.IntegerField()
+    drinks_used = pw.IntegerField(default=0)
+
+
+class Event(BaseModel):
+    id = pw.AutoField()
+    channel = pw.CharField()
+    type = pw.CharField()
+    payload = JSONField()
+    created_at = UtcDateTimeField(index=True)
+
+    class Meta:
+        indexes = ((("channel", "id"), False),)
+
+
+class Notification(BaseModel):
+    guest = pw.ForeignKeyField(Guest, column_name="user_key", backref="notifications")
+    type = pw.CharField()
+    payload = JSONField()
+    created_at = UtcDateTimeField()
+    read_at = UtcDateTimeField(null=True)
+
+    class Meta:
+        indexes = ((("guest", "read_at"), False),)
+
+
+class State(BaseModel):
+    """Small key/value facts of the bar (open or closed, pruned event id)."""
+
+    key = pw.CharField(primary_key=True)
+    value = JSONField()
+
+
+TABLES: list[type[BaseModel]] = [
+    SchemaVersion, Guest, RegistrationCode, Admin, RefreshToken, Drink, Order,
+    ScanWindow, Event, Notification, State,
+]

@@ -1,0 +1,37 @@
+"""Where guests reach the bar: the laptop's LAN address and the join URL."""
+
+from __future__ import annotations
+
+import socket
+from urllib.parse import quote
+
+from bar.config import Settings
+
+
+def lan_address() -> str:
+    """The address other machines on the Wi-Fi reach this laptop at.
+
+    Connecting a UDP socket sends nothing; it only asks the kernel which interface
+    would route outwards. Falls back to loopback on a machine with no network.
+    """
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as probe:
+        try:
+            probe.connect(("10.254.254.254", 1))
+            return str(probe.getsockname()[0])
+        except OSError:
+            return "127.0.0.1"
+
+
+def base_url(settings: Settings) -> str:
+    if settings.public_url:
+        return settings.public_url
+    host = settings.host
+    if host in ("0.0.0.0", "::", ""):
+        host = lan_address()
+    if ":" in host:
+        host = f"[{host}]"
+    return f"http://{host}:{settings.port}"
+
+
+def join_url(settings: Settings, code: str) -> str:
+    return f"{base_url(settings)}/join?code={quote(code)}"

@@ -1,0 +1,331 @@
+"""Orders: placing them under the bar's rules, and moving them through the status machine.
+
+    pending ──claim──▶ preparing ──▶ ready ──▶ served
+      │ ▲                  │           │
+      │ └─────unclaim──────┘           └─(not collected in time)─▶ expired
+      ├──▶ cancelled (guest, while pending; barista, any time before served)
+      └──▶ expired   (barista timeout: not made in time)
+
+Each change and its events (guest channel, `admin`, `display`) and the guest's
+notification are written in one transaction.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any, Literal
+
+from bar import events, scan, shop
+from bar.config import Rules, Settings
+from bar.db import write
+from bar.errors import (
+    DrinkUnavailable,
+    Forbidden,
+    InvalidInput,
+    InvalidTransition,
+    NotFound,
+    QueueFull,
+    ShopClosed,
+    TooManyOpenOrders,
+)
+from bar.models import Drink, Guest, Notification, Order
+from bar.registration import clean_text
+
+PENDING, PREPARING, READY, SERVED = "pending", "preparing", "ready", "served"
+CANCELLED, EXPIRED = "cancelled", "expired"
+STATUSES = (PENDING, PREPARING, READY, SERVED, CANCELLED, EXPIRED)
+GUEST_OPEN_STATUSES = (PENDING, PREPARING, READY)
+FINAL_STATUSES = (SERVED, CANCELLED, EXPIRED)
+
+Actor = Literal["guest", "barista", "system"]
+
+# (from, to) -> who may make that move. Every other move is refused.
+TRANSITIONS: dict[tuple[str, str], frozenset[Actor]] = {
+    (PENDING, PREPARING): frozenset({"barista"}),
+    (PENDING, CANCELLED): frozenset({"guest", "barista"}),
+    (PENDING, EXPIRED): frozenset({"system"}),
+    (PREPARING, PENDING): frozenset({"barista"}),
+    (PREPARING, READY): frozenset({"barista"}),
+    (PREPARING, CANCELLED): frozenset({"barista"}),
+    (READY, SERVED): frozenset({"barista"}),
+    (READY, CANCELLED): frozenset({"barista"}),
+    (READY, EXPIRED): frozenset({"system"}),
+}
+
+# The next step for a barista's single "advance" key.
+NEXT_STATUS = {PENDING: PREPARING, PREPARING: READY, READY: SERVED}
+
+# What a guest must not miss, kept as an unread notification until read.
+NOTIFY_ON = (READY, CANCELLED, EXPIRED)
+
+NOTE_MAX = 200
+
+
+def business_day(now: datetime, day_starts_at: int) -> str:
+    """The day an order number belongs to: numbers restart at `day_starts_at` local time."""
+    return (now.astimezone() - timedelta(hours=day_starts_at)).date().isoformat()
+
+
+def clean_modifiers(drink: Drink, chosen: object) -> dict[str, str]:
+    """Check chosen modifiers against the drink's options; fill in the defaults."""
+    if chosen is None:
+        chosen = {}
+    if not isinstance(chosen, Mapping):
+        raise InvalidInput("modifiers must be an object like {\"milk\": \"oat\"}")
+    allowed: dict[str, list[str]] = drink.modifiers
+    for name, value in chosen.items():
+        if name not in allowed:
+            raise InvalidInput(f"{drink.name} has no modifier {name!r}")
+        if value not in allowed[name]:
+            options = ", ".join(allowed[name])
+            raise InvalidInput(f"{name}: {value!r} is not an option for {drink.name} ({options})")
+    return {name: chosen.get(name, options[0]) for name, options in allowed.items()}
+
+
+def first_name(username: str) -> str:
+    return username.split()[0] if username.split() else username
+
+
+def order_dict(order: Order) -> dict[str, Any]:
+    """An order as the guest and the admin see it (the API's and events' shape)."""
+    return {
+        "order_id": order.id,
+        "number": order.number,
+        "user_key": order.guest.user_key,
+        "username": order.guest.username,
+        "drink_id": order.drink.id,
+        "drink_name": order.drink.name,
+        "modifiers": order.modifiers,
+        "note": order.note,
+        "status": order.status,
+        "barista": order.barista,
+        "cancel_reason": order.cancel_reason,
+        "created_at": order.created_at.isoformat(),
+        "updated_at": order.updated_at.isoformat(),
+        "ready_at": order.ready_at.isoformat() if order.ready_at else None,
+        "completed_at": order.completed_at.isoformat() if order.completed_at else None,
+    }
+
+
+def display_dict(order: Order) -> dict[str, Any]:
+    """What the public board may show: no user keys, no ids, first names only."""
+    return {
+        "number": order.number,
+        "first_name": first_name(order.guest.username),
+        "drink_name": order.drink.name,
+        "status": order.status,
+        "updated_at": order.updated_at.isoformat(),
+    }
+
+
+def _publish_new(order: Order, now: datetime) -> None:
+    payload = order_dict(order)
+    events.publish(events.guest_channel(order.guest.user_key), events.NEW_ORDER, payload, now=now)
+    events.publish(events.ADMIN, events.NEW_ORDER, payload, now=now)
+    events.publish(events.DISPLAY, events.NEW_ORDER, display_dict(order), now=now)
+
+
+def _publish_change(order: Order, now: datetime) -> None:
+    full = order_dict(order)
+    guest_view = {k: v for k, v in full.items() if k not in ("user_key", "username")}
+    channel = events.guest_channel(order.guest.user_key)
+    events.publish(channel, events.ORDER_STATUS_CHANGED, guest_view, now=now)
+    events.publish(events.ADMIN, events.ORDER_STATUS_CHANGED, full, now=now)
+    events.publish(events.DISPLAY, events.ORDER_STATUS_CHANGED, display_dict(order), now=now)
+    if order.status == EXPIRED:
+        events.publish(channel, events.ORDER_EXPIRED, guest_view, now=now)
+        events.publish(events.ADMIN, events.ORDER_EXPIRED, full, now=now)
+    if order.status in NOTIFY_ON:
+        Notification.create(
+            guest=order.guest, type=f"ORDER_{order.status.upper()}", payload=guest_view,
+            created_at=now,
+        )
+
+
+@dataclass(frozen=True)
+class Placed:
+    order: Order
+    created: bool  # False when an idempotent retry returned the first order
+
+
+def place_order(
+    settings: Settings, guest: Guest | str, *, drink_id: object,
+    modifiers: object = None, note: object = "", idempotency_key: str | None = None,
+    scan_code: str | None = None, now: datetime,
+) -> Placed:
+    """Place an order for `guest` if the bar's rules allow it.
+
+    Checks, in order: idempotent retry, drink, modifiers and note, bar open,
+    scan code (pop-up), the guest's open orders, queue capacity.
+    """
+    if idempotency_key is not None:
+        idempotency_key = clean_text(idempotency_key, field="Idempotency-Key", min_len=1, max_len=100)
+    note_text = clean_text(note or "", field="note", max_len=NOTE_MAX)
+    rules = settings.rules
+    with write():
+        guest = _get_guest(guest)
+        if idempotency_key:
+            first = Order.get_or_none(
+                (Order.guest == guest) & (Order.idempotency_key == idempotency_key)
+            )
+            if first is not None:
+                return Placed(_load(first.id), created=False)
+        drink = Drink.get_or_none((Drink.id == str(drink_id)) & (Drink.on_menu == True))  # noqa: E712
+        if drink is None:
+            raise NotFound(f"no drink {drink_id!r} on the menu")
+        if not drink.is_active:
+            raise DrinkUnavailable(f"{drink.name} is out of stock right now")
+        chosen = clean_modifiers(drink, modifiers)
+        if not shop.is_open():
+            raise ShopClosed("the bar is closed right now")
+        if rules.popup:
+            scan.use_drink(scan_code, rules, now=now)
+        open_orders = (
+            Order.select().where(Order.guest == guest, Order.status.in_(GUEST_OPEN_STATUSES)).count()
+        )
+        if open_orders >= rules.max_open_orders_per_guest:
+            raise TooManyOpenOrders(
+                f"you already have {open_orders} open order{'s' if open_orders > 1 else ''}: "
+                "collect it before ordering again"
+            )
+        if shop.queue_length() >= rules.max_queue:
+            raise QueueFull("queue full, try again in a few minutes")
+        day = business_day(now, settings.day_starts_at)
+        number = (Order.select(Order.number).where(Order.day == day)
+                  .order_by(Order.number.desc()).scalar() or 0) + 1
+        order = Order.create(
+            id=str(uuid.uuid4()), number=number, day=day, drink=drink, guest=guest,
+            modifiers=chosen, note=note_text, status=PENDING, scan_code=scan_code,
+            idempotency_key=idempotency_key or None, created_at=now, updated_at=now,
+        )
+        order.guest, order.drink = guest, drink
+        _publish_new(order, now)
+        return Placed(order, created=True)
+
+
+def _get_guest(guest: Guest | str) -> Guest:
+    if isinstance(guest, Guest):
+        return guest
+    found = Guest.get_or_none(Guest.user_key == guest)
+    if found is None or not found.is_active:
+        raise NotFound("unknown guest")
+    return found
+
+
+def _load(order_id: str) -> Order:
+    order = (
+        Order.select(Order, Drink, Guest).join(Drink).switch(Order).join(Guest)
+        .where(Order.id == order_id).first()
+    )
+    if order is None:
+        raise NotFound("no such order")
+    return order
+
+
+def get_order(order_id: str) -> Order:
+    return _load(str(order_id))
+
+
+def find_by_number(number: int, *, day_starts_at: int, now: datetime) -> Order:
+    """Today's order with that number (what the barista calls out)."""
+    order = (
+        Order.select(Order.id)
+        .where(Order.number == number, Order.day == business_day(now, day_starts_at))
+        .first()
+    )
+    if order is None:
+        raise NotFound(f"no order #{number} today")
+    return _load(order.id)
+
+
+def move(
+    order_id: str, to: str, *, actor: Actor, now: datetime, barista: str | None = None,
+    reason: str | None = None, user_key: str | None = None,
+) -> Order:
+    """Move an order along the status machine; refuses any move not in `TRANSITIONS`.
+
+    `user_key` (for guests) makes sure a guest moves only their own orders.
+    """
+    if to not in STATUSES:
+        raise InvalidInput(f"unknown status {to!r}: one of {', '.join(STATUSES)}")
+    reason_text = clean_text(reason or "", field="reason", max_len=200) or None
+    with write():
+        order = _load(str(order_id))
+        if user_key is not None and order.guest.user_key != user_key:
+            raise Forbidden("that is not your order")
+        allowed = TRANSITIONS.get((order.status, to), frozenset())
+        if actor not in allowed:
+            raise InvalidTransition(_refusal(order, to, actor))
+        _apply(order, to, now=now, barista=barista, reason=reason_text)
+        return order
+
+
+def _refusal(order: Order, to: str, actor: Actor) -> str:
+    if actor == "guest" and to == CANCELLED:
+        return f"order #{order.number} is {order.status}: only pending orders can be cancelled"
+    return f"order #{order.number} cannot go from {order.status} to {to}"
+
+
+def _apply(
+    order: Order, to: str, *, now: datetime, barista: str | None = None, reason: str | None = None
+) -> None:
+    if to == PREPARING:
+        order.barista = barista
+    elif to == PENDING:
+        order.barista = None
+    elif to == READY:
+        order.ready_at = now
+    elif to == SERVED:
+        order.completed_at = now
+    if to in (CANCELLED, EXPIRED):
+        order.cancel_reason = reason
+    order.status = to
+    order.updated_at = now
+    order.save()
+    _publish_change(order, now)
+
+
+def advance(order_id: str, *, barista: str | None, now: datetime) -> Order:
+    """The barista's one key: pending → preparing → ready → served."""
+    order = _load(str(order_id))
+    if order.status not in NEXT_STATUS:
+        raise InvalidTransition(f"order #{order.number} is {order.status}: nothing to advance")
+    return move(order.id, NEXT_STATUS[order.status], actor="barista", barista=barista, now=now)
+
+
+def expire_overdue(rules: Rules, *, now: datetime) -> list[Order]:
+    """Expire orders not made within `barista_timeout` and ready ones not collected.
+
+    Idempotent: safe to run from every process, as often as wanted.
+    """
+    with write():
+        overdue = (
+            Order.select(Order, Drink, Guest).join(Drink).switch(Order).join(Guest)
+            .where(
+                ((Order.status == PENDING) & (Order.created_at <= now - rules.barista_timeout))
+                | ((Order.status == READY) & (Order.ready_at <= now - rules.uncollected_timeout))
+            )
+            .order_by(Order.created_at)
+        )
+        expired = []
+        for order in overdue:
+            reason = "not made in time" if order.status == PENDING else "not collected in time"
+            _apply(order, EXPIRED, now=now, reason=reason)
+            expired.append(order)
+        return expired
+
+
+def list_orders(
+    *, statuses: tuple[str, ...] | None = None, user_key: str | None = None, limit: int = 500,
+    newest_first: bool = True,
+) -> list[Order]:
+    query = Order.select(Order, Drink, Guest).join(Drink).switch(Order).join(Guest)
+    if statuses:
+        query = query.where(Order.status.in_(statuses))
+    if user_key:
+        query = query.where(Order.guest == user_key)
+    order_by = Order.created_at.desc() if newest_first else Order.created_at
+    return list(query.order_by(order_by).limit(limit))

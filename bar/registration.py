@@ -1,0 +1,162 @@
+"""Invite codes and guest registration.
+
+A registration consumes one use of its code with one conditional UPDATE inside the
+same write transaction that creates the guest, so a code is never used more than
+`max_uses` times however many phones register at once, and a registration that fails
+half way gives its use back (the transaction rolls back).
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from bar import scan
+from bar.config import Settings, parse_duration
+from bar.db import write
+from bar.errors import CodeMissing, CodeRefused, InvalidInput, NotFound
+from bar.models import Guest, RegistrationCode
+from bar.tokens import Keys, issue_access, new_refresh_token
+
+_BIDI_CONTROLS = re.compile("[\u202a-\u202e\u2066-\u2069]")
+
+
+def clean_text(text: object, *, field: str, max_len: int, min_len: int = 0) -> str:
+    """Trim guest-typed text and refuse control characters; raises `InvalidInput`."""
+    if not isinstance(text, str):
+        raise InvalidInput(f"{field} must be text")
+    text = text.strip()
+    if any(unicodedata.category(c) == "Cc" for c in text) or _BIDI_CONTROLS.search(text):
+        raise InvalidInput(f"{field} must not contain control characters")
+    if not min_len <= len(text) <= max_len:
+        if min_len:
+            raise InvalidInput(f"{field} must be {min_len} to {max_len} characters")
+        raise InvalidInput(f"{field} must be at most {max_len} characters")
+    return text
+
+
+def clean_username(name: object) -> str:
+    return clean_text(name, field="name", min_len=2, max_len=50)
+
+
+def parse_expiry(text: str, *, now: datetime) -> datetime:
+    """`"1d"`-style durations from now, or an ISO 8601 date/time (UTC if no zone)."""
+    try:
+        return now + parse_duration(text)
+    except ValueError:
+        pass
+    try:
+        when = datetime.fromisoformat(text)
+    except ValueError:
+        raise InvalidInput(
+            f"expires: expected a duration like 12h or 2d, or a date like 2026-12-31T23:00, "
+            f"got {text!r}"
+        ) from None
+    when = when if when.tzinfo else when.replace(tzinfo=UTC)
+    if when <= now:
+        raise InvalidInput("expires: that time has already passed")
+    return when
+
+
+def create_code(
+    *, max_uses: int, expires_at: datetime, notes: str = "", created_by: str = "cli",
+    now: datetime,
+) -> RegistrationCode:
+    if isinstance(max_uses, bool) or not isinstance(max_uses, int) or not 1 <= max_uses <= 100_000:
+        raise InvalidInput("max_uses must be a whole number from 1 to 100000")
+    if expires_at <= now:
+        raise InvalidInput("expires_at must be in the future")
+    notes = clean_text(notes or "", field="notes", max_len=200)
+    with write():
+        return RegistrationCode.create(
+            code=str(uuid.uuid4()), created_at=now, created_by=created_by,
+            expires_at=expires_at, max_uses=max_uses, notes=notes,
+        )
+
+
+def list_codes() -> list[RegistrationCode]:
+    return list(RegistrationCode.select().order_by(RegistrationCode.created_at.desc()))
+
+
+def revoke_code(code: str) -> RegistrationCode:
+    with write():
+        row = RegistrationCode.get_or_none(RegistrationCode.code == code.strip())
+        if row is None:
+            raise NotFound(f"no such code: {code}")
+        row.revoked = True
+        row.save()
+        return row
+
+
+def code_status(row: RegistrationCode, now: datetime) -> str:
+    if row.revoked:
+        return "revoked"
+    if row.expires_at <= now:
+        return "expired"
+    if row.use_count >= row.max_uses:
+        return "used up"
+    return "active"
+
+
+@dataclass(frozen=True)
+class Registration:
+    guest: Guest
+    access_token: str
+    refresh_token: str
+
+
+def register(
+    settings: Settings, keys: Keys, *, code: str | None, username: object,
+    device_info: str = "", now: datetime,
+) -> Registration:
+    """Create a guest with an invite code (or, in pop-up mode, the current scan code)."""
+    if not code or not code.strip():
+        raise CodeMissing("a registration code is required: scan the bar's QR code")
+    code = code.strip()
+    name = clean_username(username)
+    with write():
+        _consume_code(settings, code, now)
+        guest = Guest.create(
+            user_key=str(uuid.uuid4()), username=name, created_at=now, last_login=now,
+            metadata={"registered_with": "scan" if settings.rules.popup else "invite"},
+        )
+        refresh_token = new_refresh_token(
+            guest, ttl=settings.refresh_ttl, device_info=device_info, now=now
+        )
+    access = issue_access(
+        keys, user_key=guest.user_key, username=name, role="guest",
+        issuer=settings.issuer, ttl=settings.access_ttl, now=now,
+    )
+    return Registration(guest, access, refresh_token)
+
+
+def _consume_code(settings: Settings, code: str, now: datetime) -> None:
+    used = (
+        RegistrationCode.update(use_count=RegistrationCode.use_count + 1)
+        .where(
+            RegistrationCode.code == code,
+            RegistrationCode.revoked == False,  # noqa: E712
+            RegistrationCode.expires_at > now,
+            RegistrationCode.use_count < RegistrationCode.max_uses,
+        )
+        .execute()
+    )
+    if used:
+        return
+    row = RegistrationCode.get_or_none(RegistrationCode.code == code)
+    if row is None:
+        # Pop-up mode: the scan code on the display registers too, using no drink.
+        if settings.rules.popup and scan.is_acceptable(code, settings.rules, now=now):
+            return
+        raise CodeRefused("this code is not valid", code="code_invalid")
+    status = code_status(row, now)
+    messages = {
+        "revoked": ("code_revoked", "this code has been revoked"),
+        "expired": ("code_expired", "this code has expired"),
+        "used up": ("code_used_up", "this code has been used up"),
+    }
+    error_code, message = messages.get(status, ("code_invalid", "this code is not valid"))
+    raise CodeRefused(message, code=error_code)

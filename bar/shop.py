@@ -1,0 +1,31 @@
+"""The shop: open or closed, and how full the queue is."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from bar import events
+from bar.db import write
+from bar.models import Order, State
+
+OPEN_STATUSES = ("pending", "preparing")
+
+
+def is_open() -> bool:
+    row = State.get_or_none(State.key == "shop_open")
+    return True if row is None else bool(row.value)
+
+
+def set_open(open_: bool, *, now: datetime) -> bool:
+    """Open or close the bar; returns whether anything changed."""
+    with write():
+        if is_open() == open_:
+            return False
+        State.insert(key="shop_open", value=open_).on_conflict_replace().execute()
+        events.publish(events.CONFIG, events.SHOP_STATUS_CHANGED, {"is_open": open_}, now=now)
+        return True
+
+
+def queue_length() -> int:
+    """Orders waiting for or under a barista: what `max_queue` counts."""
+    return Order.select().where(Order.status.in_(OPEN_STATUSES)).count()
