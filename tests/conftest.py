@@ -1,0 +1,87 @@
+"""Shared fixtures: a fresh data directory per test, the sample menu, factories.
+
+Every test gets its own SQLite file under `tmp_path`; nothing of ours is mocked.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Iterator
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from bar import datadir, orders, registration
+from bar.clock import FrozenClock
+from bar.config import Settings, load_settings
+from bar.db import db
+from bar.models import Guest, Order
+from bar.tokens import Keys
+
+ROOT = Path(__file__).resolve().parent.parent
+SAMPLE_CONFIG = ROOT / "bar.toml"
+
+
+def make_settings(data_dir: Path, **rules: Any) -> Settings:
+    """The sample bar.toml, with its data in `data_dir` and `rules` overridden."""
+    base = load_settings(SAMPLE_CONFIG, data_dir=data_dir, environ={})
+    return dataclasses.replace(base, rules=dataclasses.replace(base.rules, **rules))
+
+
+@pytest.fixture
+def clock() -> FrozenClock:
+    return FrozenClock()
+
+
+@pytest.fixture
+def settings(tmp_path: Path) -> Settings:
+    return make_settings(tmp_path / "data")
+
+
+@pytest.fixture
+def keys(settings: Settings) -> Iterator[Keys]:
+    """An initialised data directory (database, keys, sample menu); yields its keys."""
+    created, _ = datadir.init(settings)
+    yield created
+    db.close()
+
+
+def with_rules(settings: Settings, **rules: Any) -> Settings:
+    return dataclasses.replace(settings, rules=dataclasses.replace(settings.rules, **rules))
+
+
+class Factory:
+    """Small builders for guests, codes and orders (the `make_*` of the tests)."""
+
+    def __init__(self, settings: Settings, keys: Keys, clock: FrozenClock) -> None:
+        self.settings, self.keys, self.clock = settings, keys, clock
+
+    def code(self, max_uses: int = 50, expires: timedelta = timedelta(days=1), **kw: Any) -> str:
+        now = self.clock()
+        return registration.create_code(
+            max_uses=max_uses, expires_at=now + expires, now=now, **kw
+        ).code
+
+    def registration(self, name: str = "Ana") -> registration.Registration:
+        return registration.register(
+            self.settings, self.keys, code=self.code(), username=name, now=self.clock()
+        )
+
+    def guest(self, name: str = "Ana") -> Guest:
+        return self.registration(name).guest
+
+    def order(
+        self, guest: Guest | None = None, drink_id: str = "negroni",
+        settings: Settings | None = None, **kw: Any,
+    ) -> Order:
+        return orders.place_order(
+            settings or self.settings, guest or self.guest(), drink_id=drink_id,
+            now=self.clock(), **kw,
+        ).order
+
+
+@pytest.fixture
+def make(settings: Settings, keys: Keys, clock: FrozenClock) -> Factory:
+    return Factory(settings, keys, clock)
