@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-
 from bar import menu
 from bar.config import Settings
 from bar.db import db, init_db, write

@@ -32,7 +32,7 @@ def init_db(path: Path | str, *, synchronous: str = "FULL", busy_timeout_ms: int
             "busy_timeout": busy_timeout_ms,
             "foreign_keys": 1,
         },
-        timeout=busy_timeout_ms / 1000,
+        timeout=max(1, round(busy_timeout_ms / 1000)),
     )
 
 

@@ -37,12 +37,14 @@ class RegistrationCode(BaseModel):
 
 
 class Admin(BaseModel):
+    id = pw.AutoField()
     username = pw.CharField(unique=True)
     password_hash = pw.CharField()
     created_at = UtcDateTimeField()
 
 
 class RefreshToken(BaseModel):
+    id = pw.AutoField()
     token_hash = pw.CharField(unique=True)
     # Every rotation keeps the family: reusing a rotated token revokes all of it.
     family = pw.CharField(index=True)
@@ -120,6 +122,7 @@ class Event(BaseModel):
 
 
 class Notification(BaseModel):
+    id = pw.AutoField()
     guest = pw.ForeignKeyField(Guest, column_name="user_key", backref="notifications")
     type = pw.CharField()
     payload = JSONField()

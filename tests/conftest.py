@@ -6,6 +6,7 @@ Every test gets its own SQLite file under `tmp_path`; nothing of ours is mocked.
 from __future__ import annotations
 
 import dataclasses
+import shutil
 from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
@@ -40,9 +41,24 @@ def settings(tmp_path: Path) -> Settings:
     return make_settings(tmp_path / "data")
 
 
+@pytest.fixture(scope="session")
+def _session_keys(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One RSA key pair for the whole run: generating one per test costs ~0.1 s each."""
+    keys_dir = tmp_path_factory.mktemp("keys")
+    Keys.generate(keys_dir)
+    return keys_dir
+
+
+def install_keys(settings: Settings, source: Path) -> None:
+    settings.keys_dir.mkdir(parents=True, exist_ok=True)
+    for name in ("private.pem", "public.pem"):
+        shutil.copy2(source / name, settings.keys_dir / name)
+
+
 @pytest.fixture
-def keys(settings: Settings) -> Iterator[Keys]:
+def keys(settings: Settings, _session_keys: Path) -> Iterator[Keys]:
     """An initialised data directory (database, keys, sample menu); yields its keys."""
+    install_keys(settings, _session_keys)
     created, _ = datadir.init(settings)
     yield created
     db.close()

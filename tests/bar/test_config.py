@@ -1,0 +1,77 @@
+"""bar.toml, BAR_* overrides, and one clear error per wrong value."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+
+from bar.config import load_settings, parse_duration
+from bar.errors import ConfigError
+from tests.conftest import SAMPLE_CONFIG
+
+
+def test_sample_config_has_a_real_menu_and_the_spec_rules():
+    settings = load_settings(SAMPLE_CONFIG, environ={})
+    assert len(settings.menu) >= 10
+    assert {d.category for d in settings.menu} >= {"Cocktails", "Mocktails", "Coffee"}
+    flat_white = next(d for d in settings.menu if d.id == "flat-white")
+    assert flat_white.modifiers["milk"][0] == "whole" and "oat" in flat_white.modifiers["milk"]
+    rules = settings.rules
+    assert (rules.mode, rules.max_queue, rules.max_open_orders_per_guest) == ("party", 20, 2)
+    assert rules.barista_timeout == timedelta(minutes=15)
+    assert rules.scan_grace == timedelta(seconds=60)
+    assert settings.data_dir == SAMPLE_CONFIG.parent / ".bar"
+
+
+@pytest.mark.parametrize("text,expected", [
+    ("90s", timedelta(seconds=90)), ("15m", timedelta(minutes=15)),
+    ("4h", timedelta(hours=4)), ("2d", timedelta(days=2)),
+])
+def test_durations(text, expected):
+    assert parse_duration(text) == expected
+
+
+def test_environment_overrides_and_data_dir_flag(tmp_path):
+    env = {"BAR_RULES_MAX_QUEUE": "5", "BAR_SERVER_PORT": "9000", "BAR_RULES_MODE": "popup",
+           "BAR_DATA_DIR": str(tmp_path / "env")}
+    settings = load_settings(SAMPLE_CONFIG, environ=env)
+    assert settings.rules.max_queue == 5 and settings.port == 9000 and settings.rules.popup
+    assert settings.data_dir == tmp_path / "env"
+    flagged = load_settings(SAMPLE_CONFIG, data_dir=tmp_path / "flag", environ=env)
+    assert flagged.data_dir == tmp_path / "flag"
+
+
+def _write(tmp_path: Path, text: str) -> Path:
+    path = tmp_path / "bar.toml"
+    path.write_text(text)
+    return path
+
+
+@pytest.mark.parametrize("text,names", [
+    ("[rules]\nmax_queue = 'lots'\n", "rules.max_queue"),
+    ("[rules]\nmax_queue = 0\n", "rules.max_queue"),
+    ("[rules]\nmode = 'disco'\n", "rules.mode"),
+    ("[rules]\nbarista_timeout = '15 minutes'\n", "rules.barista_timeout"),
+    ("[rules]\nmax_qeueu = 3\n", "rules.max_qeueu"),
+    ("[server]\nport = 70000\n", "server.port"),
+    ("[partay]\n", "[partay]"),
+    ("[[menu]]\nid = 'Bad Id'\nname = 'x'\n", "menu[0].id"),
+    ("[[menu]]\nid = 'a'\nname = 'A'\nmodifiers = { milk = 'oat' }\n", "menu.a.modifiers"),
+    ("rules = [", "not valid TOML"),
+])
+def test_wrong_values_name_the_key(tmp_path, text, names):
+    with pytest.raises(ConfigError) as error:
+        load_settings(_write(tmp_path, text), environ={})
+    assert names in error.value.message
+
+
+def test_wrong_environment_value_names_the_variable():
+    with pytest.raises(ConfigError, match="BAR_RULES_MAX_QUEUE"):
+        load_settings(SAMPLE_CONFIG, environ={"BAR_RULES_MAX_QUEUE": "-1"})
+
+
+def test_missing_explicit_config_is_an_error(tmp_path):
+    with pytest.raises(ConfigError, match="not found"):
+        load_settings(tmp_path / "nope.toml", environ={})

@@ -1,0 +1,62 @@
+"""The outbox: read since an id, tail across connections, retention and resync."""
+
+from __future__ import annotations
+
+import threading
+from datetime import timedelta
+
+from bar import events, notifications, orders, shop
+
+
+def test_read_since_filters_by_channel_in_id_order(make, clock):
+    order = make.order()
+    orders.advance(order.id, barista="Joe", now=clock())
+    admin = events.read_since(0, [events.ADMIN])
+    assert [e.type for e in admin] == ["NEW_ORDER", "ORDER_STATUS_CHANGED"]
+    assert admin[0].id < admin[1].id
+    assert events.read_since(admin[0].id, [events.ADMIN]) == admin[1:]
+    message = admin[1].to_message()
+    assert message["type"] == "event" and message["event"]["status"] == "preparing"
+
+
+def test_tail_sees_commits_from_another_connection(make, clock):
+    tail = events.EventTail()
+    assert tail.poll() == []
+    # Another thread has its own connection, as another process would.
+    worker = threading.Thread(target=lambda: make.order())
+    worker.start()
+    worker.join(timeout=10)
+    found = tail.poll()
+    assert {e.type for e in found} == {"NEW_ORDER"} and len(found) == 3
+    assert tail.poll() == []
+
+
+def test_prune_then_resync(make, clock, settings):
+    make.order()
+    old_last = events.last_event_id()
+    clock.advance(settings.event_retention + timedelta(seconds=1))
+    shop.set_open(False, now=clock())
+    assert events.prune(older_than=settings.event_retention, now=clock()) == old_last
+    assert events.needs_resync(0) and events.needs_resync(old_last - 1)
+    assert not events.needs_resync(old_last)
+    assert [e.type for e in events.read_since(old_last)] == ["SHOP_STATUS_CHANGED"]
+
+
+def test_announcement_reaches_every_guest_as_unread(make, clock):
+    ana, bo = make.guest("Ana"), make.guest("Bo")
+    notifications.announce("Last call!", now=clock())
+    for guest in (ana, bo):
+        (note,) = notifications.unread(guest.user_key)
+        assert note.payload["message"] == "Last call!"
+    assert notifications.mark_read(ana.user_key, now=clock()) == 1
+    assert notifications.unread(ana.user_key) == [] and len(notifications.unread(bo.user_key)) == 1
+    (event,) = events.read_since(0, [events.ANNOUNCEMENTS])
+    assert event.payload["message"] == "Last call!"
+
+
+def test_mark_read_only_touches_own_notifications(make, clock):
+    ana, bo = make.guest("Ana"), make.guest("Bo")
+    notifications.announce("Hello", now=clock())
+    bo_note = notifications.unread(bo.user_key)[0]
+    assert notifications.mark_read(ana.user_key, [bo_note.id], now=clock()) == 0
+    assert len(notifications.unread(bo.user_key)) == 1

@@ -1,0 +1,146 @@
+"""Invite codes: consumed atomically, never beyond max_uses, never by a failed registration."""
+
+from __future__ import annotations
+
+import multiprocessing
+import threading
+from datetime import datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from bar import datadir, registration
+from bar.clock import utcnow
+from bar.config import load_settings
+from bar.errors import CodeMissing, CodeRefused, InvalidInput
+from bar.models import Guest, RefreshToken, RegistrationCode
+from tests.conftest import SAMPLE_CONFIG
+
+
+def _use_count(code: str) -> int:
+    return RegistrationCode.get_by_id(code).use_count
+
+
+def test_register_creates_guest_and_uses_one(make, clock, settings, keys):
+    code = make.code(max_uses=2)
+    reg = registration.register(settings, keys, code=code, username="  Ana  ", now=clock())
+    assert reg.guest.username == "Ana"
+    assert _use_count(code) == 1
+    assert RefreshToken.select().where(RefreshToken.guest == reg.guest).count() == 1
+
+
+@pytest.mark.parametrize("name", ["A", " a ", "x" * 51, "Ana\x07", "bell\nname", "\u202eevil", 7, None])
+def test_bad_names_are_refused_and_use_nothing(make, clock, settings, keys, name):
+    code = make.code()
+    with pytest.raises(InvalidInput):
+        registration.register(settings, keys, code=code, username=name, now=clock())
+    assert _use_count(code) == 0 and Guest.select().count() == 0
+
+
+def test_two_guests_may_share_a_name(make):
+    assert make.guest("Sam").user_key != make.guest("Sam").user_key
+
+
+@pytest.mark.parametrize(
+    "setup,error_code",
+    [
+        (lambda code, now: RegistrationCode.update(revoked=True).execute(), "code_revoked"),
+        (lambda code, now: RegistrationCode.update(expires_at=now).execute(), "code_expired"),
+        (lambda code, now: RegistrationCode.update(use_count=3).execute(), "code_used_up"),
+    ],
+)
+def test_revoked_expired_used_up_codes_register_nobody(make, clock, settings, keys, setup, error_code):
+    code = make.code(max_uses=3)
+    setup(code, clock())
+    with pytest.raises(CodeRefused) as refused:
+        registration.register(settings, keys, code=code, username="Ana", now=clock())
+    assert refused.value.code == error_code and refused.value.http_status == 403
+    assert Guest.select().count() == 0
+
+
+def test_unknown_and_missing_codes(make, clock, settings, keys):
+    with pytest.raises(CodeRefused) as refused:
+        registration.register(settings, keys, code="nope", username="Ana", now=clock())
+    assert refused.value.code == "code_invalid"
+    with pytest.raises(CodeMissing):
+        registration.register(settings, keys, code="  ", username="Ana", now=clock())
+
+
+def test_revoke_code(make):
+    code = make.code()
+    assert registration.revoke_code(code).revoked
+    assert registration.code_status(RegistrationCode.get_by_id(code), utcnow()) == "revoked"
+
+
+def test_parse_expiry(clock):
+    assert registration.parse_expiry("2d", now=clock()) == clock() + timedelta(days=2)
+    when = registration.parse_expiry("2030-01-01T10:00", now=clock())
+    assert when.year == 2030 and when.utcoffset() == timedelta(0)
+    with pytest.raises(InvalidInput):
+        registration.parse_expiry("soon", now=clock())
+    with pytest.raises(InvalidInput):
+        registration.parse_expiry("2001-01-01", now=clock())
+
+
+def test_concurrent_registrations_in_threads_never_exceed_max_uses(make, clock, settings, keys):
+    code = make.code(max_uses=5)
+    outcomes: list[str] = []
+    start = threading.Barrier(24)
+
+    def attempt(i: int) -> None:
+        start.wait()
+        try:
+            registration.register(settings, keys, code=code, username=f"Guest {i}", now=clock())
+            outcomes.append("ok")
+        except CodeRefused as exc:
+            outcomes.append(exc.code)
+
+    threads = [threading.Thread(target=attempt, args=(i,)) for i in range(24)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=30)
+    assert outcomes.count("ok") == 5
+    assert outcomes.count("code_used_up") == 19
+    assert _use_count(code) == 5 and Guest.select().count() == 5
+
+
+def _register_in_process(data_dir: str, code: str, now: datetime, index: int, results) -> None:
+    settings = load_settings(SAMPLE_CONFIG, data_dir=data_dir, environ={})
+    keys = datadir.open_bar(settings)
+    outcome = []
+    for attempt in range(4):
+        try:
+            registration.register(
+                settings, keys, code=code, username=f"P{index}-{attempt}", now=now
+            )
+            outcome.append("ok")
+        except CodeRefused as exc:
+            outcome.append(exc.code)
+    results.put(outcome)
+
+
+def test_concurrent_registrations_across_processes_never_exceed_max_uses(make, clock, settings, keys):
+    code = make.code(max_uses=5)
+    context = multiprocessing.get_context("spawn")
+    results = context.Queue()
+    procs = [
+        context.Process(
+            target=_register_in_process, args=(str(settings.data_dir), code, clock(), i, results)
+        )
+        for i in range(6)
+    ]
+    for p in procs:
+        p.start()
+    outcomes = [o for _ in procs for o in results.get(timeout=60)]
+    for p in procs:
+        p.join(timeout=30)
+    assert len(outcomes) == 24
+    assert outcomes.count("ok") == 5
+    assert outcomes.count("code_used_up") == 19
+    assert _use_count(code) == 5 and Guest.select().count() == 5
+    assert all(p.exitcode == 0 for p in procs)
+
+
+def test_data_dir_setting_is_path(settings):
+    assert isinstance(settings.data_dir, Path)
