@@ -105,18 +105,22 @@ class EventTail:
     """Reads new events as they are committed, by any process.
 
     `PRAGMA data_version` changes when another connection commits, so an idle poll
-    costs one pragma and no query. Use one tail per thread: the pragma is per
+    costs one pragma and no query. It ignores this connection's own commits, so the
+    connection's change count is checked too (a thread that writes and tails, like the
+    kiosk's expiry, sees its own events). Use one tail per thread: both are per
     connection, and peewee gives each thread its own.
     """
 
     def __init__(self, after: int | None = None, *, batch: int = 1000) -> None:
         self.last_id = last_event_id() if after is None else after
         self._batch = batch
-        self._data_version: int | None = None
+        self._data_version: tuple[int, int] | None = None
 
     def poll(self) -> list[BarEvent]:
         """New events since the last poll (empty if nothing was committed)."""
-        version = db.execute_sql("PRAGMA data_version").fetchone()[0]
+        version = (
+            db.execute_sql("PRAGMA data_version").fetchone()[0], db.connection().total_changes
+        )
         if version == self._data_version:
             return []
         self._data_version = version

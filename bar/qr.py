@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 from pathlib import Path
 
 import segno
@@ -37,6 +38,13 @@ def half_blocks(qr: segno.QRCode, *, border: int = 2, invert: bool = False) -> s
         upper, lower = padded[top], padded[top + 1]
         lines.append("".join(chars[(light(a), light(b))] for a, b in zip(upper, lower, strict=True)))
     return "\n".join(lines)
+
+
+def svg(qr: segno.QRCode, *, scale: int = 8) -> bytes:
+    """A standalone SVG document (with xmlns, so it loads in an <img>)."""
+    out = io.BytesIO()
+    qr.save(out, kind="svg", scale=scale, border=4, light="#fff")
+    return out.getvalue()
 
 
 def save(qr: segno.QRCode, path: Path, kind: str) -> Path:

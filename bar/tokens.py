@@ -108,8 +108,9 @@ def verify_access(keys: Keys, token: str, *, issuer: str, now: datetime) -> Clai
             keys.public_pem,
             algorithms=[ALGORITHM],
             issuer=issuer,
-            # Expiry is checked below against the injected clock.
-            options={"require": ["exp", "iat", "iss"], "verify_exp": False},
+            # Expiry and issue time are checked below against the injected clock
+            # (PyJWT would compare them with the wall clock).
+            options={"require": ["exp", "iat", "iss"], "verify_exp": False, "verify_iat": False},
         )
     except jwt.PyJWTError as exc:
         raise TokenInvalid(f"invalid token: {exc}") from None
@@ -117,6 +118,8 @@ def verify_access(keys: Keys, token: str, *, issuer: str, now: datetime) -> Clai
         raise TokenInvalid("not an access token")
     if claims.get("role") not in ("guest", "admin") or not isinstance(claims.get("user_key"), str):
         raise TokenInvalid("invalid token claims")
+    if not isinstance(claims["iat"], int) or claims["iat"] > now.timestamp() + 60:
+        raise TokenInvalid("invalid token: issued in the future")
     if not isinstance(claims["exp"], int) or claims["exp"] <= now.timestamp():
         raise TokenExpired("token expired")
     return Claims(

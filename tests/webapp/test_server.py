@@ -1,0 +1,169 @@
+"""Serving: the werkzeug thread for tests, and `bar serve` (gunicorn) as a real process."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+import requests
+
+from bar import datadir, events, orders, registration, shop
+from bar.clock import utcnow
+from bar.config import Settings
+from bar.db import db
+from bar.tokens import Keys
+from tests.conftest import ROOT, SAMPLE_CONFIG, make_settings
+from tests.webapp.conftest import WsClient, wait_for
+from webapp.server import gunicorn_options, run_in_thread
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def test_run_in_thread_serves_the_app(app):
+    server, base_url = run_in_thread(app)
+    try:
+        assert base_url == f"http://127.0.0.1:{server.server_port}"
+        response = requests.get(f"{base_url}/healthz", timeout=5)
+        assert response.json() == {"status": "ok"}
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def test_gunicorn_runs_one_threaded_worker(settings):
+    options = gunicorn_options(settings, host="127.0.0.1", port=8123)
+    assert options["bind"] == "127.0.0.1:8123"
+    assert (options["workers"], options["threads"]) == (1, settings.threads)
+    assert options["worker_class"] == "webapp.server.BarWorker"
+    assert options["accesslog"] is None
+    assert gunicorn_options(settings, host="::1", port=80)["bind"] == "[::1]:80"
+
+
+class Served:
+    """`bar serve` running as a real process on a free loopback port."""
+
+    def __init__(self, data_dir: Path) -> None:
+        self.data_dir = data_dir
+        self.port = free_port()
+        self.base_url = f"http://127.0.0.1:{self.port}"
+        env = {**os.environ, "BAR_DATA_DIR": str(data_dir), "BAR_CONFIG": str(SAMPLE_CONFIG)}
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "bar", "serve", "--host", "127.0.0.1", "--port",
+             str(self.port)],
+            cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        )
+
+    def wait_until_up(self, timeout: float = 20) -> None:
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                if requests.get(f"{self.base_url}/healthz", timeout=1).status_code == 200:
+                    return
+            except requests.ConnectionError:
+                pass
+            if self.process.poll() is not None or time.monotonic() > deadline:
+                out, err = self.process.communicate(timeout=5)
+                pytest.fail(f"bar serve did not come up:\n{out}\n{err}")
+            time.sleep(0.05)
+
+    def signal(self, sig: int) -> None:
+        self.signalled_at = time.monotonic()
+        self.process.send_signal(sig)
+
+    def wait(self) -> tuple[str, str, float]:
+        """Wait for the exit; returns stdout, stderr and the seconds since `signal()`."""
+        out, err = self.process.communicate(timeout=10)
+        return out, err, time.monotonic() - self.signalled_at
+
+    def close(self) -> None:
+        if self.process.poll() is None:
+            # SIGTERM, not SIGKILL: killing the master would orphan its worker.
+            self.process.terminate()
+            try:
+                self.process.communicate(timeout=5)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.communicate(timeout=5)
+
+
+@pytest.fixture
+def start_server(tmp_path: Path) -> Iterator[Callable[[], Served]]:
+    servers: list[Served] = []
+
+    def start() -> Served:
+        servers.append(Served(tmp_path / "data"))
+        servers[-1].wait_until_up()
+        return servers[-1]
+
+    yield start
+    for server in servers:
+        server.close()
+
+
+@contextmanager
+def core_on(data_dir: Path) -> Iterator[Settings]:
+    """This process using the served bar's database, as the kiosk or the CLI would."""
+    settings = make_settings(data_dir)
+    datadir.init(settings)
+    try:
+        yield settings
+    finally:
+        db.close()
+
+
+def test_bar_serve_serves_and_stops_cleanly_on_sigterm(start_server):
+    served = start_server()
+    menu = requests.get(f"{served.base_url}/api/menu", timeout=5).json()
+    assert menu["bar"]["name"] == "Friday Night Bar"
+
+    # A change made by another process (this one, through the core) reaches a socket of
+    # the gunicorn worker through the shared database.
+    client = WsClient(served.base_url)
+    client.subscribe(events.CONFIG)
+    with core_on(served.data_dir):
+        shop.set_open(False, now=utcnow())
+    assert client.recv()["event"] == {"type": "SHOP_STATUS_CHANGED", "is_open": False}
+
+    # An open WebSocket must not hold up shutdown: the server closes it at once.
+    served.signal(signal.SIGTERM)
+    assert client.closed() == 1001
+    out, err, took = served.wait()
+    assert served.process.returncode == 0, err
+    assert took < 3
+    assert out.splitlines()[0] == f"Serving Friday Night Bar at {served.base_url}"
+    assert "Traceback" not in err
+
+
+def test_bar_serve_stops_on_ctrl_c(start_server):
+    served = start_server()
+    served.signal(signal.SIGINT)
+    out, err, took = served.wait()
+    assert served.process.returncode == 0, err
+    assert took < 3
+
+
+def test_bar_serve_expires_overdue_orders_without_any_page_open(start_server, tmp_path):
+    with core_on(tmp_path / "data") as settings:
+        now = utcnow()
+        code = registration.create_code(max_uses=1, expires_at=now + timedelta(days=1), now=now)
+        guest = registration.register(settings, Keys.load(settings.keys_dir), code=code.code,
+                                      username="Ana", now=now).guest
+        overdue = orders.place_order(settings, guest, drink_id="negroni",
+                                     now=now - timedelta(minutes=20)).order
+    start_server()
+    with core_on(tmp_path / "data"):
+        wait_for(lambda: orders.get_order(overdue.id).status == orders.EXPIRED, timeout=10)
+        assert orders.get_order(overdue.id).cancel_reason == "not made in time"

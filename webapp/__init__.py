@@ -1,0 +1,42 @@
+"""The web app: guest page, TV board, JSON API and live events over WebSockets.
+
+`create_app(settings)` opens the bar's data directory (run `bar init` first) and wires
+the blueprints: `pages` (HTML and /healthz), `api` (guests, public), `admin`
+(`/api/admin/...`) and `ws` (`/ws`). Rules live in `bar/`; the views only parse
+input, call a service and render its result.
+"""
+
+from __future__ import annotations
+
+from flask import Flask
+
+from bar import datadir
+from bar.clock import Clock, utcnow
+from bar.config import Settings
+from webapp import admin, api, errors, pages, ws
+from webapp.context import BarContext, bar_context
+from webapp.fanout import Hub
+
+__all__ = ["create_app", "bar_context", "BarContext"]
+
+# Requests are small JSON documents; anything bigger is a mistake or an attack.
+MAX_CONTENT_LENGTH = 16 * 1024
+
+
+def create_app(settings: Settings, *, clock: Clock = utcnow) -> Flask:
+    """Build the Flask app for the bar in `settings.data_dir`."""
+    keys = datadir.open_bar(settings)
+    app = Flask(__name__)
+    app.config.update(
+        MAX_CONTENT_LENGTH=MAX_CONTENT_LENGTH,
+        # simple-websocket pings every 25 s: keeps Wi-Fi NATs open, finds dead phones.
+        SOCK_SERVER_OPTIONS={"ping_interval": 25, "max_message_size": MAX_CONTENT_LENGTH},
+    )
+    app.json.sort_keys = False  # type: ignore[attr-defined]
+    app.extensions["bar"] = BarContext(
+        settings=settings, keys=keys, clock=clock, hub=Hub(settings, clock=clock)
+    )
+    errors.register(app)
+    for blueprint in (pages.bp, api.bp, admin.bp, ws.bp):
+        app.register_blueprint(blueprint)
+    return app

@@ -1,0 +1,117 @@
+"""The JSON API for admins (baristas signed in on a web view): `/api/admin/...`."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, request
+
+from bar import admins, menu, net, orders, registration, scan, shop
+from bar.errors import Conflict, InvalidInput
+from webapp.auth import current_claims, require_admin
+from webapp.body import field, json_body
+from webapp.context import bar_context
+
+bp = Blueprint("admin", __name__, url_prefix="/api/admin")
+
+
+@bp.post("/login")
+def login() -> dict[str, Any]:
+    """An admin access token for the right name and password."""
+    context = bar_context()
+    body = json_body()
+    token = admins.login(
+        context.settings, context.keys, field(body, "username", str),
+        field(body, "password", str), now=context.now(),
+    )
+    return {"access_token": token, "expires_in": int(context.settings.access_ttl.total_seconds())}
+
+
+@bp.post("/registration-codes")
+@require_admin
+def create_code() -> tuple[dict[str, Any], int]:
+    """An invite code; `expires_at` is an ISO time or a duration from now ("1d")."""
+    context = bar_context()
+    body = json_body()
+    now = context.now()
+    row = registration.create_code(
+        max_uses=field(body, "max_uses", int),
+        expires_at=registration.parse_expiry(field(body, "expires_at", str), now=now),
+        notes=field(body, "notes", str, required=False) or "",
+        created_by=current_claims().username, now=now,
+    )
+    return {
+        "code": row.code,
+        "expires_at": row.expires_at.isoformat(),
+        "max_uses": row.max_uses,
+        "join_url": net.join_url(context.settings, row.code),
+    }, 201
+
+
+@bp.get("/orders")
+@require_admin
+def list_orders() -> dict[str, Any]:
+    """Every order, newest first; `?status=pending,preparing` keeps only those."""
+    statuses: tuple[str, ...] | None = None
+    if request.args.get("status"):
+        statuses = tuple(s.strip() for s in request.args["status"].split(",") if s.strip())
+        unknown = [s for s in statuses if s not in orders.STATUSES]
+        if unknown:
+            raise InvalidInput(
+                f"unknown status {unknown[0]!r}: one of {', '.join(orders.STATUSES)}"
+            )
+    rows = orders.list_orders(statuses=statuses)
+    return {"orders": [orders.order_dict(o) for o in rows]}
+
+
+@bp.post("/orders/<order_id>/status")
+@require_admin
+def move_order(order_id: str) -> dict[str, Any]:
+    """Move an order along the status machine; 409 for a move the machine refuses."""
+    body = json_body()
+    claims = current_claims()
+    order = orders.move(
+        order_id, field(body, "status", str), actor="barista", barista=claims.username,
+        reason=field(body, "reason", str, required=False), now=bar_context().now(),
+    )
+    return {"order": orders.order_dict(order)}
+
+
+@bp.post("/shop")
+@require_admin
+def set_shop() -> dict[str, Any]:
+    """Open or close the bar."""
+    shop.set_open(field(json_body(), "is_open", bool), now=bar_context().now())
+    return {"is_open": shop.is_open()}
+
+
+@bp.get("/drinks")
+@require_admin
+def list_drinks() -> dict[str, Any]:
+    return {"drinks": [menu.drink_dict(d) for d in menu.list_drinks()]}
+
+
+@bp.post("/drinks/<drink_id>/stock")
+@require_admin
+def set_stock(drink_id: str) -> dict[str, Any]:
+    """Put a drink in or out of stock."""
+    is_active = field(json_body(), "is_active", bool)
+    drink = menu.set_in_stock(drink_id, is_active, now=bar_context().now())
+    return {"drink": menu.drink_dict(drink)}
+
+
+@bp.get("/scan-code")
+@require_admin
+def scan_code() -> dict[str, Any]:
+    """Pop-up mode: the current rotating scan code, for a signed-in display page."""
+    context = bar_context()
+    rules = context.settings.rules
+    if not rules.popup:
+        raise Conflict("the bar is in party mode: there is no rotating code", code="not_popup")
+    current = scan.current(rules, now=context.now())
+    return {
+        "code": current.code,
+        "join_url": net.join_url(context.settings, current.code),
+        "drinks_remaining": current.drinks_remaining,
+        "rotates_at": current.rotates_at.isoformat(),
+    }

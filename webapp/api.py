@@ -1,0 +1,164 @@
+"""The JSON API for guests and the public board. Admin routes are in `webapp.admin`.
+
+Each view parses its input, calls one service in `bar/`, and renders what comes back;
+errors are `BarError`s that `webapp.errors` turns into JSON.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, request
+
+from bar import menu, notifications, orders, registration, shop, tokens
+from bar.config import Settings
+from webapp.auth import current_claims, require_guest
+from webapp.body import field, json_body
+from webapp.context import bar_context
+
+bp = Blueprint("api", __name__, url_prefix="/api")
+
+# The board shows this many orders per column: more would not be readable on a TV.
+DISPLAY_ROWS = 14
+
+
+def bar_info(settings: Settings) -> dict[str, Any]:
+    return {"name": settings.name, "is_open": shop.is_open(), "mode": settings.rules.mode}
+
+
+def _expires_in(settings: Settings) -> int:
+    return int(settings.access_ttl.total_seconds())
+
+
+def _user_agent() -> str:
+    return request.headers.get("User-Agent", "")
+
+
+# -- public -----------------------------------------------------------------------------
+
+
+@bp.get("/menu")
+def get_menu() -> dict[str, Any]:
+    """The drinks (with stock and modifiers) and whether the bar is open."""
+    settings = bar_context().settings
+    return {"bar": bar_info(settings), "drinks": [menu.drink_dict(d) for d in menu.list_drinks()]}
+
+
+@bp.get("/display")
+def get_display() -> dict[str, Any]:
+    """What the board shows, for a page that (re)loads: first names and numbers only."""
+    settings = bar_context().settings
+
+    def column(status: str) -> list[dict[str, Any]]:
+        rows = orders.list_orders(statuses=(status,), newest_first=False, limit=DISPLAY_ROWS)
+        return [orders.display_dict(o) for o in rows]
+
+    return {
+        "bar": bar_info(settings),
+        "preparing": column(orders.PREPARING),
+        "ready": column(orders.READY),
+    }
+
+
+# -- registration and tokens ------------------------------------------------------------
+
+
+@bp.post("/register")
+def register() -> tuple[dict[str, Any], int]:
+    """A new guest, with the invite (or scan) code in `X-Registration-Code`."""
+    context = bar_context()
+    body = json_body()
+    username = field(body, "username", str)
+    result = registration.register(
+        context.settings, context.keys, code=request.headers.get("X-Registration-Code"),
+        username=username, device_info=_user_agent(), now=context.now(),
+    )
+    return {
+        "user": {"user_key": result.guest.user_key, "username": result.guest.username},
+        "access_token": result.access_token,
+        "refresh_token": result.refresh_token,
+        "expires_in": _expires_in(context.settings),
+    }, 201
+
+
+@bp.post("/auth/refresh")
+def refresh() -> dict[str, Any]:
+    """Rotate a refresh token: a new access and refresh token; the old one stops working."""
+    context = bar_context()
+    token = field(json_body(), "refresh_token", str)
+    settings = context.settings
+    pair = tokens.refresh(
+        context.keys, token, issuer=settings.issuer, access_ttl=settings.access_ttl,
+        refresh_ttl=settings.refresh_ttl, device_info=_user_agent(), now=context.now(),
+    )
+    return {
+        "access_token": pair.access_token,
+        "refresh_token": pair.refresh_token,
+        "expires_in": _expires_in(settings),
+    }
+
+
+@bp.post("/auth/logout")
+def logout() -> dict[str, Any]:
+    """Revoke the refresh token (and the tokens it was rotated from)."""
+    token = field(json_body(), "refresh_token", str)
+    tokens.logout(token, now=bar_context().now())
+    return {"status": "ok"}
+
+
+# -- the guest's orders and notifications -----------------------------------------------
+
+
+@bp.get("/orders")
+@require_guest
+def list_my_orders() -> dict[str, Any]:
+    """The guest's own orders, newest first."""
+    rows = orders.list_orders(user_key=current_claims().user_key)
+    return {"orders": [orders.order_dict(o) for o in rows]}
+
+
+@bp.post("/orders")
+@require_guest
+def place_order() -> tuple[dict[str, Any], int]:
+    """Order a drink. A retry with the same `Idempotency-Key` returns the first order (200)."""
+    context = bar_context()
+    body = json_body()
+    placed = orders.place_order(
+        context.settings, current_claims().user_key,
+        drink_id=field(body, "drink_id", str),
+        modifiers=field(body, "modifiers", dict, required=False),
+        note=field(body, "note", str, required=False) or "",
+        scan_code=field(body, "scan_code", str, required=False),
+        idempotency_key=request.headers.get("Idempotency-Key"),
+        now=context.now(),
+    )
+    return {"order": orders.order_dict(placed.order)}, 201 if placed.created else 200
+
+
+@bp.post("/orders/<order_id>/cancel")
+@require_guest
+def cancel_order(order_id: str) -> dict[str, Any]:
+    """Cancel the guest's own order while it is pending (403 for someone else's order)."""
+    reason = field(json_body(), "reason", str, required=False)
+    order = orders.move(
+        order_id, orders.CANCELLED, actor="guest", user_key=current_claims().user_key,
+        reason=reason, now=bar_context().now(),
+    )
+    return {"order": orders.order_dict(order)}
+
+
+@bp.get("/notifications")
+@require_guest
+def list_notifications() -> dict[str, Any]:
+    """The guest's unread notifications, oldest first."""
+    rows = notifications.unread(current_claims().user_key)
+    return {"notifications": [notifications.notification_dict(n) for n in rows]}
+
+
+@bp.post("/notifications/read")
+@require_guest
+def mark_notifications_read() -> dict[str, Any]:
+    """Mark notifications read: the listed `ids`, or all of them when `ids` is absent."""
+    ids = field(json_body(), "ids", list, required=False)
+    marked = notifications.mark_read(current_claims().user_key, ids, now=bar_context().now())
+    return {"marked": marked}

@@ -1,0 +1,37 @@
+"""What every request needs from the bar: settings, keys, the clock and the fan-out hub.
+
+Kept in `app.extensions["bar"]` rather than module globals, so two apps (two tests)
+never share state, and passed explicitly to whatever runs outside a request.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+from flask import current_app
+
+from bar.clock import Clock
+from bar.config import Settings
+from bar.tokens import Keys
+
+if TYPE_CHECKING:
+    from webapp.fanout import Hub
+
+
+@dataclass(frozen=True)
+class BarContext:
+    settings: Settings
+    keys: Keys
+    clock: Clock
+    hub: Hub
+
+    def now(self) -> datetime:
+        return self.clock()
+
+
+def bar_context() -> BarContext:
+    """The context of the app handling the current request."""
+    context: BarContext = current_app.extensions["bar"]
+    return context

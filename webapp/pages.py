@@ -1,0 +1,47 @@
+"""The HTML pages (the guest page and the TV board) and the health check.
+
+The pages are static shells: their scripts read `?code=` and talk to the API, so no
+guest-typed text is ever rendered into HTML here.
+"""
+
+from __future__ import annotations
+
+from flask import Blueprint, Response, render_template, request
+
+from bar import qr
+from bar.errors import InvalidInput
+from webapp.context import bar_context
+
+bp = Blueprint("pages", __name__)
+
+
+@bp.get("/")
+@bp.get("/join")
+def guest_page() -> str:
+    """The guest page; `/join?code=…` is what invite and display QR codes point to."""
+    return render_template("index.html", bar_name=bar_context().settings.name)
+
+
+@bp.get("/display")
+def display_page() -> str:
+    """The TV board."""
+    return render_template("display.html", bar_name=bar_context().settings.name)
+
+
+@bp.get("/qr.svg")
+def qr_svg() -> Response:
+    """A QR code for `?data=` (the board draws the admin-only scan code with it).
+
+    The data comes from the page itself, so this serves nothing the caller did not have.
+    """
+    data = request.args.get("data", "")
+    if not 0 < len(data) <= 512:
+        raise InvalidInput("data: 1 to 512 characters")
+    response = Response(qr.svg(qr.make(data)), mimetype="image/svg+xml")
+    response.headers["Cache-Control"] = "private, max-age=300"
+    return response
+
+
+@bp.get("/healthz")
+def healthz() -> dict[str, str]:
+    return {"status": "ok"}

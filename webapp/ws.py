@@ -1,0 +1,208 @@
+"""`GET /ws`: live events over a WebSocket, JSON text messages both ways.
+
+    client                                        server
+    {"type": "auth", "token": T}           →      {"type": "auth_ok", "role", "user_key"}
+      (first message; or skip it: anonymous)       then a guest's unread notifications:
+                                                   {"type": "notification", "notification"}
+                                                   bad token: {"type": "error", "code":
+                                                   "token_invalid" | "token_expired"}, closed
+    {"type": "subscribe", "channels": [...],
+     "since": N (optional)}                →      {"type": "error", "code": "forbidden",
+                                                   "channel"} per channel it may not read;
+                                                   {"type": "subscribed", "channels",
+                                                   "last_id"}; with `since`: {"type":
+                                                   "resync"} or the missed events first
+                                                  {"type": "event", "id", "channel", "event"}
+    {"type": "ping"}                       →      {"type": "pong"}
+
+Anonymous sockets read `display`, `config` and `announcements`; a guest also reads
+`orders/<own user_key>`; an admin reads every channel. The handler thread only does
+database work for auth, subscribe and replay; live events come from the hub's thread.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+from typing import Any
+
+from flask import Blueprint
+from flask_sock import Sock
+from simple_websocket import ConnectionClosed
+
+from bar import events, notifications
+from bar.errors import AuthError
+from bar.tokens import Claims, verify_access
+from webapp.context import BarContext, bar_context
+from webapp.fanout import Connection, dumps
+
+log = logging.getLogger(__name__)
+
+bp = Blueprint("ws", __name__)
+sock = Sock()
+
+# How often the handler looks up from receive() to check expiry and shutdown.
+RECEIVE_TIMEOUT_S = 1.0
+# A socket that neither authenticates nor subscribes is only holding a thread.
+FIRST_MESSAGE_TIMEOUT_S = 30.0
+REPLAY_BATCH = 500
+
+POLICY_VIOLATION = 1008
+INTERNAL_ERROR = 1011
+KNOWN_CHANNELS = events.PUBLIC_CHANNELS | {events.ADMIN}
+
+
+def may_read(claims: Claims | None, channel: str) -> bool:
+    """Who reads what: public channels for all, a guest's own orders, admins everything."""
+    if channel in events.PUBLIC_CHANNELS:
+        return True
+    if claims is None:
+        return False
+    if claims.role == "admin":
+        return channel in KNOWN_CHANNELS or channel.startswith("orders/")
+    return channel == events.guest_channel(claims.user_key)
+
+
+class Session:
+    """The protocol state of one socket: who it is and what it reads."""
+
+    def __init__(self, context: BarContext, conn: Connection) -> None:
+        self.context = context
+        self.conn = conn
+        self.claims: Claims | None = None
+        self.started = False  # has the first auth or subscribe arrived?
+        self.opened_at = time.monotonic()
+
+    def error(self, code: str, message: str, **extra: Any) -> None:
+        self.conn.send({"type": "error", "code": code, "message": message, **extra})
+
+    def handle(self, raw: str | bytes) -> None:
+        try:
+            message = json.loads(raw)
+        except (ValueError, UnicodeDecodeError):
+            self.error("invalid_json", "messages must be JSON")
+            return
+        if not isinstance(message, dict) or not isinstance(message.get("type"), str):
+            self.error("invalid_message", 'messages must be objects with a "type"')
+            return
+        kind = message["type"]
+        if kind == "ping":
+            self.conn.send({"type": "pong"})
+        elif kind == "auth":
+            self.auth(message)
+        elif kind == "subscribe":
+            self.subscribe(message)
+        else:
+            self.error("invalid_message", f"unknown message type {kind!r}")
+
+    def auth(self, message: dict[str, Any]) -> None:
+        if self.started:
+            self.error("invalid_message", "auth must be the first message")
+            return
+        self.started = True
+        token = message.get("token")
+        settings = self.context.settings
+        try:
+            if not isinstance(token, str) or not token:
+                raise AuthError("no token", code="token_invalid")
+            claims = verify_access(
+                self.context.keys, token, issuer=settings.issuer, now=self.context.now()
+            )
+        except AuthError as exc:
+            self.error(exc.code, exc.message)
+            self.conn.close(POLICY_VIOLATION, exc.code)
+            return
+        self.claims = claims
+        self.conn.send({"type": "auth_ok", "role": claims.role, "user_key": claims.user_key})
+        if claims.role == "guest":
+            for note in notifications.unread(claims.user_key):
+                self.conn.send(
+                    {"type": "notification", "notification": notifications.notification_dict(note)}
+                )
+
+    def subscribe(self, message: dict[str, Any]) -> None:
+        """Add the channels this socket may read; with `since`, replay what it missed.
+
+        Subscribing again adds channels; `since` then replays only the added ones (the
+        others are already live). `last_id` is where live delivery starts: a client
+        that has seen no event yet can use it as its next `since`.
+        """
+        self.started = True
+        channels, since = message.get("channels"), message.get("since")
+        if not isinstance(channels, list) or not all(isinstance(c, str) for c in channels):
+            self.error("invalid_message", "channels must be a list of channel names")
+            return
+        if since is not None and (isinstance(since, bool) or not isinstance(since, int)
+                                  or since < 0):
+            self.error("invalid_message", "since must be an event id (0 or more)")
+            return
+        allowed: list[str] = []
+        for channel in dict.fromkeys(channels):  # unique, in the client's order
+            if may_read(self.claims, channel):
+                allowed.append(channel)
+            else:
+                self.error("forbidden", "you may not read this channel", channel=channel)
+        new = [c for c in allowed if c not in self.conn.channels]
+        hub = self.context.hub
+        if since is None:
+            last_id = hub.subscribe(self.conn, new)
+            self.conn.send({"type": "subscribed", "channels": allowed, "last_id": last_id})
+            return
+        # Subscribe before reading the replay, so nothing committed in between is
+        # missed; the connection holds live events back until the replay is sent, and
+        # drops the ones the replay already covered.
+        self.conn.hold()
+        try:
+            last_id = hub.subscribe(self.conn, new)
+            self.conn.send({"type": "subscribed", "channels": allowed, "last_id": last_id})
+            if events.needs_resync(since) or since > events.last_event_id():
+                self.conn.send({"type": "resync"})
+            else:
+                self.conn.seen(new, since)
+                self._replay(since, new)
+        finally:
+            self.conn.release()
+
+    def _replay(self, since: int, channels: list[str]) -> None:
+        """Send the events after `since` on `channels`, oldest first."""
+        cursor = since
+        while channels:
+            batch = events.read_since(cursor, channels, limit=REPLAY_BATCH)
+            for event in batch:
+                if not self.conn.replay(event.id, event.channel, dumps(event.to_message())):
+                    return
+                cursor = event.id
+            if len(batch) < REPLAY_BATCH:
+                return
+
+    def check_time(self) -> None:
+        """Close a socket whose token has expired, or that never said what it wants."""
+        if self.claims is not None and self.claims.expires_at <= self.context.now():
+            self.error("token_expired", "token expired: reconnect with a fresh token")
+            self.conn.close(POLICY_VIOLATION, "token_expired")
+        elif not self.started and time.monotonic() - self.opened_at > FIRST_MESSAGE_TIMEOUT_S:
+            self.error("timeout", "send auth or subscribe first")
+            self.conn.close(POLICY_VIOLATION, "timeout")
+
+
+@sock.route("/ws", bp=bp)
+def websocket(ws: Any) -> None:
+    """One client: read its messages until it leaves or the server drops it."""
+    context = bar_context()
+    conn = Connection(ws)
+    session = Session(context, conn)
+    try:
+        while not conn.closed:
+            raw = ws.receive(timeout=RECEIVE_TIMEOUT_S)
+            if raw is not None:
+                session.handle(raw)
+            session.check_time()
+    except ConnectionClosed:
+        pass  # the client left
+    except Exception:
+        log.exception("websocket handler failed")
+        session.error("internal_error", "something went wrong on our side")
+        conn.close(INTERNAL_ERROR)
+    finally:
+        context.hub.unsubscribe(conn)
