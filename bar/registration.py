@@ -12,7 +12,7 @@ import re
 import unicodedata
 import uuid
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from bar import scan
 from bar.config import Settings, parse_duration
@@ -89,6 +89,25 @@ def revoke_code(code: str) -> RegistrationCode:
         row.revoked = True
         row.save()
         return row
+
+
+DEFAULT_INVITE_USES = 50
+DEFAULT_INVITE_LIFETIME = timedelta(days=1)
+
+
+def current_invite(*, now: datetime, created_by: str) -> RegistrationCode:
+    """The newest invite that still registers guests; a fresh one if there is none.
+
+    What the kiosk's QR panel shows and `bar up` prints: the host never has to make a
+    code before the first guest arrives.
+    """
+    for row in list_codes():
+        if code_status(row, now) == "active":
+            return row
+    return create_code(
+        max_uses=DEFAULT_INVITE_USES, expires_at=now + DEFAULT_INVITE_LIFETIME,
+        created_by=created_by, notes=f"made by {created_by}", now=now,
+    )
 
 
 def code_status(row: RegistrationCode, now: datetime) -> str:

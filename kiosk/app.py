@@ -1,0 +1,151 @@
+"""The barista kiosk: a Textual app over the core's services.
+
+A thread tails the events table (`bar.events.EventTail`) and posts what it reads to
+the app as `EventsArrived`, so orders placed by the web process show up without a key
+press; the same thread runs the core's idempotent expiry now and then. The app keeps
+the open orders in memory (`Board`), loaded once and updated from event payloads.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Iterable
+
+import peewee
+from textual import on, work
+from textual.app import App
+from textual.binding import Binding
+from textual.screen import Screen
+from textual.worker import get_current_worker
+
+from bar import events, orders, shop
+from bar.clock import Clock, utcnow
+from bar.config import Settings
+from bar.db import db
+from bar.models import Order
+from kiosk.board import OPEN_STATUSES, Board, OpenOrder
+from kiosk.messages import EventsArrived
+from kiosk.screens.queue import QueueScreen
+
+ORDER_EVENTS = frozenset({events.NEW_ORDER, events.ORDER_STATUS_CHANGED, events.ORDER_EXPIRED})
+
+
+class KioskApp(App[None]):
+    """The barista's terminal. Construct it once the database is connected."""
+
+    CSS_PATH = "app.tcss"
+    TITLE = "bar"
+    ENABLE_COMMAND_PALETTE = False
+    # Ctrl+C quits too: under `bar up` it is how a host stops the whole bar.
+    BINDINGS = [Binding("q", "quit", "Quit"), Binding("ctrl+c", "quit", show=False, priority=True)]
+
+    poll_interval = 0.02  # seconds between event-table polls: new orders within ~20 ms
+    expire_every = 5.0  # seconds between runs of the core's (idempotent) expiry
+
+    def __init__(
+        self, settings: Settings, *, clock: Clock = utcnow, barista: str | None = None
+    ) -> None:
+        super().__init__()
+        self.settings = settings
+        self.clock = clock
+        self.barista = (barista or "").strip() or "barista"
+        self.board = Board()
+        self.is_open = True
+        self.queue_screen = QueueScreen()
+        self._after = 0
+        self._tail_done = threading.Event()
+        self._tail_done.set()  # no tail thread yet
+
+    def get_default_screen(self) -> Screen[None]:
+        return self.queue_screen
+
+    def on_load(self) -> None:
+        # The last event id first, then the orders: a change committed in between is
+        # replayed by the tail rather than lost.
+        self._after = events.last_event_id()
+        self.reload()
+
+    def on_mount(self) -> None:
+        self._tail_done.clear()
+        self.tail_events(self._after)
+
+    def on_unmount(self) -> None:
+        """Let the tail thread finish (it checks every poll) before the app is gone."""
+        self.workers.cancel_group(self, "event-tail")
+        self._tail_done.wait(timeout=1.0)
+
+    def reload(self) -> None:
+        """Read the open orders and the shop state from the database."""
+        rows = orders.list_orders(statuses=OPEN_STATUSES, limit=100_000, newest_first=False)
+        self.board.load(OpenOrder.from_order(order) for order in rows)
+        self.is_open = shop.is_open()
+
+    # -- the tail thread -----------------------------------------------------------------
+
+    @work(thread=True, exclusive=True, group="event-tail", name="event tail")
+    def tail_events(self, after: int) -> None:
+        """Poll the events table until cancelled; post what arrives to the app."""
+        worker = get_current_worker()
+        try:
+            tail = events.EventTail(after=after)
+            next_expiry = 0.0
+            while not worker.is_cancelled:
+                if time.monotonic() >= next_expiry:
+                    next_expiry = time.monotonic() + self.expire_every
+                    self._expire_overdue()
+                try:
+                    found = tail.poll()
+                except peewee.DatabaseError as exc:  # e.g. locked during a checkpoint
+                    self.log.warning(f"event tail: {exc}")
+                    found = []
+                if found:
+                    self.post_message(EventsArrived(found))
+                time.sleep(self.poll_interval)
+        finally:
+            db.close()  # this thread's connection only (peewee keeps one per thread)
+            self._tail_done.set()
+
+    def _expire_overdue(self) -> None:
+        # The web process may run it too: it is idempotent, and its events reach us
+        # through the tail like any other change.
+        try:
+            orders.expire_overdue(self.settings.rules, now=self.clock())
+        except peewee.DatabaseError as exc:
+            self.log.warning(f"expire_overdue: {exc}")
+
+    # -- applying changes ------------------------------------------------------------------
+
+    @on(EventsArrived)
+    def events_arrived(self, message: EventsArrived) -> None:
+        """Fold new events into the board and redraw what they touched."""
+        self.apply_events(message.events)
+
+    def apply_events(self, batch: Iterable[events.BarEvent]) -> None:
+        """Apply events read from the table (public: the benchmark calls it directly)."""
+        changed: set[str] = set()
+        placed = shop_changed = False
+        for event in batch:
+            if event.channel == events.ADMIN and event.type in ORDER_EVENTS:
+                changed |= self.board.apply(event.payload)
+                placed = placed or event.type == events.NEW_ORDER
+            elif event.channel == events.CONFIG and event.type == events.SHOP_STATUS_CHANGED:
+                self.is_open = bool(event.payload.get("is_open"))
+                shop_changed = True
+            elif event.type == events.ANNOUNCEMENT:
+                message = str(event.payload.get("message", ""))
+                self.notify(message, title="Announced to guests", markup=False)
+        if placed:
+            self.bell()
+        if changed or shop_changed:
+            self.queue_screen.show_changes(changed)
+        if placed and self.settings.rules.popup:
+            self.queue_screen.refresh_qr()  # one drink fewer left in this window
+
+    def apply_orders(self, changed_orders: Iterable[Order]) -> None:
+        """Show orders this kiosk just changed, before their events come back."""
+        changed: set[str] = set()
+        for order in changed_orders:
+            changed |= self.board.apply(orders.order_dict(order))
+        if changed:
+            self.queue_screen.show_changes(changed)

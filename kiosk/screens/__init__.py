@@ -1,0 +1,1 @@
+"""The kiosk's screens: the queue, and the modal that asks why an order is cancelled."""

@@ -1,0 +1,208 @@
+"""The barista's queue: pending, preparing and ready, moved along with single keys."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from typing import TYPE_CHECKING, cast
+
+import peewee
+from textual import events, on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.screen import Screen
+from textual.widgets import Footer
+
+from bar import orders, shop
+from bar.errors import BarError
+from bar.models import Order
+from kiosk.board import OPEN_STATUSES, OpenOrder
+from kiosk.screens.cancel import CancelScreen
+from kiosk.widgets.batch import BatchSummary
+from kiosk.widgets.header import HeaderBar
+from kiosk.widgets.order_column import OrderColumn
+from kiosk.widgets.qr_panel import QRPanel
+
+if TYPE_CHECKING:
+    from kiosk.app import KioskApp
+
+NARROW = 100  # below this many columns the QR panel gives its room to the queue
+AGE_TICK = 2.0  # seconds between age refreshes
+
+
+class QueueScreen(Screen[None]):
+    """Three columns of cards, the QR panel, and the keys that move orders."""
+
+    BINDINGS = [
+        Binding("c", "claim", "Claim"),
+        Binding("a,enter", "advance", "Advance", key_display="a/⏎"),
+        Binding("u", "unclaim", "Unclaim"),
+        Binding("x", "cancel_order", "Cancel"),
+        Binding("o", "toggle_open", "Open/close"),
+        Binding("r", "reload", "Refresh"),
+        Binding("up,k", "cursor(-1)", "Up", show=False),
+        Binding("down,j", "cursor(1)", "Down", show=False),
+        Binding("left,h", "column(-1)", "Left", show=False),
+        Binding("right,l", "column(1)", "Right", show=False),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._active = 0
+        self._columns: dict[str, OrderColumn] = {}
+        self._boxes: dict[str, Vertical] = {}
+
+    @property
+    def kiosk(self) -> KioskApp:
+        return cast("KioskApp", self.app)
+
+    def compose(self) -> ComposeResult:
+        yield HeaderBar(id="header")
+        with Horizontal(id="main"):
+            with Horizontal(id="columns"):
+                for status in OPEN_STATUSES:
+                    with Vertical(classes="column", id=f"column-{status}"):
+                        if status == orders.PENDING:
+                            yield BatchSummary(id="batches")
+                        yield OrderColumn(status, clock=self.kiosk.clock, id=status)
+            yield QRPanel(self.kiosk.settings, clock=self.kiosk.clock, id="qr")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        # Kept, not queried per event: an event must cost little with hundreds of orders.
+        self._columns = {s: self.query_one(f"#{s}", OrderColumn) for s in OPEN_STATUSES}
+        self._boxes = {s: self.query_one(f"#column-{s}", Vertical) for s in OPEN_STATUSES}
+        self._activate(self._active)
+        self.show_changes(OPEN_STATUSES)
+        self.set_interval(AGE_TICK, self._tick_ages)
+
+    # -- what the app tells us -------------------------------------------------------------
+
+    @property
+    def columns(self) -> list[OrderColumn]:
+        return list(self._columns.values())
+
+    def show_changes(self, statuses: Iterable[str]) -> None:
+        """Redraw the columns whose orders changed, and the header."""
+        if not self._columns:
+            return  # not mounted yet: on_mount shows everything
+        board = self.kiosk.board
+        for status in statuses:
+            self._columns[status].set_orders(board.column(status))
+            self._boxes[status].border_title = f"{status.title()} · {len(board.column(status))}"
+            if status == orders.PENDING:
+                self.query_one(BatchSummary).show(board.batches())
+        settings = self.kiosk.settings
+        self.query_one(HeaderBar).show(
+            name=settings.name, is_open=self.kiosk.is_open, queue=board.queue_length,
+            max_queue=settings.rules.max_queue, barista=self.kiosk.barista,
+        )
+
+    def refresh_qr(self) -> None:
+        self.query_one(QRPanel).refresh_code()
+
+    def _tick_ages(self) -> None:
+        for column in self.columns:
+            column.refresh()
+
+    def on_resize(self, event: events.Resize) -> None:
+        self.set_class(event.size.width < NARROW, "-narrow")
+
+    # -- selection -----------------------------------------------------------------------
+
+    @property
+    def selected(self) -> OpenOrder | None:
+        return self.columns[self._active].selected
+
+    def action_cursor(self, delta: int) -> None:
+        self.columns[self._active].move_cursor(delta)
+
+    def action_column(self, delta: int) -> None:
+        self._activate(max(0, min(len(OPEN_STATUSES) - 1, self._active + delta)))
+
+    def _activate(self, index: int) -> None:
+        columns = self.columns
+        columns[self._active].active = False
+        self._active = index
+        columns[index].active = True
+        columns[index].scroll_to_cursor()
+        for position, box in enumerate(self._boxes.values()):
+            box.set_class(position == index, "-active")
+
+    @on(OrderColumn.Selected)
+    def column_clicked(self, event: OrderColumn.Selected) -> None:
+        """A click on a card makes its column the active one."""
+        self._activate(OPEN_STATUSES.index(event.column.status))
+
+    # -- moving orders: the core decides, we show what it says -------------------------------
+
+    def _change(
+        self, change: Callable[[OpenOrder], Order], order: OpenOrder | None = None
+    ) -> None:
+        order = order or self.selected
+        if order is None:
+            self.notify("No order selected", severity="warning")
+            return
+        try:
+            moved = change(order)
+        except BarError as exc:
+            self.notify(exc.message, severity="error", markup=False)
+            return
+        except peewee.DatabaseError:
+            self.notify("The database is busy: try again", severity="error")
+            return
+        # Show it now; the event of the same change arrives a moment later as an echo.
+        self.kiosk.apply_orders([moved])
+
+    def action_claim(self) -> None:
+        kiosk = self.kiosk
+        self._change(lambda o: orders.move(
+            o.id, orders.PREPARING, actor="barista", barista=kiosk.barista, now=kiosk.clock()))
+
+    def action_advance(self) -> None:
+        kiosk = self.kiosk
+        self._change(lambda o: orders.advance(o.id, barista=kiosk.barista, now=kiosk.clock()))
+
+    def action_unclaim(self) -> None:
+        kiosk = self.kiosk
+        self._change(lambda o: orders.move(
+            o.id, orders.PENDING, actor="barista", barista=kiosk.barista, now=kiosk.clock()))
+
+    def action_cancel_order(self) -> None:
+        order = self.selected
+        if order is None:
+            self.notify("No order selected", severity="warning")
+            return
+        kiosk = self.kiosk
+
+        def cancel(reason: str | None) -> None:
+            if reason is None:
+                return  # escape: the order stays as it was
+            # The order the dialog asked about, even if the selection moved meanwhile.
+            self._change(lambda o: orders.move(
+                o.id, orders.CANCELLED, actor="barista", barista=kiosk.barista,
+                reason=reason, now=kiosk.clock()), order)
+
+        self.app.push_screen(CancelScreen(order), cancel)
+
+    def action_toggle_open(self) -> None:
+        try:
+            opening = not shop.is_open()
+            shop.set_open(opening, now=self.kiosk.clock())
+        except (BarError, peewee.DatabaseError) as exc:
+            message = exc.message if isinstance(exc, BarError) else "the database is busy"
+            self.notify(message, severity="error", markup=False)
+            return
+        self.kiosk.is_open = opening
+        self.show_changes(())
+        self.notify("The bar is open" if opening else "The bar is closed: no new orders")
+
+    def action_reload(self) -> None:
+        """Reload everything from the database (the source of truth)."""
+        try:
+            self.kiosk.reload()
+        except peewee.DatabaseError:
+            self.notify("The database is busy: try again", severity="error")
+            return
+        self.show_changes(OPEN_STATUSES)
+        self.refresh_qr()

@@ -1,0 +1,1 @@
+"""The kiosk's widgets: header bar, order columns and cards, QR panel."""

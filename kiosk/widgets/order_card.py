@@ -1,0 +1,109 @@
+"""One order as a card: the lines a barista reads at a glance.
+
+Guest text (name, note) only ever goes into `Text` objects, never through markup, so
+a guest called `[bold red]x` shows literally. Cards have a height that depends only
+on the order and the width, so a column can place 500 of them without rendering any.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Literal
+
+from rich.cells import cell_len
+from rich.console import Console
+from rich.style import Style
+from rich.text import Text
+
+from bar.orders import PREPARING
+from kiosk.board import OpenOrder
+
+WaitLevel = Literal["fresh", "waiting", "late"]
+
+FRESH = timedelta(minutes=2)  # green below this
+LATE = timedelta(minutes=5)  # amber below this, red from here on
+WRAP_LINES = 2  # long modifiers or notes wrap to two lines, then end in an ellipsis
+
+
+def age_text(age: timedelta) -> str:
+    """A short wait: "45s", "3m", "1h05"."""
+    seconds = max(0, int(age.total_seconds()))
+    if seconds < 60:
+        return f"{seconds}s"
+    if seconds < 3600:
+        return f"{seconds // 60}m"
+    return f"{seconds // 3600}h{seconds % 3600 // 60:02d}"
+
+
+def wait_level(age: timedelta) -> WaitLevel:
+    if age < FRESH:
+        return "fresh"
+    return "waiting" if age < LATE else "late"
+
+
+def modifiers_text(modifiers: tuple[tuple[str, str], ...]) -> str:
+    return ", ".join(f"{name}: {value}" for name, value in modifiers)
+
+
+def _note(order: OpenOrder) -> str:
+    return f"“{order.note}”" if order.note else ""
+
+
+def _lines_for(text: str, width: int) -> int:
+    return 0 if not text else 1 if cell_len(text) <= width else WRAP_LINES
+
+
+def card_height(order: OpenOrder, width: int) -> int:
+    """Lines the card takes at `width` columns of text, its gap included."""
+    details = _lines_for(modifiers_text(order.modifiers), width)
+    return 2 + details + _lines_for(_note(order), width) + 1
+
+
+def _wrap(text: Text, width: int, console: Console) -> list[Text]:
+    """`text` in exactly `_lines_for` lines: wrapped, the last cut with an ellipsis."""
+    wanted = _lines_for(text.plain, width)
+    lines = list(text.wrap(console, width, overflow="fold"))
+    if len(lines) > wanted:
+        last = lines[wanted - 1]
+        last.truncate(max(0, width - 1))
+        last.append("…", text.style)
+    return (lines + [Text()] * wanted)[:wanted]
+
+
+@dataclass(frozen=True)
+class CardStyles:
+    """Partial styles from the column's component classes (so CSS themes them)."""
+
+    number: Style
+    name: Style
+    drink: Style
+    detail: Style
+    note: Style
+    barista: Style
+    waits: Mapping[WaitLevel, Style]
+
+
+def _spread(left: Text, right: Text, width: int) -> Text:
+    """`left` and `right` on one line, `left` cut short when both do not fit."""
+    room = max(0, width - right.cell_len - 1)
+    if left.cell_len > room:
+        left.truncate(room, overflow="ellipsis")
+    gap = max(1, width - left.cell_len - right.cell_len)
+    line = left + Text(" " * gap) + right
+    line.truncate(width, overflow="ellipsis")
+    return line
+
+
+def render_card(
+    order: OpenOrder, *, age: timedelta, width: int, styles: CardStyles, console: Console
+) -> list[Text]:
+    """The card's text lines (without its gap line), each at most `width` cells."""
+    header = Text.assemble((f"#{order.number}", styles.number), " ", (order.username, styles.name))
+    lines = [_spread(header, Text(age_text(age), styles.waits[wait_level(age)]), width)]
+    who = Text(order.barista or "", styles.barista) if order.status == PREPARING else Text()
+    lines.append(_spread(Text(order.drink_name, styles.drink), who, width))
+    lines.extend(_wrap(Text(modifiers_text(order.modifiers), styles.detail), width, console))
+    lines.extend(_wrap(Text(_note(order), styles.note), width, console))
+    return lines

@@ -1,0 +1,90 @@
+"""The in-memory board: events in, sorted columns and batches out, no queries."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from bar import orders
+from kiosk.board import Board, OpenOrder
+from tests.conftest import Factory
+
+T0 = "2026-11-20T19:00:00.000000+00:00"
+
+
+def payload(number: int, status: str = "pending", *, at: str = T0, **extra: Any) -> dict[str, Any]:
+    return {
+        "order_id": f"id-{number}", "number": number, "user_key": "k", "username": f"guest {number}",
+        "drink_id": "negroni", "drink_name": "Negroni", "modifiers": {"ice": "big cube"},
+        "note": "", "status": status, "barista": None, "created_at": at, **extra,
+    }
+
+
+def numbers(board: Board, status: str) -> list[int]:
+    return [o.number for o in board.column(status)]
+
+
+def test_orders_go_to_their_column_oldest_first() -> None:
+    board = Board()
+    board.apply(payload(2, at="2026-11-20T19:05:00+00:00"))
+    board.apply(payload(1, at="2026-11-20T19:01:00+00:00"))
+    board.apply(payload(3, at="2026-11-20T19:05:00+00:00"))  # same instant as #2
+    assert numbers(board, "pending") == [1, 2, 3]
+    assert board.queue_length == 3
+
+
+@pytest.mark.parametrize(
+    ("to", "pending", "preparing", "ready"),
+    [
+        ("preparing", [1, 3], [2], []),
+        ("ready", [1, 3], [], [2]),
+        ("served", [1, 3], [], []),
+        ("cancelled", [1, 3], [], []),
+        ("expired", [1, 3], [], []),
+    ],
+)
+def test_a_status_change_moves_or_removes_the_order(
+    to: str, pending: list[int], preparing: list[int], ready: list[int]
+) -> None:
+    board = Board()
+    board.load(OpenOrder.from_payload(payload(n)) for n in (1, 2, 3))
+    changed = board.apply(payload(2, to))
+    assert changed == {"pending"} | ({to} if to in ("preparing", "ready") else set())
+    assert (numbers(board, "pending"), numbers(board, "preparing"), numbers(board, "ready")) == (
+        pending, preparing, ready,
+    )
+    assert (board.get("id-2") is None) == (to not in ("preparing", "ready"))
+
+
+def test_an_echo_of_an_applied_change_changes_nothing() -> None:
+    board = Board()
+    assert board.apply(payload(1, "preparing", barista="Sam")) == {"preparing"}
+    assert board.apply(payload(1, "preparing", barista="Sam")) == set()
+    assert board.apply(payload(1, "preparing", barista="Kim")) == {"preparing"}
+    assert board.get("id-1").barista == "Kim"  # type: ignore[union-attr]
+
+
+def test_batches_count_same_drink_and_modifiers() -> None:
+    board = Board()
+    board.apply(payload(1))
+    board.apply(payload(2, modifiers={"ice": "crushed"}))
+    board.apply(payload(3))
+    board.apply(payload(4, drink_id="espresso", drink_name="Espresso", modifiers={}))
+    board.apply(payload(5, drink_id="espresso", drink_name="Espresso", modifiers={}))
+    board.apply(payload(6, drink_id="espresso", drink_name="Espresso", modifiers={}))
+    board.apply(payload(7, "preparing"))  # being made: not in a pending batch
+    assert [(b.count, b.drink_name, b.modifiers) for b in board.batches()] == [
+        (3, "Espresso", ()), (2, "Negroni", (("ice", "big cube"),)),
+    ]
+
+
+def test_loads_what_the_core_lists(make: Factory) -> None:
+    make.order(make.guest("Ana"))
+    second = make.order(make.guest("Bo"))
+    orders.move(second.id, orders.PREPARING, actor="barista", barista="Sam", now=make.clock())
+    board = Board()
+    rows = orders.list_orders(statuses=orders.GUEST_OPEN_STATUSES)
+    board.load(OpenOrder.from_order(o) for o in rows)
+    assert (numbers(board, "pending"), numbers(board, "preparing")) == ([1], [2])
+    assert board.get(second.id).barista == "Sam"  # type: ignore[union-attr]

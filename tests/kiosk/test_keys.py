@@ -1,0 +1,132 @@
+"""Keys move orders in the database (through the core), and the queue shows the result."""
+
+from __future__ import annotations
+
+from bar import orders, shop
+from bar.models import Order
+from kiosk.app import KioskApp
+from kiosk.screens.cancel import CancelScreen
+from tests.conftest import Factory
+from tests.kiosk.conftest import SIZE, column, column_text, label_text, wait_for
+
+
+def row(order: Order) -> Order:
+    return Order.get_by_id(order.id)
+
+
+async def test_claim_advance_serve(app: KioskApp, make: Factory) -> None:
+    order = make.order(make.guest("Ana"))
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("c")
+        assert (row(order).status, row(order).barista) == (orders.PREPARING, "Sam")
+        assert "#1 Ana" in column_text(app, "preparing")
+        assert "Sam" in column_text(app, "preparing")
+        assert "#1" not in column_text(app, "pending")
+
+        await pilot.press("l", "a")  # to the preparing column; advance
+        assert row(order).status == orders.READY
+        assert "#1 Ana" in column_text(app, "ready")
+
+        await pilot.press("right", "enter")
+        assert row(order).status == orders.SERVED
+        assert row(order).completed_at is not None
+        assert "#1" not in column_text(app, "ready")
+
+
+async def test_advance_from_pending_claims_with_the_barista(app: KioskApp, make: Factory) -> None:
+    order = make.order()
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("a")
+        assert (row(order).status, row(order).barista) == (orders.PREPARING, "Sam")
+
+
+async def test_unclaim_puts_it_back(app: KioskApp, make: Factory) -> None:
+    order = make.order()
+    orders.move(order.id, orders.PREPARING, actor="barista", barista="Kim", now=make.clock())
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("right", "u")
+        assert (row(order).status, row(order).barista) == (orders.PENDING, None)
+        assert "#1" in column_text(app, "pending")
+
+
+async def test_up_down_select_the_order_to_move(app: KioskApp, make: Factory) -> None:
+    first, second, third = (make.order(make.guest(n)) for n in ("Ana", "Bo", "Cy"))
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("down", "j", "k")  # ends on the second card
+        assert column(app, "pending").selected.id == second.id
+        await pilot.press("c")
+        assert [row(o).status for o in (first, second, third)] == [
+            orders.PENDING, orders.PREPARING, orders.PENDING,
+        ]
+        # The cursor stays in place: now on the third order.
+        assert column(app, "pending").selected.id == third.id
+
+
+async def test_cancel_asks_for_a_reason(app: KioskApp, make: Factory) -> None:
+    order = make.order()
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("x")
+        assert isinstance(app.screen, CancelScreen)
+        await pilot.press(*"out of ice", "enter")
+        assert not isinstance(app.screen, CancelScreen)
+        assert (row(order).status, row(order).cancel_reason) == (orders.CANCELLED, "out of ice")
+        assert "#1" not in column_text(app, "pending")
+
+
+async def test_escape_keeps_the_order(app: KioskApp, make: Factory) -> None:
+    order = make.order()
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("x", *"oops", "escape")
+        assert not isinstance(app.screen, CancelScreen)
+        assert row(order).status == orders.PENDING
+
+
+async def test_cancel_needs_a_reason(app: KioskApp, make: Factory) -> None:
+    order = make.order()
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("x", "enter")
+        assert isinstance(app.screen, CancelScreen)  # still asking
+        assert row(order).status == orders.PENDING
+
+
+async def test_o_closes_and_opens_the_bar(app: KioskApp, make: Factory) -> None:
+    async with app.run_test(size=SIZE) as pilot:
+        assert label_text(app, "#shop-state") == "● OPEN"
+        await pilot.press("o")
+        assert shop.is_open() is False
+        assert label_text(app, "#shop-state") == "● CLOSED"
+        await pilot.press("o")
+        assert shop.is_open() is True
+        assert label_text(app, "#shop-state") == "● OPEN"
+
+
+async def test_a_refused_move_is_a_notification_not_a_crash(
+    app: KioskApp, make: Factory
+) -> None:
+    order = make.order()
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("u")  # unclaim a pending order: the core refuses
+        assert row(order).status == orders.PENDING
+        errors = [n for n in app._notifications if n.severity == "error"]
+        assert [n.message for n in errors] == ["order #1 cannot go from pending to pending"]
+        assert app.is_running
+
+
+async def test_keys_on_an_empty_column_do_nothing(app: KioskApp, make: Factory) -> None:
+    order = make.order()
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("right", "right", "c", "a", "u", "x")
+        assert not isinstance(app.screen, CancelScreen)
+        assert row(order).status == orders.PENDING
+        assert any(n.message == "No order selected" for n in app._notifications)
+
+
+async def test_refresh_reloads_from_the_database(app: KioskApp, make: Factory) -> None:
+    async with app.run_test(size=SIZE) as pilot:
+        app.workers.cancel_group(app, "event-tail")  # only `r` may bring the order in
+        await wait_for(pilot, lambda: app._tail_done.is_set())
+        make.order(make.guest("Dee"))
+        await pilot.pause(0.1)
+        assert "Dee" not in column_text(app, "pending")
+        await pilot.press("r")
+        assert "#1 Dee" in column_text(app, "pending")

@@ -1,0 +1,76 @@
+"""The queue screen as pixels: a frozen clock and fixed data make it the same every run.
+
+Update with `pytest tests/kiosk/test_snapshots.py --snapshot-update`, then look at the
+SVG. `BAR_ARTIFACTS=DIR` also saves the screen as DIR/kiosk.svg.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from datetime import timedelta
+from typing import Any
+
+from textual.pilot import Pilot
+
+from bar import orders
+from bar.clock import FrozenClock
+from bar.config import Settings
+from bar.models import RegistrationCode
+from kiosk.app import KioskApp
+from tests.conftest import Factory
+from tests.kiosk.conftest import SIZE
+
+INVITE = "friday-night-invite"  # a fixed code: a random one would change the QR code
+
+
+def fill_the_bar(make: Factory, clock: FrozenClock) -> None:
+    """Five guests, three columns, two identical Negronis; then seven minutes pass."""
+    start = clock()
+
+    def order_at(minutes: float, name: str, **kw: Any) -> str:
+        clock.now = start + timedelta(minutes=minutes)
+        return make.order(make.guest(name), **kw).id
+
+    order_at(0, "Ana Lopez", note="no garnish please")
+    made = order_at(1, "Dee", drink_id="flat-white", modifiers={"milk": "oat", "size": "large"})
+    order_at(3, "Bo")
+    order_at(4, "[bold red]x", drink_id="espresso-martini", note="<script>")
+    done = order_at(5.5, "Eli", drink_id="aperol-spritz")
+    clock.now = start + timedelta(minutes=6)
+    orders.move(made, orders.PREPARING, actor="barista", barista="Kim", now=clock())
+    orders.advance(done, barista="Sam", now=clock())
+    orders.advance(done, barista="Sam", now=clock())
+    RegistrationCode.create(
+        code=INVITE, created_at=clock(), created_by="cli", expires_at=clock() + timedelta(hours=6),
+        max_uses=50, use_count=5,
+    )
+    clock.now = start + timedelta(minutes=7)
+
+
+def save_artifact(app: KioskApp) -> None:
+    if out := os.environ.get("BAR_ARTIFACTS"):
+        app.save_screenshot(filename="kiosk.svg", path=out)
+
+
+def test_queue_screen(
+    snap_compare: Callable[..., bool], kiosk_settings: Settings, make: Factory,
+    clock: FrozenClock,
+) -> None:
+    fill_the_bar(make, clock)
+    app = KioskApp(kiosk_settings, clock=clock, barista="Sam")
+
+    async def settle(pilot: Pilot[None]) -> None:
+        await pilot.pause(0.1)
+        save_artifact(pilot.app)  # type: ignore[arg-type]
+
+    assert snap_compare(app, terminal_size=SIZE, run_before=settle)
+
+
+def test_queue_screen_cursor_on_preparing(
+    snap_compare: Callable[..., bool], kiosk_settings: Settings, make: Factory,
+    clock: FrozenClock,
+) -> None:
+    fill_the_bar(make, clock)
+    app = KioskApp(kiosk_settings, clock=clock, barista="Sam")
+    assert snap_compare(app, terminal_size=SIZE, press=["right"])
