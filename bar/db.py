@@ -9,6 +9,8 @@ process wrote in between.
 from __future__ import annotations
 
 import json
+import threading
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -36,9 +38,19 @@ def init_db(path: Path | str, *, synchronous: str = "FULL", busy_timeout_ms: int
     )
 
 
+_WRITE_LOCK = threading.RLock()
+
+
+@contextmanager
 def write() -> Any:
-    """A write transaction that holds the write lock from its first statement."""
-    return db.atomic("IMMEDIATE")
+    """A write transaction that holds the write lock from its first statement.
+
+    Threads of one process queue on a lock first: SQLite's busy handler makes a
+    waiting writer sleep and retry (up to 100 ms a time) while newcomers take the lock.
+    """
+    with _WRITE_LOCK:
+        with db.atomic("IMMEDIATE") as txn:
+            yield txn
 
 
 class UtcDateTimeField(peewee.TextField):

@@ -57,6 +57,13 @@ def publish(channel: str, type: str, payload: dict[str, Any], *, now: datetime) 
     return Event.insert(channel=channel, type=type, payload=payload, created_at=now).execute()
 
 
+def publish_many(batch: list[tuple[str, str, dict[str, Any]]], *, now: datetime) -> None:
+    """Append several events (channel, type, payload) in one statement, in this order."""
+    Event.insert_many(
+        [{"channel": c, "type": t, "payload": p, "created_at": now} for c, t, p in batch]
+    ).execute()
+
+
 def _to_event(row: Event) -> BarEvent:
     return BarEvent(row.id, row.channel, row.type, row.payload, row.created_at)
 

@@ -123,21 +123,26 @@ def display_dict(order: Order) -> dict[str, Any]:
 
 def _publish_new(order: Order, now: datetime) -> None:
     payload = order_dict(order)
-    events.publish(events.guest_channel(order.guest.user_key), events.NEW_ORDER, payload, now=now)
-    events.publish(events.ADMIN, events.NEW_ORDER, payload, now=now)
-    events.publish(events.DISPLAY, events.NEW_ORDER, display_dict(order), now=now)
+    events.publish_many([
+        (events.guest_channel(order.guest.user_key), events.NEW_ORDER, payload),
+        (events.ADMIN, events.NEW_ORDER, payload),
+        (events.DISPLAY, events.NEW_ORDER, display_dict(order)),
+    ], now=now)
 
 
 def _publish_change(order: Order, now: datetime) -> None:
     full = order_dict(order)
     guest_view = {k: v for k, v in full.items() if k not in ("user_key", "username")}
     channel = events.guest_channel(order.guest.user_key)
-    events.publish(channel, events.ORDER_STATUS_CHANGED, guest_view, now=now)
-    events.publish(events.ADMIN, events.ORDER_STATUS_CHANGED, full, now=now)
-    events.publish(events.DISPLAY, events.ORDER_STATUS_CHANGED, display_dict(order), now=now)
+    batch = [
+        (channel, events.ORDER_STATUS_CHANGED, guest_view),
+        (events.ADMIN, events.ORDER_STATUS_CHANGED, full),
+        (events.DISPLAY, events.ORDER_STATUS_CHANGED, display_dict(order)),
+    ]
     if order.status == EXPIRED:
-        events.publish(channel, events.ORDER_EXPIRED, guest_view, now=now)
-        events.publish(events.ADMIN, events.ORDER_EXPIRED, full, now=now)
+        batch += [(channel, events.ORDER_EXPIRED, guest_view),
+                  (events.ADMIN, events.ORDER_EXPIRED, full)]
+    events.publish_many(batch, now=now)
     if order.status in NOTIFY_ON:
         Notification.create(
             guest=order.guest, type=f"ORDER_{order.status.upper()}", payload=guest_view,

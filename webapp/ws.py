@@ -32,6 +32,7 @@ from flask_sock import Sock
 from simple_websocket import ConnectionClosed
 
 from bar import events, notifications
+from bar.db import db
 from bar.errors import AuthError
 from bar.tokens import Claims, verify_access
 from webapp.context import BarContext, bar_context
@@ -197,6 +198,9 @@ def websocket(ws: Any) -> None:
             raw = ws.receive(timeout=RECEIVE_TIMEOUT_S)
             if raw is not None:
                 session.handle(raw)
+                # This thread may now hold the socket for hours: give back its SQLite
+                # connection (page cache, two file descriptors) until it needs one again.
+                db.close()
             session.check_time()
     except ConnectionClosed:
         pass  # the client left

@@ -23,9 +23,16 @@ def batch_text(batch: Batch) -> Text:
 class BatchSummary(Static):
     """Up to three batches of identical pending drinks; hidden when there are none."""
 
+    _shown: Text | None = None
+
     def show(self, batches: Sequence[Batch]) -> None:
         self.display = bool(batches)
         lines = [batch_text(b) for b in batches[:MAX_SHOWN]]
         if len(batches) > MAX_SHOWN:
             lines.append(Text(f"+{len(batches) - MAX_SHOWN} more", "dim"))
-        self.update(Text("\n").join(lines))
+        text = Text("\n").join(lines)
+        old = self._shown
+        if old is None or old.plain != text.plain:
+            # A relayout repaints the whole screen: only when the line count changes.
+            self.update(text, layout=old is None or len(old.plain.splitlines()) != len(lines))
+            self._shown = text

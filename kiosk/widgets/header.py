@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from rich.cells import cell_len
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import Horizontal
@@ -10,6 +11,10 @@ from textual.widgets import Label
 
 class HeaderBar(Horizontal):
     """Shows what `show()` was last told; it reads nothing itself."""
+
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self._shown: dict[str, str] = {}  # selector -> text on screen
 
     def compose(self) -> ComposeResult:
         yield Label(id="bar-name")
@@ -21,12 +26,20 @@ class HeaderBar(Horizontal):
         self, *, name: str, is_open: bool, queue: int, max_queue: int, barista: str
     ) -> None:
         # Text objects, not markup: names come from a config file and the command line.
-        self.query_one("#bar-name", Label).update(Text(name))
-        state = self.query_one("#shop-state", Label)
-        state.update(Text("● OPEN" if is_open else "● CLOSED"))
+        self._set("#bar-name", name)
+        state = self._set("#shop-state", "● OPEN" if is_open else "● CLOSED")
         state.set_class(is_open, "-open")
         state.set_class(not is_open, "-closed")
-        length = self.query_one("#queue-length", Label)
-        length.update(Text(f"queue {queue} of {max_queue}"))
+        length = self._set("#queue-length", f"queue {queue} of {max_queue}")
         length.set_class(queue >= max_queue, "-full")
-        self.query_one("#barista", Label).update(Text(f"barista: {barista}"))
+        self._set("#barista", f"barista: {barista}")
+
+    def _set(self, selector: str, text: str) -> Label:
+        """Update a label only when its text changed; lay out only when its width did."""
+        label = self.query_one(selector, Label)
+        old = self._shown.get(selector)
+        if old != text:
+            # A relayout repaints the whole screen: only when the label's width changes.
+            label.update(Text(text), layout=old is None or cell_len(old) != cell_len(text))
+            self._shown[selector] = text
+        return label

@@ -224,22 +224,20 @@ def test_failing_change_writes_no_event_and_no_notification(make, clock):
 
 
 def test_change_and_events_are_one_transaction(make, clock, monkeypatch):
-    """If publishing an event fails, the status change is rolled back too."""
+    """If writing the events fails, the status change is rolled back too."""
     order = make.order()
-    real_publish = events.publish
-    calls = []
-
-    def publish_then_fail(*args, **kwargs):
-        calls.append(args)
-        if len(calls) == 2:
-            raise RuntimeError("disk full")
-        return real_publish(*args, **kwargs)
-
     before = Event.select().count()
-    monkeypatch.setattr(events, "publish", publish_then_fail)
+
+    def disk_full(*args, **kwargs):
+        raise RuntimeError("disk full")
+
+    monkeypatch.setattr(events, "publish_many", disk_full)
     with pytest.raises(RuntimeError):
         orders.advance(order.id, barista="Joe", now=clock())
+    with pytest.raises(RuntimeError):
+        make.order(make.guest("Bo"))
     assert Order.get_by_id(order.id).status == "pending"
+    assert Order.select().count() == 1
     assert Event.select().count() == before
 
 
