@@ -86,6 +86,7 @@ class OrderColumn(ScrollView, can_focus=False):
         self._now: datetime = clock()
         self._cache: LRUCache[tuple[object, ...], list[Strip]] = LRUCache(1024)
         self._card_styles: CardStyles | None = None
+        self._base: Style | None = None  # the widget's rich_style, taken once per frame
 
     # -- state ---------------------------------------------------------------------------
 
@@ -198,12 +199,13 @@ class OrderColumn(ScrollView, can_focus=False):
     def render_lines(self, crop: Region) -> list[Strip]:
         # One `now` per frame, so every card on screen shows the same moment.
         self._now = self._clock()
+        self._base = self.rich_style  # once per frame: computing it walks the DOM
         return super().render_lines(crop)
 
     def render_line(self, y: int) -> Strip:
         line = int(self.scroll_y) + y
         width = self.scrollable_content_region.width
-        base = self.rich_style
+        base = self._base or self.rich_style
         if not self._orders:
             if line == 0:
                 empty = Text("  nothing here", self._style("empty"))
@@ -221,12 +223,12 @@ class OrderColumn(ScrollView, can_focus=False):
         order = self._orders[index]
         selected = self._active and index == self._cursor
         age = self._now - order.created_at
-        key = (order, selected, width, age_text(age), wait_level(age), self.rich_style)
+        base = self._base or self.rich_style
+        key = (order, selected, width, age_text(age), wait_level(age), base)
         cached = self._cache.get(key)
         if cached is not None:
             return cached
         console = self.app.console
-        base = self.rich_style
         # The full style: its background blended over the column's, as CSS means it.
         card = self.get_component_rich_style(
             "order-column--cursor" if selected else "order-column--card"
