@@ -428,6 +428,16 @@ def kiosk_command(ctx: Context, barista: str | None) -> None:
     KioskApp(ctx.settings, barista=barista).run()
 
 
+@cli.command("display")
+@pass_ctx
+def display_command(ctx: Context) -> None:
+    """The TV board in this terminal: the QR code to join, Preparing and Ready (q quits)."""
+    from kiosk.display import DisplayApp  # textual only when the TUI starts
+
+    datadir.init(ctx.settings)
+    DisplayApp(ctx.settings).run()
+
+
 def _with_address(settings: Settings, host: str | None, port: int | None) -> Settings:
     return dataclasses.replace(
         settings, host=host or settings.host, port=settings.port if port is None else port

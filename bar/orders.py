@@ -18,6 +18,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Literal
 
+from peewee import fn
+
 from bar import events, scan, shop
 from bar.config import Rules, Settings
 from bar.db import write
@@ -173,11 +175,13 @@ def place_order(
     with write():
         guest = _get_guest(guest)
         if idempotency_key:
-            first = Order.get_or_none(
-                (Order.guest == guest) & (Order.idempotency_key == idempotency_key)
+            first_id = (
+                Order.select(Order.id)
+                .where(Order.guest == guest, Order.idempotency_key == idempotency_key)
+                .scalar()
             )
-            if first is not None:
-                return Placed(_load(first.id), created=False)
+            if first_id is not None:
+                return Placed(_load(first_id), created=False)
         drink = Drink.get_or_none((Drink.id == str(drink_id)) & (Drink.on_menu == True))  # noqa: E712
         if drink is None:
             raise NotFound(f"no drink {drink_id!r} on the menu")
@@ -189,7 +193,9 @@ def place_order(
         if rules.popup:
             scan.use_drink(scan_code, rules, now=now)
         open_orders = (
-            Order.select().where(Order.guest == guest, Order.status.in_(GUEST_OPEN_STATUSES)).count()
+            Order.select(fn.COUNT(Order.id))
+            .where(Order.guest == guest, Order.status.in_(GUEST_OPEN_STATUSES))
+            .scalar()
         )
         if open_orders >= rules.max_open_orders_per_guest:
             raise TooManyOpenOrders(
@@ -199,8 +205,7 @@ def place_order(
         if shop.queue_length() >= rules.max_queue:
             raise QueueFull("queue full, try again in a few minutes")
         day = business_day(now, settings.day_starts_at)
-        number = (Order.select(Order.number).where(Order.day == day)
-                  .order_by(Order.number.desc()).scalar() or 0) + 1
+        number = (Order.select(fn.MAX(Order.number)).where(Order.day == day).scalar() or 0) + 1
         order = Order.create(
             id=str(uuid.uuid4()), number=number, day=day, drink=drink, guest=guest,
             modifiers=chosen, note=note_text, status=PENDING, scan_code=scan_code,

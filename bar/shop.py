@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from peewee import fn
+
 from bar import events
 from bar.db import write
 from bar.models import Order, State
@@ -12,7 +14,7 @@ OPEN_STATUSES = ("pending", "preparing")
 
 
 def is_open() -> bool:
-    row = State.get_or_none(State.key == "shop_open")
+    row = State.select(State.value).where(State.key == "shop_open").first()
     return True if row is None else bool(row.value)
 
 
@@ -28,4 +30,5 @@ def set_open(open_: bool, *, now: datetime) -> bool:
 
 def queue_length() -> int:
     """Orders waiting for or under a barista: what `max_queue` counts."""
-    return Order.select().where(Order.status.in_(OPEN_STATUSES)).count()
+    # COUNT over the status index; peewee's .count() would wrap the query in a subquery.
+    return Order.select(fn.COUNT(Order.id)).where(Order.status.in_(OPEN_STATUSES)).scalar()
