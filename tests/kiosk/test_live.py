@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
 import threading
 from collections.abc import Callable
+
+import requests
 
 from bar import orders, shop
 from bar.clock import FrozenClock
@@ -12,6 +15,8 @@ from bar.models import Order
 from kiosk.app import KioskApp
 from tests.conftest import Factory
 from tests.kiosk.conftest import SIZE, column_text, label_text, wait_for
+from webapp import create_app
+from webapp.server import run_in_thread
 
 
 def elsewhere(change: Callable[[], object]) -> None:
@@ -73,3 +78,30 @@ async def test_overdue_orders_expire_from_the_kiosk(
         # The kiosk's own thread expires it; its events must still reach the queue.
         assert await wait_for(pilot, lambda: "#1" not in column_text(app, "pending"))
         assert Order.get_by_id(order.id).status == orders.EXPIRED
+
+
+async def test_an_order_placed_over_http_appears_live(
+    app: KioskApp, make: Factory, clock: FrozenClock
+) -> None:
+    """The whole path: a phone's POST to the real web server, the kiosk's event tail."""
+    web = create_app(app.settings, clock=clock)
+    server, base_url = run_in_thread(web, host="127.0.0.1", port=0)
+    code = make.code()
+
+    def phone_orders() -> int:
+        registered = requests.post(f"{base_url}/api/register", json={"username": "[bold red]x"},
+                                   headers={"X-Registration-Code": code}, timeout=10).json()
+        response = requests.post(
+            f"{base_url}/api/orders", json={"drink_id": "margarita", "note": "<script>"},
+            headers={"Authorization": f"Bearer {registered['access_token']}"}, timeout=10,
+        )
+        return response.status_code
+
+    try:
+        async with app.run_test(size=SIZE) as pilot:
+            assert await asyncio.to_thread(phone_orders) == 201
+            assert await wait_for(pilot, lambda: "#1 [bold red]x" in column_text(app, "pending"))
+            assert "<script>" in column_text(app, "pending")
+    finally:
+        server.shutdown()
+        web.extensions["bar"].hub.stop()
