@@ -2,6 +2,7 @@
 
     BarError                      code              http
     ├── ConfigError               config_invalid    500
+    ├── ServerFailed              server_failed     500   (`bar up`: the web server did not start)
     ├── InvalidInput              invalid_input     400   (bad name, modifier, note, …)
     ├── NotFound                  not_found         404
     │   └── DrinkUnavailable      drink_unavailable 404
@@ -42,6 +43,10 @@ class BarError(Exception):
 
 class ConfigError(BarError):
     code = "config_invalid"
+
+
+class ServerFailed(BarError):
+    code = "server_failed"
 
 
 class InvalidInput(BarError):

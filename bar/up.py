@@ -16,13 +16,9 @@ import urllib.request
 from pathlib import Path
 
 from bar.config import Settings
-from bar.errors import BarError
+from bar.errors import ServerFailed
 
 STARTUP_TIMEOUT = 20.0
-
-
-class ServerFailed(BarError):
-    code = "server_failed"
 
 
 def serve_command(settings: Settings) -> list[str]:
