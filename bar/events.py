@@ -34,6 +34,16 @@ def guest_channel(user_key: str) -> str:
     return f"orders/{user_key}"
 
 
+def may_read(role: str | None, user_key: str | None, channel: str) -> bool:
+    """Who reads what: public channels for all (role None: anonymous), a guest only
+    their own orders, admins everything."""
+    if channel in PUBLIC_CHANNELS:
+        return True
+    if role == "admin":
+        return channel == ADMIN or channel.startswith("orders/")
+    return role == "guest" and user_key is not None and channel == guest_channel(user_key)
+
+
 @dataclass(frozen=True)
 class BarEvent:
     id: int

@@ -51,18 +51,6 @@ REPLAY_BATCH = 500
 
 POLICY_VIOLATION = 1008
 INTERNAL_ERROR = 1011
-KNOWN_CHANNELS = events.PUBLIC_CHANNELS | {events.ADMIN}
-
-
-def may_read(claims: Claims | None, channel: str) -> bool:
-    """Who reads what: public channels for all, a guest's own orders, admins everything."""
-    if channel in events.PUBLIC_CHANNELS:
-        return True
-    if claims is None:
-        return False
-    if claims.role == "admin":
-        return channel in KNOWN_CHANNELS or channel.startswith("orders/")
-    return channel == events.guest_channel(claims.user_key)
 
 
 class Session:
@@ -140,7 +128,8 @@ class Session:
             return
         allowed: list[str] = []
         for channel in dict.fromkeys(channels):  # unique, in the client's order
-            if may_read(self.claims, channel):
+            role, user_key = (self.claims.role, self.claims.user_key) if self.claims else (None, None)
+            if events.may_read(role, user_key, channel):
                 allowed.append(channel)
             else:
                 self.error("forbidden", "you may not read this channel", channel=channel)

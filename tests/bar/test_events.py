@@ -5,6 +5,8 @@ from __future__ import annotations
 import threading
 from datetime import timedelta
 
+import pytest
+
 from bar import events, notifications, orders, shop
 
 
@@ -60,3 +62,21 @@ def test_mark_read_only_touches_own_notifications(make, clock):
     bo_note = notifications.unread(bo.user_key)[0]
     assert notifications.mark_read(ana.user_key, [bo_note.id], now=clock()) == 0
     assert len(notifications.unread(bo.user_key)) == 1
+
+
+@pytest.mark.parametrize("role,user_key,channel,allowed", [
+    (None, None, "display", True),
+    (None, None, "config", True),
+    (None, None, "announcements", True),
+    (None, None, "admin", False),
+    (None, None, "orders/u1", False),
+    ("guest", "u1", "orders/u1", True),
+    ("guest", "u1", "orders/u2", False),
+    ("guest", "u1", "admin", False),
+    ("guest", "u1", "nonsense", False),
+    ("admin", "admin:1", "admin", True),
+    ("admin", "admin:1", "orders/u2", True),
+    ("admin", "admin:1", "nonsense", False),
+])
+def test_who_may_read_which_channel(role, user_key, channel, allowed):
+    assert events.may_read(role, user_key, channel) is allowed
