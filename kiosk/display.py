@@ -1,0 +1,133 @@
+"""`bar display`: the TV board in a terminal, full screen, no keys but quit.
+
+Like the barista's kiosk, a thread tails the events table (`bar.events.EventTail`) and
+posts what it reads to the app as `EventsArrived`; on any `display` or `config` event
+the app re-reads the two short boards from the core, so an order moved by the kiosk
+or the web process shows up in a few tens of milliseconds. The content matches the
+web board (`/display`): order numbers and first names only, never a user key.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+
+import peewee
+from textual import on, work
+from textual.app import App
+from textual.binding import Binding
+from textual.screen import Screen
+from textual.worker import get_current_worker
+
+from bar import events, orders, shop
+from bar.clock import Clock, utcnow
+from bar.config import Settings
+from bar.db import db
+from kiosk.messages import EventsArrived
+from kiosk.screens.display import DisplayScreen
+from kiosk.widgets.ticket_board import MAX_TICKETS, Ticket
+
+BOARD_CHANNELS = frozenset({events.DISPLAY, events.CONFIG})
+
+
+class DisplayApp(App[None]):
+    """The room's board. Construct it once the database is connected."""
+
+    CSS_PATH = "display.tcss"
+    TITLE = "bar display"
+    ENABLE_COMMAND_PALETTE = False
+    # Nothing to press on a TV; Ctrl+C quits too, as it does everywhere else.
+    BINDINGS = [
+        Binding("q", "quit", "Quit", show=False),
+        Binding("ctrl+c", "quit", show=False, priority=True),
+    ]
+
+    poll_interval = 0.05  # seconds between event-table polls
+
+    def __init__(self, settings: Settings, *, clock: Clock = utcnow) -> None:
+        super().__init__()
+        self.settings = settings
+        self.clock = clock
+        self.preparing: list[Ticket] = []
+        self.ready: list[Ticket] = []
+        self.is_open = True
+        self.display_screen = DisplayScreen(settings, clock=clock)
+        self._after = 0
+        self._tail_done = threading.Event()
+        self._tail_done.set()  # no tail thread yet
+
+    def get_default_screen(self) -> Screen[None]:
+        return self.display_screen
+
+    def on_load(self) -> None:
+        # The last event id before reading the boards: a change committed in between
+        # is replayed by the tail rather than missed.
+        self._after = events.last_event_id()
+        self.reload()
+
+    def on_mount(self) -> None:
+        self._show()
+        self._tail_done.clear()
+        self.tail_events(self._after)
+
+    def on_unmount(self) -> None:
+        """Let the tail thread finish (it checks every poll) before the app is gone."""
+        self.workers.cancel_group(self, "event-tail")
+        self._tail_done.wait(timeout=1.0)
+
+    def reload(self) -> None:
+        """Read both boards (oldest first, at most what fits) and the shop state."""
+
+        def board(status: str) -> list[Ticket]:
+            rows = orders.list_orders(statuses=(status,), newest_first=False, limit=MAX_TICKETS)
+            return [Ticket.from_display(orders.display_dict(order)) for order in rows]
+
+        self.preparing = board(orders.PREPARING)
+        self.ready = board(orders.READY)
+        self.is_open = shop.is_open()
+
+    def _show(self) -> None:
+        self.display_screen.show(preparing=self.preparing, ready=self.ready, is_open=self.is_open)
+
+    # -- the tail thread -----------------------------------------------------------------
+
+    @work(thread=True, exclusive=True, group="event-tail", name="event tail")
+    def tail_events(self, after: int) -> None:
+        """Poll the events table until cancelled; post what arrives to the app."""
+        worker = get_current_worker()
+        try:
+            tail = events.EventTail(after=after)
+            while not worker.is_cancelled:
+                try:
+                    found = tail.poll()
+                except peewee.DatabaseError as exc:  # e.g. locked during a checkpoint
+                    self.log.warning(f"event tail: {exc}")
+                    found = []
+                if found:
+                    self.post_message(EventsArrived(found))
+                time.sleep(self.poll_interval)
+        finally:
+            db.close()  # this thread's connection only (peewee keeps one per thread)
+            self._tail_done.set()
+
+    @on(EventsArrived)
+    def events_arrived(self, message: EventsArrived) -> None:
+        """Re-read the boards when an order or the shop changed."""
+        relevant = [event for event in message.events if event.channel in BOARD_CHANNELS]
+        if not relevant:
+            return
+        self.refresh_boards()
+        if self.settings.rules.popup and any(e.type == events.NEW_ORDER for e in relevant):
+            self.display_screen.refresh_code()  # one drink fewer left in this window
+
+    def refresh_boards(self) -> None:
+        """Re-read and redraw the boards; try again shortly if the database is busy."""
+        try:
+            # Two queries of at most 14 rows: simpler than folding payloads into a
+            # board of our own, and the database stays the one source of truth.
+            self.reload()
+        except peewee.DatabaseError as exc:
+            self.log.warning(f"display reload: {exc}")
+            self.set_timer(0.5, self.refresh_boards)
+            return
+        self._show()
