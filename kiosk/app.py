@@ -9,30 +9,27 @@ the open orders in memory (`Board`), loaded once and updated from event payloads
 from __future__ import annotations
 
 import gc
-import threading
 import time
 from collections.abc import Iterable
 
 import peewee
-from textual import on, work
-from textual.app import App
+from textual import on
 from textual.binding import Binding
 from textual.screen import Screen
-from textual.worker import get_current_worker
 
 from bar import events, orders, shop
 from bar.clock import Clock, utcnow
 from bar.config import Settings
-from bar.db import db
 from bar.models import Order
 from kiosk.board import OPEN_STATUSES, Board, OpenOrder
 from kiosk.messages import EventsArrived
 from kiosk.screens.queue import QueueScreen
+from kiosk.tail import TailingApp
 
 ORDER_EVENTS = frozenset({events.NEW_ORDER, events.ORDER_STATUS_CHANGED, events.ORDER_EXPIRED})
 
 
-class KioskApp(App[None]):
+class KioskApp(TailingApp):
     """The barista's terminal. Construct it once the database is connected."""
 
     CSS_PATH = "app.tcss"
@@ -41,7 +38,6 @@ class KioskApp(App[None]):
     # Ctrl+C quits too: under `bar up` it is how a host stops the whole bar.
     BINDINGS = [Binding("q", "quit", "Quit"), Binding("ctrl+c", "quit", show=False, priority=True)]
 
-    poll_interval = 0.02  # seconds between event-table polls: new orders within ~20 ms
     expire_every = 5.0  # seconds between runs of the core's (idempotent) expiry
 
     def __init__(
@@ -55,8 +51,7 @@ class KioskApp(App[None]):
         self.is_open = True
         self.queue_screen = QueueScreen()
         self._after = 0
-        self._tail_done = threading.Event()
-        self._tail_done.set()  # no tail thread yet
+        self._next_expiry = 0.0  # the first round runs at once
 
     def get_default_screen(self) -> Screen[None]:
         return self.queue_screen
@@ -68,16 +63,10 @@ class KioskApp(App[None]):
         self.reload()
 
     def on_mount(self) -> None:
-        self._tail_done.clear()
-        self.tail_events(self._after)
+        self.start_tail(self._after)
         # The board, the widgets and Textual itself are long-lived: move them out of the
         # collector's way, or every full collection walks them all (~50 ms, a frame drop).
         self.call_after_refresh(gc.freeze)
-
-    def on_unmount(self) -> None:
-        """Let the tail thread finish (it checks every poll) before the app is gone."""
-        self.workers.cancel_group(self, "event-tail")
-        self._tail_done.wait(timeout=1.0)
 
     def reload(self) -> None:
         """Read the open orders and the shop state from the database."""
@@ -85,30 +74,12 @@ class KioskApp(App[None]):
         self.board.load(OpenOrder.from_order(order) for order in rows)
         self.is_open = shop.is_open()
 
-    # -- the tail thread -----------------------------------------------------------------
+    # -- on the tail thread ----------------------------------------------------------------
 
-    @work(thread=True, exclusive=True, group="event-tail", name="event tail")
-    def tail_events(self, after: int) -> None:
-        """Poll the events table until cancelled; post what arrives to the app."""
-        worker = get_current_worker()
-        try:
-            tail = events.EventTail(after=after)
-            next_expiry = 0.0
-            while not worker.is_cancelled:
-                if time.monotonic() >= next_expiry:
-                    next_expiry = time.monotonic() + self.expire_every
-                    self._expire_overdue()
-                try:
-                    found = tail.poll()
-                except peewee.DatabaseError as exc:  # e.g. locked during a checkpoint
-                    self.log.warning(f"event tail: {exc}")
-                    found = []
-                if found:
-                    self.post_message(EventsArrived(found))
-                time.sleep(self.poll_interval)
-        finally:
-            db.close()  # this thread's connection only (peewee keeps one per thread)
-            self._tail_done.set()
+    def on_tail_tick(self) -> None:
+        if time.monotonic() >= self._next_expiry:
+            self._next_expiry = time.monotonic() + self.expire_every
+            self._expire_overdue()
 
     def _expire_overdue(self) -> None:
         # The web process may run it too: it is idempotent, and its events reach us

@@ -9,28 +9,23 @@ web board (`/display`): order numbers and first names only, never a user key.
 
 from __future__ import annotations
 
-import threading
-import time
-
 import peewee
-from textual import on, work
-from textual.app import App
+from textual import on
 from textual.binding import Binding
 from textual.screen import Screen
-from textual.worker import get_current_worker
 
 from bar import events, orders, shop
 from bar.clock import Clock, utcnow
 from bar.config import Settings
-from bar.db import db
 from kiosk.messages import EventsArrived
 from kiosk.screens.display import DisplayScreen
+from kiosk.tail import TailingApp
 from kiosk.widgets.ticket_board import MAX_TICKETS, Ticket
 
 BOARD_CHANNELS = frozenset({events.DISPLAY, events.CONFIG})
 
 
-class DisplayApp(App[None]):
+class DisplayApp(TailingApp):
     """The room's board. Construct it once the database is connected."""
 
     CSS_PATH = "display.tcss"
@@ -53,8 +48,6 @@ class DisplayApp(App[None]):
         self.is_open = True
         self.display_screen = DisplayScreen(settings, clock=clock)
         self._after = 0
-        self._tail_done = threading.Event()
-        self._tail_done.set()  # no tail thread yet
 
     def get_default_screen(self) -> Screen[None]:
         return self.display_screen
@@ -67,13 +60,7 @@ class DisplayApp(App[None]):
 
     def on_mount(self) -> None:
         self._show()
-        self._tail_done.clear()
-        self.tail_events(self._after)
-
-    def on_unmount(self) -> None:
-        """Let the tail thread finish (it checks every poll) before the app is gone."""
-        self.workers.cancel_group(self, "event-tail")
-        self._tail_done.wait(timeout=1.0)
+        self.start_tail(self._after)
 
     def reload(self) -> None:
         """Read both boards (oldest first, at most what fits) and the shop state."""
@@ -88,27 +75,6 @@ class DisplayApp(App[None]):
 
     def _show(self) -> None:
         self.display_screen.show(preparing=self.preparing, ready=self.ready, is_open=self.is_open)
-
-    # -- the tail thread -----------------------------------------------------------------
-
-    @work(thread=True, exclusive=True, group="event-tail", name="event tail")
-    def tail_events(self, after: int) -> None:
-        """Poll the events table until cancelled; post what arrives to the app."""
-        worker = get_current_worker()
-        try:
-            tail = events.EventTail(after=after)
-            while not worker.is_cancelled:
-                try:
-                    found = tail.poll()
-                except peewee.DatabaseError as exc:  # e.g. locked during a checkpoint
-                    self.log.warning(f"event tail: {exc}")
-                    found = []
-                if found:
-                    self.post_message(EventsArrived(found))
-                time.sleep(self.poll_interval)
-        finally:
-            db.close()  # this thread's connection only (peewee keeps one per thread)
-            self._tail_done.set()
 
     @on(EventsArrived)
     def events_arrived(self, message: EventsArrived) -> None:
