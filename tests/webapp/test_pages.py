@@ -11,7 +11,8 @@ from webapp.errors import CSP
 @pytest.mark.parametrize(
     ("path", "marker"),
     [("/", b"/static/app.js"), ("/join?code=abc", b"/static/app.js"),
-     ("/display", b"/static/display.js")],
+     ("/display", b"/static/display.js"), ("/", b"/static/live.js"),
+     ("/display", b"/static/live.js")],
 )
 def test_pages_render_their_html(client, path, marker):
     response = client.get(path)

@@ -159,11 +159,7 @@
     touched: new Map(), // order_id -> sequence number of its last update
     seq: 0,
     ordersLoaded: false,
-    lastEventId: null,
     sheet: null, // {drink, key, sending}
-    ws: null,
-    wsAttempt: 0,
-    reconnectTimer: null,
     authFailures: 0,
     refreshTimer: null,
     refreshing: null,
@@ -176,11 +172,7 @@
     tab: 'menu',
     started: false,
     everConnected: false,
-    subscribedLastId: null,
   };
-
-  const storedEvent = store.get(KEYS.lastEvent);
-  if (typeof storedEvent === 'number') state.lastEventId = storedEvent;
 
   // ---------------------------------------------------------------- API
 
@@ -354,12 +346,9 @@
     store.del(KEYS.tokens);
     store.del(KEYS.user);
     store.del(KEYS.lastEvent);
-    state.lastEventId = null;
+    live.lastEventId = null;
     clearTimeout(state.refreshTimer);
-    clearTimeout(state.reconnectTimer);
-    const ws = state.ws;
-    state.ws = null;
-    if (ws) ws.close();
+    live.close();
     state.orders.clear();
     state.touched.clear();
     state.ordersLoaded = false;
@@ -1047,114 +1036,24 @@
 
   // ---------------------------------------------------------------- WebSocket
 
-  function wsUrl() {
-    return `${location.protocol === 'https:' ? 'wss:' : 'ws:'}//${location.host}/ws`;
-  }
+  // Connect, heartbeat, backoff and the `since` cursor live in live.js; the cursor is
+  // kept in localStorage so that a reload carries on where the page left off.
+  const live = window.BarLive.create({
+    canConnect: () => Boolean(state.tokens && state.user),
+    lastEventId: store.get(KEYS.lastEvent),
+    onLastEventId: (id) => store.set(KEYS.lastEvent, id),
+    onOpen: (ws) => ws.send(JSON.stringify({ type: 'auth', token: state.tokens ? state.tokens.access_token : '' })),
+    onMessage,
+    onStateChange: (mode) => setLive(mode === 'offline' && !state.tokens ? 'hidden' : mode),
+  });
 
-  function setLastEventId(id, { force = false } = {}) {
-    if (typeof id !== 'number' || !Number.isFinite(id)) return;
-    if (!force && state.lastEventId !== null && id <= state.lastEventId) return;
-    state.lastEventId = id;
-    store.set(KEYS.lastEvent, id);
-  }
-
-  function connect() {
-    clearTimeout(state.reconnectTimer);
-    if (!state.tokens || !state.user) return;
-    if (state.ws && (state.ws.readyState === WebSocket.OPEN || state.ws.readyState === WebSocket.CONNECTING)) return;
-    setLive('connecting');
-    let ws;
-    try {
-      ws = new WebSocket(wsUrl());
-    } catch (e) {
-      scheduleReconnect();
-      return;
-    }
-    state.ws = ws;
-    ws.addEventListener('open', () => {
-      ws.send(JSON.stringify({ type: 'auth', token: state.tokens ? state.tokens.access_token : '' }));
-      heartbeat(ws);
-    });
-    ws.addEventListener('message', (e) => {
-      ws.lastHeard = Date.now();
-      if (ws !== state.ws) return;
-      let msg;
-      try {
-        msg = JSON.parse(e.data);
-      } catch (err) {
-        return;
-      }
-      onMessage(ws, msg);
-    });
-    ws.addEventListener('close', () => {
-      if (ws !== state.ws) return;
-      state.ws = null;
-      setLive(state.tokens ? 'offline' : 'hidden');
-      scheduleReconnect();
-    });
-  }
-
-  /** A phone that changed networks can hold a dead socket for minutes: ping, and give
-   * up on a socket that has said nothing for a while. The server answers "pong". */
-  function heartbeat(ws) {
-    ws.lastHeard = Date.now();
-    const timer = setInterval(() => {
-      if (ws.readyState !== WebSocket.OPEN) {
-        clearInterval(timer);
-        return;
-      }
-      if (Date.now() - ws.lastHeard > 45000) {
-        clearInterval(timer);
-        ws.close();
-        if (ws === state.ws) {
-          state.ws = null;
-          setLive('offline');
-          scheduleReconnect();
-        }
-        return;
-      }
-      try {
-        ws.send(JSON.stringify({ type: 'ping' }));
-      } catch (e) {
-        /* closing */
-      }
-    }, 20000);
-  }
-
-  function reconnectNow() {
-    const ws = state.ws;
-    state.ws = null;
-    if (ws) ws.close();
-    state.wsAttempt = 0;
-    connect();
-  }
-
-  function scheduleReconnect(extraDelay = 0) {
-    clearTimeout(state.reconnectTimer);
-    if (!state.tokens) return;
-    const base = Math.min(10000, 500 * 2 ** state.wsAttempt);
-    state.wsAttempt = Math.min(state.wsAttempt + 1, 10);
-    const delay = base * (0.8 + Math.random() * 0.4) + extraDelay;
-    state.reconnectTimer = setTimeout(connect, delay);
-  }
-
-  function onMessage(ws, msg) {
+  function onMessage(msg, ws) {
     switch (msg.type) {
-      case 'auth_ok': {
+      case 'auth_ok':
         state.authFailures = 0;
-        const sub = {
-          type: 'subscribe',
-          channels: [`orders/${state.user.user_key}`, 'config', 'announcements'],
-        };
-        if (state.lastEventId !== null) sub.since = state.lastEventId;
-        ws.send(JSON.stringify(sub));
+        live.subscribe(ws, [`orders/${state.user.user_key}`, 'config', 'announcements']);
         break;
-      }
-      case 'subscribed':
-        state.wsAttempt = 0;
-        setLive('live');
-        state.subscribedLastId = typeof msg.last_id === 'number' ? msg.last_id : null;
-        if (state.lastEventId === null) setLastEventId(state.subscribedLastId);
+      case 'subscribed': // live.js has reset the backoff, shown Live and set `since`
         // The database is the truth: reload what we may have missed while away.
         resyncOrders().catch(() => {});
         if (state.menuLoaded && state.everConnected) loadMenu().catch(() => {});
@@ -1162,7 +1061,6 @@
         syncNotifications();
         break;
       case 'event':
-        setLastEventId(msg.id);
         onEvent(msg);
         break;
       case 'notification':
@@ -1170,27 +1068,23 @@
         break;
       case 'resync':
         // Our `since` is too old (or from another database): reload everything over
-        // REST and carry on from where this subscription started.
-        if (state.subscribedLastId !== null) setLastEventId(state.subscribedLastId, { force: true });
+        // REST (live.js carries on from where this subscription started).
         resyncOrders().catch(() => {});
         loadMenu().catch(() => {});
-        break;
-      case 'pong':
         break;
       case 'error':
         if (msg.code === 'token_expired' || msg.code === 'token_invalid' || msg.code === 'unauthorized') {
           state.authFailures += 1;
-          state.ws = null;
-          ws.close();
+          live.close();
           setLive('connecting');
           if (state.authFailures > 3) {
             endSession('Your session has ended. Scan the QR code at the bar to join again.');
             return;
           }
           refreshTokens().then(
-            () => scheduleReconnect(0),
+            () => live.scheduleReconnect(),
             (e) => {
-              if (!(e instanceof SessionEnded)) scheduleReconnect();
+              if (!(e instanceof SessionEnded)) live.scheduleReconnect();
             },
           );
         }
@@ -1242,13 +1136,13 @@
   }
 
   window.addEventListener('online', () => {
-    if (state.started) reconnectNow();
+    if (state.started) live.reconnectNow();
   });
 
   document.addEventListener('visibilitychange', () => {
     if (document.hidden || !state.started) return;
     // Phones drop sockets in the background: reconnect and reload on return.
-    if (!state.ws || state.ws.readyState !== WebSocket.OPEN) reconnectNow();
+    if (!live.isOpen()) live.reconnectNow();
     else resyncOrders().catch(() => {});
   });
 
@@ -1327,7 +1221,7 @@
       state.seen.clear();
       state.dismissed.clear();
       store.del(KEYS.lastEvent);
-      state.lastEventId = null;
+      live.lastEventId = null;
       setTokens(data);
       state.user = data.user;
       store.set(KEYS.user, data.user);
@@ -1359,7 +1253,7 @@
     resyncOrders().catch((e) => {
       if (!(e instanceof SessionEnded)) toast(e.message, 5000);
     });
-    connect();
+    live.connect();
   }
 
   async function boot() {

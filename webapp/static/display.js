@@ -48,11 +48,6 @@
     touched: new Map(), // number -> sequence of the last update
     fresh: new Map(), // number -> ms until which it flashes
     seq: 0,
-    lastEventId: null,
-    subscribedLastId: null,
-    ws: null,
-    attempt: 0,
-    reconnectTimer: null,
     pollTimer: null,
     loaded: false,
   };
@@ -163,89 +158,19 @@
     ind.textContent = mode === 'live' ? 'Live' : mode === 'connecting' ? 'Connecting…' : 'Offline';
   }
 
-  function connect() {
-    clearTimeout(state.reconnectTimer);
-    if (state.ws && state.ws.readyState <= WebSocket.OPEN) return;
-    setLive('connecting');
-    let ws;
-    try {
-      ws = new WebSocket(`${location.protocol === 'https:' ? 'wss:' : 'ws:'}//${location.host}/ws`);
-    } catch (e) {
-      scheduleReconnect();
-      return;
-    }
-    state.ws = ws;
-    ws.addEventListener('open', () => {
-      heartbeat(ws);
-      const sub = { type: 'subscribe', channels: ['display', 'config'] };
-      if (state.lastEventId !== null) sub.since = state.lastEventId;
-      ws.send(JSON.stringify(sub));
-    });
-    ws.addEventListener('message', (e) => {
-      ws.lastHeard = Date.now();
-      if (ws !== state.ws) return;
-      let msg;
-      try {
-        msg = JSON.parse(e.data);
-      } catch (err) {
-        return;
-      }
-      onMessage(ws, msg);
-    });
-    ws.addEventListener('close', () => {
-      if (ws !== state.ws) return;
-      state.ws = null;
-      setLive('offline');
-      scheduleReconnect();
-    });
-  }
+  // Connect, heartbeat, backoff and the `since` cursor live in live.js.
+  const live = window.BarLive.create({
+    onOpen: (ws) => live.subscribe(ws, ['display', 'config']),
+    onMessage,
+    onStateChange: setLive,
+  });
 
-  /** Ping now and then; a socket silent for 45 s is dead (the server answers "pong"). */
-  function heartbeat(ws) {
-    ws.lastHeard = Date.now();
-    const timer = setInterval(() => {
-      if (ws.readyState !== WebSocket.OPEN) {
-        clearInterval(timer);
-        return;
-      }
-      if (Date.now() - ws.lastHeard > 45000) {
-        clearInterval(timer);
-        ws.close();
-        if (ws === state.ws) {
-          state.ws = null;
-          setLive('offline');
-          scheduleReconnect();
-        }
-        return;
-      }
-      try {
-        ws.send(JSON.stringify({ type: 'ping' }));
-      } catch (e) {
-        /* closing */
-      }
-    }, 20000);
-  }
-
-  function scheduleReconnect() {
-    clearTimeout(state.reconnectTimer);
-    const base = Math.min(10000, 500 * 2 ** state.attempt);
-    state.attempt = Math.min(state.attempt + 1, 10);
-    state.reconnectTimer = setTimeout(connect, base * (0.8 + Math.random() * 0.4));
-  }
-
-  function onMessage(ws, msg) {
+  function onMessage(msg) {
     switch (msg.type) {
-      case 'subscribed':
-        state.attempt = 0;
-        setLive('live');
-        state.subscribedLastId = typeof msg.last_id === 'number' ? msg.last_id : null;
-        if (state.lastEventId === null) state.lastEventId = state.subscribedLastId;
+      case 'subscribed': // live.js has reset the backoff, shown Live and set `since`
         resync();
         break;
       case 'event': {
-        if (typeof msg.id === 'number' && (state.lastEventId === null || msg.id > state.lastEventId)) {
-          state.lastEventId = msg.id;
-        }
         const ev = msg.event || {};
         if (msg.channel === 'display' && ev.number !== undefined) {
           applyTicket(ev, { live: true });
@@ -256,11 +181,8 @@
         }
         break;
       }
-      case 'resync':
-        if (state.subscribedLastId !== null) state.lastEventId = state.subscribedLastId;
+      case 'resync': // live.js carries `since` on from where this subscription started
         resync();
-        break;
-      case 'pong':
         break;
       default:
         break;
@@ -271,7 +193,7 @@
   function pollWhileOffline() {
     clearTimeout(state.pollTimer);
     state.pollTimer = setTimeout(async () => {
-      if (!state.ws || state.ws.readyState !== WebSocket.OPEN) await resync();
+      if (!live.isOpen()) await resync();
       pollWhileOffline();
     }, 15000);
   }
@@ -471,15 +393,15 @@
   document.addEventListener('visibilitychange', () => {
     if (document.visibilityState !== 'visible') return;
     keepAwake();
-    if (!state.ws || state.ws.readyState !== WebSocket.OPEN) connect();
+    if (!live.isOpen()) live.connect();
   });
-  window.addEventListener('online', () => connect());
+  window.addEventListener('online', () => live.connect());
 
   // ------------------------------------------------------------ start
 
   renderBar();
   resync();
-  connect();
+  live.connect();
   pollWhileOffline();
   keepAwake();
   if (adminToken()) pollScan();
