@@ -172,6 +172,7 @@ def codes_list(ctx: Context, as_json: bool) -> None:
         } for r in rows])
         return
     table = _table("code", "status", "used", "expires", "notes", title="Invite codes")
+    table.columns[0].overflow = "fold"  # a host copies the code: never cut it short
     for r in rows:
         table.add_row(r.code, registration.code_status(r, now), f"{r.use_count}/{r.max_uses}",
                       _local(r.expires_at), r.notes)
