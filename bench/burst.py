@@ -18,7 +18,17 @@ import time
 import requests
 
 from bench.clients import http_burst, ws_admin
-from bench.common import Aim, Bar, Result, ms, percentile, proc_cpu, spawn_context, summarise_trouble
+from bench.common import (
+    Aim,
+    Bar,
+    Result,
+    ms,
+    percentile,
+    proc_cpu,
+    spawn_context,
+    start_clients,
+    summarise_trouble,
+)
 
 AIM_S = 5.0
 TAIL_POLL_S = 0.02  # kiosk.app.KioskApp.poll_interval
@@ -82,17 +92,10 @@ def run(quick: bool = False) -> Result:
         ctx = spawn_context()
         out = ctx.Queue()
         inboxes = [ctx.Queue() for _ in range(procs)]
-        clients = [
-            ctx.Process(target=http_burst,
-                        args=(bar.base, guests[p::procs], bar.drink_ids(), per_guest, inboxes[p], out),
-                        daemon=True)
+        clients = start_clients(ctx, http_burst, [
+            (bar.base, guests[p::procs], bar.drink_ids(), per_guest, inboxes[p], out)
             for p in range(procs)
-        ]
-        for client in clients:
-            client.start()
-        for _ in clients:
-            if out.get(timeout=60) != "ready":
-                raise RuntimeError("a client process did not start")
+        ], out)
         worker = server.worker_pid()
         assert worker is not None
         start = time.time() + 1.0  # the sessions connect first

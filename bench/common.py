@@ -274,13 +274,12 @@ class Bar:
         code = self.invite_code(count)
         drinks = self.drink_ids()
         guests = []
-        keys = _parsed_keys(self.keys)
         start = utcnow() - spread
         step = spread / max(1, count * orders)
         with write():
             for i in range(count):
                 reg = registration.register(
-                    self.settings, keys, code=code, username=f"Guest {i:04d}", now=utcnow()
+                    self.settings, self.keys, code=code, username=f"Guest {i:04d}", now=utcnow()
                 )
                 placed = []
                 for j in range(orders):
@@ -310,22 +309,6 @@ class Bar:
                 body = response.json()
                 guests.append({"user_key": body["user"]["user_key"], "token": body["access_token"]})
         return guests
-
-
-def _parsed_keys(keys: Any) -> Any:
-    """`keys` with the private key parsed once, for setting up many guests quickly.
-
-    `bar.tokens.issue_access` hands the PEM bytes to PyJWT, which parses (and validates)
-    the RSA key on every call: ~42 ms of CPU per token on this machine. PyJWT also
-    accepts a key object, so the benchmark's own setup passes one (the server is not
-    touched by this). See the report: the same cache belongs in `bar.tokens.Keys`.
-    """
-    from cryptography.hazmat.primitives import serialization
-
-    if hasattr(type(keys), "private_key"):
-        return keys  # the core caches the parsed key itself: nothing to work around
-    private = serialization.load_pem_private_key(keys.private_pem, password=None)
-    return dataclasses.replace(keys, private_pem=private)
 
 
 # Lines in the server's log that mean trouble.
@@ -417,6 +400,17 @@ def spawn_context() -> Any:
     import multiprocessing
 
     return multiprocessing.get_context("spawn")
+
+
+def start_clients(ctx: Any, target: Any, args_per_process: list[tuple[Any, ...]], out: Any) -> list[Any]:
+    """Start one client process per argument tuple; wait until each says "ready"."""
+    clients = [ctx.Process(target=target, args=args, daemon=True) for args in args_per_process]
+    for client in clients:
+        client.start()
+    for _ in clients:
+        if out.get(timeout=60) != "ready":
+            raise RuntimeError("a client process did not start")
+    return clients
 
 
 def settings_with(settings: Any, **rules: Any) -> Any:

@@ -24,6 +24,7 @@ from bench.common import (
     percentile,
     proc_cpu_split,
     spawn_context,
+    start_clients,
     summarise_trouble,
 )
 
@@ -48,16 +49,9 @@ def run(quick: bool = False) -> Result:
         ctx = spawn_context()
         out = ctx.Queue()
         inboxes = [ctx.Queue() for _ in range(procs)]
-        workers = [
-            ctx.Process(target=http_phases, args=(bar.base, guests[p::procs], drinks, inboxes[p], out),
-                        daemon=True)
-            for p in range(procs)
-        ]
-        for worker in workers:
-            worker.start()
-        for _ in workers:
-            if out.get(timeout=60) != "ready":
-                raise RuntimeError("a client process did not start")
+        workers = start_clients(ctx, http_phases, [
+            (bar.base, guests[p::procs], drinks, inboxes[p], out) for p in range(procs)
+        ], out)
 
         # Warm-up (not counted), then rounds of healthz/orders in alternating order.
         kinds: list[tuple[str, int | None]] = [("healthz", None), ("orders", None)]
