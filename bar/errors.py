@@ -4,11 +4,13 @@
     ├── ConfigError               config_invalid    500
     ├── ServerFailed              server_failed     500   (`bar up`: the web server did not start)
     ├── InvalidInput              invalid_input     400   (bad name, modifier, note, …)
+    │   └── InvalidJSON           invalid_json      400
     ├── NotFound                  not_found         404
     │   └── DrinkUnavailable      drink_unavailable 404
     ├── AuthError                                   401
     │   ├── CodeMissing           code_missing      401
     │   ├── TokenInvalid          token_invalid     401
+    │   │   └── TokenMissing      token_missing     401
     │   ├── TokenExpired          token_expired     401
     │   ├── RefreshInvalid        refresh_invalid   401
     │   └── LoginFailed           login_failed      401
@@ -54,6 +56,10 @@ class InvalidInput(BarError):
     http_status = 400
 
 
+class InvalidJSON(InvalidInput):
+    code = "invalid_json"
+
+
 class NotFound(BarError):
     code = "not_found"
     http_status = 404
@@ -74,6 +80,10 @@ class CodeMissing(AuthError):
 
 class TokenInvalid(AuthError):
     code = "token_invalid"
+
+
+class TokenMissing(TokenInvalid):
+    code = "token_missing"
 
 
 class TokenExpired(AuthError):

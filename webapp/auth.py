@@ -17,15 +17,11 @@ from typing import Any, TypeVar, cast
 
 from flask import g, request
 
-from bar.errors import Forbidden, TokenInvalid
+from bar.errors import Forbidden, TokenInvalid, TokenMissing
 from bar.tokens import Claims, Role, verify_access
 from webapp.context import bar_context
 
 F = TypeVar("F", bound=Callable[..., Any])
-
-
-class TokenMissing(TokenInvalid):
-    code = "token_missing"
 
 
 def bearer_token() -> str:

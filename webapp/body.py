@@ -11,8 +11,7 @@ from typing import Any, TypeVar, overload
 
 from flask import request
 
-from bar.errors import InvalidInput
-from webapp.errors import InvalidJSON
+from bar.errors import InvalidInput, InvalidJSON
 
 T = TypeVar("T")
 

@@ -14,7 +14,7 @@ import peewee
 from flask import Flask, Response, jsonify, request
 from werkzeug.exceptions import HTTPException
 
-from bar.errors import BarError, InvalidInput
+from bar.errors import BarError
 
 log = logging.getLogger(__name__)
 
@@ -28,10 +28,6 @@ SECURITY_HEADERS = {
     "Referrer-Policy": "no-referrer",
     "X-Frame-Options": "DENY",
 }
-
-
-class InvalidJSON(InvalidInput):
-    code = "invalid_json"
 
 
 def error_response(code: str, message: str, status: int) -> Response:
