@@ -280,7 +280,7 @@ def orders_group(click_ctx: click.Context, show_all: bool, as_json: bool) -> Non
     if click_ctx.invoked_subcommand is not None:
         return
     click_ctx.obj.open()
-    statuses = None if show_all else orders.GUEST_OPEN_STATUSES
+    statuses = None if show_all else orders.OPEN_STATUSES
     rows = orders.list_orders(statuses=statuses, newest_first=False)
     if as_json:
         _print_json([orders.order_dict(o) for o in rows])

@@ -39,7 +39,8 @@ from bar.registration import clean_text
 PENDING, PREPARING, READY, SERVED = "pending", "preparing", "ready", "served"
 CANCELLED, EXPIRED = "cancelled", "expired"
 STATUSES = (PENDING, PREPARING, READY, SERVED, CANCELLED, EXPIRED)
-GUEST_OPEN_STATUSES = (PENDING, PREPARING, READY)
+# Not final yet: on the barista's board, and counted by the per-guest limit.
+OPEN_STATUSES = (PENDING, PREPARING, READY)
 FINAL_STATUSES = (SERVED, CANCELLED, EXPIRED)
 
 Actor = Literal["guest", "barista", "system"]
@@ -194,7 +195,7 @@ def place_order(
             scan.use_drink(scan_code, rules, now=now)
         open_orders = (
             Order.select(fn.COUNT(Order.id))
-            .where(Order.guest == guest, Order.status.in_(GUEST_OPEN_STATUSES))
+            .where(Order.guest == guest, Order.status.in_(OPEN_STATUSES))
             .scalar()
         )
         if open_orders >= rules.max_open_orders_per_guest:

@@ -10,7 +10,8 @@ from bar import events
 from bar.db import write
 from bar.models import Order, State
 
-OPEN_STATUSES = ("pending", "preparing")
+# What `max_queue` counts: orders waiting for or under a barista.
+QUEUE_STATUSES = ("pending", "preparing")
 
 
 def is_open() -> bool:
@@ -31,4 +32,4 @@ def set_open(open_: bool, *, now: datetime) -> bool:
 def queue_length() -> int:
     """Orders waiting for or under a barista: what `max_queue` counts."""
     # COUNT over the status index; peewee's .count() would wrap the query in a subquery.
-    return Order.select(fn.COUNT(Order.id)).where(Order.status.in_(OPEN_STATUSES)).scalar()
+    return Order.select(fn.COUNT(Order.id)).where(Order.status.in_(QUEUE_STATUSES)).scalar()

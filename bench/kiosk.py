@@ -95,7 +95,7 @@ def _setup(bar: Bar) -> list[dict[str, Any]]:
             orders.move(order_id, orders.PREPARING, actor="barista", barista="Kim", now=utcnow())
         for order_id in ids[OPEN["pending"] + OPEN["preparing"]:]:
             orders.move(order_id, orders.READY, actor="barista", now=utcnow())
-    rows = orders.list_orders(statuses=orders.GUEST_OPEN_STATUSES, limit=100_000)
+    rows = orders.list_orders(statuses=orders.OPEN_STATUSES, limit=100_000)
     return [orders.order_dict(o) for o in rows]
 
 

@@ -15,9 +15,8 @@ from datetime import datetime
 from typing import Any
 
 from bar.models import Order
-from bar.orders import PENDING, PREPARING, READY, order_dict
-
-OPEN_STATUSES = (PENDING, PREPARING, READY)
+from bar.orders import OPEN_STATUSES, PENDING, order_dict
+from bar.shop import QUEUE_STATUSES
 
 
 @dataclass(frozen=True, slots=True)
@@ -129,7 +128,7 @@ class Board:
     @property
     def queue_length(self) -> int:
         """Pending and preparing: what `max_queue` counts."""
-        return len(self._columns[PENDING]) + len(self._columns[PREPARING])
+        return sum(len(self._columns[status]) for status in QUEUE_STATUSES)
 
     def batches(self, *, min_count: int = 2) -> list[Batch]:
         """Identical pending drinks, biggest batch first (ties: oldest first)."""

@@ -84,7 +84,7 @@ def test_loads_what_the_core_lists(make: Factory) -> None:
     second = make.order(make.guest("Bo"))
     orders.move(second.id, orders.PREPARING, actor="barista", barista="Sam", now=make.clock())
     board = Board()
-    rows = orders.list_orders(statuses=orders.GUEST_OPEN_STATUSES)
+    rows = orders.list_orders(statuses=orders.OPEN_STATUSES)
     board.load(OpenOrder.from_order(o) for o in rows)
     assert (numbers(board, "pending"), numbers(board, "preparing")) == ([1], [2])
     assert board.get(second.id).barista == "Sam"  # type: ignore[union-attr]
