@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import threading
+from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
@@ -42,7 +43,7 @@ _WRITE_LOCK = threading.RLock()
 
 
 @contextmanager
-def write() -> Any:
+def write() -> Iterator[Any]:
     """A write transaction that holds the write lock from its first statement.
 
     Threads of one process queue on a lock first: SQLite's busy handler makes a
