@@ -28,6 +28,20 @@ def order_sheet(page: Any, drink_id: str) -> None:
     page.wait_for_selector("#order-sheet[open]")
 
 
+def first_order_number(page: Any) -> int:
+    """Wait for the newest order in "My orders" and return its number."""
+    row = page.locator(".order[data-number]").first
+    row.wait_for()
+    return int(row.get_attribute("data-number"))
+
+
+def order_espresso(page: Any) -> int:
+    """Order an espresso from the menu; returns its number once it is listed."""
+    order_sheet(page, "espresso")
+    page.click("#order-button")
+    return first_order_number(page)
+
+
 def status_of(page: Any, number: int) -> Any:
     return page.locator(f'.order[data-number="{number}"] .status')
 
@@ -59,11 +73,9 @@ def test_join_order_and_see_it_ready_live(phone: tuple[Any, PageWatch], live: Li
     shot(page, "guest-order-sheet")
     page.click("#order-button")
 
-    row = page.locator(".order[data-number]").first
-    row.wait_for()
-    number = int(row.get_attribute("data-number"))
+    number = first_order_number(page)
     assert status_of(page, number).inner_text() == "Waiting"
-    assert "Milk: oat" in row.inner_text()
+    assert "Milk: oat" in page.locator(f'.order[data-number="{number}"]').inner_text()
     order = Order.get(Order.number == number)
     assert order.modifiers == {"milk": "oat", "size": "regular"}
     assert order.note == "extra hot please"
@@ -215,11 +227,7 @@ def test_queue_full_and_per_guest_limit_messages(
 def test_cancel_a_pending_order(phone: tuple[Any, PageWatch], live: Live) -> None:
     page, _ = phone
     join(page, live)
-    order_sheet(page, "espresso")
-    page.click("#order-button")
-    row = page.locator(".order[data-number]").first
-    row.wait_for()
-    number = int(row.get_attribute("data-number"))
+    number = order_espresso(page)
     page.click(f'.order[data-number="{number}"] .cancel-button')
     page.click(f'.order[data-number="{number}"] .cancel-button:text-is("Tap again to cancel")')
     page.wait_for_selector(f'.order[data-number="{number}"] .status:text-is("Cancelled")')
@@ -236,11 +244,7 @@ def test_barista_cancel_and_announcement_are_shown(
 
     page, _ = phone
     join(page, live)
-    order_sheet(page, "espresso")
-    page.click("#order-button")
-    row = page.locator(".order[data-number]").first
-    row.wait_for()
-    number = int(row.get_attribute("data-number"))
+    number = order_espresso(page)
     page.wait_for_selector("#live-indicator[data-state=live]")
     order = Order.get(Order.number == number)
     orders.move(order.id, "cancelled", actor="barista", reason="out of beans", now=utcnow())
@@ -428,11 +432,7 @@ def test_reconnects_and_catches_up_on_what_it_missed(
 
     page.route_web_socket("**/ws", route)
     join(page, live)
-    order_sheet(page, "espresso")
-    page.click("#order-button")
-    row = page.locator(".order[data-number]").first
-    row.wait_for()
-    number = int(row.get_attribute("data-number"))
+    number = order_espresso(page)
     page.wait_for_selector("#live-indicator[data-state=live]")
     first = [m for m in sent if m["type"] == "subscribe"]
     assert first and "since" not in first[0]  # a new guest starts from now
