@@ -110,6 +110,29 @@ def current_invite(*, now: datetime, created_by: str) -> RegistrationCode:
     )
 
 
+@dataclass(frozen=True)
+class JoinCode:
+    """The code the room scans to join: the invite, or in pop-up mode the scan code."""
+
+    code: str
+    popup: bool
+    expires_at: datetime  # pop-up: when the code rotates
+    drinks_remaining: int | None = None  # pop-up only
+    uses_left: int | None = None  # invite only
+    max_uses: int | None = None  # invite only
+
+
+def join_code(settings: Settings, *, now: datetime, created_by: str) -> JoinCode:
+    """What the kiosk's QR panel and the TV board show: one rule for both."""
+    if settings.rules.popup:
+        current = scan.current(settings.rules, now=now)
+        return JoinCode(current.code, True, current.rotates_at,
+                        drinks_remaining=current.drinks_remaining)
+    row = current_invite(now=now, created_by=created_by)
+    return JoinCode(row.code, False, row.expires_at,
+                    uses_left=row.max_uses - row.use_count, max_uses=row.max_uses)
+
+
 def code_status(row: RegistrationCode, now: datetime) -> str:
     if row.revoked:
         return "revoked"

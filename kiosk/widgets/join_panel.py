@@ -18,7 +18,7 @@ from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.widgets import Label, Static
 
-from bar import qr, registration, scan
+from bar import qr, registration
 from bar.clock import Clock
 from bar.config import Settings
 from bar.errors import BarError
@@ -33,7 +33,7 @@ PADDING = 4  # the panel's padding left and right (display.tcss)
 
 
 @dataclass(frozen=True)
-class JoinCode:
+class BoardLines:
     """A code to draw and the lines that go under it."""
 
     title: str
@@ -80,7 +80,7 @@ class JoinPanel(Vertical):
         super().__init__(id=id)
         self._settings = settings
         self._clock = clock
-        self.shown: JoinCode | None = None
+        self.shown: BoardLines | None = None
         self._qr: segno.QRCode | None = None
         self._room = (0, 0)  # cells the code may take: set from the screen's size
 
@@ -112,7 +112,9 @@ class JoinPanel(Vertical):
         """Ask the core for the current code; redraw the QR only when the code changed."""
         now = self._clock()
         try:
-            shown = self._popup(now) if self._settings.rules.popup else self._invite(now)
+            shown = board_lines(
+                registration.join_code(self._settings, now=now, created_by="display"), now
+            )
         except (BarError, peewee.DatabaseError) as exc:
             # Keep the last code on screen: a busy database must not blank the TV.
             message = exc.message if isinstance(exc, BarError) else "database busy"
@@ -141,18 +143,17 @@ class JoinPanel(Vertical):
         # As wide as the code: the boards take the rest of the screen.
         self.styles.width = len(text.partition("\n")[0]) + PADDING
 
-    def _invite(self, now: datetime) -> JoinCode:
-        row = registration.current_invite(now=now, created_by="display")
-        return JoinCode("Scan to join", row.code, headline="then order from your phone")
 
-    def _popup(self, now: datetime) -> JoinCode:
-        current = scan.current(self._settings.rules, now=now)
-        left = current.drinks_remaining
-        if left:
-            headline = f"{left} drink left" if left == 1 else f"{left} drinks left"
-        else:
-            headline = "We're making drinks!"
-        return JoinCode(
-            "Scan to order", current.code, headline=headline, spent=not left,
-            countdown=f"New code in {until(current.rotates_at - now)}",
-        )
+def board_lines(join: registration.JoinCode, now: datetime) -> BoardLines:
+    """The room's lines under the code: what to do, drinks left, when it changes."""
+    if not join.popup:
+        return BoardLines("Scan to join", join.code, headline="then order from your phone")
+    left = join.drinks_remaining or 0
+    if left:
+        headline = f"{left} drink left" if left == 1 else f"{left} drinks left"
+    else:
+        headline = "We're making drinks!"
+    return BoardLines(
+        "Scan to order", join.code, headline=headline, spent=not left,
+        countdown=f"New code in {until(join.expires_at - now)}",
+    )

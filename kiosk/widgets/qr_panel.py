@@ -14,7 +14,7 @@ from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.widgets import Label, Static
 
-from bar import qr, registration, scan
+from bar import qr, registration
 from bar.clock import Clock
 from bar.config import Settings
 from bar.errors import BarError
@@ -53,31 +53,28 @@ class QRPanel(Vertical):
         """Show the current code (re-drawing the QR only when the code changed)."""
         now = self._clock()
         try:
-            code, detail = self._popup(now) if self._settings.rules.popup else self._invite(now)
+            shown = registration.join_code(self._settings, now=now, created_by="kiosk")
         except (BarError, peewee.DatabaseError) as exc:
             message = exc.message if isinstance(exc, BarError) else "database busy"
             self.query_one("#qr-detail", Static).update(Text(f"no code: {message}"))
             return
-        if code != self.code:
-            self.code = code
-            url = join_url(self._settings, code)
+        if shown.code != self.code:
+            self.code = shown.code
+            url = join_url(self._settings, shown.code)
             picture = qr.half_blocks(qr.make(url))
             self.query_one("#qr-code", Static).update(Text(picture, no_wrap=True))
             self.query_one("#qr-url", Static).update(Text(url, overflow="fold"))
             # As wide as the code itself: the columns get the rest of the screen.
             self.styles.width = len(picture.partition("\n")[0]) + 2
-        self.query_one("#qr-detail", Static).update(Text(detail))
+        self.query_one("#qr-title", Label).update("Scan to order" if shown.popup else "Scan to join")
+        self.query_one("#qr-detail", Static).update(Text(detail(shown, now)))
 
-    def _invite(self, now: datetime) -> tuple[str, str]:
-        self.query_one("#qr-title", Label).update("Scan to join")
-        row = registration.current_invite(now=now, created_by="kiosk")
-        left = row.max_uses - row.use_count
-        return row.code, f"{left} of {row.max_uses} uses left · expires in {until(row.expires_at - now)}"
 
-    def _popup(self, now: datetime) -> tuple[str, str]:
-        self.query_one("#qr-title", Label).update("Scan to order")
-        current = scan.current(self._settings.rules, now=now)
-        drinks = "drink" if current.drinks_remaining == 1 else "drinks"
-        return current.code, (
-            f"{current.drinks_remaining} {drinks} left · new code in {until(current.rotates_at - now)}"
-        )
+def detail(shown: registration.JoinCode, now: datetime) -> str:
+    """The barista's line under the code: how much of it is left, and for how long."""
+    if shown.popup:
+        drinks = "drink" if shown.drinks_remaining == 1 else "drinks"
+        return (f"{shown.drinks_remaining} {drinks} left · "
+                f"new code in {until(shown.expires_at - now)}")
+    return (f"{shown.uses_left} of {shown.max_uses} uses left · "
+            f"expires in {until(shown.expires_at - now)}")
