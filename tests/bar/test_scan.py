@@ -86,3 +86,12 @@ def test_concurrent_orders_never_exceed_the_window(popup, make, clock):
         t.join(timeout=30)
     assert results.count("ok") == 10 and results.count("spent") == 14
     assert ScanWindow.get_by_id(code).drinks_used == 10 and Order.select().count() == 10
+
+
+def test_join_code_is_the_invite_at_a_party_and_the_scan_code_at_a_popup(settings, popup, keys, clock):
+    party = registration.join_code(settings, now=clock(), created_by="test")
+    assert not party.popup and party.uses_left == party.max_uses == 50
+    assert registration.join_code(settings, now=clock(), created_by="test").code == party.code
+    popup_code = registration.join_code(popup, now=clock(), created_by="test")
+    assert popup_code.popup and popup_code.drinks_remaining == 3
+    assert popup_code.code == scan.current(popup.rules, now=clock()).code
