@@ -12,7 +12,7 @@ import re
 import tomllib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import time, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -46,6 +46,12 @@ class Rules:
     max_open_orders_per_guest: int = 2
     barista_timeout: timedelta = timedelta(minutes=15)
     uncollected_timeout: timedelta = timedelta(minutes=10)
+    # A ready drink still not collected after this is announced to its guest once more.
+    remind_after: timedelta = timedelta(minutes=3)
+    # Local times of day ("23:30"); None: never. Before day_starts_at means after midnight.
+    last_call: time | None = None
+    last_call_message: str = "Last call!"
+    close_at: time | None = None
     rotate_every: timedelta = timedelta(minutes=5)
     drinks_per_window: int = 10
     scan_grace: timedelta = timedelta(seconds=60)
@@ -83,6 +89,8 @@ class Settings:
     event_retention: timedelta = timedelta(days=2)
     access_ttl: timedelta = timedelta(hours=4)
     refresh_ttl: timedelta = timedelta(days=2)
+    # A session (refresh token) not used for this long is signed out.
+    inactivity_timeout: timedelta = timedelta(hours=12)
     issuer: str = "bar"
     rules: Rules = field(default_factory=Rules)
     menu: tuple[DrinkSpec, ...] = ()
@@ -136,6 +144,20 @@ def _positive_duration(value: Any) -> timedelta:
     return delta
 
 
+_TIME_OF_DAY = re.compile(r"^\s*([01]?\d|2[0-3]):([0-5]\d)\s*$")
+
+
+def _time_of_day(value: Any) -> time | None:
+    """A local time like "23:30"; empty: none."""
+    text = _text(value).strip()
+    if not text:
+        return None
+    match = _TIME_OF_DAY.match(text)
+    if not match:
+        raise ValueError(f"expected a time like 23:30 (or empty for none), got {value!r}")
+    return time(int(match.group(1)), int(match.group(2)))
+
+
 # (section, key) -> (Settings/Rules attribute, parser)
 _SCALARS: dict[tuple[str, str], tuple[str, Callable[[Any], Any]]] = {
     ("bar", "name"): ("name", _text),
@@ -151,11 +173,16 @@ _SCALARS: dict[tuple[str, str], tuple[str, Callable[[Any], Any]]] = {
     ("auth", "access_ttl"): ("access_ttl", _positive_duration),
     ("auth", "refresh_ttl"): ("refresh_ttl", _positive_duration),
     ("auth", "issuer"): ("issuer", _text),
+    ("auth", "inactivity_timeout"): ("inactivity_timeout", _positive_duration),
     ("rules", "mode"): ("mode", _choice("party", "popup")),
     ("rules", "max_queue"): ("max_queue", _int(1)),
     ("rules", "max_open_orders_per_guest"): ("max_open_orders_per_guest", _int(1)),
     ("rules", "barista_timeout"): ("barista_timeout", _positive_duration),
     ("rules", "uncollected_timeout"): ("uncollected_timeout", _positive_duration),
+    ("rules", "remind_after"): ("remind_after", _positive_duration),
+    ("rules", "last_call"): ("last_call", _time_of_day),
+    ("rules", "last_call_message"): ("last_call_message", _text),
+    ("rules", "close_at"): ("close_at", _time_of_day),
     ("rules", "rotate_every"): ("rotate_every", _positive_duration),
     ("rules", "drinks_per_window"): ("drinks_per_window", _int(1)),
     ("rules", "scan_grace"): ("scan_grace", parse_duration),

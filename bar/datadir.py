@@ -10,7 +10,9 @@ from bar.models import SCHEMA_VERSION, TABLES, SchemaVersion
 from bar.tokens import Keys
 
 # version -> SQL statements that bring the schema from version-1 to version.
-MIGRATIONS: dict[int, list[str]] = {}
+MIGRATIONS: dict[int, list[str]] = {
+    2: ['ALTER TABLE "orders" ADD COLUMN "reminded_at" TEXT'],
+}
 
 
 def connect(settings: Settings) -> None:

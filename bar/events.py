@@ -22,6 +22,8 @@ ORDER_EXPIRED = "ORDER_EXPIRED"
 SHOP_STATUS_CHANGED = "SHOP_STATUS_CHANGED"
 MENU_CHANGED = "MENU_CHANGED"
 ANNOUNCEMENT = "ANNOUNCEMENT"
+ORDER_REMINDER = "ORDER_REMINDER"  # ready a while and not collected: told once more
+GUEST_SIGNED_OUT = "GUEST_SIGNED_OUT"  # kicked by the host: sockets close, tokens stop
 
 ADMIN = "admin"
 DISPLAY = "display"

@@ -6,7 +6,7 @@ import peewee as pw
 
 from bar.db import BaseModel, JSONField, UtcDateTimeField
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 
 class SchemaVersion(BaseModel):
@@ -91,6 +91,7 @@ class Order(BaseModel):
     ready_at = UtcDateTimeField(null=True)
     completed_at = UtcDateTimeField(null=True)
     cancel_reason = pw.TextField(null=True)
+    reminded_at = UtcDateTimeField(null=True)  # ready, not collected: the guest was told again
 
     class Meta:
         table_name = "orders"
@@ -133,6 +134,21 @@ class Notification(BaseModel):
         indexes = ((("guest", "read_at"), False),)
 
 
+class Scheduled(BaseModel):
+    """Something the bar does by itself at a set time: an announcement, or closing."""
+
+    id = pw.AutoField()
+    # One row per planned thing: "config:last_call:<day>" for the daily ones from
+    # bar.toml, so every process can plan them and only one row exists.
+    key = pw.CharField(unique=True)
+    action = pw.CharField()  # "announce" or "close"
+    message = pw.TextField(default="")
+    due_at = UtcDateTimeField(index=True)
+    created_at = UtcDateTimeField()
+    done_at = UtcDateTimeField(null=True)
+    outcome = pw.CharField(null=True)
+
+
 class State(BaseModel):
     """Small key/value facts of the bar (open or closed, pruned event id)."""
 
@@ -142,5 +158,5 @@ class State(BaseModel):
 
 TABLES: list[type[BaseModel]] = [
     SchemaVersion, Guest, RegistrationCode, Admin, RefreshToken, Drink, Order,
-    ScanWindow, Event, Notification, State,
+    ScanWindow, Event, Notification, Scheduled, State,
 ]

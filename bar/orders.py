@@ -133,9 +133,13 @@ def _publish_new(order: Order, now: datetime) -> None:
     ], now=now)
 
 
+def _guest_view(order: Order) -> dict[str, Any]:
+    return {k: v for k, v in order_dict(order).items() if k not in ("user_key", "username")}
+
+
 def _publish_change(order: Order, now: datetime) -> None:
     full = order_dict(order)
-    guest_view = {k: v for k, v in full.items() if k not in ("user_key", "username")}
+    guest_view = _guest_view(order)
     channel = events.guest_channel(order.guest.user_key)
     batch = [
         (channel, events.ORDER_STATUS_CHANGED, guest_view),
@@ -327,6 +331,35 @@ def expire_overdue(rules: Rules, *, now: datetime) -> list[Order]:
             _apply(order, EXPIRED, now=now, reason=reason)
             expired.append(order)
         return expired
+
+
+def remind_uncollected(rules: Rules, *, now: datetime) -> list[Order]:
+    """Tell a guest once more about a drink that has waited `remind_after` at the bar.
+
+    Once per order (`reminded_at`); idempotent like `expire_overdue`.
+    """
+    if rules.remind_after >= rules.uncollected_timeout:
+        return []  # it would expire first
+    with write():
+        due = (
+            Order.select(Order, Drink, Guest).join(Drink).switch(Order).join(Guest)
+            .where(Order.status == READY, Order.reminded_at.is_null(),
+                   Order.ready_at <= now - rules.remind_after)
+            .order_by(Order.ready_at)
+        )
+        reminded = []
+        for order in due:
+            order.reminded_at = now
+            order.save()
+            payload = _guest_view(order)
+            events.publish(
+                events.guest_channel(order.guest.user_key), events.ORDER_REMINDER, payload, now=now
+            )
+            Notification.create(
+                guest=order.guest, type=events.ORDER_REMINDER, payload=payload, created_at=now
+            )
+            reminded.append(order)
+        return reminded
 
 
 def list_orders(

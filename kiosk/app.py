@@ -17,7 +17,7 @@ from textual import on
 from textual.binding import Binding
 from textual.screen import Screen
 
-from bar import events, orders, shop
+from bar import events, orders, shop, timers
 from bar.clock import Clock, utcnow
 from bar.config import Settings
 from bar.models import Order
@@ -38,7 +38,7 @@ class KioskApp(TailingApp):
     # Ctrl+C quits too: under `bar up` it is how a host stops the whole bar.
     BINDINGS = [Binding("q", "quit", "Quit"), Binding("ctrl+c", "quit", show=False, priority=True)]
 
-    expire_every = 5.0  # seconds between runs of the core's (idempotent) expiry
+    expire_every = 5.0  # seconds between runs of the core's (idempotent) timers
 
     def __init__(
         self, settings: Settings, *, clock: Clock = utcnow, barista: str | None = None
@@ -79,15 +79,15 @@ class KioskApp(TailingApp):
     def on_tail_tick(self) -> None:
         if time.monotonic() >= self._next_expiry:
             self._next_expiry = time.monotonic() + self.expire_every
-            self._expire_overdue()
+            self._run_timers()
 
-    def _expire_overdue(self) -> None:
-        # The web process may run it too: it is idempotent, and its events reach us
+    def _run_timers(self) -> None:
+        # The web process runs them too: they are idempotent, and their events reach us
         # through the tail like any other change.
         try:
-            orders.expire_overdue(self.settings.rules, now=self.clock())
+            timers.run_due(self.settings, now=self.clock())
         except peewee.DatabaseError as exc:
-            self.log.warning(f"expire_overdue: {exc}")
+            self.log.warning(f"timers: {exc}")
 
     # -- applying changes ------------------------------------------------------------------
 

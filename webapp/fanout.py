@@ -2,8 +2,8 @@
 
 The tailer polls `bar.events.EventTail` (one `PRAGMA data_version` per poll while
 nothing changes), serialises each new event once and hands the same text to every
-connection subscribed to its channel. It also runs the bar's housekeeping: expiring
-overdue orders and pruning old events, both idempotent and safe from any process.
+connection subscribed to its channel. It also runs the bar's housekeeping: the
+timers of `bar.timers` and pruning old events, both idempotent and safe from any process.
 
 A `Connection` wraps one simple-websocket socket. Its lock makes each message one
 uninterrupted write (the hub thread and the socket's own handler thread both send);
@@ -23,7 +23,7 @@ from collections.abc import Iterable
 from datetime import timedelta
 from typing import Any
 
-from bar import events, orders
+from bar import events, timers
 from bar.clock import Clock
 from bar.config import Settings
 from bar.db import db
@@ -312,11 +312,12 @@ class Hub:
                 self.unsubscribe(conn)
 
     def housekeeping(self) -> int:
-        """Expire overdue orders; returns how many. Errors are logged, never raised."""
+        """Run the bar's timers (expiry, reminders, last call, closing time); returns how
+        many orders expired. Errors are logged, never raised."""
         try:
-            return len(orders.expire_overdue(self.settings.rules, now=self.clock()))
+            return len(timers.run_due(self.settings, now=self.clock()).expired)
         except Exception:  # the next round tries again
-            log.exception("expiring overdue orders failed")
+            log.exception("running the bar's timers failed")
             return 0
 
     def prune(self) -> int:

@@ -1,0 +1,166 @@
+"""Time passing: reminders, last call, closing time, `bar announce --at`."""
+
+from __future__ import annotations
+
+from datetime import time, timedelta
+
+import pytest
+
+from bar import events, notifications, orders, shop, timers
+from bar.errors import InvalidInput
+from bar.models import Event, Notification, Order, Scheduled
+from tests.conftest import with_rules
+
+
+def _local(clock, hh: int, mm: int = 0):
+    """Move the frozen clock to the next local hh:mm."""
+    local = clock().astimezone()
+    target = local.replace(hour=hh, minute=mm, second=0, microsecond=0)
+    if target <= local:
+        target += timedelta(days=1)
+    clock.advance(target - local)
+    return clock()
+
+
+def _announcements() -> list[str]:
+    return [e.payload["message"] for e in Event.select().where(Event.type == events.ANNOUNCEMENT)]
+
+
+def test_ready_drink_not_collected_is_reminded_once(make, clock, settings):
+    rules = settings.rules
+    order = make.order()
+    orders.advance(order.id, barista="Joe", now=clock())
+    orders.advance(order.id, barista="Joe", now=clock())
+    clock.advance(rules.remind_after - timedelta(seconds=1))
+    assert orders.remind_uncollected(rules, now=clock()) == []
+    clock.advance(seconds=1)
+    assert [o.id for o in orders.remind_uncollected(rules, now=clock())] == [order.id]
+    clock.advance(minutes=1)
+    assert orders.remind_uncollected(rules, now=clock()) == []  # once only
+    types = [n.type for n in notifications.unread(order.guest.user_key)]
+    assert types == ["ORDER_READY", "ORDER_REMINDER"]
+    reminder = Event.get(Event.type == events.ORDER_REMINDER)
+    assert reminder.channel == events.guest_channel(order.guest.user_key)
+    assert reminder.payload["number"] == order.number and "user_key" not in reminder.payload
+    assert Order.get_by_id(order.id).reminded_at == clock() - timedelta(minutes=1)
+
+
+def test_served_drinks_and_late_reminders_are_not_sent(make, clock, settings):
+    served = make.order(make.guest("Ana"))
+    for _ in range(3):
+        orders.advance(served.id, barista="Joe", now=clock())
+    clock.advance(settings.rules.remind_after * 2)
+    assert orders.remind_uncollected(settings.rules, now=clock()) == []
+    # A reminder after the drink would have expired makes no sense: none are planned.
+    slow = with_rules(settings, remind_after=timedelta(minutes=20)).rules
+    assert orders.remind_uncollected(slow, now=clock()) == []
+
+
+def test_last_call_from_config_is_announced_once_per_night(make, clock, settings):
+    guest = make.guest("Mia")
+    bar = with_rules(settings, last_call=time(23, 30), last_call_message="Last call, folks!")
+    _local(clock, 22, 0)
+    assert timers.run_due(bar, now=clock()).scheduled == []
+    _local(clock, 23, 30)
+    ran = timers.run_due(bar, now=clock())
+    assert [(r.action, r.outcome) for r in ran.scheduled] == [("announce", "announced")]
+    clock.advance(minutes=5)
+    assert timers.run_due(bar, now=clock()).scheduled == []  # not twice
+    assert _announcements() == ["Last call, folks!"]
+    assert [n.payload["message"] for n in notifications.unread(guest.user_key)] == ["Last call, folks!"]
+    # The next night plans its own.
+    _local(clock, 23, 30)
+    timers.run_due(bar, now=clock())
+    assert _announcements() == ["Last call, folks!"] * 2
+
+
+def test_close_at_after_midnight_closes_the_bar_that_night(clock, settings, keys):
+    bar = with_rules(settings, close_at=time(1, 0))
+    _local(clock, 20, 0)
+    timers.run_due(bar, now=clock())
+    row = Scheduled.get(Scheduled.action == "close")
+    assert row.due_at.astimezone().hour == 1
+    assert row.due_at > clock()  # 01:00 after tonight's midnight, not this morning's
+    _local(clock, 0, 59)
+    timers.run_due(bar, now=clock())
+    assert shop.is_open()
+    _local(clock, 1, 0)
+    assert [r.outcome for r in timers.run_due(bar, now=clock()).scheduled] == ["closed"]
+    assert not shop.is_open()
+    change = Event.select().where(Event.type == events.SHOP_STATUS_CHANGED).get()
+    assert change.payload == {"is_open": False}
+
+
+def test_a_missed_announcement_is_skipped_but_closing_still_happens(clock, settings, keys):
+    bar = with_rules(settings, last_call=time(23, 30), close_at=time(23, 45))
+    _local(clock, 20, 0)
+    timers.plan_daily(bar, now=clock())
+    _local(clock, 2, 0)  # the laptop slept through last call
+    outcomes = {r.action: r.outcome for r in timers.run_due(bar, now=clock()).scheduled}
+    assert outcomes == {"announce": "skipped: the bar was not running at the time", "close": "closed"}
+    assert _announcements() == []
+
+
+def test_announce_at_a_time_or_after_a_delay(make, clock, settings):
+    make.guest("Mia")
+    now = _local(clock, 21, 0)
+    at = timers.parse_when("23:30", now=now, day_starts_at=6)
+    assert at.astimezone().strftime("%H:%M") == "23:30" and at > now
+    assert timers.parse_when("10m", now=now, day_starts_at=6) == now + timedelta(minutes=10)
+    earlier = timers.parse_when("20:00", now=now, day_starts_at=6)
+    assert earlier - now == timedelta(hours=23)  # the next 20:00 to come
+    with pytest.raises(InvalidInput, match="--at"):
+        timers.parse_when("soon", now=now, day_starts_at=6)
+
+    planned = timers.schedule_announcement("Band at 10!", due_at=now + timedelta(minutes=10), now=now)
+    assert [p.id for p in timers.upcoming()] == [planned.id]
+    clock.advance(minutes=9)
+    assert timers.run_scheduled(now=clock()) == []
+    clock.advance(minutes=1)
+    assert [r.message for r in timers.run_scheduled(now=clock())] == ["Band at 10!"]
+    assert timers.upcoming() == []
+    assert _announcements() == ["Band at 10!"]
+
+
+def test_cancelled_announcement_is_never_sent(make, clock):
+    planned = timers.schedule_announcement("Oops", due_at=clock() + timedelta(minutes=1), now=clock())
+    timers.cancel(planned.id, now=clock())
+    with pytest.raises(InvalidInput):
+        timers.cancel(planned.id, now=clock())
+    clock.advance(minutes=2)
+    assert timers.run_scheduled(now=clock()) == []
+    assert Notification.select().count() == 0
+
+
+def test_a_schema_1_database_gains_reminded_at(settings, keys, make, clock):
+    from bar import datadir
+    from bar.db import db
+
+    db.execute_sql('ALTER TABLE "orders" DROP COLUMN "reminded_at"')
+    db.execute_sql("UPDATE schema_version SET version = 1")
+    db.close()
+    datadir.open_bar(settings)
+    order = make.order()
+    orders.advance(order.id, barista="Joe", now=clock())
+    orders.advance(order.id, barista="Joe", now=clock())
+    clock.advance(settings.rules.remind_after)
+    assert len(orders.remind_uncollected(settings.rules, now=clock())) == 1
+
+
+def test_cli_plans_lists_and_cancels_announcements(settings, keys, clock):
+    from click.testing import CliRunner
+
+    from bar.cli import cli
+
+    runner = CliRunner()
+    base = ["--config", str(settings.config_path), "--data-dir", str(settings.data_dir)]
+    planned = runner.invoke(cli, [*base, "announce", "--at", "23:30", "Last call!"])
+    assert planned.exit_code == 0 and planned.output.startswith("Planned #1 for ")
+    listed = runner.invoke(cli, [*base, "announce", "--planned"])
+    assert "23:30  'Last call!'" in listed.output
+    assert runner.invoke(cli, [*base, "announce", "--cancel", "1"]).output == "Cancelled #1\n"
+    again = runner.invoke(cli, [*base, "announce", "--cancel", "1"])
+    assert again.exit_code == 1 and again.output == "Error: nothing planned with id 1\n"
+    bad = runner.invoke(cli, [*base, "announce", "--at", "later", "x"])
+    assert bad.exit_code == 1 and "--at: expected a time like 23:30" in bad.output
+    assert Scheduled.select().where(Scheduled.done_at.is_null()).count() == 0
