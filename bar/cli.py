@@ -20,11 +20,13 @@ import click
 import peewee
 from rich.console import Console
 from rich.table import Table
+from rich.text import Text
 
 from bar import (
     admins,
     datadir,
     events,
+    guests,
     menu,
     notifications,
     orders,
@@ -35,7 +37,7 @@ from bar import (
     timers,
 )
 from bar.clock import utcnow
-from bar.config import Settings, load_settings
+from bar.config import Settings, format_duration, load_settings
 from bar.errors import BarError
 from bar.net import base_url, join_url
 from bar.tokens import Keys
@@ -318,6 +320,58 @@ def orders_move(ctx: Context, number: int, status: str, reason: str | None, bari
     order = orders.find_by_number(number, day_starts_at=ctx.settings.day_starts_at, now=now)
     moved = orders.move(order.id, status, actor="barista", barista=barista, reason=reason, now=now)
     click.echo(f"#{moved.number} {moved.drink.name} for {moved.guest.username} is {moved.status}")
+
+
+# -- guests and keys --------------------------------------------------------------------
+
+
+@_group("guests", "The guests who joined; sign one out.")
+def guests_group() -> None:
+    pass
+
+
+@guests_group.command("list")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@pass_ctx
+def guests_list(ctx: Context, as_json: bool) -> None:
+    """List guests: when they joined, their orders, their signed-in phones."""
+    ctx.open()
+    rows = guests.list_guests(now=utcnow())
+    if as_json:
+        _print_json([dataclasses.asdict(r) for r in rows])
+        return
+    table = _table("name", "key", "joined", "last seen", "orders", "phones", "status", title="Guests")
+    for r in rows:
+        # Names are typed by guests: Text() shows them as they are, never as markup.
+        table.add_row(Text(r.username), r.user_key, _local(r.created_at),
+                      _local(r.last_login) if r.last_login else "", str(r.orders), str(r.sessions),
+                      "active" if r.is_active else "signed out")
+    console.print(table)
+
+
+@guests_group.command("kick")
+@click.argument("guest")
+@pass_ctx
+def guests_kick(ctx: Context, guest: str) -> None:
+    """Sign GUEST (a name or a key) out on every phone, for good."""
+    ctx.open()
+    kicked = guests.kick(guest, now=utcnow())
+    click.echo(f"Signed out {kicked.username} ({kicked.user_key})")
+
+
+@_group("keys", "The key pair that signs access tokens.")
+def keys_group() -> None:
+    pass
+
+
+@keys_group.command("rotate")
+@pass_ctx
+def keys_rotate(ctx: Context) -> None:
+    """Sign new tokens with a new key; the old one verifies until its tokens expire."""
+    keys = ctx.open()
+    retired = keys.rotate(valid_for=ctx.settings.access_ttl, now=utcnow())
+    click.echo(f"Signing with key {keys.kid}; key {retired} still verifies its tokens "
+               f"for {format_duration(ctx.settings.access_ttl)}")
 
 
 # -- admins, stats, events, announcements ------------------------------------------------

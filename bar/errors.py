@@ -11,6 +11,7 @@
     │   ├── CodeMissing           code_missing      401
     │   ├── TokenInvalid          token_invalid     401
     │   │   └── TokenMissing      token_missing     401
+    │   ├── SignedOut             signed_out        401   (kicked by the host)
     │   ├── TokenExpired          token_expired     401
     │   ├── RefreshInvalid        refresh_invalid   401
     │   └── LoginFailed           login_failed      401
@@ -84,6 +85,12 @@ class TokenInvalid(AuthError):
 
 class TokenMissing(TokenInvalid):
     code = "token_missing"
+
+
+class SignedOut(AuthError):
+    """The host signed this guest out (`bar guests kick`): their tokens stop working."""
+
+    code = "signed_out"
 
 
 class TokenExpired(AuthError):

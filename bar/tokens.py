@@ -8,9 +8,11 @@ was already rotated means someone kept a copy, so the whole family is revoked.
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import secrets
 import stat
+import threading
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -30,8 +32,13 @@ ALGORITHM = "RS256"
 Role = Literal["guest", "admin"]
 
 
+def key_id(public_pem: bytes) -> str:
+    """A short, stable name for a public key: the `kid` in token headers."""
+    return hashlib.sha256(public_pem).hexdigest()[:16]
+
+
 @dataclass(frozen=True)
-class Keys:
+class _Pair:
     private_pem: bytes
     public_pem: bytes
 
@@ -48,40 +55,180 @@ class Keys:
         assert isinstance(key, rsa.RSAPublicKey)
         return key
 
+    @cached_property
+    def kid(self) -> str:
+        return key_id(self.public_pem)
+
+
+@dataclass(frozen=True)
+class _Retired:
+    public_key: rsa.RSAPublicKey
+    valid_until: datetime  # the last token it signed has expired by then
+
+
+class Keys:
+    """The key ring in `keys_dir`.
+
+        private.pem, public.pem   the current pair: signs every new token
+        retired/<kid>.json        an old public key and how long it still verifies
+
+    `bar keys rotate` may run while `bar serve` is up: the ring notices that
+    private.pem changed (one stat per use) and reloads, so the server signs with the
+    new key at once and still accepts tokens signed with the old one until they expire.
+    """
+
+    def __init__(self, keys_dir: Path) -> None:
+        self.keys_dir = keys_dir
+        self._stamp: tuple[int, int] | None = None
+        self._pair: _Pair | None = None
+        self._retired: dict[str, _Retired] = {}
+        self._lock = threading.Lock()
+        self._reload_if_changed()
+
+    @property
+    def _private_path(self) -> Path:
+        return self.keys_dir / "private.pem"
+
+    @property
+    def _retired_dir(self) -> Path:
+        return self.keys_dir / "retired"
+
+    def _current(self) -> _Pair:
+        self._reload_if_changed()
+        assert self._pair is not None
+        return self._pair
+
+    def _reload_if_changed(self) -> None:
+        try:
+            info = self._private_path.stat()
+        except FileNotFoundError:
+            raise ConfigError(f"no key pair in {self.keys_dir}: run `bar init` first") from None
+        stamp = (info.st_mtime_ns, info.st_ino)
+        if stamp == self._stamp:
+            return
+        with self._lock:
+            if stamp == self._stamp:
+                return
+            mode = stat.S_IMODE(info.st_mode)
+            if mode & 0o077:
+                raise ConfigError(
+                    f"{self._private_path} can be read by others (mode {mode:o}): "
+                    f"run `chmod 600 {self._private_path}`"
+                )
+            private_pem = self._private_path.read_bytes()
+            key = serialization.load_pem_private_key(private_pem, password=None)
+            # The public half comes from the private key, never from public.pem: a
+            # rotation replaces the two files one after the other.
+            public_pem = key.public_key().public_bytes(
+                serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
+            )
+            self._pair = _Pair(private_pem, public_pem)
+            self._retired = self._load_retired()
+            self._stamp = stamp
+
+    def _load_retired(self) -> dict[str, _Retired]:
+        retired: dict[str, _Retired] = {}
+        for path in sorted(self._retired_dir.glob("*.json")):
+            try:
+                data = json.loads(path.read_text())
+                public = serialization.load_pem_public_key(data["public_pem"].encode())
+                assert isinstance(public, rsa.RSAPublicKey)
+                retired[path.stem] = _Retired(public, datetime.fromisoformat(data["valid_until"]))
+            except (OSError, ValueError, KeyError, AssertionError):
+                continue  # an unreadable retired key verifies nothing
+        return retired
+
+    @property
+    def kid(self) -> str:
+        return self._current().kid
+
+    @property
+    def private_key(self) -> rsa.RSAPrivateKey:
+        return self._current().private_key
+
+    @property
+    def public_key(self) -> rsa.RSAPublicKey:
+        return self._current().public_key
+
+    @property
+    def private_pem(self) -> bytes:
+        return self._current().private_pem
+
+    @property
+    def public_pem(self) -> bytes:
+        return self._current().public_pem
+
+    def verifying_key(self, kid: str | None, *, now: datetime) -> rsa.RSAPublicKey | None:
+        """The public key for a token's `kid`: current, or retired and not yet past use.
+
+        Tokens from before key ids existed carry none; they can only be the current key's.
+        """
+        current = self._current()
+        if kid is None or kid == current.kid:
+            return current.public_key
+        retired = self._retired.get(kid)
+        if retired is None or retired.valid_until <= now:
+            return None
+        return retired.public_key
+
+    def rotate(self, *, valid_for: timedelta, now: datetime) -> str:
+        """Make a new current pair; the old public key verifies for `valid_for` more.
+
+        Returns the old key's id. Retired keys past their time are deleted.
+        """
+        old = self._current()
+        self._retired_dir.mkdir(exist_ok=True)
+        record = {"public_pem": old.public_pem.decode(), "valid_until": (now + valid_for).isoformat()}
+        _write_atomically(self._retired_dir / f"{old.kid}.json", json.dumps(record).encode(), 0o644)
+        private_pem, public_pem = _new_pair()
+        _write_atomically(self._private_path, private_pem, 0o600)
+        _write_atomically(self.keys_dir / "public.pem", public_pem, 0o644)
+        for kid, retired in self._load_retired().items():
+            if retired.valid_until <= now:
+                (self._retired_dir / f"{kid}.json").unlink(missing_ok=True)
+        self._reload_if_changed()
+        return old.kid
+
     @classmethod
     def generate(cls, keys_dir: Path) -> Keys:
         """Create the key pair if it is missing; the private key is owner-only (0600)."""
         keys_dir.mkdir(parents=True, exist_ok=True)
         private_path, public_path = keys_dir / "private.pem", keys_dir / "public.pem"
-        if private_path.exists():
-            return cls.load(keys_dir)
-        key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-        private_pem = key.private_bytes(
-            serialization.Encoding.PEM,
-            serialization.PrivateFormat.PKCS8,
-            serialization.NoEncryption(),
-        )
-        public_pem = key.public_key().public_bytes(
-            serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
-        )
-        fd = os.open(private_path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(fd, "wb") as out:
-            out.write(private_pem)
-        public_path.write_bytes(public_pem)
-        return cls(private_pem, public_pem)
+        if not private_path.exists():
+            private_pem, public_pem = _new_pair()
+            fd = os.open(private_path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            with os.fdopen(fd, "wb") as out:
+                out.write(private_pem)
+            public_path.write_bytes(public_pem)
+        return cls(keys_dir)
 
     @classmethod
     def load(cls, keys_dir: Path) -> Keys:
-        private_path = keys_dir / "private.pem"
-        if not private_path.exists():
-            raise ConfigError(f"no key pair in {keys_dir}: run `bar init` first")
-        mode = stat.S_IMODE(private_path.stat().st_mode)
-        if mode & 0o077:
-            raise ConfigError(
-                f"{private_path} can be read by others (mode {mode:o}): "
-                f"run `chmod 600 {private_path}`"
-            )
-        return cls(private_path.read_bytes(), (keys_dir / "public.pem").read_bytes())
+        return cls(keys_dir)
+
+
+def _new_pair() -> tuple[bytes, bytes]:
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    private_pem = key.private_bytes(
+        serialization.Encoding.PEM,
+        serialization.PrivateFormat.PKCS8,
+        serialization.NoEncryption(),
+    )
+    public_pem = key.public_key().public_bytes(
+        serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
+    )
+    return private_pem, public_pem
+
+
+def _write_atomically(path: Path, data: bytes, mode: int) -> None:
+    """Readers see the old file or the new one, never half of one."""
+    temp = path.with_name(f".{path.name}.{secrets.token_hex(4)}")
+    fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, mode)
+    with os.fdopen(fd, "wb") as out:
+        out.write(data)
+        out.flush()
+        os.fsync(out.fileno())
+    os.replace(temp, path)
 
 
 @dataclass(frozen=True)
@@ -111,15 +258,19 @@ def issue_access(
         "exp": int((now + ttl).timestamp()),
         "iss": issuer,
     }
-    return jwt.encode(claims, keys.private_key, algorithm=ALGORITHM)
+    return jwt.encode(claims, keys.private_key, algorithm=ALGORITHM, headers={"kid": keys.kid})
 
 
 def verify_access(keys: Keys, token: str, *, issuer: str, now: datetime) -> Claims:
     """Check signature (RS256 only), issuer, token type and expiry against `now`."""
     try:
+        kid = jwt.get_unverified_header(token).get("kid")
+        public_key = keys.verifying_key(kid if isinstance(kid, str) else None, now=now)
+        if public_key is None:
+            raise TokenInvalid("invalid token: signed with an unknown or retired key")
         claims = jwt.decode(
             token,
-            keys.public_key,
+            public_key,
             algorithms=[ALGORITHM],
             issuer=issuer,
             # Expiry and issue time are checked below against the injected clock
@@ -166,9 +317,13 @@ def new_refresh_token(
 
 def refresh(
     keys: Keys, token: str, *, issuer: str, access_ttl: timedelta, refresh_ttl: timedelta,
-    device_info: str = "", now: datetime,
+    inactivity_timeout: timedelta | None = None, device_info: str = "", now: datetime,
 ) -> TokenPair:
-    """Rotate a refresh token: the old one stops working, a new pair comes back."""
+    """Rotate a refresh token: the old one stops working, a new pair comes back.
+
+    A token not used for `inactivity_timeout` (each rotation makes a fresh one, so
+    its `created_at` is the session's last use) is refused: that phone joins again.
+    """
     with write():
         row = (
             RefreshToken.select(RefreshToken, Guest).join(Guest)
@@ -179,7 +334,7 @@ def refresh(
             # Committed before the error is raised: the thief's copy must die too.
             _revoke_family(row.family, now)
         else:
-            _check_usable(row, now)
+            _check_usable(row, now, inactivity_timeout)
             RefreshToken.update(
                 is_revoked=True, revoked_at=now, rotated_at=now, last_used_at=now
             ).where(RefreshToken.id == row.id).execute()
@@ -197,13 +352,15 @@ def refresh(
     return TokenPair(access, new_token)
 
 
-def _check_usable(row: RefreshToken | None, now: datetime) -> None:
+def _check_usable(row: RefreshToken | None, now: datetime, inactivity: timedelta | None) -> None:
     if row is None:
         raise RefreshInvalid("unknown refresh token")
     if row.is_revoked:
         raise RefreshInvalid("refresh token revoked")
     if row.expires_at <= now:
         raise RefreshInvalid("refresh token expired")
+    if inactivity is not None and row.created_at <= now - inactivity:
+        raise RefreshInvalid("signed out after a long time without use: join again")
     if not row.guest.is_active:
         raise RefreshInvalid("guest is deactivated")
 

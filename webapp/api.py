@@ -89,7 +89,8 @@ def refresh() -> dict[str, Any]:
     settings = context.settings
     pair = tokens.refresh(
         context.keys, token, issuer=settings.issuer, access_ttl=settings.access_ttl,
-        refresh_ttl=settings.refresh_ttl, device_info=_user_agent(), now=context.now(),
+        refresh_ttl=settings.refresh_ttl, inactivity_timeout=settings.inactivity_timeout,
+        device_info=_user_agent(), now=context.now(),
     )
     return {
         "access_token": pair.access_token,

@@ -6,6 +6,7 @@ against the app's clock). The verified claims are in `flask.g.claims` for the vi
     no Authorization header          401 token_missing
     not a JWT, forged, refresh token 401 token_invalid
     expired                          401 token_expired
+    a guest the host signed out      401 signed_out
     valid, but the wrong role        403 forbidden
 """
 
@@ -17,7 +18,8 @@ from typing import Any, TypeVar, cast
 
 from flask import g, request
 
-from bar.errors import Forbidden, TokenInvalid, TokenMissing
+from bar import guests
+from bar.errors import Forbidden, SignedOut, TokenInvalid, TokenMissing
 from bar.tokens import Claims, Role, verify_access
 from webapp.context import bar_context
 
@@ -47,6 +49,8 @@ def _require(role: Role) -> Callable[[F], F]:
             claims = verify(bearer_token())
             if claims.role != role:
                 raise Forbidden(f"this needs a {role} sign-in")
+            if role == "guest" and not guests.is_active(claims.user_key):
+                raise SignedOut("you were signed out by the host")
             g.claims = claims
             return view(*args, **kwargs)
 

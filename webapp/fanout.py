@@ -34,6 +34,7 @@ log = logging.getLogger(__name__)
 # the hub thread sends to everyone, so one stalled phone must not hold up the rest.
 SEND_TIMEOUT_S = 5.0
 GOING_AWAY = 1001  # WebSocket close code: the server is shutting down
+POLICY_VIOLATION = 1008
 
 
 def dumps(message: dict[str, Any]) -> str:
@@ -51,6 +52,7 @@ class Connection:
     def __init__(self, ws: Any) -> None:
         self.ws = ws
         self.channels: set[str] = set()
+        self.user_key: str | None = None  # the guest signed in on it, if any
         self.closed = False
         self._lock = threading.Lock()
         self._sent_through: dict[str, int] = {}
@@ -235,6 +237,10 @@ class Hub:
 
     # -- subscriptions -------------------------------------------------------------------
 
+    def register(self, conn: Connection) -> None:
+        """Know `conn` before it subscribes (so `sign_out` reaches it)."""
+        self.subscribe(conn, ())
+
     def subscribe(self, conn: Connection, channels: Iterable[str]) -> int:
         """Add `channels` to `conn`; returns the last event id already dispatched.
 
@@ -304,12 +310,22 @@ class Hub:
             with self._lock:
                 self._position = max(self._position, event.id)
                 targets = list(self._channels.get(event.channel, ()))
+            if event.type == events.GUEST_SIGNED_OUT and event.channel == events.ADMIN:
+                self.sign_out(event.payload["user_key"])
             if not targets:
                 continue
             text = dumps(event.to_message())
             failed = [conn for conn in targets if not conn.deliver(event.id, event.channel, text)]
             for conn in failed:
                 self.unsubscribe(conn)
+
+    def sign_out(self, user_key: str) -> None:
+        """Close every socket of a guest the host signed out (`bar guests kick`)."""
+        with self._lock:
+            theirs = [conn for conn in self._connections if conn.user_key == user_key]
+        for conn in theirs:
+            # The guest channel's copy of the event tells the page why, just before.
+            conn.close(POLICY_VIOLATION, "signed_out")
 
     def housekeeping(self) -> int:
         """Run the bar's timers (expiry, reminders, last call, closing time); returns how

@@ -31,9 +31,9 @@ from flask import Blueprint
 from flask_sock import Sock
 from simple_websocket import ConnectionClosed
 
-from bar import events, notifications
+from bar import events, guests, notifications
 from bar.db import db
-from bar.errors import AuthError
+from bar.errors import AuthError, SignedOut
 from bar.tokens import Claims, verify_access
 from webapp.context import BarContext, bar_context
 from webapp.fanout import Connection, dumps
@@ -98,6 +98,13 @@ class Session:
             claims = verify_access(
                 self.context.keys, token, issuer=settings.issuer, now=self.context.now()
             )
+            if claims.role == "guest":
+                # Known to the hub before the check: a kick committed in between still
+                # finds this socket when its event arrives.
+                self.conn.user_key = claims.user_key
+                self.context.hub.register(self.conn)
+                if not guests.is_active(claims.user_key):
+                    raise SignedOut("you were signed out by the host")
         except AuthError as exc:
             self.error(exc.code, exc.message)
             self.conn.close(POLICY_VIOLATION, exc.code)

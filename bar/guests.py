@@ -1,0 +1,96 @@
+"""The guests who joined: who they are, and signing one out for good ("kick").
+
+Kicking deactivates the guest, revokes every refresh token, and publishes
+`GUEST_SIGNED_OUT` (on `admin` and on the guest's own channel) in one transaction:
+each web process closes that guest's open sockets when the event reaches it, and
+`is_active` refuses their still-valid access tokens from then on.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import cast
+
+from peewee import JOIN, fn
+
+from bar import events
+from bar.db import write
+from bar.errors import InvalidInput, NotFound
+from bar.models import Guest, Order, RefreshToken
+
+
+@dataclass(frozen=True)
+class GuestRow:
+    user_key: str
+    username: str
+    created_at: datetime
+    last_login: datetime | None
+    is_active: bool
+    orders: int
+    sessions: int  # refresh tokens still usable
+
+
+def is_active(user_key: str) -> bool:
+    """Is this guest still allowed in? (Kicked guests keep a signed token for a while.)"""
+    return bool(Guest.select(Guest.is_active).where(Guest.user_key == user_key).scalar())
+
+
+def list_guests(*, now: datetime) -> list[GuestRow]:
+    order_counts = (
+        Order.select(Order.guest.alias("user_key"), fn.COUNT(Order.id).alias("n"))
+        .group_by(Order.guest).alias("oc")
+    )
+    session_counts = (
+        RefreshToken.select(RefreshToken.guest.alias("user_key"), fn.COUNT(RefreshToken.id).alias("n"))
+        .where(RefreshToken.is_revoked == False, RefreshToken.expires_at > now)  # noqa: E712
+        .group_by(RefreshToken.guest).alias("sc")
+    )
+    query = (
+        Guest.select(
+            Guest.user_key, Guest.username, Guest.created_at, Guest.last_login, Guest.is_active,
+            fn.COALESCE(order_counts.c.n, 0), fn.COALESCE(session_counts.c.n, 0),
+        )
+        .join(order_counts, JOIN.LEFT_OUTER, on=(order_counts.c.user_key == Guest.user_key))
+        .switch(Guest)
+        .join(session_counts, JOIN.LEFT_OUTER, on=(session_counts.c.user_key == Guest.user_key))
+        .order_by(Guest.created_at)
+    )
+    rows = cast(list[tuple[str, str, datetime, datetime | None, bool, int, int]], list(query.tuples()))
+    return [GuestRow(*row) for row in rows]
+
+
+def find(name_or_key: str) -> Guest:
+    """A guest by user key, or by name when exactly one guest has it."""
+    text = name_or_key.strip()
+    guest = Guest.get_or_none(Guest.user_key == text)
+    if guest is not None:
+        return guest
+    named = list(Guest.select().where(fn.LOWER(Guest.username) == text.lower()))
+    if not named:
+        raise NotFound(f"no guest called {text!r}: `bar guests list` shows them")
+    if len(named) > 1:
+        keys = ", ".join(g.user_key for g in named)
+        raise InvalidInput(f"{len(named)} guests are called {text!r}: kick one by key ({keys})")
+    return named[0]
+
+
+def kick(name_or_key: str, *, now: datetime) -> Guest:
+    """Sign a guest out everywhere and keep them out. Their orders stay as they are."""
+    with write():
+        guest = find(name_or_key)
+        if not guest.is_active:
+            raise InvalidInput(f"{guest.username} is already signed out")
+        Guest.update(is_active=False).where(Guest.user_key == guest.user_key).execute()
+        (RefreshToken.update(is_revoked=True, revoked_at=now)
+         .where(RefreshToken.guest == guest.user_key, RefreshToken.is_revoked == False)  # noqa: E712
+         .execute())
+        payload = {"user_key": guest.user_key, "username": guest.username}
+        # The guest's copy first: their page reads why just before the hub, acting on
+        # the admin copy, closes their sockets.
+        events.publish_many([
+            (events.guest_channel(guest.user_key), events.GUEST_SIGNED_OUT, payload),
+            (events.ADMIN, events.GUEST_SIGNED_OUT, payload),
+        ], now=now)
+        guest.is_active = False
+        return guest
