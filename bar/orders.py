@@ -150,6 +150,13 @@ def _publish_change(order: Order, now: datetime) -> None:
         batch += [(channel, events.ORDER_EXPIRED, guest_view),
                   (events.ADMIN, events.ORDER_EXPIRED, full)]
     events.publish_many(batch, now=now)
+    if order.status == SERVED:
+        # The drink is in their hand: "ready" and the reminder have nothing left to say.
+        (Notification.update(read_at=now)
+         .where(Notification.guest == order.guest, Notification.read_at.is_null(),
+                Notification.type.in_(("ORDER_READY", events.ORDER_REMINDER)),
+                fn.json_extract(Notification.payload, "$.order_id") == order.id)
+         .execute())
     if order.status in NOTIFY_ON:
         Notification.create(
             guest=order.guest, type=f"ORDER_{order.status.upper()}", payload=guest_view,

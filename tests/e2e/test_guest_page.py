@@ -258,6 +258,10 @@ def test_barista_cancel_and_announcement_are_shown(
     assert "Last call! <b>10 minutes</b>" in banner.inner_text()
     banner.locator(".dismiss").click()
     assert banner.count() == 0
+    # Dismissing a banner marks its notification read; the cancellation is still unread.
+    _wait_until(lambda: [n.type for n in Notification.select().where(
+        Notification.read_at.is_null())] == ["ORDER_CANCELLED"])
+    page.locator(".message-cancelled .dismiss").click()
     _wait_until(lambda: Notification.select().where(Notification.read_at.is_null()).count() == 0)
 
 

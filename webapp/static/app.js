@@ -23,6 +23,7 @@
     asked: 'bar.notifyAsked',
     seen: 'bar.seen', // alerts already given (ready:<id>, cancelled:<id>, ann:<event id>)
     dismissed: 'bar.dismissed', // pickup cards the guest closed
+    acked: 'bar.acked', // <notification type>:<order id> the guest has seen and dismissed
   };
 
   const store = {
@@ -165,7 +166,9 @@
     refreshing: null,
     seen: persistentSet(KEYS.seen, 200),
     dismissed: persistentSet(KEYS.dismissed, 100),
+    acked: persistentSet(KEYS.acked, 200),
     toRead: new Set(),
+    inbox: new Map(), // notification id -> {id, type, payload, created_at, read}
     readTimer: null,
     notifySyncTimer: null,
     cancelConfirm: new Map(), // order_id -> timer
@@ -187,6 +190,7 @@
   /** The guest's session is over (refresh refused): the page is back on the join screen. */
   class SessionEnded extends Error {}
 
+  const SIGNED_OUT_MESSAGE = 'The host signed you out. Ask at the bar if that’s a mistake.';
   const NETWORK_MESSAGE = "Couldn't reach the bar. Check that you're on the bar's Wi-Fi and try again.";
 
   function defaultMessage(status) {
@@ -351,6 +355,8 @@
     live.close();
     state.orders.clear();
     state.touched.clear();
+    state.inbox.clear();
+    renderInbox();
     state.ordersLoaded = false;
     state.started = false;
     closeSheet();
@@ -386,13 +392,16 @@
   }
 
   /** A dismissible banner under the top bar (announcements, cancellations, expiries). */
-  function addMessage(kind, text, { title } = {}) {
+  function addMessage(kind, text, { title, onDismiss } = {}) {
     const box = el('div', { class: `message banner message-${kind}`, role: kind === 'announcement' ? 'alert' : 'status', 'data-kind': kind });
     const body = el('div', { class: 'message-body' });
     if (title) body.append(el('strong', { class: 'message-title', text: title }));
     body.append(el('p', { class: 'message-text', text }));
     const close = el('button', { type: 'button', class: 'icon-button dismiss', 'aria-label': 'Dismiss', text: '✕' });
-    close.addEventListener('click', () => box.remove());
+    close.addEventListener('click', () => {
+      box.remove();
+      if (onDismiss) onDismiss();
+    });
     box.append(body, close);
     const list = $('#messages');
     list.prepend(box);
@@ -646,6 +655,7 @@
       alertEnded(order);
     }
     if (!OPEN_STATUSES.has(order.status)) state.dismissed.add(`pickup:${id}`);
+    if (order.status === 'served') readAbout(id, ['ORDER_READY', 'ORDER_REMINDER']); // nothing left to tell
   }
 
   function alertReady(order) {
@@ -670,7 +680,8 @@
       order.status === 'cancelled'
         ? `Your order ${what} was cancelled${reason}.`
         : `Your order ${what} expired${reason}.`;
-    addMessage(order.status, text);
+    const type = order.status === 'cancelled' ? 'ORDER_CANCELLED' : 'ORDER_EXPIRED';
+    addMessage(order.status, text, { onDismiss: () => readAbout(order.order_id, [type]) });
     buzz([200]);
     systemNotify(order.status === 'cancelled' ? 'Order cancelled' : 'Order expired', text, key);
   }
@@ -816,6 +827,7 @@
       const gotIt = el('button', { type: 'button', class: 'button pickup-dismiss', text: 'Got it' });
       gotIt.addEventListener('click', () => {
         state.dismissed.add(`pickup:${order.order_id}`);
+        readAbout(order.order_id, ['ORDER_READY']);
         renderPickups();
       });
       const name = state.user ? firstName(state.user.username) : '';
@@ -963,32 +975,45 @@
 
   // ---------------------------------------------------------------- server notifications
 
+  // What a guest must not miss is kept unread on the server until they have seen it:
+  // in the inbox (the bell), or by acting on it ("Got it" on a pickup card, dismissing a
+  // banner). It arrives first thing on every (re)connect, so a phone that slept through
+  // "ready" still hears about it.
   function handleNotification(note) {
-    if (!note || typeof note !== 'object') return;
+    if (!note || typeof note !== 'object' || typeof note.id !== 'number') return;
     const payload = note.payload || {};
+    const known = state.inbox.get(note.id);
+    state.inbox.set(note.id, { ...note, read: known ? known.read : false });
+    let moot = false; // nothing left to tell: see below
     switch (note.type) {
       case 'ORDER_READY':
+      case 'ORDER_REMINDER':
       case 'ORDER_CANCELLED':
       case 'ORDER_EXPIRED':
         if (payload.order_id) {
-          upsertOrder(payload);
+          if (note.type !== 'ORDER_REMINDER') upsertOrder(payload);
           // react() alerts on changes it sees; a notification about a change this page
           // missed (it was closed at the time) still deserves its alert, unless the
           // order has moved on since (a ready drink already served). Alerts are deduped.
           const cur = state.orders.get(payload.order_id);
-          if (cur && cur.status === payload.status) {
-            if (cur.status === 'ready') alertReady(cur);
-            else alertEnded(cur);
-          }
+          const expected = note.type === 'ORDER_REMINDER' ? 'ready' : payload.status;
+          // Moot: the order moved on since, or the guest already dismissed this alert
+          // (it can arrive live before its stored notification does).
+          moot = !cur || cur.status !== expected || state.acked.has(`${note.type}:${payload.order_id}`);
+          if (!moot && note.type === 'ORDER_REMINDER') alertReminder(cur);
+          else if (!moot && cur.status === 'ready') alertReady(cur);
+          else if (!moot) alertEnded(cur);
         }
         break;
       case 'ANNOUNCEMENT':
-        showAnnouncement(payload.message, payload.event_id);
+        moot = state.acked.has(`ANNOUNCEMENT:${payload.event_id}`);
+        if (!moot) showAnnouncement(payload.message, payload.event_id);
         break;
       default:
         break;
     }
-    if (typeof note.id === 'number') markRead(note.id);
+    if (moot) readNotes([note.id]);
+    renderInbox();
   }
 
   function showAnnouncement(message, eventId) {
@@ -996,9 +1021,88 @@
     const key = eventId !== undefined && eventId !== null ? `ann:${eventId}` : `ann:${message}`;
     if (state.seen.has(key)) return;
     state.seen.add(key);
-    addMessage('announcement', String(message), { title: `From ${state.bar.name}` });
+    addMessage('announcement', String(message), {
+      title: `From ${state.bar.name}`,
+      onDismiss: () => {
+        state.acked.add(`ANNOUNCEMENT:${eventId}`);
+        readWhere((n) => n.type === 'ANNOUNCEMENT' && n.payload && n.payload.event_id === eventId);
+      },
+    });
     buzz([120]);
     systemNotify(state.bar.name, String(message), key);
+  }
+
+  function alertReminder(order) {
+    const key = `remind:${order.order_id}`;
+    if (state.seen.has(key)) return;
+    state.seen.add(key);
+    const text = `#${order.number} ${order.drink_name || 'Your drink'} is still waiting for you at the bar.`;
+    addMessage('reminder', text, { title: 'Don’t forget your drink!', onDismiss: () => readAbout(order.order_id, ['ORDER_REMINDER']) });
+    buzz([250, 120, 250]);
+    chime();
+    systemNotify(`#${order.number} is still waiting`, text, key);
+  }
+
+  // ---------------------------------------------------------------- inbox
+
+  const NOTE_TITLES = {
+    ORDER_READY: (p) => [`#${p.number} ${p.drink_name || ''} is ready`, 'Pick it up at the bar.'],
+    ORDER_REMINDER: (p) => [`#${p.number} ${p.drink_name || ''} is still waiting`, 'It’s ready at the bar.'],
+    ORDER_CANCELLED: (p) => [`#${p.number} ${p.drink_name || ''} was cancelled`, p.cancel_reason || ''],
+    ORDER_EXPIRED: (p) => [`#${p.number} ${p.drink_name || ''} expired`, p.cancel_reason || ''],
+    ANNOUNCEMENT: (p) => [`From ${state.bar.name}`, p.message || ''],
+  };
+
+  function renderInbox() {
+    const notes = [...state.inbox.values()].sort((a, b) => b.id - a.id);
+    const unread = notes.filter((n) => !n.read).length;
+    const count = $('#inbox-count');
+    count.textContent = unread > 9 ? '9+' : String(unread);
+    count.hidden = unread === 0;
+    const button = $('#inbox-button');
+    button.hidden = !state.started;
+    button.setAttribute('aria-label', unread ? `Notifications, ${unread} unread` : 'Notifications');
+    $('#inbox-empty').hidden = notes.length > 0;
+    $('#inbox-list').replaceChildren(
+      ...notes.map((note) => {
+        const describe = NOTE_TITLES[note.type];
+        if (!describe) return null;
+        const [title, text] = describe(note.payload || {});
+        return el(
+          'li',
+          { class: 'inbox-item', 'data-type': note.type, 'data-read': String(note.read) },
+          el('strong', { class: 'inbox-title', text: title.trim() }),
+          text ? el('p', { class: 'inbox-text', text }) : null,
+          el('time', { class: 'inbox-time muted', datetime: note.created_at, text: formatTime(note.created_at) }),
+        );
+      }),
+    );
+  }
+
+  function openInbox() {
+    renderInbox();
+    $('#inbox').showModal();
+    readWhere(() => true);
+  }
+
+  /** Mark notes read here and on the server. */
+  function readNotes(ids) {
+    for (const id of ids) {
+      const note = state.inbox.get(id);
+      if (note) note.read = true;
+      markRead(id);
+    }
+    renderInbox();
+  }
+
+  function readWhere(predicate) {
+    readNotes([...state.inbox.values()].filter((n) => !n.read && predicate(n)).map((n) => n.id));
+  }
+
+  /** The guest has seen these notifications about this order (`types`). */
+  function readAbout(orderId, types) {
+    for (const type of types) state.acked.add(`${type}:${orderId}`);
+    readWhere((n) => n.payload && n.payload.order_id === orderId && types.includes(n.type));
   }
 
   function markRead(id) {
@@ -1073,6 +1177,10 @@
         loadMenu().catch(() => {});
         break;
       case 'error':
+        if (msg.code === 'signed_out') {
+          endSession(SIGNED_OUT_MESSAGE);
+          return;
+        }
         if (msg.code === 'token_expired' || msg.code === 'token_invalid' || msg.code === 'unauthorized') {
           state.authFailures += 1;
           live.close();
@@ -1129,6 +1237,15 @@
       case 'ANNOUNCEMENT':
         showAnnouncement(ev.message, msg.id);
         scheduleNotificationSync();
+        break;
+      case 'ORDER_REMINDER': {
+        const cur = state.orders.get(ev.order_id);
+        if (cur && cur.status === 'ready') alertReminder(cur);
+        scheduleNotificationSync();
+        break;
+      }
+      case 'GUEST_SIGNED_OUT':
+        endSession(SIGNED_OUT_MESSAGE);
         break;
       default:
         break;
@@ -1220,6 +1337,7 @@
       });
       state.seen.clear();
       state.dismissed.clear();
+      state.acked.clear();
       store.del(KEYS.lastEvent);
       live.lastEventId = null;
       setTokens(data);
@@ -1248,6 +1366,7 @@
     renderMenu();
     renderOrders();
     renderPickups();
+    renderInbox();
     showTab(state.tab);
     scheduleRefresh();
     resyncOrders().catch((e) => {
@@ -1305,6 +1424,11 @@
     $(`#tab-${next}`).focus();
   });
   $('#notify-button').addEventListener('click', askNotifications);
+  $('#inbox-button').addEventListener('click', openInbox);
+  $('#inbox-close').addEventListener('click', () => $('#inbox').close());
+  $('#inbox').addEventListener('click', (e) => {
+    if (e.target === e.currentTarget) $('#inbox').close(); // a tap on the backdrop
+  });
 
   boot();
 })();
