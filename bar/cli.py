@@ -354,7 +354,7 @@ def stats_command(
         writer.writerows(result.csv_rows())
         click.echo(out.getvalue(), nl=False)
         return
-    columns = ("drink", "ordered", "served", "cancelled", "expired", "open")
+    columns: tuple[str, ...] = ("drink", "ordered", "served", "cancelled", "expired", "open")
     title = f"Orders on {result.days[0]}" if len(result.days) == 1 else "Orders"
     if len(result.days) > 1:
         columns = ("day", *columns)
@@ -408,7 +408,7 @@ def summary_command(ctx: Context, out: Path, day: str | None) -> None:
     chosen = _day(day) or stats.latest_day()
     if chosen is None:
         raise click.ClickException("no orders yet: nothing to sum up")
-    out.write_text(summary.render(ctx.settings.name, chosen), encoding="utf-8")
+    out.write_text(summary.render(ctx.settings.name, chosen, made_at=utcnow()), encoding="utf-8")
     click.echo(f"Wrote {out} (the night of {chosen})")
 
 
