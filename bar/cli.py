@@ -374,16 +374,11 @@ def stats_lines(result: stats.Stats) -> list[str]:
         lines.append(f"{result.guests} guests, {result.mean_orders:g} orders each on average "
                      f"(at most {result.max_orders})")
     if result.wait_p50_s is not None:
-        lines.append(f"wait to ready: p50 {_duration(result.wait_p50_s)}, "
-                     f"p90 {_duration(result.wait_p90_s)} ({result.waits} drinks)")
+        lines.append(f"wait to ready: p50 {stats.format_wait(result.wait_p50_s)}, "
+                     f"p90 {stats.format_wait(result.wait_p90_s)} ({result.waits} drinks)")
     if result.busiest_hour:
         lines.append(f"busiest hour: {result.busiest_hour} ({result.busiest_hour_orders} orders)")
     return lines
-
-
-def _duration(seconds: float | None) -> str:
-    minutes, secs = divmod(round(seconds or 0), 60)
-    return f"{minutes}m{secs:02d}s" if minutes else f"{secs}s"
 
 
 def _day(day: str | None) -> str | None:

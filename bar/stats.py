@@ -21,13 +21,13 @@ The JSON form (`Stats.to_dict`, printed by `bar stats --json`) is a stable inter
 
 from __future__ import annotations
 
-import re
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
 from peewee import SQL, fn
 
+from bar.config import parse_duration
 from bar.errors import InvalidInput
 from bar.models import Drink, Order
 
@@ -98,14 +98,12 @@ class Stats:
         return [{c: getattr(r, c) for c in CSV_COLUMNS} for r in self.rows]
 
 
-_DURATION = re.compile(r"^\s*(\d+)\s*([smhd])\s*$")
-_UNITS = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days"}
-
-
 def parse_since(text: str, *, now: datetime) -> datetime:
     """`3h`, `90m`, `2d` back from `now`, or an ISO time (local time if it has no zone)."""
-    if match := _DURATION.match(text):
-        return now - timedelta(**{_UNITS[match[2]]: int(match[1])})
+    try:
+        return now - parse_duration(text)
+    except ValueError:
+        pass
     try:
         when = datetime.fromisoformat(text.strip())
     except ValueError:
@@ -114,6 +112,14 @@ def parse_since(text: str, *, now: datetime) -> datetime:
             f"got {text!r}"
         ) from None
     return when.astimezone()  # a naive time is the host's wall clock
+
+
+def format_wait(seconds: float | None) -> str:
+    """`4m 05s`, `45s`; `–` for no value."""
+    if seconds is None:
+        return "–"
+    minutes, secs = divmod(round(seconds), 60)
+    return f"{minutes}m {secs:02d}s" if minutes else f"{secs}s"
 
 
 def _where(day: str | None, since: datetime | None) -> Any:

@@ -62,13 +62,6 @@ def _long_date(day: str) -> str:
     return f"{d:%A} {d.day} {d:%B %Y}"
 
 
-def _duration(seconds: float | None) -> str:
-    if seconds is None:
-        return "–"
-    minutes, secs = divmod(round(seconds), 60)
-    return f"{minutes}m {secs:02d}s" if minutes else f"{secs}s"
-
-
 def _tiles(s: stats.Stats) -> str:
     t = s.totals
     per_guest = f"{s.mean_orders:g}" if s.mean_orders is not None else "–"
@@ -83,8 +76,9 @@ def _tiles(s: stats.Stats) -> str:
         ("expired", "Expired", str(t.expired), ""),
         ("guests", "Guests", str(s.guests), ""),
         ("per-guest", "Drinks per guest", per_guest, f"at most {s.max_orders}"),
-        ("wait-p50", "Wait, median", _duration(s.wait_p50_s), "ordered → ready"),
-        ("wait-p90", "Wait, 9 in 10 within", _duration(s.wait_p90_s), f"{s.waits} drinks made"),
+        ("wait-p50", "Wait, median", stats.format_wait(s.wait_p50_s), "ordered → ready"),
+        ("wait-p90", "Wait, 9 in 10 within", stats.format_wait(s.wait_p90_s),
+         f"{s.waits} drinks made"),
         ("busiest", "Busiest hour", busiest, f"{s.busiest_hour_orders} orders" if s.busiest_hour else ""),
     ]
     items = "\n".join(

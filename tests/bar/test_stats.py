@@ -184,7 +184,7 @@ def test_the_table_and_summary_lines(run):
     assert "Espresso Martini" in out
     assert "10 orders: 6 served, 1 cancelled, 2 expired, 1 open" in out
     assert "4 guests, 2.5 orders each on average (at most 3)" in out
-    assert "wait to ready: p50 4m00s, p90 10m00s (7 drinks)" in out
+    assert "wait to ready: p50 4m 00s, p90 10m 00s (7 drinks)" in out
     assert "busiest hour: 2024-11-16 00:00 (5 orders)" in out
 
 
