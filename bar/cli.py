@@ -448,20 +448,24 @@ def events_command(
 
 
 def event_line(event: events.BarEvent) -> str:
-    """`22:50:03  #41  admin  NEW_ORDER  #1 Negroni for Ana: pending`."""
+    """`2026-11-20 22:50:03  #41    admin  NEW_ORDER  #1 Negroni for Ana: pending`."""
     p = event.payload
     if "number" in p and "drink_name" in p:
-        who = f" for {p['username']}" if "username" in p else ""
-        who = who or (f" for {p['first_name']}" if "first_name" in p else "")
-        what = f"#{p['number']} {p['drink_name']}{who}: {p.get('status', '')}"
+        who = p.get("username") or p.get("first_name")
+        what = f"#{p['number']} {p['drink_name']}{f' for {who}' if who else ''}: {p.get('status', '')}"
+    elif "message" in p:
+        what = str(p["message"])
     else:
         what = json.dumps(p, ensure_ascii=False, separators=(",", ":"))
-    # Names are typed by guests: json's quoting keeps escape sequences out of the terminal.
-    what = json.dumps(what, ensure_ascii=False)[1:-1]
     if len(what) > 100:
         what = what[:99] + "…"
     when = event.created_at.astimezone().strftime("%Y-%m-%d %H:%M:%S")
-    return f"{when}  #{event.id:<5} {event.channel:<14} {event.type:<21} {what}"
+    return f"{when}  #{event.id:<5} {event.channel:<14} {event.type:<21} {_printable(what)}"
+
+
+def _printable(text: str) -> str:
+    # Names and messages are typed by guests: no escape sequence reaches the terminal.
+    return "".join(c if c.isprintable() else c.encode("unicode_escape").decode() for c in text)
 
 
 @cli.command("announce")
