@@ -1,6 +1,6 @@
 """What the night looked like: orders per drink, waits, guests, the busiest hour.
 
-Every figure is one SQL aggregate over the `orders` table, so it is the same after a
+Every figure is an SQL aggregate over the `orders` table, so it is the same after a
 restart, from any process, and whether or not the events of the night were pruned.
 Orders belong to the business day stored with them (`Order.day`): a night that runs
 past midnight is one day. Hours and 10-minute slots are local wall-clock time (SQLite's
