@@ -81,13 +81,31 @@ def _to_event(row: Event) -> BarEvent:
 
 
 def read_since(
-    last_id: int, channels: Iterable[str] | None = None, *, limit: int = 1000
+    last_id: int, channels: Iterable[str] | None = None, *, limit: int = 1000,
+    types: Iterable[str] | None = None,
 ) -> list[BarEvent]:
-    """Events after `last_id`, oldest first, optionally only from `channels`."""
+    """Events after `last_id`, oldest first, optionally only from `channels` and of `types`."""
     query = Event.select().where(Event.id > last_id).order_by(Event.id).limit(limit)
     if channels is not None:
         query = query.where(Event.channel.in_(list(channels)))
+    if types is not None:
+        query = query.where(Event.type.in_(list(types)))
     return [_to_event(row) for row in query]
+
+
+def read_last(
+    count: int, channels: Iterable[str] | None = None, types: Iterable[str] | None = None,
+    *, through: int | None = None,
+) -> list[BarEvent]:
+    """The last `count` events (up to id `through`) of `channels` and `types`, oldest first."""
+    query = Event.select().order_by(Event.id.desc()).limit(count)
+    if through is not None:
+        query = query.where(Event.id <= through)
+    if channels is not None:
+        query = query.where(Event.channel.in_(list(channels)))
+    if types is not None:
+        query = query.where(Event.type.in_(list(types)))
+    return [_to_event(row) for row in reversed(list(query))]
 
 
 def last_event_id() -> int:

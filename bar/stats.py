@@ -1,69 +1,236 @@
-"""Numbers for the host: per day and drink, wait times, the busiest hour."""
+"""What the night looked like: orders per drink, waits, guests, the busiest hour.
+
+Every figure is an SQL aggregate over the `orders` table, so it is the same after a
+restart, from any process, and whether or not the events of the night were pruned.
+Orders belong to the business day stored with them (`Order.day`): a night that runs
+past midnight is one day. Hours and 10-minute slots are local wall-clock time (SQLite's
+`localtime`, the same zone as Python's `astimezone()`).
+
+The JSON form (`Stats.to_dict`, printed by `bar stats --json`) is a stable interface:
+
+    {"filter": {"day": "YYYY-MM-DD" | null, "since": ISO time | null},
+     "days": ["YYYY-MM-DD", ...],
+     "rows": [{"day", "drink_id", "drink", "ordered", "served", "cancelled", "expired",
+               "open"}, ...],                     # per business day and drink
+     "drinks": [{"drink_id", "drink", "ordered", ...}, ...],   # per drink, most ordered first
+     "totals": {"ordered", "served", "cancelled", "expired", "open"},
+     "guests": {"count", "mean_orders", "max_orders", "mean_served"},
+     "wait": {"count", "p50_s", "p90_s"},         # ordered → ready, nearest-rank percentiles
+     "busiest_hour": {"hour": "YYYY-MM-DD HH:00", "orders"} | null}
+"""
 
 from __future__ import annotations
 
-from collections import Counter, defaultdict
 from dataclasses import asdict, dataclass, field
-from statistics import quantiles
+from datetime import datetime, timedelta
 from typing import Any
 
+from peewee import SQL, fn
+
+from bar.config import parse_duration
+from bar.errors import InvalidInput
 from bar.models import Drink, Order
+
+COUNTED = ("served", "cancelled", "expired")
+OPEN = ("pending", "preparing", "ready")
+CSV_COLUMNS = ("day", "drink_id", "drink", "ordered", "served", "cancelled", "expired", "open")
+SLOT_MINUTES = 10
 
 
 @dataclass
-class DrinkStats:
-    day: str
-    drink: str
-    orders: int = 0
+class Counts:
+    ordered: int = 0
     served: int = 0
     cancelled: int = 0
     expired: int = 0
+    open: int = 0
+
+
+@dataclass
+class DrinkRow:
+    day: str  # "" in the per-drink totals
+    drink_id: str
+    drink: str
+    ordered: int
+    served: int
+    cancelled: int
+    expired: int
+    open: int
 
 
 @dataclass
 class Stats:
-    rows: list[DrinkStats] = field(default_factory=list)
-    total: int = 0
+    day: str | None = None
+    since: datetime | None = None
+    days: list[str] = field(default_factory=list)
+    rows: list[DrinkRow] = field(default_factory=list)
+    drinks: list[DrinkRow] = field(default_factory=list)
+    totals: Counts = field(default_factory=Counts)
+    guests: int = 0
+    mean_orders: float | None = None
+    max_orders: int = 0
+    mean_served: float | None = None
+    waits: int = 0
     wait_p50_s: float | None = None
     wait_p90_s: float | None = None
     busiest_hour: str | None = None
     busiest_hour_orders: int = 0
 
     def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        def drink(row: DrinkRow, with_day: bool) -> dict[str, Any]:
+            data = asdict(row)
+            return data if with_day else {k: v for k, v in data.items() if k != "day"}
+
+        return {
+            "filter": {"day": self.day, "since": self.since.isoformat() if self.since else None},
+            "days": self.days,
+            "rows": [drink(r, True) for r in self.rows],
+            "drinks": [drink(r, False) for r in self.drinks],
+            "totals": asdict(self.totals),
+            "guests": {"count": self.guests, "mean_orders": self.mean_orders,
+                       "max_orders": self.max_orders, "mean_served": self.mean_served},
+            "wait": {"count": self.waits, "p50_s": self.wait_p50_s, "p90_s": self.wait_p90_s},
+            "busiest_hour": ({"hour": self.busiest_hour, "orders": self.busiest_hour_orders}
+                             if self.busiest_hour else None),
+        }
+
+    def csv_rows(self) -> list[dict[str, Any]]:
+        return [{c: getattr(r, c) for c in CSV_COLUMNS} for r in self.rows]
 
 
-def _percentile(values: list[float], pct: int) -> float | None:
-    if not values:
-        return None
-    if len(values) == 1:
-        return values[0]
-    return round(quantiles(values, n=100, method="inclusive")[pct - 1], 1)
+def parse_since(text: str, *, now: datetime) -> datetime:
+    """`3h`, `90m`, `2d` back from `now`, or an ISO time (local time if it has no zone)."""
+    try:
+        return now - parse_duration(text)
+    except ValueError:
+        pass
+    try:
+        when = datetime.fromisoformat(text.strip())
+    except ValueError:
+        raise InvalidInput(
+            f"since: expected a duration like 3h or 90m, or a time like 2026-11-20T22:00, "
+            f"got {text!r}"
+        ) from None
+    return when.astimezone()  # a naive time is the host's wall clock
 
 
-def compute(day: str | None = None) -> Stats:
-    """Stats over every order, or one business day's (`YYYY-MM-DD`)."""
-    query = Order.select(Order, Drink).join(Drink)
+def format_wait(seconds: float | None) -> str:
+    """`4m 05s`, `45s`; `–` for no value."""
+    if seconds is None:
+        return "–"
+    minutes, secs = divmod(round(seconds), 60)
+    return f"{minutes}m {secs:02d}s" if minutes else f"{secs}s"
+
+
+def _where(day: str | None, since: datetime | None) -> Any:
+    condition: Any = SQL("1")
     if day:
-        query = query.where(Order.day == day)
-    per: dict[tuple[str, str], DrinkStats] = {}
-    waits: list[float] = []
-    hours: Counter[str] = Counter()
-    for order in query.order_by(Order.day, Order.number):
-        key = (order.day, order.drink.name)
-        row = per.setdefault(key, DrinkStats(day=order.day, drink=order.drink.name))
-        row.orders += 1
-        if order.status in ("served", "cancelled", "expired"):
-            setattr(row, order.status, getattr(row, order.status) + 1)
-        if order.ready_at:
-            waits.append((order.ready_at - order.created_at).total_seconds())
-        hours[order.created_at.astimezone().strftime("%Y-%m-%d %H:00")] += 1
-    by_day: dict[str, list[DrinkStats]] = defaultdict(list)
-    for (d, _), row in sorted(per.items()):
-        by_day[d].append(row)
-    stats = Stats(rows=[r for rows in by_day.values() for r in rows])
-    stats.total = sum(r.orders for r in stats.rows)
-    stats.wait_p50_s, stats.wait_p90_s = _percentile(waits, 50), _percentile(waits, 90)
-    if hours:
-        stats.busiest_hour, stats.busiest_hour_orders = hours.most_common(1)[0]
+        condition &= Order.day == day
+    if since:
+        condition &= Order.created_at >= since
+    return condition
+
+
+def _local(column: Any, fmt: str) -> Any:
+    return fn.strftime(fmt, column, "localtime")
+
+
+def compute(day: str | None = None, *, since: datetime | None = None) -> Stats:
+    """The figures for one business day (`YYYY-MM-DD`), orders since a time, or all."""
+    where = _where(day, since)
+    stats = Stats(day=day, since=since)
+    for d, drink_id, name, *counts in _counts(where, Order.day).tuples():
+        stats.rows.append(DrinkRow(d, drink_id, name, *counts))
+    for drink_id, name, *counts in _counts(where).tuples():
+        stats.drinks.append(DrinkRow("", drink_id, name, *counts))
+        for key, value in zip(asdict(Counts()), counts, strict=True):
+            setattr(stats.totals, key, getattr(stats.totals, key) + value)
+    stats.days = sorted({r.day for r in stats.rows})
+    _guests(stats, where)
+    _waits(stats, where)
+    busiest = (
+        Order.select(_local(Order.created_at, "%Y-%m-%d %H:00").alias("hour"), fn.COUNT(Order.id))
+        .where(where).group_by(SQL("hour")).order_by(fn.COUNT(Order.id).desc(), SQL("hour"))
+        .limit(1).tuples().first()
+    )
+    if busiest:
+        stats.busiest_hour, stats.busiest_hour_orders = busiest
     return stats
+
+
+def _counts(where: Any, *by: Any) -> Any:
+    """Orders per drink (and per `by`): most ordered first, ties in the menu's order."""
+    return (
+        Order.select(
+            *by, Drink.id, Drink.name, fn.COUNT(Order.id),
+            *(fn.SUM(Order.status == s) for s in COUNTED), fn.SUM(Order.status.in_(OPEN)),
+        )
+        .join(Drink).where(where).group_by(*by, Drink.id)
+        .order_by(*by, fn.COUNT(Order.id).desc(), Drink.position, Drink.id)
+    )
+
+
+def _guests(stats: Stats, where: Any) -> None:
+    per_guest = (
+        Order.select(fn.COUNT(Order.id).alias("n"), fn.SUM(Order.status == "served").alias("s"))
+        .where(where).group_by(Order.guest)
+    )
+    count, mean, most, served = (
+        Order.select(fn.COUNT(SQL("*")), fn.AVG(SQL("n")), fn.MAX(SQL("n")), fn.AVG(SQL("s")))
+        .from_(per_guest.alias("g")).tuples().first()
+    ) or (0, None, None, None)
+    stats.guests, stats.max_orders = count, most or 0
+    stats.mean_orders = round(mean, 2) if mean is not None else None
+    stats.mean_served = round(served, 2) if served is not None else None
+
+
+def _waits(stats: Stats, where: Any) -> None:
+    # Nearest rank: the smallest wait with at least p of all waits at or below it,
+    # always a wait that really happened.
+    seconds = (fn.julianday(Order.ready_at) - fn.julianday(Order.created_at)) * 86400.0
+    ranked = (
+        Order.select(
+            seconds.alias("w"),
+            fn.ROW_NUMBER().over(order_by=[seconds]).alias("rn"),
+            fn.COUNT(SQL("*")).over().alias("n"),
+        )
+        .where(where & Order.ready_at.is_null(False))
+    )
+
+    def at(p: float) -> Any:
+        return fn.MIN(SQL(f"CASE WHEN rn >= {p} * n THEN w END"))
+
+    n, p50, p90 = (
+        Order.select(fn.MAX(SQL("n")), at(0.5), at(0.9)).from_(ranked.alias("r")).tuples().first()
+    ) or (None, None, None)
+    stats.waits = n or 0
+    stats.wait_p50_s = round(p50, 1) if p50 is not None else None
+    stats.wait_p90_s = round(p90, 1) if p90 is not None else None
+
+
+@dataclass(frozen=True)
+class Slot:
+    start: datetime  # naive local wall-clock time
+    orders: int
+
+
+def per_slot(day: str | None = None, *, since: datetime | None = None) -> list[Slot]:
+    """Orders per 10 local minutes, from the first order's slot to the last's, gaps as 0."""
+    minute = _local(Order.created_at, "%M").cast("INTEGER") / SLOT_MINUTES * SLOT_MINUTES
+    slot = _local(Order.created_at, "%Y-%m-%dT%H:").concat(fn.printf("%02d", minute))
+    rows: Any = (
+        Order.select(slot.alias("slot"), fn.COUNT(Order.id)).where(_where(day, since))
+        .group_by(SQL("slot")).order_by(SQL("slot")).tuples()
+    )
+    counts = {datetime.fromisoformat(s): n for s, n in rows}
+    if not counts:
+        return []
+    step = timedelta(minutes=SLOT_MINUTES)
+    start, end = min(counts), max(counts)
+    return [Slot(start + i * step, counts.get(start + i * step, 0))
+            for i in range(int((end - start) / step) + 1)]
+
+
+def latest_day() -> str | None:
+    """The most recent business day with an order (the night a summary is about)."""
+    return Order.select(fn.MAX(Order.day)).scalar()

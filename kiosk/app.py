@@ -24,6 +24,7 @@ from bar.models import Order
 from kiosk.board import OPEN_STATUSES, Board, OpenOrder
 from kiosk.messages import EventsArrived
 from kiosk.screens.queue import QueueScreen
+from kiosk.screens.stats import StatsScreen
 from kiosk.tail import TailingApp
 
 ORDER_EVENTS = frozenset({events.NEW_ORDER, events.ORDER_STATUS_CHANGED, events.ORDER_EXPIRED})
@@ -99,11 +100,12 @@ class KioskApp(TailingApp):
     def apply_events(self, batch: Iterable[events.BarEvent]) -> None:
         """Apply events read from the table (public: the benchmark calls it directly)."""
         changed: set[str] = set()
-        placed = shop_changed = False
+        placed = shop_changed = any_order = False
         for event in batch:
             if event.channel == events.ADMIN and event.type in ORDER_EVENTS:
                 changed |= self.board.apply(event.payload)
                 placed = placed or event.type == events.NEW_ORDER
+                any_order = True
             elif event.channel == events.CONFIG and event.type == events.SHOP_STATUS_CHANGED:
                 self.is_open = bool(event.payload.get("is_open"))
                 shop_changed = True
@@ -116,6 +118,8 @@ class KioskApp(TailingApp):
             self.queue_screen.show_changes(changed)
         if placed and self.settings.rules.popup:
             self.queue_screen.refresh_qr()  # one drink fewer left in this window
+        if any_order and isinstance(self.screen, StatsScreen):
+            self.screen.refresh_soon()
 
     def apply_orders(self, changed_orders: Iterable[Order]) -> None:
         """Show orders this kiosk just changed, before their events come back."""

@@ -18,6 +18,7 @@ from bar.errors import BarError
 from bar.models import Order
 from kiosk.board import OPEN_STATUSES, OpenOrder
 from kiosk.screens.cancel import CancelScreen
+from kiosk.screens.stats import StatsScreen
 from kiosk.widgets.batch import BatchSummary
 from kiosk.widgets.header import HeaderBar
 from kiosk.widgets.order_column import OrderColumn
@@ -40,6 +41,7 @@ class QueueScreen(Screen[None]):
         Binding("x", "cancel_order", "Cancel"),
         Binding("o", "toggle_open", "Open/close"),
         Binding("r", "reload", "Refresh"),
+        Binding("s", "stats", "Stats"),
         Binding("up,k", "cursor(-1)", "Up", show=False),
         Binding("down,j", "cursor(1)", "Down", show=False),
         Binding("left,h", "column(-1)", "Left", show=False),
@@ -196,6 +198,9 @@ class QueueScreen(Screen[None]):
         self.kiosk.is_open = opening
         self.show_changes(())
         self.notify("The bar is open" if opening else "The bar is closed: no new orders")
+
+    def action_stats(self) -> None:
+        self.app.push_screen(StatsScreen())
 
     def action_reload(self) -> None:
         """Reload everything from the database (the source of truth)."""

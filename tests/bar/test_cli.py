@@ -128,14 +128,14 @@ def test_stats(run, settings):
     for _ in range(3):
         orders.advance(order.id, barista="Joe", now=utcnow())
     data = json.loads(run("stats", "--json").output)
-    assert data["total"] == 1 and data["rows"][0]["served"] == 1
-    assert "day,drink,orders" in run("stats", "--csv").output
-    assert "1 orders" in run("stats").output
+    assert data["totals"]["ordered"] == 1 and data["rows"][0]["served"] == 1
+    assert "day,drink_id,drink,ordered" in run("stats", "--csv").output
+    assert "1 orders: 1 served" in run("stats").output
 
 
 def test_events_and_announce(run, settings):
     assert "Announced" in run("announce", "Last call!").output
-    lines = [json.loads(line) for line in run("events").output.splitlines()]
+    lines = [json.loads(line) for line in run("events", "--json").output.splitlines()]
     assert lines[-1]["event"] == {"type": "ANNOUNCEMENT", "message": "Last call!",
                                   "at": lines[-1]["event"]["at"]}
     run("announce", "   ", ok=False)
