@@ -13,11 +13,11 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
 from textual.widgets import Footer
 
-from bar import orders, shop
+from bar import notifications, orders, shop
 from bar.errors import BarError
 from bar.models import Order
 from kiosk.board import OPEN_STATUSES, OpenOrder
-from kiosk.screens.cancel import CancelScreen
+from kiosk.screens.ask import AnnounceScreen, CancelScreen
 from kiosk.screens.stats import StatsScreen
 from kiosk.widgets.batch import BatchSummary
 from kiosk.widgets.header import HeaderBar
@@ -42,6 +42,7 @@ class QueueScreen(Screen[None]):
         Binding("o", "toggle_open", "Open/close"),
         Binding("r", "reload", "Refresh"),
         Binding("s", "stats", "Stats"),
+        Binding("m", "announce", "Announce"),
         Binding("up,k", "cursor(-1)", "Up", show=False),
         Binding("down,j", "cursor(1)", "Down", show=False),
         Binding("left,h", "column(-1)", "Left", show=False),
@@ -198,6 +199,22 @@ class QueueScreen(Screen[None]):
         self.kiosk.is_open = opening
         self.show_changes(())
         self.notify("The bar is open" if opening else "The bar is closed: no new orders")
+
+    def action_announce(self) -> None:
+        kiosk = self.kiosk
+
+        def send(message: str | None) -> None:
+            if message is None:
+                return
+            try:
+                notifications.announce(message, now=kiosk.clock())
+            except (BarError, peewee.DatabaseError) as exc:
+                text = exc.message if isinstance(exc, BarError) else "the database is busy: try again"
+                self.notify(text, severity="error", markup=False)
+                return
+            self.notify(f"Sent to every guest: {message}", markup=False)
+
+        self.app.push_screen(AnnounceScreen(), send)
 
     def action_stats(self) -> None:
         self.app.push_screen(StatsScreen())

@@ -5,7 +5,7 @@ from __future__ import annotations
 from bar import orders, shop
 from bar.models import Order
 from kiosk.app import KioskApp
-from kiosk.screens.cancel import CancelScreen
+from kiosk.screens.ask import CancelScreen
 from tests.conftest import Factory
 from tests.kiosk.conftest import SIZE, column, column_text, label_text, wait_for
 
@@ -130,3 +130,23 @@ async def test_refresh_reloads_from_the_database(app: KioskApp, make: Factory) -
         assert "Dee" not in column_text(app, "pending")
         await pilot.press("r")
         assert "#1 Dee" in column_text(app, "pending")
+
+
+async def test_m_announces_to_every_guest(app: KioskApp, make: Factory) -> None:
+    from bar import notifications
+    from bar.models import Event
+    from kiosk.screens.ask import AnnounceScreen
+
+    mia = make.guest("Mia")
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("m", "enter")
+        assert isinstance(app.screen, AnnounceScreen)  # a message is required
+        await pilot.press("escape")
+        assert not isinstance(app.screen, AnnounceScreen)
+        assert Event.select().where(Event.type == "ANNOUNCEMENT").count() == 0
+
+        await pilot.press("m", *"Last call <b>!", "enter")
+        assert not isinstance(app.screen, AnnounceScreen)
+        sent = Event.get(Event.type == "ANNOUNCEMENT")
+        assert sent.payload["message"] == "Last call <b>!"
+        assert [n.payload["message"] for n in notifications.unread(mia.user_key)] == ["Last call <b>!"]

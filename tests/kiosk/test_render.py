@@ -12,7 +12,7 @@ from bar.config import Settings
 from bar.models import RegistrationCode
 from bar.tokens import Keys
 from kiosk.app import KioskApp
-from kiosk.screens.cancel import CancelScreen
+from kiosk.screens.ask import CancelScreen
 from kiosk.widgets.batch import BatchSummary
 from kiosk.widgets.qr_panel import QRPanel
 from tests.conftest import Factory, with_rules
@@ -31,7 +31,7 @@ async def test_guest_text_is_shown_literally(app: KioskApp, make: Factory) -> No
         assert "<script>alert(1)" in text
         await pilot.press("x")  # the cancel dialog names the guest too
         assert isinstance(app.screen, CancelScreen)
-        question = static_text(app.screen.query_one("#cancel-question", Static))
+        question = static_text(app.screen.query_one("#ask-question", Static))
         assert question == "Cancel #1 Negroni for [bold red]x?"
 
 
