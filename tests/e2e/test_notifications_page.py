@@ -103,3 +103,21 @@ def test_inbox_is_empty_and_readable_at_first(phone: tuple[Any, PageWatch], live
     assert page.locator("#inbox-empty").is_visible()
     page.click("#inbox-close")
     assert not page.locator("#inbox[open]").count()
+
+
+def test_sign_out_on_this_phone_takes_two_taps_and_revokes_the_session(
+    phone: tuple[Any, PageWatch], live: Live
+) -> None:
+    from bar.models import RefreshToken
+
+    page, _ = phone
+    join(page, live)
+    page.click("#tab-orders")
+    page.click("#sign-out")
+    assert page.locator("#sign-out").inner_text() == "Tap again to sign out"
+    assert page.locator("#app-view").is_visible()
+    page.click("#sign-out")
+    page.wait_for_selector("#join-view:visible")
+    assert "You’re signed out" in page.locator("#join-notice").inner_text()
+    assert page.evaluate("localStorage.getItem('bar.tokens')") is None
+    _wait_until(lambda: RefreshToken.select().where(RefreshToken.is_revoked == False).count() == 0)  # noqa: E712

@@ -1043,6 +1043,31 @@
     systemNotify(`#${order.number} is still waiting`, text, key);
   }
 
+  // ---------------------------------------------------------------- signing out
+
+  /** Two taps (no dialogs on a phone at a party): revoke this phone's session, then join view. */
+  async function signOut() {
+    const button = $('#sign-out');
+    if (!button.dataset.confirm) {
+      button.dataset.confirm = 'yes';
+      button.textContent = 'Tap again to sign out';
+      setTimeout(() => {
+        delete button.dataset.confirm;
+        button.textContent = 'Sign out on this phone';
+      }, 4000);
+      return;
+    }
+    delete button.dataset.confirm;
+    button.textContent = 'Sign out on this phone';
+    const refresh = state.tokens && state.tokens.refresh_token;
+    try {
+      if (refresh) await api('POST', '/api/auth/logout', { body: { refresh_token: refresh } });
+    } catch (e) {
+      /* signed out here all the same; the session dies with its tokens */
+    }
+    endSession('You’re signed out. Scan the QR code at the bar to join again.');
+  }
+
   // ---------------------------------------------------------------- inbox
 
   const NOTE_TITLES = {
@@ -1425,6 +1450,7 @@
   });
   $('#notify-button').addEventListener('click', askNotifications);
   $('#inbox-button').addEventListener('click', openInbox);
+  $('#sign-out').addEventListener('click', signOut);
   $('#inbox-close').addEventListener('click', () => $('#inbox').close());
   $('#inbox').addEventListener('click', (e) => {
     if (e.target === e.currentTarget) $('#inbox').close(); // a tap on the backdrop
