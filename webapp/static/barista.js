@@ -1,0 +1,596 @@
+/* bar: the barista view on a tablet (/barista).
+ *
+ * The kiosk's queue in a browser: Pending / Preparing / Ready, and the same moves
+ * (claim, unclaim, ready, served, cancel with a reason) through the admin API. The
+ * admin access token lives in sessionStorage (gone with the tab) and goes out only as
+ * `Authorization: Bearer` and in the socket's first message, never in a URL. Any 401
+ * sends the page back to the sign-in form.
+ *
+ * Live over the `admin` and `config` channels (live.js does connect, heartbeat,
+ * backoff and `since`); every (re)subscribe and every "resync" reloads the queue over
+ * REST. Guest text (names, notes) is only ever set with textContent.
+ */
+(() => {
+  'use strict';
+
+  const TOKEN_KEY = 'bar.barista.token';
+  const OPEN = ['pending', 'preparing', 'ready'];
+  const RANK = { pending: 0, preparing: 1, ready: 2, served: 3, cancelled: 3, expired: 3 };
+  const AGE_TICK = 5000;
+  const MAX_BATCHES = 3;
+  const EXPIRED_SIGN_IN = 'Your sign-in has expired. Please sign in again.';
+
+  const $ = (sel) => document.querySelector(sel);
+
+  function el(tag, cls, text) {
+    const node = document.createElement(tag);
+    if (cls) node.className = cls;
+    if (text !== undefined) node.textContent = String(text);
+    return node;
+  }
+
+  function ts(iso) {
+    if (!iso) return 0;
+    const t = Date.parse(String(iso).replace(/(\.\d{3})\d+/, '$1'));
+    return Number.isNaN(t) ? 0 : t;
+  }
+
+  const state = {
+    token: null,
+    orders: new Map(), // order_id -> order (as the API returns it)
+    touched: new Map(), // order_id -> sequence of its last update
+    seq: 0,
+    busy: new Set(), // order ids with a request on its way
+    nodes: new Map(), // order_id -> {key, node}
+    waits: { fresh_s: 120, late_s: 300 }, // replaced by the server's rule on first load
+    skew: 0, // server clock minus this tablet's
+    drinks: [],
+    isOpen: true,
+    closeArmed: null,
+    cancelling: null,
+    pollTimer: null,
+    toastTimer: null,
+  };
+
+  // ------------------------------------------------------------ sign-in
+
+  function readToken() {
+    try {
+      return sessionStorage.getItem(TOKEN_KEY);
+    } catch (e) {
+      return null;
+    }
+  }
+
+  function storeToken(token) {
+    try {
+      if (token) sessionStorage.setItem(TOKEN_KEY, token);
+      else sessionStorage.removeItem(TOKEN_KEY);
+    } catch (e) {
+      /* private mode: the token lives in memory only */
+    }
+  }
+
+  /** The `username` claim, to say who is signed in (the server checks the token). */
+  function tokenName(token) {
+    try {
+      const part = token.split('.')[1].replace(/-/g, '+').replace(/_/g, '/');
+      const bytes = Uint8Array.from(atob(part), (c) => c.charCodeAt(0));
+      return JSON.parse(new TextDecoder().decode(bytes)).username || '';
+    } catch (e) {
+      return '';
+    }
+  }
+
+  function showLogin(message, focus = '#login-username') {
+    $('#queue-view').hidden = true;
+    $('#tools').hidden = true;
+    $('#live-indicator').hidden = true;
+    $('#login-view').hidden = false;
+    const err = $('#login-error');
+    err.textContent = message || '';
+    err.hidden = !message;
+    for (const dialog of document.querySelectorAll('dialog[open]')) dialog.close();
+    $(focus).focus();
+  }
+
+  /** Forget the token and everything it showed; back to the form with `message`. */
+  function signOut(message) {
+    state.token = null;
+    storeToken(null);
+    live.close();
+    live.lastEventId = null;
+    clearTimeout(state.pollTimer);
+    state.orders.clear();
+    state.touched.clear();
+    state.nodes.clear();
+    state.busy.clear();
+    for (const status of OPEN) $(`#column-${status}`).replaceChildren();
+    showLogin(message);
+  }
+
+  function signedIn(token) {
+    state.token = token;
+    $('#login-view').hidden = true;
+    $('#queue-view').hidden = false;
+    $('#tools').hidden = false;
+    $('#live-indicator').hidden = false;
+    const name = tokenName(token);
+    $('#signed-in').textContent = name;
+    $('#signed-in').title = name ? `Signed in as ${name}` : '';
+    reload();
+    live.connect();
+    pollWhileOffline();
+  }
+
+  async function submitLogin(event) {
+    event.preventDefault();
+    const button = $('#login-submit');
+    if (button.disabled) return;
+    const username = $('#login-username').value.trim();
+    const password = $('#login-password').value;
+    if (!username || !password) {
+      showLogin('Enter your username and password.');
+      return;
+    }
+    button.disabled = true;
+    try {
+      const res = await fetch('/api/admin/login', {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json', Accept: 'application/json' },
+        body: JSON.stringify({ username, password }),
+      });
+      const data = await res.json().catch(() => null);
+      if (!res.ok || !data || !data.access_token) {
+        const err = (data && data.error) || {};
+        if (res.status === 401) {
+          $('#login-password').value = '';
+          showLogin('Wrong username or password.', '#login-password');
+        } else {
+          showLogin(err.message || `Sign-in failed (${res.status}).`);
+        }
+        return;
+      }
+      $('#login-password').value = '';
+      storeToken(data.access_token);
+      signedIn(data.access_token);
+    } catch (e) {
+      showLogin("Couldn't reach the server.");
+    } finally {
+      button.disabled = false;
+    }
+  }
+
+  // ------------------------------------------------------------ API
+
+  class SignedOut extends Error {}
+
+  /** An admin API call; a 401/403 signs out, other errors throw with the server's message. */
+  async function api(path, { method = 'GET', body } = {}) {
+    if (!state.token) throw new SignedOut();
+    const headers = { Accept: 'application/json', Authorization: `Bearer ${state.token}` };
+    if (body !== undefined) headers['Content-Type'] = 'application/json';
+    const res = await fetch(path, {
+      method, headers, cache: 'no-store', body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    const data = await res.json().catch(() => null);
+    if (res.status === 401 || res.status === 403) {
+      signOut(EXPIRED_SIGN_IN);
+      throw new SignedOut();
+    }
+    if (!res.ok) {
+      const err = new Error((data && data.error && data.error.message) || `HTTP ${res.status}`);
+      err.status = res.status;
+      throw err;
+    }
+    return data;
+  }
+
+  function toast(message) {
+    const node = $('#toast');
+    node.textContent = message;
+    node.hidden = false;
+    clearTimeout(state.toastTimer);
+    state.toastTimer = setTimeout(() => {
+      node.hidden = true;
+    }, 4000);
+  }
+
+  function failed(e, what) {
+    if (e instanceof SignedOut) return;
+    toast(e.status ? `${what}: ${e.message}` : `${what}: the server can't be reached.`);
+  }
+
+  // ------------------------------------------------------------ the queue
+
+  /** Upsert one order unless what we hold is newer; orders that left the queue go. */
+  function applyOrder(order) {
+    if (!order || !order.order_id) return;
+    const prev = state.orders.get(order.order_id);
+    if (prev) {
+      const a = ts(order.updated_at);
+      const b = ts(prev.updated_at);
+      if (a < b || (a === b && (RANK[order.status] ?? 0) < (RANK[prev.status] ?? 0))) return;
+    }
+    state.touched.set(order.order_id, ++state.seq);
+    if (OPEN.includes(order.status)) state.orders.set(order.order_id, order);
+    else state.orders.delete(order.order_id);
+  }
+
+  async function reload() {
+    const before = state.seq;
+    let data;
+    let menu;
+    try {
+      [data, menu] = await Promise.all([
+        api(`/api/admin/orders?status=${OPEN.join(',')}`),
+        fetch('/api/menu', { cache: 'no-store' }).then((r) => (r.ok ? r.json() : null)),
+      ]);
+    } catch (e) {
+      failed(e, 'Loading the queue');
+      return;
+    }
+    if (!state.token) return; // signed out while it loaded
+    const serverNow = ts(data.now);
+    if (serverNow) state.skew = serverNow - Date.now();
+    if (data.waits) state.waits = data.waits;
+    const listed = new Set();
+    for (const order of data.orders || []) {
+      listed.add(order.order_id);
+      applyOrder(order);
+    }
+    // Gone from the server's list (served, cancelled, expired) unless a live event
+    // touched it while this request was on its way.
+    for (const id of [...state.orders.keys()]) {
+      if (!listed.has(id) && (state.touched.get(id) || 0) <= before) state.orders.delete(id);
+    }
+    if (menu) {
+      setShop(menu.bar && menu.bar.is_open !== false);
+      state.drinks = menu.drinks || [];
+      renderDrinks();
+    }
+    render();
+  }
+
+  function column(status) {
+    return [...state.orders.values()]
+      .filter((o) => o.status === status)
+      .sort((a, b) => ts(a.created_at) - ts(b.created_at) || a.number - b.number);
+  }
+
+  function ageOf(order) {
+    return Math.max(0, Math.floor((Date.now() + state.skew - ts(order.created_at)) / 1000));
+  }
+
+  /** "45s", "3m", "1h05": the kiosk's short wait. */
+  function ageText(seconds) {
+    if (seconds < 60) return `${seconds}s`;
+    if (seconds < 3600) return `${Math.floor(seconds / 60)}m`;
+    return `${Math.floor(seconds / 3600)}h${String(Math.floor((seconds % 3600) / 60)).padStart(2, '0')}`;
+  }
+
+  function waitLevel(seconds) {
+    if (seconds < state.waits.fresh_s) return 'fresh';
+    return seconds < state.waits.late_s ? 'waiting' : 'late';
+  }
+
+  function modifiersText(order) {
+    return Object.entries(order.modifiers || {}).map(([k, v]) => `${k}: ${v}`).join(', ');
+  }
+
+  const ACTIONS = {
+    pending: [['claim', 'Claim', 'primary']],
+    preparing: [['ready', 'Ready', 'primary'], ['unclaim', 'Unclaim', 'secondary']],
+    ready: [['served', 'Served', 'primary']],
+  };
+
+  function card(order) {
+    const li = el('li', 'order-card');
+    li.dataset.id = order.order_id;
+    li.dataset.number = String(order.number);
+    li.dataset.status = order.status;
+    const head = el('div', 'card-head');
+    head.append(el('span', 'card-number', `#${order.number}`), el('span', 'card-name', order.username),
+      el('span', 'card-age'));
+    li.append(head, el('p', 'card-drink', order.drink_name));
+    const mods = modifiersText(order);
+    if (mods) li.append(el('p', 'card-mods', mods));
+    if (order.note) li.append(el('p', 'card-note', `“${order.note}”`));
+    if (order.status === 'preparing' && order.barista) li.append(el('p', 'card-barista', order.barista));
+    const actions = el('div', 'card-actions');
+    for (const [action, label, kind] of ACTIONS[order.status] || []) {
+      const button = el('button', `button ${kind}`, label);
+      button.type = 'button';
+      button.dataset.action = action;
+      actions.append(button);
+    }
+    const cancel = el('button', 'button cancel-action', 'Cancel…');
+    cancel.type = 'button';
+    cancel.dataset.action = 'cancel';
+    actions.append(cancel);
+    li.append(actions);
+    if (state.busy.has(order.order_id)) {
+      li.classList.add('busy');
+      for (const b of li.querySelectorAll('button')) b.disabled = true;
+    }
+    updateAge(li, order);
+    return li;
+  }
+
+  function updateAge(li, order) {
+    const seconds = ageOf(order);
+    const age = li.querySelector('.card-age');
+    age.textContent = ageText(seconds);
+    li.dataset.wait = waitLevel(seconds);
+  }
+
+  function render() {
+    for (const status of OPEN) {
+      const orders = column(status);
+      $(`#count-${status}`).textContent = String(orders.length);
+      const nodes = orders.map((order) => {
+        // Keep a card's node while it shows the same thing: a tap on it is not lost
+        // to a redraw caused by another order.
+        const key = JSON.stringify([order.updated_at, order.status, order.barista, state.busy.has(order.order_id)]);
+        const kept = state.nodes.get(order.order_id);
+        if (kept && kept.key === key) return kept.node;
+        const node = card(order);
+        state.nodes.set(order.order_id, { key, node });
+        return node;
+      });
+      const list = $(`#column-${status}`);
+      const same = list.children.length === nodes.length && nodes.every((n, i) => list.children[i] === n);
+      if (!same) list.replaceChildren(...(nodes.length ? nodes : [el('li', 'column-empty', 'Nothing here')]));
+    }
+    for (const id of [...state.nodes.keys()]) if (!state.orders.has(id)) state.nodes.delete(id);
+    renderBatches(column('pending'));
+    tickAges();
+  }
+
+  function tickAges() {
+    for (const li of document.querySelectorAll('.order-card[data-id]')) {
+      const order = state.orders.get(li.dataset.id);
+      if (order) updateAge(li, order);
+    }
+  }
+
+  /** "2× Negroni (big cube)": identical pending drinks a barista can make together. */
+  function renderBatches(pending) {
+    const groups = new Map();
+    for (const order of pending) {
+      const key = JSON.stringify([order.drink_id, Object.entries(order.modifiers || {})]);
+      const group = groups.get(key) || { count: 0, order };
+      group.count += 1;
+      groups.set(key, group);
+    }
+    const batches = [...groups.values()].filter((g) => g.count >= 2).sort((a, b) => b.count - a.count);
+    const items = batches.slice(0, MAX_BATCHES).map(({ count, order }) => {
+      const values = Object.values(order.modifiers || {});
+      const li = el('li', 'batch');
+      li.append(el('strong', 'batch-count', `${count}×`), document.createTextNode(` ${order.drink_name}`));
+      if (values.length) li.append(el('span', 'batch-mods', ` (${values.join(', ')})`));
+      return li;
+    });
+    if (batches.length > MAX_BATCHES) items.push(el('li', 'batch more', `+${batches.length - MAX_BATCHES} more`));
+    const list = $('#batches');
+    list.replaceChildren(...items);
+    list.hidden = !items.length;
+  }
+
+  // ------------------------------------------------------------ moves
+
+  const TARGET = { claim: 'preparing', unclaim: 'pending', ready: 'ready', served: 'served' };
+
+  async function move(order, status, reason) {
+    state.busy.add(order.order_id);
+    render();
+    try {
+      const body = reason ? { status, reason } : { status };
+      const data = await api(`/api/admin/orders/${encodeURIComponent(order.order_id)}/status`, { method: 'POST', body });
+      applyOrder(data.order);
+      return true;
+    } catch (e) {
+      failed(e, `#${order.number}`);
+      // Another barista may have moved it first: show the queue as it is.
+      if (e.status === 409 || e.status === 404) reload();
+      return false;
+    } finally {
+      state.busy.delete(order.order_id);
+      render();
+    }
+  }
+
+  function onColumnClick(event) {
+    const button = event.target.closest('button[data-action]');
+    const li = button && button.closest('.order-card');
+    const order = li && state.orders.get(li.dataset.id);
+    if (!order || button.disabled) return;
+    if (button.dataset.action === 'cancel') openCancel(order);
+    else move(order, TARGET[button.dataset.action]);
+  }
+
+  function openCancel(order) {
+    state.cancelling = order.order_id;
+    const q = $('#cancel-question');
+    q.replaceChildren(el('strong', '', `Cancel #${order.number} ${order.drink_name}`),
+      document.createTextNode(' for '), el('span', 'cancel-guest', order.username), document.createTextNode('?'));
+    $('#cancel-reason').value = '';
+    showCancelError('');
+    $('#cancel-dialog').showModal();
+    $('#cancel-reason').focus();
+  }
+
+  function showCancelError(message) {
+    const err = $('#cancel-error');
+    err.textContent = message;
+    err.hidden = !message;
+  }
+
+  async function submitCancel(event) {
+    event.preventDefault();
+    const order = state.orders.get(state.cancelling);
+    const reason = $('#cancel-reason').value.trim();
+    if (!order) {
+      $('#cancel-dialog').close();
+      toast('That order has already left the queue.');
+      return;
+    }
+    if (!reason) {
+      showCancelError('Type a reason for the guest.');
+      return;
+    }
+    $('#cancel-dialog').close();
+    await move(order, 'cancelled', reason);
+  }
+
+  // ------------------------------------------------------------ the bar: open/closed, stock
+
+  function setShop(isOpen) {
+    state.isOpen = isOpen;
+    const status = $('#shop-status');
+    status.textContent = isOpen ? 'Open' : 'Closed';
+    status.dataset.open = String(isOpen);
+    disarmClose();
+  }
+
+  function disarmClose() {
+    clearTimeout(state.closeArmed);
+    state.closeArmed = null;
+    const button = $('#shop-toggle');
+    button.textContent = state.isOpen ? 'Close bar' : 'Open bar';
+    button.classList.remove('danger');
+  }
+
+  async function toggleShop() {
+    // Closing stops every guest from ordering: it takes a second tap.
+    if (state.isOpen && !state.closeArmed) {
+      const button = $('#shop-toggle');
+      button.textContent = 'Tap again to close';
+      button.classList.add('danger');
+      state.closeArmed = setTimeout(disarmClose, 4000);
+      return;
+    }
+    try {
+      const data = await api('/api/admin/shop', { method: 'POST', body: { is_open: !state.isOpen } });
+      setShop(data.is_open);
+    } catch (e) {
+      disarmClose();
+      failed(e, 'Opening or closing the bar');
+    }
+  }
+
+  function renderDrinks() {
+    const out = state.drinks.filter((d) => d.is_active === false).length;
+    $('#drinks-button').textContent = out ? `Drinks (${out} out)` : 'Drinks';
+    $('#drink-list').replaceChildren(...state.drinks.map((drink) => {
+      const li = el('li', 'stock-row');
+      li.dataset.id = drink.id;
+      const button = el('button', `button stock-toggle ${drink.is_active ? 'secondary' : 'danger'}`,
+        drink.is_active ? 'In stock' : 'Out of stock');
+      button.type = 'button';
+      button.setAttribute('aria-pressed', String(drink.is_active !== false));
+      li.append(el('span', 'stock-name', drink.name), button);
+      return li;
+    }));
+  }
+
+  async function onStockClick(event) {
+    const button = event.target.closest('.stock-toggle');
+    const drink = button && state.drinks.find((d) => d.id === button.closest('.stock-row').dataset.id);
+    if (!drink) return;
+    button.disabled = true;
+    try {
+      const data = await api(`/api/admin/drinks/${encodeURIComponent(drink.id)}/stock`, {
+        method: 'POST', body: { is_active: !drink.is_active },
+      });
+      Object.assign(drink, data.drink);
+      renderDrinks();
+    } catch (e) {
+      button.disabled = false;
+      failed(e, drink.name);
+    }
+  }
+
+  // ------------------------------------------------------------ live
+
+  function setLive(mode) {
+    const ind = $('#live-indicator');
+    ind.dataset.state = mode;
+    ind.textContent = mode === 'live' ? 'Live' : mode === 'connecting' ? 'Connecting…' : 'Offline';
+  }
+
+  const live = window.BarLive.create({
+    canConnect: () => Boolean(state.token),
+    onOpen: (ws) => ws.send(JSON.stringify({ type: 'auth', token: state.token })),
+    onMessage,
+    onStateChange: setLive,
+  });
+
+  function onMessage(msg, ws) {
+    switch (msg.type) {
+      case 'auth_ok':
+        live.subscribe(ws, ['admin', 'config']);
+        break;
+      case 'subscribed': // a (re)connect: whatever `since` replays, the REST list is the truth
+      case 'resync':
+        reload();
+        break;
+      case 'event': {
+        const ev = msg.event || {};
+        if (msg.channel === 'admin' && ev.order_id) {
+          applyOrder(ev);
+          render();
+        } else if (ev.type === 'SHOP_STATUS_CHANGED') {
+          setShop(ev.is_open);
+        } else if (ev.type === 'MENU_CHANGED') {
+          const drink = state.drinks.find((d) => d.id === ev.drink_id);
+          if (drink) drink.is_active = ev.is_active;
+          renderDrinks();
+        }
+        break;
+      }
+      case 'error':
+        if (msg.code === 'token_expired' || msg.code === 'token_invalid') signOut(EXPIRED_SIGN_IN);
+        break;
+      default:
+        break;
+    }
+  }
+
+  // While the socket is down, keep the queue roughly right over REST.
+  function pollWhileOffline() {
+    clearTimeout(state.pollTimer);
+    state.pollTimer = setTimeout(async () => {
+      if (!state.token) return;
+      if (!live.isOpen()) await reload();
+      pollWhileOffline();
+    }, 15000);
+  }
+
+  // ------------------------------------------------------------ start
+
+  $('#login-form').addEventListener('submit', submitLogin);
+  $('#signout').addEventListener('click', () => signOut(''));
+  $('#queue-view').addEventListener('click', onColumnClick);
+  $('#cancel-form').addEventListener('submit', submitCancel);
+  $('#cancel-keep').addEventListener('click', () => $('#cancel-dialog').close());
+  for (const chip of document.querySelectorAll('.chip-button')) {
+    chip.addEventListener('click', () => {
+      $('#cancel-reason').value = chip.dataset.reason;
+      showCancelError('');
+    });
+  }
+  $('#shop-toggle').addEventListener('click', toggleShop);
+  $('#drinks-button').addEventListener('click', () => $('#drinks-dialog').showModal());
+  $('#drinks-close').addEventListener('click', () => $('#drinks-dialog').close());
+  $('#drink-list').addEventListener('click', onStockClick);
+  document.addEventListener('visibilitychange', () => {
+    if (document.visibilityState === 'visible' && state.token && !live.isOpen()) live.connect();
+  });
+  window.addEventListener('online', () => live.connect());
+  setInterval(tickAges, AGE_TICK);
+
+  const stored = readToken();
+  if (stored) signedIn(stored);
+  else showLogin('');
+})();
