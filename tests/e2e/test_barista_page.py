@@ -26,9 +26,11 @@ PORTRAIT = {"width": 768, "height": 1024}
 PASSWORD = "correct horse battery"
 
 
-def open_tablet(browser: Any, viewport: dict[str, int] = LANDSCAPE) -> tuple[Any, Any, PageWatch]:
+def open_tablet(
+    browser: Any, viewport: dict[str, int] = LANDSCAPE, scheme: str = "light"
+) -> tuple[Any, Any, PageWatch]:
     context = browser.new_context(viewport=viewport, has_touch=True, device_scale_factor=1,
-                                  locale="en-GB")
+                                  locale="en-GB", color_scheme=scheme)
     page = context.new_page()
     return context, page, watch(page)
 
@@ -298,6 +300,7 @@ def test_open_close_and_stock_from_the_tablet(tablet: tuple[Any, PageWatch], liv
     assert Drink.get_by_id("negroni").is_active is False
     menu.set_in_stock("espresso", False, now=utcnow())
     page.wait_for_selector('.stock-row[data-id="espresso"] .stock-toggle[aria-pressed=false]')
+    shot(page, "barista-drinks")
     page.click("#drinks-close")
     assert page.locator("#drinks-button").inner_text() == "Drinks (2 out)"
 
@@ -323,10 +326,15 @@ def _busy_night(live: Live) -> list[Order]:
     return placed
 
 
-@pytest.mark.parametrize(("viewport", "name"), [(LANDSCAPE, "landscape"), (PORTRAIT, "portrait")])
-def test_queue_on_a_tablet(browser: Any, live: Live, viewport: dict[str, int], name: str) -> None:
+@pytest.mark.parametrize(
+    ("viewport", "scheme", "name"),
+    [(LANDSCAPE, "light", "landscape"), (PORTRAIT, "dark", "portrait-dark")],
+)
+def test_queue_on_a_tablet(
+    browser: Any, live: Live, viewport: dict[str, int], scheme: str, name: str
+) -> None:
     placed = _busy_night(live)
-    context, page, seen = open_tablet(browser, viewport)
+    context, page, seen = open_tablet(browser, viewport, scheme)
     try:
         sign_in(page, live)
         for order in placed[4:]:
