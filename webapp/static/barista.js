@@ -1,10 +1,10 @@
 /* bar: the barista view on a tablet (/barista).
  *
  * The kiosk's queue in a browser: Pending / Preparing / Ready, and the same moves
- * (claim, unclaim, ready, served, cancel with a reason) through the admin API. The
- * admin access token lives in sessionStorage (gone with the tab) and goes out only as
- * `Authorization: Bearer` and in the socket's first message, never in a URL. Any 401
- * sends the page back to the sign-in form.
+ * (claim, unclaim, ready, served, cancel with a reason) through the admin API.
+ * Sign-in and API calls are barista-session.js (any 401 goes back to the form);
+ * open/closed and stock are barista-bar.js. The token also goes in the socket's first
+ * message, never in a URL.
  *
  * Live over the `admin` and `config` channels (live.js does connect, heartbeat,
  * backoff and `since`); every (re)subscribe and every "resync" reloads the queue over
@@ -13,12 +13,10 @@
 (() => {
   'use strict';
 
-  const TOKEN_KEY = 'bar.barista.token';
   const OPEN = ['pending', 'preparing', 'ready'];
   const RANK = { pending: 0, preparing: 1, ready: 2, served: 3, cancelled: 3, expired: 3 };
   const AGE_TICK = 5000;
   const MAX_BATCHES = 3;
-  const EXPIRED_SIGN_IN = 'Your sign-in has expired. Please sign in again.';
 
   const $ = (sel) => document.querySelector(sel);
 
@@ -36,7 +34,6 @@
   }
 
   const state = {
-    token: null,
     orders: new Map(), // order_id -> order (as the API returns it)
     touched: new Map(), // order_id -> sequence of its last update
     seq: 0,
@@ -44,162 +41,13 @@
     nodes: new Map(), // order_id -> {key, node}
     waits: { fresh_s: 120, late_s: 300 }, // replaced by the server's rule on first load
     skew: 0, // server clock minus this tablet's
-    drinks: [],
-    isOpen: true,
-    closeArmed: null,
     cancelling: null,
     pollTimer: null,
-    toastTimer: null,
   };
 
-  // ------------------------------------------------------------ sign-in
-
-  function readToken() {
-    try {
-      return sessionStorage.getItem(TOKEN_KEY);
-    } catch (e) {
-      return null;
-    }
-  }
-
-  function storeToken(token) {
-    try {
-      if (token) sessionStorage.setItem(TOKEN_KEY, token);
-      else sessionStorage.removeItem(TOKEN_KEY);
-    } catch (e) {
-      /* private mode: the token lives in memory only */
-    }
-  }
-
-  /** The `username` claim, to say who is signed in (the server checks the token). */
-  function tokenName(token) {
-    try {
-      const part = token.split('.')[1].replace(/-/g, '+').replace(/_/g, '/');
-      const bytes = Uint8Array.from(atob(part), (c) => c.charCodeAt(0));
-      return JSON.parse(new TextDecoder().decode(bytes)).username || '';
-    } catch (e) {
-      return '';
-    }
-  }
-
-  function showLogin(message, focus = '#login-username') {
-    $('#queue-view').hidden = true;
-    $('#tools').hidden = true;
-    $('#live-indicator').hidden = true;
-    $('#login-view').hidden = false;
-    const err = $('#login-error');
-    err.textContent = message || '';
-    err.hidden = !message;
-    for (const dialog of document.querySelectorAll('dialog[open]')) dialog.close();
-    $(focus).focus();
-  }
-
-  /** Forget the token and everything it showed; back to the form with `message`. */
-  function signOut(message) {
-    state.token = null;
-    storeToken(null);
-    live.close();
-    live.lastEventId = null;
-    clearTimeout(state.pollTimer);
-    state.orders.clear();
-    state.touched.clear();
-    state.nodes.clear();
-    state.busy.clear();
-    for (const status of OPEN) $(`#column-${status}`).replaceChildren();
-    showLogin(message);
-  }
-
-  function signedIn(token) {
-    state.token = token;
-    $('#login-view').hidden = true;
-    $('#queue-view').hidden = false;
-    $('#tools').hidden = false;
-    $('#live-indicator').hidden = false;
-    const name = tokenName(token);
-    $('#signed-in').textContent = name;
-    $('#signed-in').title = name ? `Signed in as ${name}` : '';
-    reload();
-    live.connect();
-    pollWhileOffline();
-  }
-
-  async function submitLogin(event) {
-    event.preventDefault();
-    const button = $('#login-submit');
-    if (button.disabled) return;
-    const username = $('#login-username').value.trim();
-    const password = $('#login-password').value;
-    if (!username || !password) {
-      showLogin('Enter your username and password.');
-      return;
-    }
-    button.disabled = true;
-    try {
-      const res = await fetch('/api/admin/login', {
-        method: 'POST',
-        headers: { 'Content-Type': 'application/json', Accept: 'application/json' },
-        body: JSON.stringify({ username, password }),
-      });
-      const data = await res.json().catch(() => null);
-      if (!res.ok || !data || !data.access_token) {
-        const err = (data && data.error) || {};
-        if (res.status === 401) {
-          $('#login-password').value = '';
-          showLogin('Wrong username or password.', '#login-password');
-        } else {
-          showLogin(err.message || `Sign-in failed (${res.status}).`);
-        }
-        return;
-      }
-      $('#login-password').value = '';
-      storeToken(data.access_token);
-      signedIn(data.access_token);
-    } catch (e) {
-      showLogin("Couldn't reach the server.");
-    } finally {
-      button.disabled = false;
-    }
-  }
-
-  // ------------------------------------------------------------ API
-
-  class SignedOut extends Error {}
-
-  /** An admin API call; a 401/403 signs out, other errors throw with the server's message. */
-  async function api(path, { method = 'GET', body } = {}) {
-    if (!state.token) throw new SignedOut();
-    const headers = { Accept: 'application/json', Authorization: `Bearer ${state.token}` };
-    if (body !== undefined) headers['Content-Type'] = 'application/json';
-    const res = await fetch(path, {
-      method, headers, cache: 'no-store', body: body === undefined ? undefined : JSON.stringify(body),
-    });
-    const data = await res.json().catch(() => null);
-    if (res.status === 401 || res.status === 403) {
-      signOut(EXPIRED_SIGN_IN);
-      throw new SignedOut();
-    }
-    if (!res.ok) {
-      const err = new Error((data && data.error && data.error.message) || `HTTP ${res.status}`);
-      err.status = res.status;
-      throw err;
-    }
-    return data;
-  }
-
-  function toast(message) {
-    const node = $('#toast');
-    node.textContent = message;
-    node.hidden = false;
-    clearTimeout(state.toastTimer);
-    state.toastTimer = setTimeout(() => {
-      node.hidden = true;
-    }, 4000);
-  }
-
-  function failed(e, what) {
-    if (e instanceof SignedOut) return;
-    toast(e.status ? `${what}: ${e.message}` : `${what}: the server can't be reached.`);
-  }
+  const session = window.BaristaSession.create({ onSignedIn, onSignedOut });
+  const bar = window.BaristaBar.create(session);
+  const { api, failed, toast } = session;
 
   // ------------------------------------------------------------ the queue
 
@@ -230,7 +78,7 @@
       failed(e, 'Loading the queue');
       return;
     }
-    if (!state.token) return; // signed out while it loaded
+    if (!session.token) return; // signed out while it loaded
     const serverNow = ts(data.now);
     if (serverNow) state.skew = serverNow - Date.now();
     if (data.waits) state.waits = data.waits;
@@ -244,11 +92,7 @@
     for (const id of [...state.orders.keys()]) {
       if (!listed.has(id) && (state.touched.get(id) || 0) <= before) state.orders.delete(id);
     }
-    if (menu) {
-      setShop(menu.bar && menu.bar.is_open !== false);
-      state.drinks = menu.drinks || [];
-      renderDrinks();
-    }
+    bar.load(menu);
     render();
   }
 
@@ -443,74 +287,6 @@
     await move(order, 'cancelled', reason);
   }
 
-  // ------------------------------------------------------------ the bar: open/closed, stock
-
-  function setShop(isOpen) {
-    state.isOpen = isOpen;
-    const status = $('#shop-status');
-    status.textContent = isOpen ? 'Open' : 'Closed';
-    status.dataset.open = String(isOpen);
-    disarmClose();
-  }
-
-  function disarmClose() {
-    clearTimeout(state.closeArmed);
-    state.closeArmed = null;
-    const button = $('#shop-toggle');
-    button.textContent = state.isOpen ? 'Close bar' : 'Open bar';
-    button.classList.remove('danger');
-  }
-
-  async function toggleShop() {
-    // Closing stops every guest from ordering: it takes a second tap.
-    if (state.isOpen && !state.closeArmed) {
-      const button = $('#shop-toggle');
-      button.textContent = 'Tap again to close';
-      button.classList.add('danger');
-      state.closeArmed = setTimeout(disarmClose, 4000);
-      return;
-    }
-    try {
-      const data = await api('/api/admin/shop', { method: 'POST', body: { is_open: !state.isOpen } });
-      setShop(data.is_open);
-    } catch (e) {
-      disarmClose();
-      failed(e, 'Opening or closing the bar');
-    }
-  }
-
-  function renderDrinks() {
-    const out = state.drinks.filter((d) => d.is_active === false).length;
-    $('#drinks-button').textContent = out ? `Drinks (${out} out)` : 'Drinks';
-    $('#drink-list').replaceChildren(...state.drinks.map((drink) => {
-      const li = el('li', 'stock-row');
-      li.dataset.id = drink.id;
-      const button = el('button', `button stock-toggle ${drink.is_active ? 'secondary' : 'danger'}`,
-        drink.is_active ? 'In stock' : 'Out of stock');
-      button.type = 'button';
-      button.setAttribute('aria-pressed', String(drink.is_active !== false));
-      li.append(el('span', 'stock-name', drink.name), button);
-      return li;
-    }));
-  }
-
-  async function onStockClick(event) {
-    const button = event.target.closest('.stock-toggle');
-    const drink = button && state.drinks.find((d) => d.id === button.closest('.stock-row').dataset.id);
-    if (!drink) return;
-    button.disabled = true;
-    try {
-      const data = await api(`/api/admin/drinks/${encodeURIComponent(drink.id)}/stock`, {
-        method: 'POST', body: { is_active: !drink.is_active },
-      });
-      Object.assign(drink, data.drink);
-      renderDrinks();
-    } catch (e) {
-      button.disabled = false;
-      failed(e, drink.name);
-    }
-  }
-
   // ------------------------------------------------------------ live
 
   function setLive(mode) {
@@ -520,8 +296,8 @@
   }
 
   const live = window.BarLive.create({
-    canConnect: () => Boolean(state.token),
-    onOpen: (ws) => ws.send(JSON.stringify({ type: 'auth', token: state.token })),
+    canConnect: () => Boolean(session.token),
+    onOpen: (ws) => ws.send(JSON.stringify({ type: 'auth', token: session.token })),
     onMessage,
     onStateChange: setLive,
   });
@@ -540,17 +316,14 @@
         if (msg.channel === 'admin' && ev.order_id) {
           applyOrder(ev);
           render();
-        } else if (ev.type === 'SHOP_STATUS_CHANGED') {
-          setShop(ev.is_open);
-        } else if (ev.type === 'MENU_CHANGED') {
-          const drink = state.drinks.find((d) => d.id === ev.drink_id);
-          if (drink) drink.is_active = ev.is_active;
-          renderDrinks();
+        } else if (msg.channel === 'config') {
+          bar.onEvent(ev);
         }
         break;
       }
       case 'error':
-        if (msg.code === 'token_expired' || msg.code === 'token_invalid') signOut(EXPIRED_SIGN_IN);
+        // The server closes the socket next: go back to the form, don't reconnect.
+        if (msg.code === 'token_expired' || msg.code === 'token_invalid') session.expired();
         break;
       default:
         break;
@@ -561,7 +334,7 @@
   function pollWhileOffline() {
     clearTimeout(state.pollTimer);
     state.pollTimer = setTimeout(async () => {
-      if (!state.token) return;
+      if (!session.token) return;
       if (!live.isOpen()) await reload();
       pollWhileOffline();
     }, 15000);
@@ -569,8 +342,25 @@
 
   // ------------------------------------------------------------ start
 
-  $('#login-form').addEventListener('submit', submitLogin);
-  $('#signout').addEventListener('click', () => signOut(''));
+  function onSignedIn() {
+    reload();
+    live.connect();
+    pollWhileOffline();
+  }
+
+  /** Forget everything the token showed (another barista may sign in next). */
+  function onSignedOut() {
+    live.close();
+    live.lastEventId = null;
+    clearTimeout(state.pollTimer);
+    state.orders.clear();
+    state.touched.clear();
+    state.nodes.clear();
+    state.busy.clear();
+    for (const status of OPEN) $(`#column-${status}`).replaceChildren();
+    $('#batches').hidden = true;
+  }
+
   $('#queue-view').addEventListener('click', onColumnClick);
   $('#cancel-form').addEventListener('submit', submitCancel);
   $('#cancel-keep').addEventListener('click', () => $('#cancel-dialog').close());
@@ -580,17 +370,11 @@
       showCancelError('');
     });
   }
-  $('#shop-toggle').addEventListener('click', toggleShop);
-  $('#drinks-button').addEventListener('click', () => $('#drinks-dialog').showModal());
-  $('#drinks-close').addEventListener('click', () => $('#drinks-dialog').close());
-  $('#drink-list').addEventListener('click', onStockClick);
   document.addEventListener('visibilitychange', () => {
-    if (document.visibilityState === 'visible' && state.token && !live.isOpen()) live.connect();
+    if (document.visibilityState === 'visible' && session.token && !live.isOpen()) live.connect();
   });
   window.addEventListener('online', () => live.connect());
   setInterval(tickAges, AGE_TICK);
 
-  const stored = readToken();
-  if (stored) signedIn(stored);
-  else showLogin('');
+  session.start();
 })();
