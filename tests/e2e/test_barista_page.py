@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import json
 from collections.abc import Iterator
 from datetime import timedelta
 from typing import Any
@@ -231,8 +232,8 @@ def test_a_rejected_token_returns_to_sign_in(
 
 @pytest.fixture
 def short_live(settings: Settings, keys: Keys) -> Iterator[Live]:
-    """The app with 3-second access tokens: a sign-in expires while the page is open."""
-    brief = dataclasses.replace(settings, access_ttl=timedelta(seconds=3))
+    """The app with 4-second access tokens: a sign-in expires while the page is open."""
+    brief = dataclasses.replace(settings, access_ttl=timedelta(seconds=4))
     app = create_app(brief)
     server, url = run_in_thread(app)
     yield Live(app=app, url=url, settings=brief)
@@ -243,11 +244,17 @@ def short_live(settings: Settings, keys: Keys) -> Iterator[Live]:
 def test_a_sign_in_that_expires_on_the_open_page_returns_to_sign_in(
     tablet: tuple[Any, PageWatch], short_live: Live
 ) -> None:
-    page, _ = tablet
-    sign_in(page, short_live)
+    page, seen = tablet
+    seen.allow(401, "/api/admin/")  # on a slow machine a reload may be the first to notice
+    admins.create_admin("sam", PASSWORD, now=utcnow())
+    page.goto(f"{short_live.url}/barista")
+    page.fill("#login-username", "sam")
+    page.fill("#login-password", PASSWORD)
+    page.click("#login-submit")
+    page.wait_for_selector("#queue-view:visible")
     # Nothing is clicked: the server closes the socket when the token expires, and the
     # page says why instead of reconnecting with a dead token.
-    page.wait_for_selector("#login-error:visible", timeout=8000)
+    page.wait_for_selector("#login-error:visible", timeout=10_000)
     assert page.locator("#login-error").inner_text() == "Your sign-in has expired. Please sign in again."
     assert page.evaluate("sessionStorage.getItem('bar.barista.token')") is None
     assert page.locator("#live-indicator").is_hidden()
@@ -358,3 +365,71 @@ def test_queue_on_a_tablet(
         seen.check()
     finally:
         context.close()
+
+
+def test_reconnect_and_resync_reload_the_queue(tablet: tuple[Any, PageWatch], live: Live) -> None:
+    """The tablet's Wi-Fi drops twice. The first time it catches up with `since`; the
+    second time the server has no replay for it ("resync"): only the REST reload can
+    bring what it missed."""
+    page, _ = tablet
+    sent: list[dict[str, Any]] = []
+    received: list[dict[str, Any]] = []
+    sockets: list[Any] = []
+    wifi = {"up": True, "stale_since": False}
+
+    def route(ws: Any) -> None:
+        if not wifi["up"]:
+            ws.close()  # the connection fails at once
+            return
+        server = ws.connect_to_server()
+
+        def from_page(message: Any) -> None:
+            body = json.loads(message)
+            if body["type"] == "subscribe" and wifi["stale_since"]:
+                body["since"] = 10**9  # a cursor the server cannot replay from
+            sent.append(body)
+            server.send(json.dumps(body))
+
+        def from_server(message: Any) -> None:
+            received.append(json.loads(message))
+            ws.send(message)
+
+        ws.on_message(from_page)
+        server.on_message(from_server)
+        sockets.append(ws)
+
+    page.route_web_socket("**/ws", route)
+    first = live.order(live.guest("Ana"), drink_id="espresso")
+    sign_in(page, live)
+    card_of(page, first).wait_for()
+    page.evaluate("window.__sameDocument = true")
+
+    def offline() -> None:
+        wifi["up"] = False
+        sockets[-1].close()
+        page.wait_for_selector("#live-indicator[data-state=offline]")
+
+    offline()
+    second = live.order(live.guest("Bea"), drink_id="negroni")
+    live.advance(first.id)  # claimed at the kiosk
+    page.wait_for_timeout(500)
+    assert card_of(page, second).count() == 0  # nothing gets through
+    wifi["up"] = True
+    page.wait_for_selector("#live-indicator[data-state=live]", timeout=15_000)
+    card_of(page, second).wait_for()
+    page.wait_for_selector(f'#column-preparing .order-card[data-id="{first.id}"]')
+    resubscribe = [m for m in sent if m["type"] == "subscribe"][-1]
+    assert isinstance(resubscribe.get("since"), int) and resubscribe["since"] > 0
+    assert resubscribe["channels"] == ["admin", "config"]
+
+    offline()
+    wifi["stale_since"] = True
+    third = live.order(live.guest("Cai"), drink_id="espresso")
+    live.advance(first.id)  # ready
+    live.advance(first.id)  # served: leaves the queue
+    wifi["up"] = True
+    page.wait_for_selector("#live-indicator[data-state=live]", timeout=15_000)
+    card_of(page, third).wait_for()
+    card_of(page, first).wait_for(state="detached")
+    assert {"type": "resync"} in received
+    assert page.evaluate("window.__sameDocument") is True
