@@ -15,7 +15,7 @@
 
   const OPEN = ['pending', 'preparing', 'ready'];
   const RANK = { pending: 0, preparing: 1, ready: 2, served: 3, cancelled: 3, expired: 3 };
-  const AGE_TICK = 5000;
+  const AGE_TICK = 2000; // as often as the kiosk's
   const MAX_BATCHES = 3;
 
   const $ = (sel) => document.querySelector(sel);
