@@ -17,6 +17,7 @@
   const RANK = { pending: 0, preparing: 1, ready: 2, served: 3, cancelled: 3, expired: 3 };
   const AGE_TICK = 2000; // as often as the kiosk's
   const MAX_BATCHES = 3;
+  const TOKEN_ERRORS = new Set(['token_expired', 'token_invalid', 'signed_out']);
 
   const $ = (sel) => document.querySelector(sel);
 
@@ -295,9 +296,13 @@
     ind.textContent = mode === 'live' ? 'Live' : mode === 'connecting' ? 'Connecting…' : 'Offline';
   }
 
+  let authed = false; // has this socket's token been accepted?
   const live = window.BarLive.create({
     canConnect: () => Boolean(session.token),
-    onOpen: (ws) => ws.send(JSON.stringify({ type: 'auth', token: session.token })),
+    onOpen: (ws) => {
+      authed = false;
+      ws.send(JSON.stringify({ type: 'auth', token: session.token }));
+    },
     onMessage,
     onStateChange: setLive,
   });
@@ -305,6 +310,7 @@
   function onMessage(msg, ws) {
     switch (msg.type) {
       case 'auth_ok':
+        authed = true;
         live.subscribe(ws, ['admin', 'config']);
         break;
       case 'subscribed': // a (re)connect: whatever `since` replays, the REST list is the truth
@@ -322,8 +328,9 @@
         break;
       }
       case 'error':
-        // The server closes the socket next: go back to the form, don't reconnect.
-        if (msg.code === 'token_expired' || msg.code === 'token_invalid') session.expired();
+        // A refused token (or one that expired while open): the server closes the
+        // socket next. Back to the form rather than reconnecting with it.
+        if (!authed || TOKEN_ERRORS.has(msg.code)) session.expired();
         break;
       default:
         break;
