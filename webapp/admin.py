@@ -6,7 +6,7 @@ from typing import Any
 
 from flask import Blueprint, request
 
-from bar import admins, menu, net, orders, registration, scan, shop
+from bar import admins, menu, net, orders, registration, scan, shop, waits
 from bar.errors import Conflict, InvalidInput
 from webapp.auth import current_claims, require_admin
 from webapp.body import field, json_body
@@ -51,7 +51,11 @@ def create_code() -> tuple[dict[str, Any], int]:
 @bp.get("/orders")
 @require_admin
 def list_orders() -> dict[str, Any]:
-    """Every order, newest first; `?status=pending,preparing` keeps only those."""
+    """Every order, newest first; `?status=pending,preparing` keeps only those.
+
+    With the server's `now` and the wait thresholds, so a barista page colours each
+    order's age by the kiosk's rule without trusting the tablet's clock.
+    """
     statuses: tuple[str, ...] | None = None
     if request.args.get("status"):
         statuses = tuple(s.strip() for s in request.args["status"].split(",") if s.strip())
@@ -61,7 +65,11 @@ def list_orders() -> dict[str, Any]:
                 f"unknown status {unknown[0]!r}: one of {', '.join(orders.STATUSES)}"
             )
     rows = orders.list_orders(statuses=statuses)
-    return {"orders": [orders.order_dict(o) for o in rows]}
+    return {
+        "orders": [orders.order_dict(o) for o in rows],
+        "now": bar_context().now().isoformat(),
+        "waits": waits.thresholds(),
+    }
 
 
 @bp.post("/orders/<order_id>/status")

@@ -1,4 +1,4 @@
-"""The HTML pages (the guest page and the TV board) and the health check.
+"""The HTML pages (the guest page, the TV board, the barista view) and the health check.
 
 The pages are static shells: their scripts read `?code=` and talk to the API, so no
 guest-typed text is ever rendered into HTML here.
@@ -26,6 +26,12 @@ def guest_page() -> str:
 def display_page() -> str:
     """The TV board."""
     return render_template("display.html", bar_name=bar_context().settings.name)
+
+
+@bp.get("/barista")
+def barista_page() -> str:
+    """The barista's queue on a tablet; it signs in over the admin API."""
+    return render_template("barista.html", bar_name=bar_context().settings.name)
 
 
 @bp.get("/qr.svg")

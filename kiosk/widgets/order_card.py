@@ -10,7 +10,6 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import Literal
 
 from rich.cells import cell_len
 from rich.console import Console
@@ -18,12 +17,9 @@ from rich.style import Style
 from rich.text import Text
 
 from bar.orders import PREPARING
+from bar.waits import WaitLevel, wait_level
 from kiosk.board import OpenOrder
 
-WaitLevel = Literal["fresh", "waiting", "late"]
-
-FRESH = timedelta(minutes=2)  # green below this
-LATE = timedelta(minutes=5)  # amber below this, red from here on
 WRAP_LINES = 2  # long modifiers or notes wrap to two lines, then end in an ellipsis
 
 
@@ -35,12 +31,6 @@ def age_text(age: timedelta) -> str:
     if seconds < 3600:
         return f"{seconds // 60}m"
     return f"{seconds // 3600}h{seconds % 3600 // 60:02d}"
-
-
-def wait_level(age: timedelta) -> WaitLevel:
-    if age < FRESH:
-        return "fresh"
-    return "waiting" if age < LATE else "late"
 
 
 def modifiers_text(modifiers: tuple[tuple[str, str], ...]) -> str:

@@ -77,6 +77,14 @@ def test_admin_lists_all_orders_and_filters_by_status(client, api, clock):
     assert len(both["orders"]) == 2
 
 
+def test_order_list_carries_the_clock_and_the_wait_rule(client, api, clock):
+    admin = api.admin()
+    body = client.get("/api/admin/orders?status=pending", headers=admin).json
+    assert datetime.fromisoformat(body["now"]) == clock()
+    # The kiosk's rule, in seconds: a web view colours ages exactly as the kiosk does.
+    assert body["waits"] == {"fresh_s": 120, "late_s": 300}
+
+
 def test_unknown_status_filter_is_400(client, api):
     admin = api.admin()
     response = client.get("/api/admin/orders?status=pending,lost", headers=admin)

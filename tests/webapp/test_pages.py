@@ -12,7 +12,8 @@ from webapp.errors import CSP
     ("path", "marker"),
     [("/", b"/static/app.js"), ("/join?code=abc", b"/static/app.js"),
      ("/display", b"/static/display.js"), ("/", b"/static/live.js"),
-     ("/display", b"/static/live.js")],
+     ("/display", b"/static/live.js"), ("/barista", b"/static/barista.js"),
+     ("/barista", b"/static/live.js")],
 )
 def test_pages_render_their_html(client, path, marker):
     response = client.get(path)
