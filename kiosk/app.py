@@ -112,6 +112,9 @@ class KioskApp(TailingApp):
             elif event.type == events.ANNOUNCEMENT:
                 message = str(event.payload.get("message", ""))
                 self.notify(message, title="Announced to guests", markup=False)
+            elif event.channel == events.ADMIN and event.type == events.GUEST_SIGNED_OUT:
+                name = str(event.payload.get("username", ""))
+                self.notify(f"{name} was signed out", markup=False)
         if placed:
             self.bell()
         if changed or shop_changed:

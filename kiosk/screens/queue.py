@@ -211,8 +211,7 @@ class QueueScreen(Screen[None]):
             except (BarError, peewee.DatabaseError) as exc:
                 text = exc.message if isinstance(exc, BarError) else "the database is busy: try again"
                 self.notify(text, severity="error", markup=False)
-                return
-            self.notify(f"Sent to every guest: {message}", markup=False)
+            # Sent: its event comes back through the tail and shows as "Announced to guests".
 
         self.app.push_screen(AnnounceScreen(), send)
 
