@@ -10,14 +10,7 @@
 (() => {
   'use strict';
 
-  const $ = (sel) => document.querySelector(sel);
-
-  function el(tag, cls, text) {
-    const node = document.createElement(tag);
-    if (cls) node.className = cls;
-    if (text !== undefined) node.textContent = String(text);
-    return node;
-  }
+  const { $, el } = window.BarCommon;
 
   function create(session) {
     let isOpen = true;

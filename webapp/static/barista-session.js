@@ -18,7 +18,7 @@
   const TOKEN_KEY = 'bar.barista.token';
   const EXPIRED = 'Your sign-in has expired. Please sign in again.';
 
-  const $ = (sel) => document.querySelector(sel);
+  const { $, adminLogin } = window.BarCommon;
 
   /** Thrown by `api` once the page has gone back to the sign-in form. */
   class SignedOut extends Error {}
@@ -99,27 +99,13 @@
       }
       button.disabled = true;
       try {
-        const res = await fetch('/api/admin/login', {
-          method: 'POST',
-          headers: { 'Content-Type': 'application/json', Accept: 'application/json' },
-          body: JSON.stringify({ username, password }),
-        });
-        const data = await res.json().catch(() => null);
-        if (!res.ok || !data || !data.access_token) {
-          const err = (data && data.error) || {};
-          if (res.status === 401) {
-            $('#login-password').value = '';
-            showLogin('Wrong username or password.', '#login-password');
-          } else {
-            showLogin(err.message || `Sign-in failed (${res.status}).`);
-          }
-          return;
-        }
+        const data = await adminLogin(username, password);
         $('#login-password').value = '';
         storeToken(data.access_token);
         signedIn(data.access_token);
       } catch (e) {
-        showLogin("Couldn't reach the server.");
+        if (e.status === 401) $('#login-password').value = '';
+        showLogin(e.message, e.status === 401 ? '#login-password' : undefined);
       } finally {
         button.disabled = false;
       }

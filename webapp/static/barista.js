@@ -19,20 +19,7 @@
   const MAX_BATCHES = 3;
   const TOKEN_ERRORS = new Set(['token_expired', 'token_invalid', 'signed_out']);
 
-  const $ = (sel) => document.querySelector(sel);
-
-  function el(tag, cls, text) {
-    const node = document.createElement(tag);
-    if (cls) node.className = cls;
-    if (text !== undefined) node.textContent = String(text);
-    return node;
-  }
-
-  function ts(iso) {
-    if (!iso) return 0;
-    const t = Date.parse(String(iso).replace(/(\.\d{3})\d+/, '$1'));
-    return Number.isNaN(t) ? 0 : t;
-  }
+  const { $, el, ts } = window.BarCommon;
 
   const state = {
     orders: new Map(), // order_id -> order (as the API returns it)

@@ -20,20 +20,7 @@
   const PREPARING = new Set(['preparing']);
   const RANK = { pending: 0, preparing: 1, ready: 2, served: 3, cancelled: 3, expired: 3 };
 
-  const $ = (sel) => document.querySelector(sel);
-
-  function el(tag, cls, text) {
-    const node = document.createElement(tag);
-    if (cls) node.className = cls;
-    if (text !== undefined) node.textContent = String(text);
-    return node;
-  }
-
-  function ts(iso) {
-    if (!iso) return 0;
-    const t = Date.parse(String(iso).replace(/(\.\d{3})\d+/, '$1'));
-    return Number.isNaN(t) ? 0 : t;
-  }
+  const { $, el, ts, adminLogin } = window.BarCommon;
 
   function isOlder(a, b) {
     const ta = ts(a.updated_at);
@@ -343,22 +330,12 @@
     }
     button.disabled = true;
     try {
-      const res = await fetch('/api/admin/login', {
-        method: 'POST',
-        headers: { 'Content-Type': 'application/json', Accept: 'application/json' },
-        body: JSON.stringify({ username, password }),
-      });
-      const data = await res.json().catch(() => null);
-      if (!res.ok || !data || !data.access_token) {
-        const err = (data && data.error) || {};
-        showLogin(res.status === 401 ? 'Wrong username or password.' : err.message || `Sign-in failed (${res.status}).`);
-        return;
-      }
+      const data = await adminLogin(username, password);
       setAdminToken(data.access_token);
       $('#admin-password').value = '';
       pollScan();
     } catch (e) {
-      showLogin("Couldn't reach the server.");
+      showLogin(e.message);
     } finally {
       button.disabled = false;
     }

@@ -1,0 +1,52 @@
+/* What the display and barista pages share: DOM helpers and the admin sign-in. */
+(() => {
+  'use strict';
+
+  /** An element with a class and text (text only: guest names are never HTML). */
+  function el(tag, cls, text) {
+    const node = document.createElement(tag);
+    if (cls) node.className = cls;
+    if (text !== undefined) node.textContent = String(text);
+    return node;
+  }
+
+  /** Milliseconds of an ISO time from the server (microseconds cut to what Date parses). */
+  function ts(iso) {
+    if (!iso) return 0;
+    const t = Date.parse(String(iso).replace(/(\.\d{3})\d+/, '$1'));
+    return Number.isNaN(t) ? 0 : t;
+  }
+
+  class LoginError extends Error {
+    constructor(status, message) {
+      super(message);
+      this.status = status;
+    }
+  }
+
+  /**
+   * `POST /api/admin/login`: resolves to `{access_token, expires_in}`. Rejects with a
+   * LoginError carrying the message to show (wrong password, server's message, no network).
+   */
+  async function adminLogin(username, password) {
+    let res;
+    try {
+      res = await fetch('/api/admin/login', {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json', Accept: 'application/json' },
+        body: JSON.stringify({ username, password }),
+      });
+    } catch (e) {
+      throw new LoginError(0, "Couldn't reach the server.");
+    }
+    const data = await res.json().catch(() => null);
+    if (!res.ok || !data || !data.access_token) {
+      const err = (data && data.error) || {};
+      const message = res.status === 401 ? 'Wrong username or password.' : err.message || `Sign-in failed (${res.status}).`;
+      throw new LoginError(res.status, message);
+    }
+    return data;
+  }
+
+  window.BarCommon = { $: (sel) => document.querySelector(sel), el, ts, adminLogin, LoginError };
+})();
