@@ -118,7 +118,8 @@ def test_admin_display_shows_the_rotating_scan_code(browser: Any, popup_live: Li
         page.fill("#admin-password", "correct horse battery")
         page.click("#admin-login-submit")
         page.wait_for_selector("#scan-panel:visible")
-        assert page.evaluate("localStorage.getItem('bar.adminToken')")
+        assert page.evaluate("sessionStorage.getItem('bar.adminToken')")
+        assert page.evaluate("localStorage.getItem('bar.adminToken')") is None
         current = scan.current(live.settings.rules, now=utcnow())
         assert page.locator("#scan-remaining").inner_text() == "10 drinks left"
         assert current.code in page.locator("#scan-url").inner_text()

@@ -18,27 +18,13 @@
   const TOKEN_KEY = 'bar.barista.token';
   const EXPIRED = 'Your sign-in has expired. Please sign in again.';
 
-  const { $, adminLogin } = window.BarCommon;
+  const { $, adminLogin, tabToken } = window.BarCommon;
 
   /** Thrown by `api` once the page has gone back to the sign-in form. */
   class SignedOut extends Error {}
 
-  function readToken() {
-    try {
-      return sessionStorage.getItem(TOKEN_KEY);
-    } catch (e) {
-      return null;
-    }
-  }
-
-  function storeToken(token) {
-    try {
-      if (token) sessionStorage.setItem(TOKEN_KEY, token);
-      else sessionStorage.removeItem(TOKEN_KEY);
-    } catch (e) {
-      /* storage refused: the token lives in memory only */
-    }
-  }
+  const readToken = () => tabToken.get(TOKEN_KEY);
+  const storeToken = (token) => tabToken.set(TOKEN_KEY, token);
 
   /** The `username` claim, to say who is signed in (the server checks the token). */
   function tokenName(token) {

@@ -48,5 +48,27 @@
     return data;
   }
 
-  window.BarCommon = { $: (sel) => document.querySelector(sel), el, ts, adminLogin, LoginError };
+  /**
+   * An admin token kept for this tab only (sessionStorage): it survives a reload, not
+   * the tab, so a shared TV or tablet does not stay signed in for the next person.
+   */
+  const tabToken = {
+    get(key) {
+      try {
+        return sessionStorage.getItem(key);
+      } catch (e) {
+        return null;
+      }
+    },
+    set(key, token) {
+      try {
+        if (token) sessionStorage.setItem(key, token);
+        else sessionStorage.removeItem(key);
+      } catch (e) {
+        /* storage refused: the token lives in memory only */
+      }
+    },
+  };
+
+  window.BarCommon = { $: (sel) => document.querySelector(sel), el, ts, adminLogin, LoginError, tabToken };
 })();

@@ -5,7 +5,7 @@
  * GET /api/display on every (re)connect and when the server says "resync".
  *
  * With ?admin=1 a barista can sign in (POST /api/admin/login); the admin token is
- * kept in localStorage under `bar.adminToken`, and the board then shows the pop-up
+ * kept for this tab (sessionStorage) under `bar.adminToken`, and the board then shows the pop-up
  * mode's rotating scan code: its QR (from /qr.svg), drinks left and a countdown.
  *
  * Guest names are shown with textContent only.
@@ -20,7 +20,7 @@
   const PREPARING = new Set(['preparing']);
   const RANK = { pending: 0, preparing: 1, ready: 2, served: 3, cancelled: 3, expired: 3 };
 
-  const { $, el, ts, adminLogin } = window.BarCommon;
+  const { $, el, ts, adminLogin, tabToken } = window.BarCommon;
 
   function isOlder(a, b) {
     const ta = ts(a.updated_at);
@@ -193,24 +193,8 @@
     timer: null, tick: null, joinUrl: null, rotatesAt: 0, skew: 0, lastPoll: 0, imgFailed: false,
   };
 
-  function adminToken() {
-    try {
-      const raw = localStorage.getItem(ADMIN_KEY);
-      if (!raw) return null;
-      return raw.startsWith('"') ? JSON.parse(raw) : raw;
-    } catch (e) {
-      return null;
-    }
-  }
-
-  function setAdminToken(token) {
-    try {
-      if (token) localStorage.setItem(ADMIN_KEY, token);
-      else localStorage.removeItem(ADMIN_KEY);
-    } catch (e) {
-      /* ignore */
-    }
-  }
+  const adminToken = () => tabToken.get(ADMIN_KEY);
+  const setAdminToken = (token) => tabToken.set(ADMIN_KEY, token);
 
   function showLogin(message) {
     $('#admin-login').hidden = !wantAdmin;
