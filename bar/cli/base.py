@@ -1,0 +1,87 @@
+"""The `bar` command group, its context and the helpers every command uses.
+
+Errors from the core become one line (`Error: …`) and exit status 1, never a traceback.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import click
+import peewee
+from rich.console import Console
+from rich.table import Table
+
+from bar import datadir
+from bar.config import Settings, load_settings
+from bar.errors import BarError
+from bar.tokens import Keys
+
+console = Console(highlight=False)
+
+
+class BarGroup(click.Group):
+    """Turns core errors into one clear line and a non-zero exit."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except BarError as exc:
+            raise click.ClickException(exc.message) from None
+        except peewee.DatabaseError as exc:
+            raise click.ClickException(f"database error: {exc}") from None
+
+
+@dataclass
+class Context:
+    config: str | None
+    data_dir: str | None
+    _settings: Settings | None = None
+
+    @property
+    def settings(self) -> Settings:
+        if self._settings is None:
+            self._settings = load_settings(self.config, data_dir=self.data_dir)
+        return self._settings
+
+    def open(self) -> Keys:
+        return datadir.open_bar(self.settings)
+
+    def init(self) -> tuple[Keys, bool]:
+        return datadir.init(self.settings)
+
+
+pass_ctx = click.make_pass_decorator(Context)
+
+
+@click.group(cls=BarGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.option("--config", envvar="BAR_CONFIG", metavar="PATH", help="bar.toml to use.")
+@click.option("--data-dir", envvar="BAR_DATA_DIR", metavar="DIR", help="Data directory.")
+@click.version_option(package_name="bar")
+@click.pass_context
+def cli(ctx: click.Context, config: str | None, data_dir: str | None) -> None:
+    """bar: a self-hosted bar kiosk. Guests order from their phones; you pour."""
+    ctx.obj = Context(config, data_dir)
+
+
+def command_group(name: str, help_: str, **kwargs: Any) -> Callable[..., click.Group]:
+    return cli.group(name, cls=BarGroup, help=help_, **kwargs)
+
+
+def print_json(data: Any) -> None:
+    click.echo(json.dumps(data, indent=2, ensure_ascii=False, default=str))
+
+
+def new_table(*columns: str, title: str | None = None) -> Table:
+    table = Table(title=title, title_justify="left", header_style="bold")
+    for column in columns:
+        table.add_column(column)
+    return table
+
+
+def local_time(when: Any) -> str:
+    return when.astimezone().strftime("%Y-%m-%d %H:%M") if when else ""
+

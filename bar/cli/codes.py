@@ -1,0 +1,90 @@
+"""`bar codes`: invite codes, their join URL and QR code."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from bar import qr, registration
+from bar.cli.base import Context, command_group, console, local_time, new_table, pass_ctx, print_json
+from bar.clock import utcnow
+from bar.net import join_url
+
+
+@command_group("codes", "Invite codes guests register with.")
+def codes() -> None:
+    pass
+
+
+@codes.command("create")
+@click.option("--max-uses", type=click.IntRange(1, 100_000), default=25, show_default=True)
+@click.option("--expires", default="1d", show_default=True, help="Duration (12h, 2d) or ISO time.")
+@click.option("--notes", default="", help="A note for yourself, e.g. who it is for.")
+@click.option("--png", type=click.Path(dir_okay=False, path_type=Path), help="Write the QR as PNG.")
+@click.option("--svg", type=click.Path(dir_okay=False, path_type=Path), help="Write the QR as SVG.")
+@click.option("--wifi", metavar="SSID", help="Also print a QR that joins this Wi-Fi network.")
+@click.option("--wifi-password", metavar="PASSWORD", help="The Wi-Fi password (WPA).")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object and nothing else.")
+@pass_ctx
+def codes_create(
+    ctx: Context, max_uses: int, expires: str, notes: str, png: Path | None, svg: Path | None,
+    wifi: str | None, wifi_password: str | None, as_json: bool,
+) -> None:
+    """Make an invite code and print its join URL and QR code."""
+    ctx.open()
+    now = utcnow()
+    row = registration.create_code(
+        max_uses=max_uses, expires_at=registration.parse_expiry(expires, now=now),
+        notes=notes, now=now,
+    )
+    url = join_url(ctx.settings, row.code)
+    code_qr = qr.make(url)
+    written = [qr.save(code_qr, path, kind) for path, kind in ((png, "png"), (svg, "svg")) if path]
+    if as_json:
+        print_json({"code": row.code, "expires_at": row.expires_at.isoformat(),
+                     "max_uses": row.max_uses, "join_url": url})
+        return
+    print_invite(row.code, url, f"{row.max_uses} uses, expires {local_time(row.expires_at)}")
+    for path in written:
+        click.echo(f"Wrote {path}")
+    if wifi:
+        click.echo(f"\nWi-Fi: scan to join {wifi}")
+        click.echo(qr.half_blocks(qr.wifi(wifi, wifi_password)))
+
+
+def print_invite(code: str, url: str, detail: str) -> None:
+    click.echo(qr.half_blocks(qr.make(url)))
+    click.echo(f"Code      {code}\nJoin URL  {url}\n          {detail}")
+
+@codes.command("list")
+@click.option("--json", "as_json", is_flag=True)
+@pass_ctx
+def codes_list(ctx: Context, as_json: bool) -> None:
+    """List invite codes and how much of each is used."""
+    ctx.open()
+    now = utcnow()
+    rows = registration.list_codes()
+    if as_json:
+        print_json([{
+            "code": r.code, "status": registration.code_status(r, now), "use_count": r.use_count,
+            "max_uses": r.max_uses, "expires_at": r.expires_at.isoformat(), "notes": r.notes,
+            "join_url": join_url(ctx.settings, r.code),
+        } for r in rows])
+        return
+    table = new_table("code", "status", "used", "expires", "notes", title="Invite codes")
+    table.columns[0].overflow = "fold"  # a host copies the code: never cut it short
+    for r in rows:
+        table.add_row(r.code, registration.code_status(r, now), f"{r.use_count}/{r.max_uses}",
+                      local_time(r.expires_at), r.notes)
+    console.print(table)
+
+
+@codes.command("revoke")
+@click.argument("code")
+@pass_ctx
+def codes_revoke(ctx: Context, code: str) -> None:
+    """Stop a code from registering anyone else."""
+    ctx.open()
+    registration.revoke_code(code)
+    click.echo(f"Revoked {code.strip()}")

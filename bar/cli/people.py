@@ -1,0 +1,84 @@
+"""`bar guests`, `bar keys` and `bar admin`: who is signed in, and with what."""
+
+from __future__ import annotations
+
+import dataclasses
+import sys
+
+import click
+from rich.text import Text
+
+from bar import admins, guests
+from bar.cli.base import Context, command_group, console, local_time, new_table, pass_ctx, print_json
+from bar.clock import utcnow
+from bar.config import format_duration
+
+
+@command_group("guests", "The guests who joined; sign one out.")
+def guests_group() -> None:
+    pass
+
+
+@guests_group.command("list")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@pass_ctx
+def guests_list(ctx: Context, as_json: bool) -> None:
+    """List guests: when they joined, their orders, their signed-in phones."""
+    ctx.open()
+    rows = guests.list_guests(now=utcnow())
+    if as_json:
+        print_json([dataclasses.asdict(r) for r in rows])
+        return
+    table = new_table("name", "key", "joined", "last seen", "orders", "phones", "status", title="Guests")
+    for r in rows:
+        # Names are typed by guests: Text() shows them as they are, never as markup.
+        table.add_row(Text(r.username), r.user_key, local_time(r.created_at),
+                      local_time(r.last_login) if r.last_login else "", str(r.orders), str(r.sessions),
+                      "active" if r.is_active else "signed out")
+    console.print(table)
+
+
+@guests_group.command("kick")
+@click.argument("guest")
+@pass_ctx
+def guests_kick(ctx: Context, guest: str) -> None:
+    """Sign GUEST (a name or a key) out on every phone, for good."""
+    ctx.open()
+    kicked = guests.kick(guest, now=utcnow())
+    click.echo(f"Signed out {kicked.username} ({kicked.user_key})")
+
+
+@command_group("keys", "The key pair that signs access tokens.")
+def keys_group() -> None:
+    pass
+
+
+@keys_group.command("rotate")
+@pass_ctx
+def keys_rotate(ctx: Context) -> None:
+    """Sign new tokens with a new key; the old one verifies until its tokens expire."""
+    keys = ctx.open()
+    retired = keys.rotate(valid_for=ctx.settings.access_ttl, now=utcnow())
+    click.echo(f"Signing with key {keys.kid}; key {retired} still verifies its tokens "
+               f"for {format_duration(ctx.settings.access_ttl)}")
+
+
+
+@command_group("admin", "Admin accounts for the web views.")
+def admin_group() -> None:
+    pass
+
+
+@admin_group.command("create")
+@click.argument("name")
+@click.option("--password-stdin", is_flag=True, help="Read the password from standard input.")
+@pass_ctx
+def admin_create(ctx: Context, name: str, password_stdin: bool) -> None:
+    """Create admin NAME."""
+    ctx.open()
+    if password_stdin:
+        password = sys.stdin.readline().rstrip("\r\n")
+    else:
+        password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
+    admins.create_admin(name, password, now=utcnow())
+    click.echo(f"Created admin {name}")

@@ -1,0 +1,152 @@
+"""`bar stats`, `bar summary` and `bar events`: what the night looked like."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import time
+from datetime import date
+from pathlib import Path
+
+import click
+
+from bar import events, stats
+from bar.cli.base import Context, cli, console, new_table, pass_ctx, print_json
+from bar.clock import utcnow
+
+
+@cli.command("stats")
+@click.option("--day", help="One business day, YYYY-MM-DD (a night past midnight is one day).")
+@click.option("--since", metavar="TIME", help="Orders since a duration ago (3h, 90m) or an ISO time.")
+@click.option("--json", "as_json", is_flag=True, help="One JSON object (its shape: bar/stats.py).")
+@click.option("--csv", "as_csv", is_flag=True, help="One row per day and drink, with a header.")
+@pass_ctx
+def stats_command(
+    ctx: Context, day: str | None, since: str | None, as_json: bool, as_csv: bool
+) -> None:
+    """Orders per day and drink, guests, wait times, the busiest hour."""
+    ctx.open()
+    result = stats.compute(_day(day), since=stats.parse_since(since, now=utcnow()) if since else None)
+    if as_json:
+        print_json(result.to_dict())
+        return
+    if as_csv:
+        out = io.StringIO()
+        writer = csv.DictWriter(out, fieldnames=stats.CSV_COLUMNS, lineterminator="\n")
+        writer.writeheader()
+        writer.writerows(result.csv_rows())
+        click.echo(out.getvalue(), nl=False)
+        return
+    columns: tuple[str, ...] = ("drink", "ordered", "served", "cancelled", "expired", "open")
+    title = f"Orders on {result.days[0]}" if len(result.days) == 1 else "Orders"
+    if len(result.days) > 1:
+        columns = ("day", *columns)
+    table = new_table(*columns, title=title)
+    for r in result.rows:
+        table.add_row(*(str(getattr(r, c)) for c in columns))
+    console.print(table)
+    for line in stats_lines(result):
+        click.echo(line)
+
+
+def stats_lines(result: stats.Stats) -> list[str]:
+    t = result.totals
+    lines = [f"{t.ordered} orders: {t.served} served, {t.cancelled} cancelled, "
+             f"{t.expired} expired, {t.open} open"]
+    if result.guests:
+        lines.append(f"{result.guests} guests, {result.mean_orders:g} orders each on average "
+                     f"(at most {result.max_orders})")
+    if result.wait_p50_s is not None:
+        lines.append(f"wait to ready: p50 {stats.format_wait(result.wait_p50_s)}, "
+                     f"p90 {stats.format_wait(result.wait_p90_s)} ({result.waits} drinks)")
+    if result.busiest_hour:
+        lines.append(f"busiest hour: {result.busiest_hour} ({result.busiest_hour_orders} orders)")
+    return lines
+
+
+def _day(day: str | None) -> str | None:
+    if day is None:
+        return None
+    try:
+        return date.fromisoformat(day.strip()).isoformat()
+    except ValueError:
+        raise click.ClickException(f"--day: expected a date like 2026-11-20, got {day!r}") from None
+
+
+@cli.command("summary")
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), required=True,
+              help="The HTML file to write, e.g. night.html.")
+@click.option("--day", help="The business day, YYYY-MM-DD (default: the latest with orders).")
+@pass_ctx
+def summary_command(ctx: Context, out: Path, day: str | None) -> None:
+    """Write a one-file page of the night to share: totals, charts, waits, top drinks."""
+    from bar import summary
+
+    ctx.open()
+    chosen = _day(day) or stats.latest_day()
+    if chosen is None:
+        raise click.ClickException("no orders yet: nothing to sum up")
+    out.write_text(summary.render(ctx.settings.name, chosen, made_at=utcnow()), encoding="utf-8")
+    click.echo(f"Wrote {out} (the night of {chosen})")
+
+
+@cli.command("events")
+@click.option("--follow", "-f", is_flag=True, help="Keep printing new events until Ctrl+C.")
+@click.option("--since", type=int, default=None, help="Events after this id (default: the last 20).")
+@click.option("--channel", multiple=True, help="Only this channel (repeat for more).")
+@click.option("--type", "types", multiple=True, help="Only this event type, e.g. NEW_ORDER.")
+@click.option("--json", "as_json", is_flag=True, help="One JSON object per line.")
+@pass_ctx
+def events_command(
+    ctx: Context, follow: bool, since: int | None, channel: tuple[str, ...],
+    types: tuple[str, ...], as_json: bool,
+) -> None:
+    """Print the event log: time, id, channel, type and what happened, one line each."""
+    ctx.open()
+    channels = channel or None
+    wanted = tuple(t.upper() for t in types) or None
+    show = (lambda e: json.dumps(e.to_message(), ensure_ascii=False)) if as_json else event_line
+    if since is None:
+        # The last id first: an event committed while we print is followed, not lost.
+        after = events.last_event_id()
+        found = events.read_last(20, channels, wanted, through=after)
+    else:
+        found = events.read_since(since, channels, limit=100_000, types=wanted)
+        after = found[-1].id if found else since
+    for event in found:
+        click.echo(show(event))
+    if not follow:
+        return
+    tail = events.EventTail(after=after)
+    try:
+        while True:
+            for event in tail.poll():
+                if (channels is None or event.channel in channels) and (
+                    wanted is None or event.type in wanted
+                ):
+                    click.echo(show(event))
+            time.sleep(0.05)
+    except KeyboardInterrupt:
+        pass
+
+
+def event_line(event: events.BarEvent) -> str:
+    """`2026-11-20 22:50:03  #41    admin  NEW_ORDER  #1 Negroni for Ana: pending`."""
+    p = event.payload
+    if "number" in p and "drink_name" in p:
+        who = p.get("username") or p.get("first_name")
+        what = f"#{p['number']} {p['drink_name']}{f' for {who}' if who else ''}: {p.get('status', '')}"
+    elif "message" in p:
+        what = str(p["message"])
+    else:
+        what = json.dumps(p, ensure_ascii=False, separators=(",", ":"))
+    if len(what) > 100:
+        what = what[:99] + "…"
+    when = event.created_at.astimezone().strftime("%Y-%m-%d %H:%M:%S")
+    return f"{when}  #{event.id:<5} {event.channel:<14} {event.type:<21} {_printable(what)}"
+
+
+def _printable(text: str) -> str:
+    # Names and messages are typed by guests: no escape sequence reaches the terminal.
+    return "".join(c if c.isprintable() else c.encode("unicode_escape").decode() for c in text)

@@ -1,0 +1,95 @@
+"""Running the bar: `bar init`, `bar up` (the main job), `bar serve`, `bar kiosk`, `bar display`."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import click
+
+from bar import datadir, menu, registration
+from bar.cli.base import Context, cli, pass_ctx
+from bar.clock import utcnow
+from bar.config import Settings
+from bar.net import base_url, join_url
+
+
+@cli.command()
+@pass_ctx
+def init(ctx: Context) -> None:
+    """Create the data directory, database, keys and menu (safe to run again)."""
+    _, first = ctx.init()
+    s = ctx.settings
+    verb = "Created" if first else "Checked"
+    click.echo(f"{verb} {s.data_dir} ({len(menu.list_drinks())} drinks on the menu)")
+
+@cli.command()
+@click.option("--host", help="Address to listen on (default: server.host from the config).")
+@click.option("--port", type=click.IntRange(0, 65535), help="Port (default: server.port).")
+@pass_ctx
+def serve(ctx: Context, host: str | None, port: int | None) -> None:
+    """Serve the guest page, the TV board and the API (no TUI) until stopped."""
+    from webapp import create_app
+    from webapp.server import serve as run_server
+
+    settings = _with_address(ctx.settings, host, port)
+    datadir.init(settings)
+    base = base_url(settings)
+    click.echo(f"Serving {settings.name} at {base}")
+    if settings.rules.popup:
+        click.echo(f"Guests join with the code on the board: open {base}/display on the TV")
+    else:
+        click.echo("Guests join with an invite: bar codes create --max-uses 25 --expires 1d")
+    run_server(create_app(settings), host=settings.host, port=settings.port)
+
+
+@cli.command("kiosk")
+@click.option("--barista", metavar="NAME", help="Your name on the orders you claim.")
+@pass_ctx
+def kiosk_command(ctx: Context, barista: str | None) -> None:
+    """The barista's live queue in this terminal (the web server runs elsewhere)."""
+    from kiosk.app import KioskApp  # textual only when the TUI starts
+
+    datadir.init(ctx.settings)
+    KioskApp(ctx.settings, barista=barista).run()
+
+
+@cli.command("display")
+@pass_ctx
+def display_command(ctx: Context) -> None:
+    """The TV board in this terminal: the QR code to join, Preparing and Ready (q quits)."""
+    from kiosk.display import DisplayApp  # textual only when the TUI starts
+
+    datadir.init(ctx.settings)
+    DisplayApp(ctx.settings).run()
+
+
+def _with_address(settings: Settings, host: str | None, port: int | None) -> Settings:
+    return dataclasses.replace(
+        settings, host=host or settings.host, port=settings.port if port is None else port
+    )
+
+
+@cli.command()
+@click.option("--host", help="Address the web server listens on (default: server.host).")
+@click.option("--port", type=click.IntRange(1, 65535), help="Port (default: server.port).")
+@click.option("--barista", metavar="NAME", help="Your name on the orders you claim.")
+@pass_ctx
+def up(ctx: Context, host: str | None, port: int | None, barista: str | None) -> None:
+    """The main job: the web server for the phones and the kiosk in this terminal."""
+    from bar import up as runner
+    from kiosk.app import KioskApp  # textual only when the TUI starts
+
+    settings = _with_address(ctx.settings, host, port)
+    datadir.init(settings)
+    if settings.rules.popup:
+        click.echo(f"Pop-up bar: open {base_url(settings)}/display?admin=1 on the TV")
+    else:
+        invite = registration.current_invite(now=utcnow(), created_by="bar up")
+        click.echo(f"Guests join at {join_url(settings, invite.code)}")
+    click.echo(f"Starting the web server at {base_url(settings)} …")
+    server = runner.start_server(settings)
+    try:
+        KioskApp(settings, barista=barista).run()
+    finally:
+        runner.stop_server(server)
+    click.echo(f"Stopped. The web server's log is in {settings.data_dir / 'server.log'}")
