@@ -14,7 +14,7 @@ UI_PACKAGES = {"textual", "flask", "flask_sock", "kiosk", "webapp"}
 
 
 def _top_level_imports(path: Path) -> set[str]:
-    """Imports at module level (cli.py may import the UIs inside the commands that run them)."""
+    """Imports at module level (the CLI may import the UIs inside the commands that run them)."""
     names = set()
     for node in ast.parse(path.read_text()).body:
         if isinstance(node, ast.Import):
@@ -25,7 +25,7 @@ def _top_level_imports(path: Path) -> set[str]:
 
 
 def test_no_core_module_imports_ui_packages_at_module_level():
-    for path in CORE.glob("*.py"):
+    for path in CORE.rglob("*.py"):
         assert not _top_level_imports(path) & UI_PACKAGES, path.name
 
 
