@@ -27,7 +27,7 @@ import heapq
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any, NamedTuple, Protocol
+from typing import Any, NamedTuple, Protocol, cast
 
 from peewee import fn
 
@@ -124,13 +124,13 @@ def prep_times(settings: Settings, *, now: datetime) -> PrepTimes:
     previous = fn.LAG(ready_at).over(
         partition_by=[fn.COALESCE(Order.barista, "")], order_by=[ready_at]
     ).alias("previous_ready_at")
-    rows = (
+    query = (
         Order.select(Order.drink, Order.barista, Order.created_at, ready_at, previous)
         # `day` first: it leads the (day, number) index, so old nights are never read.
         .where(Order.day >= business_day(since, settings.day_starts_at), ready_at >= since)
         .order_by(ready_at.desc())
-        .tuples()
     )
+    rows = cast(Iterable[tuple[Any, ...]], query.tuples())  # the stubs say models
     rules = settings.rules
     made = (
         # peewee converts the model's columns only: the window function's is raw text.
@@ -141,7 +141,7 @@ def prep_times(settings: Settings, *, now: datetime) -> PrepTimes:
 
 
 class Queued(Protocol):
-    """What an estimate needs of an order (a `bar.models.Order` or the kiosk's card)."""
+    """What an estimate needs of an order (a `QueuedOrder` or the kiosk's card)."""
 
     @property
     def id(self) -> str: ...
@@ -157,6 +157,16 @@ class Queued(Protocol):
     def created_at(self) -> datetime: ...
     @property
     def updated_at(self) -> datetime: ...  # for a preparing order: when it was claimed
+
+
+class QueuedOrder(NamedTuple):
+    id: str
+    number: int
+    drink_id: str
+    status: str
+    barista: str | None
+    created_at: datetime
+    updated_at: datetime
 
 
 def _estimate(position: int | None, seconds: float) -> Estimate:
@@ -196,12 +206,11 @@ def estimate(queue: Iterable[Queued], prep: PrepTimes, *, now: datetime) -> dict
 
 def current(settings: Settings, *, now: datetime) -> dict[str, Estimate]:
     """Estimates for every queued order now: two queries (the queue, the prep times)."""
-    queue = list(
-        Order.select(
-            Order.id, Order.number, Order.drink, Order.status, Order.barista,
-            Order.created_at, Order.updated_at,
-        ).where(Order.status.in_((PENDING, PREPARING)))
-    )
+    query = Order.select(
+        Order.id, Order.number, Order.drink, Order.status, Order.barista,
+        Order.created_at, Order.updated_at,
+    ).where(Order.status.in_((PENDING, PREPARING)))
+    queue = [QueuedOrder(*row) for row in cast(Iterable[tuple[Any, ...]], query.tuples())]
     if not queue:
         return {}
     return estimate(queue, prep_times(settings, now=now), now=now)
