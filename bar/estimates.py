@@ -61,8 +61,7 @@ def wait_label(seconds: float) -> str:
     return "about an hour" if minutes < 75 else "over an hour"
 
 
-@dataclass(frozen=True)
-class Estimate:
+class Estimate(NamedTuple):  # a tuple: the kiosk builds hundreds of them per event
     position: int | None  # 1 = next in line; None while a barista is making it
     seconds: int  # from now until ready
     label: str
