@@ -32,6 +32,7 @@ from typing import Any, NamedTuple, Protocol, cast
 from peewee import fn
 
 from bar.config import Settings
+from bar.db import db
 from bar.models import Order
 from bar.orders import PENDING, PREPARING, business_day
 
@@ -129,13 +130,14 @@ def prep_times(settings: Settings, *, now: datetime) -> PrepTimes:
         .where(Order.day >= business_day(since, settings.day_starts_at), ready_at >= since)
         .order_by(ready_at.desc())
     )
-    rows = cast(Iterable[tuple[Any, ...]], query.tuples())  # the stubs say models
-    rules = settings.rules
+    # The raw cursor: peewee's row conversion costs more than the query on a busy night
+    # (~1.5 of 2.5 ms for 160 drinks); the text is our own ISO format.
+    iso = datetime.fromisoformat
     made = (
-        # peewee converts the model's columns only: the window function's is raw text.
-        Made(drink, barista, created, ready, ready_at.python_value(before))
-        for drink, barista, created, ready, before in rows
+        Made(drink, barista, iso(created), iso(ready), iso(before) if before else None)
+        for drink, barista, created, ready, before in db.execute(query)
     )
+    rules = settings.rules
     return summarize(made, default=rules.default_prep_time, cap=rules.barista_timeout, now=now)
 
 
