@@ -55,6 +55,7 @@ class Rules:
     rotate_every: timedelta = timedelta(minutes=5)
     drinks_per_window: int = 10
     scan_grace: timedelta = timedelta(seconds=60)
+    default_prep_time: timedelta = timedelta(minutes=3)
 
     @property
     def popup(self) -> bool:
@@ -186,6 +187,7 @@ _SCALARS: dict[tuple[str, str], tuple[str, Callable[[Any], Any]]] = {
     ("rules", "rotate_every"): ("rotate_every", _positive_duration),
     ("rules", "drinks_per_window"): ("drinks_per_window", _int(1)),
     ("rules", "scan_grace"): ("scan_grace", parse_duration),
+    ("rules", "default_prep_time"): ("default_prep_time", _positive_duration),
 }
 
 

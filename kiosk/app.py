@@ -17,7 +17,7 @@ from textual import on
 from textual.binding import Binding
 from textual.screen import Screen
 
-from bar import events, orders, shop, timers
+from bar import estimates, events, orders, shop, timers
 from bar.clock import Clock, utcnow
 from bar.config import Settings
 from bar.models import Order
@@ -40,6 +40,9 @@ class KioskApp(TailingApp):
     BINDINGS = [Binding("q", "quit", "Quit"), Binding("ctrl+c", "quit", show=False, priority=True)]
 
     expire_every = 5.0  # seconds between runs of the core's (idempotent) timers
+    # Seconds between reads of tonight's prep times (one query, on the tail thread): they
+    # drift slowly, while the queue part of an estimate follows every event at once.
+    prep_every = 15.0
 
     def __init__(
         self, settings: Settings, *, clock: Clock = utcnow, barista: str | None = None
@@ -53,6 +56,8 @@ class KioskApp(TailingApp):
         self.queue_screen = QueueScreen()
         self._after = 0
         self._next_expiry = 0.0  # the first round runs at once
+        self.prep = estimates.PrepTimes(other=settings.rules.default_prep_time.total_seconds())
+        self._next_prep = 0.0
 
     def get_default_screen(self) -> Screen[None]:
         return self.queue_screen
@@ -74,6 +79,8 @@ class KioskApp(TailingApp):
         rows = orders.list_orders(statuses=OPEN_STATUSES, limit=100_000, newest_first=False)
         self.board.load(OpenOrder.from_order(order) for order in rows)
         self.is_open = shop.is_open()
+        self.prep = estimates.prep_times(self.settings, now=self.clock())
+        self._next_prep = time.monotonic() + self.prep_every
 
     # -- on the tail thread ----------------------------------------------------------------
 
@@ -81,6 +88,9 @@ class KioskApp(TailingApp):
         if time.monotonic() >= self._next_expiry:
             self._next_expiry = time.monotonic() + self.expire_every
             self._run_timers()
+        if time.monotonic() >= self._next_prep:
+            self._next_prep = time.monotonic() + self.prep_every
+            self._read_prep_times()
 
     def _run_timers(self) -> None:
         # The web process runs them too: they are idempotent, and their events reach us
@@ -89,6 +99,13 @@ class KioskApp(TailingApp):
             timers.run_due(self.settings, now=self.clock())
         except peewee.DatabaseError as exc:
             self.log.warning(f"timers: {exc}")
+
+    def _read_prep_times(self) -> None:
+        # One immutable object swapped in: the UI thread reads whichever is current.
+        try:
+            self.prep = estimates.prep_times(self.settings, now=self.clock())
+        except peewee.DatabaseError as exc:
+            self.log.warning(f"prep_times: {exc}")
 
     # -- applying changes ------------------------------------------------------------------
 

@@ -33,6 +33,7 @@ class OpenOrder:
     status: str
     barista: str | None
     created_at: datetime
+    updated_at: datetime  # while preparing: when it was claimed (wait estimates use it)
 
     @classmethod
     def from_payload(cls, payload: Mapping[str, Any]) -> OpenOrder:
@@ -47,6 +48,7 @@ class OpenOrder:
             status=str(payload["status"]),
             barista=payload.get("barista"),
             created_at=datetime.fromisoformat(payload["created_at"]),
+            updated_at=datetime.fromisoformat(payload["updated_at"]),
         )
 
     @classmethod

@@ -2,6 +2,16 @@
 
 Each view parses its input, calls one service in `bar/`, and renders what comes back;
 errors are `BarError`s that `webapp.errors` turns into JSON.
+
+A guest's order (`GET /api/orders`, `GET /api/orders/<id>`, `POST /api/orders` and its
+cancel) is `bar.orders.order_dict` plus `estimate`, computed at the time of the request
+(`bar.estimates`; never in events, as it changes with the clock and the queue):
+
+    "estimate": {"position": 3, "seconds": 372, "label": "about 6 min"}
+
+`position` is the place in the queue (1: next), null while a barista makes the order;
+`seconds` is until ready; `label` is the text to show as is (the kiosk shows the same).
+`estimate` is null once the order is ready, served, cancelled or expired.
 """
 
 from __future__ import annotations
@@ -10,8 +20,10 @@ from typing import Any
 
 from flask import Blueprint, request
 
-from bar import menu, notifications, orders, registration, shop, tokens
+from bar import estimates, menu, notifications, orders, registration, shop, tokens
 from bar.config import Settings
+from bar.errors import Forbidden
+from bar.models import Order
 from webapp.auth import current_claims, require_guest
 from webapp.body import field, json_body
 from webapp.context import bar_context
@@ -110,12 +122,34 @@ def logout() -> dict[str, Any]:
 # -- the guest's orders and notifications -----------------------------------------------
 
 
+def guest_orders(rows: list[Order]) -> list[dict[str, Any]]:
+    """Order dicts with their wait estimates (queries the queue only if one is in it)."""
+    found: dict[str, estimates.Estimate] = {}
+    if any(o.status in shop.QUEUE_STATUSES for o in rows):
+        context = bar_context()
+        found = estimates.current(context.settings, now=context.now())
+    return [
+        {**orders.order_dict(o), "estimate": found[o.id].to_dict() if o.id in found else None}
+        for o in rows
+    ]
+
+
 @bp.get("/orders")
 @require_guest
 def list_my_orders() -> dict[str, Any]:
-    """The guest's own orders, newest first."""
+    """The guest's own orders, newest first, with wait estimates."""
     rows = orders.list_orders(user_key=current_claims().user_key)
-    return {"orders": [orders.order_dict(o) for o in rows]}
+    return {"orders": guest_orders(rows)}
+
+
+@bp.get("/orders/<order_id>")
+@require_guest
+def get_my_order(order_id: str) -> dict[str, Any]:
+    """One of the guest's own orders, with its wait estimate (403 for someone else's)."""
+    order = orders.get_order(order_id)
+    if order.guest.user_key != current_claims().user_key:
+        raise Forbidden("that is not your order")
+    return {"order": guest_orders([order])[0]}
 
 
 @bp.post("/orders")
@@ -133,7 +167,7 @@ def place_order() -> tuple[dict[str, Any], int]:
         idempotency_key=request.headers.get("Idempotency-Key"),
         now=context.now(),
     )
-    return {"order": orders.order_dict(placed.order)}, 201 if placed.created else 200
+    return {"order": guest_orders([placed.order])[0]}, 201 if placed.created else 200
 
 
 @bp.post("/orders/<order_id>/cancel")
@@ -145,7 +179,7 @@ def cancel_order(order_id: str) -> dict[str, Any]:
         order_id, orders.CANCELLED, actor="guest", user_key=current_claims().user_key,
         reason=reason, now=bar_context().now(),
     )
-    return {"order": orders.order_dict(order)}
+    return {"order": guest_orders([order])[0]}
 
 
 @bp.get("/notifications")

@@ -13,7 +13,7 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
 from textual.widgets import Footer
 
-from bar import notifications, orders, shop
+from bar import estimates, notifications, orders, shop
 from bar.errors import BarError
 from bar.models import Order
 from kiosk.board import OPEN_STATUSES, OpenOrder
@@ -95,6 +95,8 @@ class QueueScreen(Screen[None]):
             self._boxes[status].border_title = f"{status.title()} · {len(board.column(status))}"
             if status == orders.PENDING:
                 self.query_one(BatchSummary).show(board.batches())
+        if {orders.PENDING, orders.PREPARING} & set(statuses):
+            self._show_estimates()
         settings = self.kiosk.settings
         self.query_one(HeaderBar).show(
             name=settings.name, is_open=self.kiosk.is_open, queue=board.queue_length,
@@ -104,7 +106,17 @@ class QueueScreen(Screen[None]):
     def refresh_qr(self) -> None:
         self.query_one(QRPanel).refresh_code()
 
+    def _show_estimates(self) -> None:
+        """The wait each pending guest's phone shows (the same core rule, from memory)."""
+        board, kiosk = self.kiosk.board, self.kiosk
+        queue = [*board.column(orders.PENDING), *board.column(orders.PREPARING)]
+        found = estimates.estimate(queue, kiosk.prep, now=kiosk.clock())
+        self._columns[orders.PENDING].set_estimates(
+            {order_id: e.label for order_id, e in found.items() if e.position is not None}
+        )
+
     def _tick_ages(self) -> None:
+        self._show_estimates()  # the clock moves them too, and the prep times drift
         for column in self.columns:
             column.refresh()
 

@@ -72,6 +72,7 @@ class CardStyles:
     detail: Style
     note: Style
     barista: Style
+    estimate: Style
     waits: Mapping[WaitLevel, Style]
 
 
@@ -87,13 +88,23 @@ def _spread(left: Text, right: Text, width: int) -> Text:
 
 
 def render_card(
-    order: OpenOrder, *, age: timedelta, width: int, styles: CardStyles, console: Console
+    order: OpenOrder, *, age: timedelta, width: int, styles: CardStyles, console: Console,
+    estimate: str = "",
 ) -> list[Text]:
-    """The card's text lines (without its gap line), each at most `width` cells."""
+    """The card's text lines (without its gap line), each at most `width` cells.
+
+    `estimate` is the wait the guest's phone shows ("about 6 min"), on a pending card.
+    """
     header = Text.assemble((f"#{order.number}", styles.number), " ", (order.username, styles.name))
     lines = [_spread(header, Text(age_text(age), styles.waits[wait_level(age)]), width)]
-    who = Text(order.barista or "", styles.barista) if order.status == PREPARING else Text()
-    lines.append(_spread(Text(order.drink_name, styles.drink), who, width))
+    drink = Text(order.drink_name, styles.drink)
+    if order.status == PREPARING:
+        right = Text(order.barista or "", styles.barista)
+    elif drink.cell_len + 1 + cell_len(estimate) <= width:
+        right = Text(estimate, styles.estimate)
+    else:
+        right = Text()  # a narrow column: the drink's name matters more to the barista
+    lines.append(_spread(drink, right, width))
     lines.extend(_wrap(Text(modifiers_text(order.modifiers), styles.detail), width, console))
     lines.extend(_wrap(Text(_note(order), styles.note), width, console))
     return lines

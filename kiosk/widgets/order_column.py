@@ -9,7 +9,7 @@ widgets.
 from __future__ import annotations
 
 import bisect
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 
 from rich.style import Style
@@ -35,6 +35,7 @@ class OrderColumn(ScrollView, can_focus=False):
         "order-column--card", "order-column--cursor", "order-column--marker",
         "order-column--number", "order-column--name", "order-column--drink",
         "order-column--detail", "order-column--note", "order-column--barista",
+        "order-column--estimate",
         "order-column--fresh", "order-column--waiting", "order-column--late",
         "order-column--empty",
     }
@@ -53,6 +54,7 @@ class OrderColumn(ScrollView, can_focus=False):
         & > .order-column--detail { color: $text-muted; }
         & > .order-column--note { text-style: italic; color: $text-warning; }
         & > .order-column--barista { color: $text-secondary; }
+        & > .order-column--estimate { color: $text-muted; }
         & > .order-column--fresh { color: $text-success; }
         & > .order-column--waiting { color: $text-warning; text-style: bold; }
         & > .order-column--late { color: $text-error; text-style: bold reverse; }
@@ -78,6 +80,7 @@ class OrderColumn(ScrollView, can_focus=False):
         self.status = status
         self._clock = clock
         self._orders: Sequence[OpenOrder] = ()
+        self._estimates: Mapping[str, str] = {}  # order id -> "about 6 min"
         self._starts: list[int] = [0]  # first line of each card, then the total
         self._text_width = 0
         self._cursor = 0
@@ -124,6 +127,12 @@ class OrderColumn(ScrollView, can_focus=False):
         self._selected_id = orders[self._cursor].id if orders else None
         self._relayout()
         self.refresh()
+
+    def set_estimates(self, labels: Mapping[str, str]) -> None:
+        """Wait estimates to show on the cards, by order id; redraws only on a change."""
+        if labels != self._estimates:
+            self._estimates = labels
+            self.refresh()
 
     def move_cursor(self, delta: int) -> None:
         self.select(self._cursor + delta)
@@ -192,6 +201,7 @@ class OrderColumn(ScrollView, can_focus=False):
             self._card_styles = CardStyles(
                 number=part("number"), name=part("name"), drink=part("drink"),
                 detail=part("detail"), note=part("note"), barista=part("barista"),
+                estimate=part("estimate"),
                 waits={"fresh": part("fresh"), "waiting": part("waiting"), "late": part("late")},
             )
         return self._card_styles
@@ -224,7 +234,8 @@ class OrderColumn(ScrollView, can_focus=False):
         selected = self._active and index == self._cursor
         age = self._now - order.created_at
         base = self._base or self.rich_style
-        key = (order, selected, width, age_text(age), wait_level(age), base)
+        estimate = self._estimates.get(order.id, "")
+        key = (order, selected, width, age_text(age), wait_level(age), estimate, base)
         cached = self._cache.get(key)
         if cached is not None:
             return cached
@@ -235,7 +246,8 @@ class OrderColumn(ScrollView, can_focus=False):
         )
         marker = Text("▌ " if selected else "  ", self._style("marker"))
         texts = render_card(
-            order, age=age, width=max(1, width - GUTTER), styles=self._styles(), console=console
+            order, age=age, width=max(1, width - GUTTER), styles=self._styles(), console=console,
+            estimate=estimate,
         )
         strips = [
             Strip(list((marker + text).render(console)))

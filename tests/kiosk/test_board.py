@@ -17,7 +17,8 @@ def payload(number: int, status: str = "pending", *, at: str = T0, **extra: Any)
     return {
         "order_id": f"id-{number}", "number": number, "user_key": "k", "username": f"guest {number}",
         "drink_id": "negroni", "drink_name": "Negroni", "modifiers": {"ice": "big cube"},
-        "note": "", "status": status, "barista": None, "created_at": at, **extra,
+        "note": "", "status": status, "barista": None, "created_at": at, "updated_at": at,
+        **extra,
     }
 
 

@@ -113,6 +113,7 @@
 
   const STATUS_RANK = { pending: 0, preparing: 1, ready: 2, served: 3, cancelled: 3, expired: 3 };
   const OPEN_STATUSES = new Set(['pending', 'preparing', 'ready']);
+  const QUEUE_STATUSES = new Set(['pending', 'preparing']); // orders with a wait estimate
 
   /** Is `a` an older state of the same order than `b`? */
   function isOlder(a, b) {
@@ -171,6 +172,7 @@
     inbox: new Map(), // notification id -> {id, type, payload, created_at, read}
     readTimer: null,
     notifySyncTimer: null,
+    estimateTimer: null,
     cancelConfirm: new Map(), // order_id -> timer
     tab: 'menu',
     started: false,
@@ -635,6 +637,9 @@
     const prev = state.orders.get(order.order_id);
     if (prev && isOlder(order, prev)) return;
     const merged = Object.assign({}, prev || {}, order);
+    // Events carry no estimate (it changes with the clock): a status change makes the
+    // old one wrong until the next REST answer brings a fresh one.
+    if (!('estimate' in order) && prev && prev.status !== order.status) merged.estimate = null;
     state.orders.set(order.order_id, merged);
     state.touched.set(order.order_id, ++state.seq);
     react(prev, merged);
@@ -709,6 +714,40 @@
     if (first && [...state.orders.values()].some((o) => OPEN_STATUSES.has(o.status))) showTab('orders');
   }
 
+  /** Orders the bar still has to make: the ones whose wait estimate can change. */
+  function hasQueuedOrder() {
+    return [...state.orders.values()].some((o) => QUEUE_STATUSES.has(o.status));
+  }
+
+  /**
+   * Re-fetch our orders for fresh wait estimates, a moment after the queue moved.
+   *
+   * Every guest page hears every move on the public `display` channel, but only pages
+   * with an order in the queue re-fetch: at most `max_queue` phones (20 by default),
+   * each once per 1–3 s burst, at a random moment in it so they do not all arrive
+   * together. A pending timer is left alone rather than pushed back, so a queue that
+   * keeps moving still gets a refresh.
+   */
+  function scheduleEstimateRefresh() {
+    if (state.estimateTimer || !state.tokens || !hasQueuedOrder()) return;
+    state.estimateTimer = setTimeout(() => {
+      state.estimateTimer = null;
+      resyncOrders().catch(() => {});
+    }, 1000 + Math.random() * 2000);
+  }
+
+  function estimateText(order) {
+    const estimate = QUEUE_STATUSES.has(order.status) ? order.estimate : null;
+    return estimate && estimate.label ? `#${order.number} · ${estimate.label}` : '';
+  }
+
+  function positionText(order) {
+    const position = order.status === 'pending' && order.estimate ? order.estimate.position : null;
+    if (!position) return '';
+    if (position === 1) return "You're next in line";
+    return `${position - 1} ${position === 2 ? 'order' : 'orders'} ahead of you`;
+  }
+
   function sortedOrders() {
     return [...state.orders.values()].sort((a, b) => ts(b.created_at) - ts(a.created_at) || b.number - a.number);
   }
@@ -767,6 +806,10 @@
     if (mods) body.append(el('p', { class: 'order-mods', text: mods }));
     if (order.note) body.append(el('p', { class: 'order-note', text: `“${order.note}”` }));
     body.append(el('p', { class: `status badge badge-${order.status}`, 'data-status': order.status, text: statusText(order) }));
+    const estimate = estimateText(order);
+    if (estimate) body.append(el('p', { class: 'order-estimate', text: estimate }));
+    const position = positionText(order);
+    if (position) body.append(el('p', { class: 'order-position', text: position }));
     if ((order.status === 'cancelled' || order.status === 'expired') && order.cancel_reason) {
       body.append(el('p', { class: 'order-reason', text: order.cancel_reason }));
     }
@@ -1180,7 +1223,8 @@
     switch (msg.type) {
       case 'auth_ok':
         state.authFailures = 0;
-        live.subscribe(ws, [`orders/${state.user.user_key}`, 'config', 'announcements']);
+        // `display` (public, tiny events): how the queue ahead of our orders moves.
+        live.subscribe(ws, [`orders/${state.user.user_key}`, 'config', 'announcements', 'display']);
         break;
       case 'subscribed': // live.js has reset the backoff, shown Live and set `since`
         // The database is the truth: reload what we may have missed while away.
@@ -1237,6 +1281,9 @@
         if (channel.startsWith('orders/')) {
           upsertOrder(ev);
           if (['ready', 'cancelled', 'expired'].includes(ev.status)) scheduleNotificationSync();
+        } else if (channel === 'display' && ev.type !== 'NEW_ORDER') {
+          // A new order joins behind ours; any other move may shorten our wait.
+          scheduleEstimateRefresh();
         }
         break;
       case 'SHOP_STATUS_CHANGED':
@@ -1383,7 +1430,16 @@
 
   // ---------------------------------------------------------------- start
 
+  // With no move at all the clock still shortens the wait (the drink being made gets
+  // closer to done): refresh now and then too, only while we have an order queued.
+  const ESTIMATE_EVERY_MS = 60_000;
+
   function startApp() {
+    if (!state.started) {
+      setInterval(() => {
+        if (!document.hidden) scheduleEstimateRefresh();
+      }, ESTIMATE_EVERY_MS);
+    }
     state.started = true;
     showView('app');
     $('#greeting').textContent = `Hi ${state.user.username}! What can we make you?`;
