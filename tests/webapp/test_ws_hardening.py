@@ -119,3 +119,14 @@ def test_compression_is_not_negotiated(live_server):
         assert works(ws)
     finally:
         ws.close()
+
+
+def test_nothing_follows_the_close_frame(live_server):
+    """Found by the fuzz pass: the test server wrote an HTTP 200 after the close frame."""
+    ws = websocket.create_connection(ws_url(live_server), timeout=5)
+    ws.send('{"type": "auth"}')
+    assert ws.recv_data(control_frame=True)[0] == websocket.ABNF.OPCODE_TEXT  # token_invalid
+    opcode, data = ws.recv_data(control_frame=True)
+    assert (opcode, int.from_bytes(data[:2], "big")) == (websocket.ABNF.OPCODE_CLOSE, 1008)
+    ws.sock.settimeout(5)
+    assert ws.sock.recv(4096) == b""  # the server hangs up (it may: it closed), saying nothing
