@@ -30,7 +30,10 @@ def parse_duration(text: str) -> timedelta:
     match = _DURATION.match(str(text))
     if not match:
         raise ValueError(f"expected a duration like 90s, 15m, 4h or 2d, got {text!r}")
-    return timedelta(**{_UNITS[match.group(2)]: float(match.group(1))})
+    try:
+        return timedelta(**{_UNITS[match.group(2)]: float(match.group(1))})
+    except OverflowError:  # timedelta stops at 999,999,999 days
+        raise ValueError(f"duration too long: {text!r}") from None
 
 
 def format_duration(delta: timedelta) -> str:
