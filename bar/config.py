@@ -21,6 +21,8 @@ from bar.errors import ConfigError
 _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(s|m|h|d)\s*$")
 _UNITS = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days"}
 _SLUG = re.compile(r"^[a-z0-9][a-z0-9_-]{0,39}$")
+_SIZE = re.compile(r"^\s*(\d+)\s*(b|kb|kib|mb|mib)?\s*$", re.IGNORECASE)
+_SIZE_UNITS = {"b": 1, "kb": 1000, "kib": 1024, "mb": 1000**2, "mib": 1024**2}
 
 
 def parse_duration(text: str) -> timedelta:
@@ -28,7 +30,10 @@ def parse_duration(text: str) -> timedelta:
     match = _DURATION.match(str(text))
     if not match:
         raise ValueError(f"expected a duration like 90s, 15m, 4h or 2d, got {text!r}")
-    return timedelta(**{_UNITS[match.group(2)]: float(match.group(1))})
+    try:
+        return timedelta(**{_UNITS[match.group(2)]: float(match.group(1))})
+    except OverflowError:  # timedelta stops at 999,999,999 days
+        raise ValueError(f"duration too long: {text!r}") from None
 
 
 def format_duration(delta: timedelta) -> str:
@@ -96,6 +101,11 @@ class Settings:
     rules: Rules = field(default_factory=Rules)
     menu: tuple[DrinkSpec, ...] = ()
     config_path: Path | None = None
+    # [limits]: 0 turns a rate limit off.
+    registrations_per_minute: int = 10
+    logins_per_minute: int = 5
+    orders_per_minute: int = 3
+    ws_max_message: int = 4096
 
     @property
     def db_path(self) -> Path:
@@ -136,6 +146,24 @@ def _text(value: Any) -> str:
     if not isinstance(value, str | int | float) or isinstance(value, bool):
         raise ValueError(f"expected text, got {value!r}")
     return str(value)
+
+
+def parse_size(value: Any) -> int:
+    """Bytes from a number or "4KiB", "16kb", "1MiB" (KiB and MiB are 1024-based)."""
+    match = _SIZE.match(str(value)) if not isinstance(value, bool) else None
+    if not match:
+        raise ValueError(f"expected a size like 4096, 4KiB or 1MiB, got {value!r}")
+    return int(match.group(1)) * _SIZE_UNITS[(match.group(2) or "b").lower()]
+
+
+def _size(low: int, high: int) -> Callable[[Any], int]:
+    def parse(value: Any) -> int:
+        size = parse_size(value)
+        if not low <= size <= high:
+            raise ValueError(f"expected a size between {low} and {high} bytes, got {size}")
+        return size
+
+    return parse
 
 
 def _positive_duration(value: Any) -> timedelta:
@@ -188,6 +216,11 @@ _SCALARS: dict[tuple[str, str], tuple[str, Callable[[Any], Any]]] = {
     ("rules", "drinks_per_window"): ("drinks_per_window", _int(1)),
     ("rules", "scan_grace"): ("scan_grace", parse_duration),
     ("rules", "default_prep_time"): ("default_prep_time", _positive_duration),
+    ("limits", "registrations_per_minute"): ("registrations_per_minute", _int(0)),
+    ("limits", "logins_per_minute"): ("logins_per_minute", _int(0)),
+    ("limits", "orders_per_minute"): ("orders_per_minute", _int(0)),
+    # An auth message (a JWT) is under 1 KiB; a socket needs no more than a few.
+    ("limits", "ws_max_message"): ("ws_max_message", _size(1024, 1024**2)),
 }
 
 

@@ -15,16 +15,17 @@
     │   ├── TokenExpired          token_expired     401
     │   ├── RefreshInvalid        refresh_invalid   401
     │   └── LoginFailed           login_failed      401
-    ├── Forbidden                 forbidden         403
+    ├── Forbidden                 forbidden         403   (origin_refused: a socket from another site)
     │   └── CodeRefused           code_invalid | code_expired | code_revoked | code_used_up
-    └── Conflict                                    409
-        ├── InvalidTransition     invalid_transition
-        ├── ShopClosed            shop_closed
-        ├── QueueFull             queue_full
-        ├── TooManyOpenOrders     too_many_open_orders
-        ├── ScanCodeInvalid       scan_code_invalid | scan_code_missing | scan_code_stale
-        ├── WindowSpent           window_spent
-        └── AlreadyExists         already_exists
+    ├── Conflict                                    409
+    │   ├── InvalidTransition     invalid_transition
+    │   ├── ShopClosed            shop_closed
+    │   ├── QueueFull             queue_full
+    │   ├── TooManyOpenOrders     too_many_open_orders
+    │   ├── ScanCodeInvalid       scan_code_invalid | scan_code_missing | scan_code_stale
+    │   ├── WindowSpent           window_spent
+    │   └── AlreadyExists         already_exists
+    └── RateLimited               rate_limited      429   (with `retry_after`, whole seconds)
 
 The web app turns an error into `{"error": {"code", "message"}}` with `http_status`;
 the CLI prints `error: <message>` and exits 1. The `code` strings are an API: keep them.
@@ -145,3 +146,14 @@ class WindowSpent(Conflict):
 
 class AlreadyExists(Conflict):
     code = "already_exists"
+
+
+class RateLimited(BarError):
+    """Too many attempts in the window; `retry_after` is when the next one is allowed."""
+
+    code = "rate_limited"
+    http_status = 429
+
+    def __init__(self, message: str, *, retry_after: int) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after

@@ -29,7 +29,9 @@ def mark_read(user_key: str, ids: Iterable[int] | None = None, *, now: datetime)
         )
         if ids is not None:
             id_list = list(ids)
-            if not all(isinstance(i, int) and not isinstance(i, bool) for i in id_list):
+            # Ids are SQLite integers: a bigger number is no id (and would not bind).
+            if not all(isinstance(i, int) and not isinstance(i, bool) and abs(i) < 2**63
+                       for i in id_list):
                 raise InvalidInput("ids must be a list of notification ids")
             query = query.where(Notification.id.in_(id_list))
         return query.execute()

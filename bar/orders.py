@@ -20,7 +20,7 @@ from typing import Any, Literal
 
 from peewee import fn
 
-from bar import events, scan, shop
+from bar import events, limits, scan, shop
 from bar.config import Rules, Settings
 from bar.db import write
 from bar.errors import (
@@ -177,8 +177,8 @@ def place_order(
 ) -> Placed:
     """Place an order for `guest` if the bar's rules allow it.
 
-    Checks, in order: idempotent retry, drink, modifiers and note, bar open,
-    scan code (pop-up), the guest's open orders, queue capacity.
+    Checks, in order: idempotent retry, orders per minute, drink, modifiers and note,
+    bar open, scan code (pop-up), the guest's open orders, queue capacity.
     """
     if idempotency_key is not None:
         idempotency_key = clean_text(idempotency_key, field="Idempotency-Key", min_len=1, max_len=100)
@@ -194,6 +194,7 @@ def place_order(
             )
             if first_id is not None:
                 return Placed(_load(first_id), created=False)
+        limits.check_orders(guest, settings.orders_per_minute, now=now)
         drink = Drink.get_or_none((Drink.id == str(drink_id)) & (Drink.on_menu == True))  # noqa: E712
         if drink is None:
             raise NotFound(f"no drink {drink_id!r} on the menu")

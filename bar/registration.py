@@ -45,20 +45,24 @@ def clean_username(name: object) -> str:
 def parse_expiry(text: str, *, now: datetime) -> datetime:
     """`"1d"`-style durations from now, or an ISO 8601 date/time (UTC if no zone)."""
     try:
-        return now + parse_duration(text)
-    except ValueError:
-        pass
-    try:
-        when = datetime.fromisoformat(text)
-    except ValueError:
-        raise InvalidInput(
-            f"expires: expected a duration like 12h or 2d, or a date like 2026-12-31T23:00, "
-            f"got {text!r}"
-        ) from None
-    when = when if when.tzinfo else when.replace(tzinfo=UTC)
-    if when <= now:
-        raise InvalidInput("expires: that time has already passed")
-    return when
+        try:
+            return now + parse_duration(text)
+        except ValueError:
+            pass
+        try:
+            when = datetime.fromisoformat(text)
+        except ValueError:
+            raise InvalidInput(
+                f"expires: expected a duration like 12h or 2d, or a date like 2026-12-31T23:00, "
+                f"got {text!r}"
+            ) from None
+        when = when if when.tzinfo else when.replace(tzinfo=UTC)
+        if when <= now:
+            raise InvalidInput("expires: that time has already passed")
+        when.astimezone(UTC)  # it is stored in UTC: 9999-12-31T23:00-05:00 is not a year
+        return when
+    except OverflowError:
+        raise InvalidInput("expires: that is too far in the future") from None
 
 
 def create_code(

@@ -35,6 +35,10 @@ LOAD_RULES = {
     "BAR_RULES_MODE": "party",
     "BAR_RULES_MAX_QUEUE": "1000000",
     "BAR_RULES_MAX_OPEN_ORDERS_PER_GUEST": "1000000",
+    # Every benchmark client comes from 127.0.0.1 and orders back to back: 0 is no limit.
+    "BAR_LIMITS_REGISTRATIONS_PER_MINUTE": "0",
+    "BAR_LIMITS_LOGINS_PER_MINUTE": "0",
+    "BAR_LIMITS_ORDERS_PER_MINUTE": "0",
 }
 
 

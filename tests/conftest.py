@@ -6,6 +6,7 @@ Every test gets its own SQLite file under `tmp_path`; nothing of ours is mocked.
 from __future__ import annotations
 
 import dataclasses
+import os
 import shutil
 from collections.abc import Iterator
 from datetime import timedelta
@@ -13,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import settings as hypothesis_settings
 
 from bar import datadir, orders, registration
 from bar.clock import FrozenClock
@@ -20,6 +22,12 @@ from bar.config import Settings, load_settings
 from bar.db import db
 from bar.models import Guest, Order
 from bar.tokens import Keys
+
+# CI runs the same property-based examples every time (derandomized, no example
+# database); on a laptop they vary, and a failure found is replayed from .hypothesis/.
+hypothesis_settings.register_profile("ci", derandomize=True, database=None, print_blob=True)
+hypothesis_settings.register_profile("dev")
+hypothesis_settings.load_profile("ci" if os.environ.get("CI", "").lower() == "true" else "dev")
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLE_CONFIG = ROOT / "bar.toml"

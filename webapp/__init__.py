@@ -13,6 +13,7 @@ from flask import Flask
 from bar import datadir
 from bar.clock import Clock, utcnow
 from bar.config import Settings
+from bar.limits import RateLimiter
 from webapp import admin, api, errors, pages, ws
 from webapp.context import BarContext, bar_context
 from webapp.fanout import Hub
@@ -30,11 +31,15 @@ def create_app(settings: Settings, *, clock: Clock = utcnow) -> Flask:
     app.config.update(
         MAX_CONTENT_LENGTH=MAX_CONTENT_LENGTH,
         # simple-websocket pings every 25 s: keeps Wi-Fi NATs open, finds dead phones.
-        SOCK_SERVER_OPTIONS={"ping_interval": 25, "max_message_size": MAX_CONTENT_LENGTH},
+        # A bigger message closes the socket with 1009; simple-websocket counts it as the
+        # frames arrive, so it never holds more than this (plus one read) per socket.
+        SOCK_SERVER_OPTIONS={"ping_interval": 25, "max_message_size": settings.ws_max_message},
     )
     app.json.sort_keys = False  # type: ignore[attr-defined]
     app.extensions["bar"] = BarContext(
-        settings=settings, keys=keys, clock=clock, hub=Hub(settings, clock=clock)
+        settings=settings, keys=keys, clock=clock, hub=Hub(settings, clock=clock),
+        registrations=RateLimiter(settings.registrations_per_minute, what="attempts"),
+        logins=RateLimiter(settings.logins_per_minute, what="attempts"),
     )
     errors.register(app)
     for blueprint in (pages.bp, api.bp, admin.bp, ws.bp):

@@ -8,6 +8,7 @@ from flask import Blueprint, request
 
 from bar import admins, menu, net, orders, registration, scan, shop, waits
 from bar.errors import Conflict, InvalidInput
+from webapp.api import client_ip
 from webapp.auth import current_claims, require_admin
 from webapp.body import field, json_body
 from webapp.context import bar_context
@@ -19,6 +20,7 @@ bp = Blueprint("admin", __name__, url_prefix="/api/admin")
 def login() -> dict[str, Any]:
     """An admin access token for the right name and password."""
     context = bar_context()
+    context.logins.hit(client_ip(), now=context.now())
     body = json_body()
     token = admins.login(
         context.settings, context.keys, field(body, "username", str),

@@ -46,6 +46,12 @@ def _user_agent() -> str:
     return request.headers.get("User-Agent", "")
 
 
+def client_ip() -> str:
+    """The socket peer. `bar serve` is gunicorn facing the phones directly, with no proxy
+    in front, so `X-Forwarded-For` is whatever a client wants it to be: never trusted."""
+    return request.remote_addr or ""
+
+
 # -- public -----------------------------------------------------------------------------
 
 
@@ -79,6 +85,7 @@ def get_display() -> dict[str, Any]:
 def register() -> tuple[dict[str, Any], int]:
     """A new guest, with the invite (or scan) code in `X-Registration-Code`."""
     context = bar_context()
+    context.registrations.hit(client_ip(), now=context.now())
     body = json_body()
     username = field(body, "username", str)
     result = registration.register(

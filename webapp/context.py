@@ -14,6 +14,7 @@ from flask import current_app
 
 from bar.clock import Clock
 from bar.config import Settings
+from bar.limits import RateLimiter
 from bar.tokens import Keys
 
 if TYPE_CHECKING:
@@ -26,6 +27,9 @@ class BarContext:
     keys: Keys
     clock: Clock
     hub: Hub
+    # Per client IP, in this process: `bar serve` runs one worker (see bar.limits).
+    registrations: RateLimiter
+    logins: RateLimiter
 
     def now(self) -> datetime:
         return self.clock()

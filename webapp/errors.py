@@ -14,7 +14,7 @@ import peewee
 from flask import Flask, Response, jsonify, request
 from werkzeug.exceptions import HTTPException
 
-from bar.errors import BarError
+from bar.errors import BarError, RateLimited
 
 log = logging.getLogger(__name__)
 
@@ -39,7 +39,10 @@ def error_response(code: str, message: str, status: int) -> Response:
 def _bar_error(exc: BarError) -> Response:
     if exc.http_status >= 500:
         log.error("%s: %s", exc.code, exc.message)
-    return error_response(exc.code, exc.message, exc.http_status)
+    response = error_response(exc.code, exc.message, exc.http_status)
+    if isinstance(exc, RateLimited):
+        response.headers["Retry-After"] = str(exc.retry_after)
+    return response
 
 
 def _http_error(exc: HTTPException) -> Response:

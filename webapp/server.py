@@ -109,13 +109,35 @@ class _QuietHandler(WSGIRequestHandler):
     def log_request(self, *args: Any, **kwargs: Any) -> None:
         pass
 
+    def connection_dropped(self, error: BaseException, environ: Any = None) -> None:
+        # Else werkzeug reads the next request from the socket: after a WebSocket, that
+        # is the client's close frame, answered with an HTML 400 on the socket.
+        self.close_connection = True
+
+
+def _silent_after_upgrade(app: Flask) -> Any:
+    """Werkzeug would write flask-sock's empty 200 for a finished WebSocket onto the
+    socket, after the close frame, where a client reads it as a broken frame. Ending the
+    request as a dropped connection writes nothing (flask-sock does as much for gunicorn)."""
+
+    def wsgi(environ: dict[str, Any], start_response: Any) -> Any:
+        def start(status: str, headers: Any, exc_info: Any = None) -> Any:
+            if environ.get("HTTP_UPGRADE", "").lower() == "websocket" and status.startswith("200"):
+                raise ConnectionAbortedError("the WebSocket is over")
+            return start_response(status, headers, exc_info)
+
+        return app(environ, start)
+
+    return wsgi
+
 
 def run_in_thread(app: Flask, host: str = "127.0.0.1", port: int = 0) -> tuple[BaseWSGIServer, str]:
     """Serve `app` with werkzeug in a daemon thread; returns the server and its base URL.
 
     Stop it with `server.shutdown()` (and `app.extensions["bar"].hub.stop()`).
     """
-    server = make_server(host, port, app, threaded=True, request_handler=_QuietHandler)
+    server = make_server(host, port, _silent_after_upgrade(app), threaded=True,
+                         request_handler=_QuietHandler)
     thread = threading.Thread(
         target=server.serve_forever, kwargs={"poll_interval": 0.05}, name="bar-http", daemon=True
     )

@@ -18,6 +18,13 @@
 Anonymous sockets read `display`, `config` and `announcements`; a guest also reads
 `orders/<own user_key>`; an admin reads every channel. The handler thread only does
 database work for auth, subscribe and replay; live events come from the hub's thread.
+
+Before the upgrade: a browser page from another origin (its `Origin` is neither the
+`Host` it connected to nor `server.public_url`) gets a JSON 403, which the browser's
+console reports as the handshake's status; clients that send no `Origin` (scripts, the
+kiosk's tests) are let in, as a browser always sends one. Compression is not offered:
+a few KiB of deflate can inflate to megabytes before the size limit could see them. A
+message over `limits.ws_max_message` closes the socket with 1009.
 """
 
 from __future__ import annotations
@@ -26,14 +33,15 @@ import json
 import logging
 import time
 from typing import Any
+from urllib.parse import urlsplit
 
-from flask import Blueprint
+from flask import Blueprint, request
 from flask_sock import Sock
 from simple_websocket import ConnectionClosed
 
 from bar import events, guests, notifications
 from bar.db import db
-from bar.errors import AuthError, SignedOut
+from bar.errors import AuthError, Forbidden, SignedOut
 from bar.tokens import Claims, verify_access
 from webapp.context import BarContext, bar_context
 from webapp.fanout import Connection, dumps
@@ -51,6 +59,41 @@ REPLAY_BATCH = 500
 
 POLICY_VIOLATION = 1008
 INTERNAL_ERROR = 1011
+
+_DEFAULT_PORTS = {"http": "80", "https": "443", "ws": "80", "wss": "443"}
+
+
+def _authority(scheme: str, netloc: str) -> str:
+    """`host[:port]` in lower case, without the scheme's default port."""
+    host, _, port = netloc.lower().rpartition(":")
+    if not host or "]" in port:  # no port (an IPv6 literal's colons are inside [])
+        return netloc.lower()
+    return host if port == _DEFAULT_PORTS.get(scheme) else f"{host}:{port}"
+
+
+def origin_allowed(origin: str | None, host: str, public_url: str = "") -> bool:
+    """May a page from `origin` open a socket on `host`? No `Origin`: not a browser."""
+    if origin is None:
+        return True
+    parts = urlsplit(origin.strip())
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        return False  # "null" (a sandboxed frame, a file), or junk
+    theirs = _authority(parts.scheme, parts.netloc)
+    if theirs == _authority(parts.scheme, host):
+        return True
+    public = urlsplit(public_url)
+    return bool(public.netloc) and (parts.scheme, theirs) == (
+        public.scheme, _authority(public.scheme, public.netloc)
+    )
+
+
+@bp.before_request
+def _before_upgrade() -> None:
+    if not origin_allowed(request.headers.get("Origin"), request.host,
+                          bar_context().settings.public_url):
+        raise Forbidden("this page's origin may not open a socket on the bar", code="origin_refused")
+    # simple-websocket negotiates from the environ's headers: no offer, no deflate.
+    request.environ.pop("HTTP_SEC_WEBSOCKET_EXTENSIONS", None)
 
 
 class Session:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import threading
 from datetime import timedelta
 
@@ -15,8 +16,10 @@ from tests.conftest import with_rules
 
 @pytest.fixture
 def popup(settings):
-    return with_rules(settings, mode="popup", drinks_per_window=3, max_open_orders_per_guest=5,
-                      rotate_every=timedelta(minutes=5), scan_grace=timedelta(seconds=60))
+    popup = with_rules(settings, mode="popup", drinks_per_window=3, max_open_orders_per_guest=5,
+                       rotate_every=timedelta(minutes=5), scan_grace=timedelta(seconds=60))
+    # The window budget is under test here, not the orders-per-minute limit.
+    return dataclasses.replace(popup, orders_per_minute=0)
 
 
 def test_window_rotates_and_previous_code_has_grace(popup, keys, clock):

@@ -9,6 +9,7 @@ and leaves no half-written change.
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import signal
 import subprocess
@@ -32,7 +33,10 @@ from tests.conftest import ROOT, SAMPLE_CONFIG, make_settings
 from tests.webapp.test_server import free_port
 
 # Room for every order of the burst: the rules under test here are durability, not limits.
-ROOMY = {"BAR_RULES_MAX_QUEUE": "100000", "BAR_RULES_MAX_OPEN_ORDERS_PER_GUEST": "100000"}
+ROOMY = {
+    "BAR_RULES_MAX_QUEUE": "100000", "BAR_RULES_MAX_OPEN_ORDERS_PER_GUEST": "100000",
+    "BAR_LIMITS_ORDERS_PER_MINUTE": "0", "BAR_LIMITS_REGISTRATIONS_PER_MINUTE": "0",
+}
 GUESTS = 12
 
 
@@ -68,7 +72,10 @@ def serve(data_dir: Path) -> tuple[subprocess.Popen[str], str]:
 @pytest.fixture
 def bar_dir(tmp_path: Path) -> Iterator[tuple[Path, Settings]]:
     data_dir = tmp_path / "data"
-    settings = make_settings(data_dir, max_queue=100_000, max_open_orders_per_guest=100_000)
+    settings = dataclasses.replace(
+        make_settings(data_dir, max_queue=100_000, max_open_orders_per_guest=100_000),
+        orders_per_minute=0,
+    )
     datadir.init(settings)
     yield data_dir, settings
     db.close()

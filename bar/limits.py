@@ -1,0 +1,114 @@
+"""Rate limits: registrations and admin logins per client IP, orders per guest.
+
+Each is a sliding window: at most `limit` attempts in any `WINDOW`. A refused attempt
+is not counted, so `RateLimited.retry_after` is exact: trying again after that many
+seconds works. A limit of 0 is no limit.
+
+Why this small module and not flask-limiter:
+- The order limit is a bar rule, so it belongs in the core. `check_orders` counts the
+  guest's rows in `orders` created within the window, inside `place_order`'s write
+  transaction (BEGIN IMMEDIATE): the count and the insert are one step, so it holds
+  across processes (web, CLI, a second worker) and two simultaneous orders cannot both
+  take the last slot. flask-limiter would keep a second count in its own storage, per
+  process or in Redis, outside that transaction.
+- Every limit runs off the injectable clock (`now`, from `bar.clock`), so tests step
+  past a window instead of sleeping; flask-limiter's storages read the wall clock.
+- No dependency, and the 429 is a `BarError` like every other refusal.
+
+Per-IP attempts (`RateLimiter`) are counted in the web process's memory and never
+written to the database, so a refused or flooding client costs no write. `bar serve`
+runs one gunicorn worker, so one table sees every request (with several workers, each
+would allow the limit). Memory is bounded: keys with no attempt left in the window are
+dropped once per window, and past `max_keys` the least recently seen key goes first
+(a flood of new addresses can then reset an old one: the price of a bounded table).
+"""
+
+from __future__ import annotations
+
+import math
+import threading
+from collections import OrderedDict, deque
+from datetime import datetime, timedelta
+
+from bar.errors import RateLimited
+from bar.models import Guest, Order
+
+WINDOW = timedelta(minutes=1)
+MAX_KEYS = 10_000
+
+
+def _seconds_until(when: datetime, now: datetime, window: timedelta = WINDOW) -> int:
+    """Whole seconds from `now` until `when`: at least 1 (a Retry-After of 0 invites a
+    tight loop), at most the window (should the wall clock have stepped back)."""
+    seconds = math.ceil((when - now).total_seconds())
+    return min(max(1, seconds), math.ceil(window.total_seconds()))
+
+
+class RateLimiter:
+    """At most `limit` attempts per key (a client IP) in any `window`; thread-safe."""
+
+    def __init__(
+        self, limit: int, *, window: timedelta = WINDOW, what: str = "attempts",
+        max_keys: int = MAX_KEYS,
+    ) -> None:
+        self.limit = limit
+        self.window = window
+        self.what = what
+        self.max_keys = max_keys
+        self._attempts: OrderedDict[str, deque[datetime]] = OrderedDict()
+        self._lock = threading.Lock()
+        self._swept_at: datetime | None = None
+
+    def __len__(self) -> int:
+        return len(self._attempts)
+
+    def hit(self, key: str, *, now: datetime) -> None:
+        """Count one attempt by `key`, or raise `RateLimited` if it has had its `limit`."""
+        if self.limit <= 0:
+            return
+        with self._lock:
+            self._sweep(now)
+            attempts = self._attempts.get(key)
+            if attempts is None:
+                attempts = self._attempts[key] = deque(maxlen=self.limit)
+                if len(self._attempts) > self.max_keys:
+                    self._attempts.popitem(last=False)
+            self._attempts.move_to_end(key)
+            # maxlen keeps the newest `limit`: the oldest of them says when one frees up.
+            if len(attempts) == self.limit and attempts[0] > now - self.window:
+                seconds = _seconds_until(attempts[0] + self.window, now, self.window)
+                raise RateLimited(
+                    f"Too many {self.what}: try again in {seconds} s", retry_after=seconds
+                )
+            attempts.append(now)
+
+    def _sweep(self, now: datetime) -> None:
+        """Drop the keys whose attempts have all left the window (once per window)."""
+        if self._swept_at is not None and now - self._swept_at < self.window:
+            return
+        self._swept_at = now
+        idle = [key for key, seen in self._attempts.items() if seen[-1] <= now - self.window]
+        for key in idle:
+            del self._attempts[key]
+
+
+def check_orders(guest: Guest, limit: int, *, now: datetime) -> None:
+    """Refuse a new order if `guest` placed `limit` orders within the window.
+
+    Call inside the write transaction that creates the order.
+    """
+    if limit <= 0:
+        return
+    recent = (
+        Order.select(Order.created_at)
+        .where(Order.guest == guest, Order.created_at > now - WINDOW)
+        .order_by(Order.created_at.desc())
+        .limit(limit)
+    )
+    times = [row.created_at for row in recent]
+    if len(times) < limit:
+        return
+    # The limit-th newest order leaving the window is what frees a slot.
+    seconds = _seconds_until(times[-1] + WINDOW, now)
+    raise RateLimited(f"Too many orders: try again in {seconds} s", retry_after=seconds)
+
