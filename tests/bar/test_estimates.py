@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import timedelta
 
 import pytest
@@ -169,7 +170,9 @@ def test_the_label_rounds_for_humans(seconds, label):
 
 
 def test_two_queries_however_long_the_queue(make, clock, settings):
-    roomy = with_rules(settings, max_queue=100, max_open_orders_per_guest=100)
+    roomy = dataclasses.replace(
+        with_rules(settings, max_queue=100, max_open_orders_per_guest=100), orders_per_minute=0
+    )
     for _ in range(12):
         _make(make, clock, "negroni", minutes=2)
     guest = make.guest()
