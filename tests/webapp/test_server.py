@@ -167,3 +167,44 @@ def test_bar_serve_expires_overdue_orders_without_any_page_open(start_server, tm
     with core_on(tmp_path / "data"):
         wait_for(lambda: orders.get_order(overdue.id).status == orders.EXPIRED, timeout=10)
         assert orders.get_order(overdue.id).cancel_reason == "not made in time"
+
+
+def test_bar_serve_makes_a_planned_announcement_by_itself(start_server, tmp_path):
+    from bar import timers
+
+    served = start_server()
+    client = WsClient(served.base_url)
+    client.subscribe(events.ANNOUNCEMENTS)
+    with core_on(tmp_path / "data"):
+        timers.schedule_announcement("Last call!", due_at=utcnow(), now=utcnow())
+    # No kiosk, no CLI left running: the server's own housekeeping sends it (every 5 s).
+    message = client.recv(timeout=10)
+    assert message["event"]["type"] == "ANNOUNCEMENT"
+    assert message["event"]["message"] == "Last call!"
+
+
+def test_keys_rotate_while_serving_keeps_old_tokens_and_signs_with_the_new_key(start_server, tmp_path):
+    import jwt
+
+    served = start_server()
+    with core_on(tmp_path / "data") as settings:
+        now = utcnow()
+        code = registration.create_code(max_uses=1, expires_at=now + timedelta(days=1), now=now)
+    joined = requests.post(f"{served.base_url}/api/register", json={"username": "Ana"},
+                           headers={"X-Registration-Code": code.code}, timeout=5).json()
+    old_kid = jwt.get_unverified_header(joined["access_token"])["kid"]
+
+    env = {**os.environ, "BAR_DATA_DIR": str(settings.data_dir), "BAR_CONFIG": str(SAMPLE_CONFIG)}
+    rotated = subprocess.run([sys.executable, "-m", "bar", "keys", "rotate"], cwd=ROOT, env=env,
+                             capture_output=True, text=True, timeout=30)
+    assert rotated.returncode == 0, rotated.stderr
+    assert f"key {old_kid} still verifies" in rotated.stdout
+
+    old = {"Authorization": f"Bearer {joined['access_token']}"}
+    assert requests.get(f"{served.base_url}/api/orders", headers=old, timeout=5).status_code == 200
+    fresh = requests.post(f"{served.base_url}/api/auth/refresh",
+                          json={"refresh_token": joined["refresh_token"]}, timeout=5).json()
+    new_kid = jwt.get_unverified_header(fresh["access_token"])["kid"]
+    assert new_kid != old_kid  # the running server signs with the new key at once
+    new = {"Authorization": f"Bearer {fresh['access_token']}"}
+    assert requests.get(f"{served.base_url}/api/orders", headers=new, timeout=5).status_code == 200
