@@ -18,7 +18,7 @@
   const TOKEN_KEY = 'bar.barista.token';
   const EXPIRED = 'Your sign-in has expired. Please sign in again.';
 
-  const { $, adminLogin, tabToken } = window.BarCommon;
+  const { $, submitAdminLogin, tabToken } = window.BarCommon;
 
   /** Thrown by `api` once the page has gone back to the sign-in form. */
   class SignedOut extends Error {}
@@ -74,27 +74,13 @@
     }
 
     async function submitLogin(event) {
-      event.preventDefault();
-      const button = $('#login-submit');
-      if (button.disabled) return;
-      const username = $('#login-username').value.trim();
-      const password = $('#login-password').value;
-      if (!username || !password) {
-        showLogin('Enter your username and password.');
-        return;
-      }
-      button.disabled = true;
-      try {
-        const data = await adminLogin(username, password);
-        $('#login-password').value = '';
-        storeToken(data.access_token);
-        signedIn(data.access_token);
-      } catch (e) {
-        if (e.status === 401) $('#login-password').value = '';
-        showLogin(e.message, e.status === 401 ? '#login-password' : undefined);
-      } finally {
-        button.disabled = false;
-      }
+      const ids = { username: '#login-username', password: '#login-password', submit: '#login-submit' };
+      const token = await submitAdminLogin(event, ids, (message, status) =>
+        showLogin(message, status === 401 ? '#login-password' : undefined),
+      );
+      if (!token) return;
+      storeToken(token);
+      signedIn(token);
     }
 
     /** An admin API call; throws SignedOut after a 401/403, else the server's message. */

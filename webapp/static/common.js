@@ -2,6 +2,8 @@
 (() => {
   'use strict';
 
+  const $ = (sel) => document.querySelector(sel);
+
   /** An element with a class and text (text only: guest names are never HTML). */
   function el(tag, cls, text) {
     const node = document.createElement(tag);
@@ -49,6 +51,34 @@
   }
 
   /**
+   * A sign-in form's submit: resolves to the admin token, or to null once `show(message,
+   * status)` has said what is wrong. `ids`: the form's username, password and submit.
+   */
+  async function submitAdminLogin(event, ids, show) {
+    event.preventDefault();
+    const button = $(ids.submit);
+    if (button.disabled) return null;
+    const username = $(ids.username).value.trim();
+    const password = $(ids.password).value;
+    if (!username || !password) {
+      show('Enter your username and password.', 0);
+      return null;
+    }
+    button.disabled = true;
+    try {
+      const data = await adminLogin(username, password);
+      $(ids.password).value = '';
+      return data.access_token;
+    } catch (e) {
+      if (e.status === 401) $(ids.password).value = '';
+      show(e.message, e.status);
+      return null;
+    } finally {
+      button.disabled = false;
+    }
+  }
+
+  /**
    * An admin token kept for this tab only (sessionStorage): it survives a reload, not
    * the tab, so a shared TV or tablet does not stay signed in for the next person.
    */
@@ -70,5 +100,5 @@
     },
   };
 
-  window.BarCommon = { $: (sel) => document.querySelector(sel), el, ts, adminLogin, LoginError, tabToken };
+  window.BarCommon = { $, el, ts, submitAdminLogin, tabToken };
 })();

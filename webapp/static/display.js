@@ -20,7 +20,7 @@
   const PREPARING = new Set(['preparing']);
   const RANK = { pending: 0, preparing: 1, ready: 2, served: 3, cancelled: 3, expired: 3 };
 
-  const { $, el, ts, adminLogin, tabToken } = window.BarCommon;
+  const { $, el, ts, submitAdminLogin, tabToken } = window.BarCommon;
 
   function isOlder(a, b) {
     const ta = ts(a.updated_at);
@@ -303,26 +303,11 @@
   }
 
   async function submitLogin(event) {
-    event.preventDefault();
-    const button = $('#admin-login-submit');
-    if (button.disabled) return;
-    const username = $('#admin-username').value.trim();
-    const password = $('#admin-password').value;
-    if (!username || !password) {
-      showLogin('Enter your username and password.');
-      return;
-    }
-    button.disabled = true;
-    try {
-      const data = await adminLogin(username, password);
-      setAdminToken(data.access_token);
-      $('#admin-password').value = '';
-      pollScan();
-    } catch (e) {
-      showLogin(e.message);
-    } finally {
-      button.disabled = false;
-    }
+    const ids = { username: '#admin-username', password: '#admin-password', submit: '#admin-login-submit' };
+    const token = await submitAdminLogin(event, ids, showLogin);
+    if (!token) return;
+    setAdminToken(token);
+    pollScan();
   }
 
   $('#admin-login-form').addEventListener('submit', submitLogin);
