@@ -132,9 +132,10 @@ def logout() -> dict[str, Any]:
 def guest_orders(rows: list[Order]) -> list[dict[str, Any]]:
     """Order dicts with their wait estimates (queries the queue only if one is in it)."""
     found: dict[str, estimates.Estimate] = {}
-    if any(o.status in shop.QUEUE_STATUSES for o in rows):
+    queued = {o.id for o in rows if o.status in shop.QUEUE_STATUSES}
+    if queued:
         context = bar_context()
-        found = estimates.current(context.settings, now=context.now())
+        found = estimates.current(context.settings, now=context.now(), only=queued)
     return [
         {**orders.order_dict(o), "estimate": found[o.id].to_dict() if o.id in found else None}
         for o in rows

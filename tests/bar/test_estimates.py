@@ -38,6 +38,13 @@ def test_start_of_the_night_uses_the_default_and_the_queue_position(make, clock,
     }
 
 
+def test_only_the_orders_asked_about_get_an_estimate_counting_all_ahead(make, clock, settings):
+    first, second, third = _queue(make, "negroni", "espresso", "margarita")
+    assert estimates.current(settings, now=clock(), only={third.id}) == {
+        third.id: Estimate(3, 540, "about 9 min")
+    }
+
+
 def test_the_default_comes_from_the_config(make, clock, settings):
     quick = with_rules(settings, default_prep_time=timedelta(seconds=40))
     order = make.order(drink_id="espresso")
