@@ -221,7 +221,7 @@ def place_order(
         number = (Order.select(fn.MAX(Order.number)).where(Order.day == day).scalar() or 0) + 1
         order = Order.create(
             id=str(uuid.uuid4()), number=number, day=day, drink=drink, guest=guest,
-            modifiers=chosen, note=note_text, status=PENDING, scan_code=scan_code,
+            modifiers=chosen, note=note_text, status=PENDING, scan_code=scan_code if rules.popup else None,
             idempotency_key=idempotency_key or None, created_at=now, updated_at=now,
         )
         order.guest, order.drink = guest, drink

@@ -250,3 +250,8 @@ def test_display_events_carry_no_user_keys(make, clock):
         text = str(event.payload)
         assert order.guest.user_key not in text and order.id not in text
         assert event.payload["first_name"] == "Ana"
+
+
+def test_a_scan_code_sent_in_party_mode_is_not_kept(make):
+    order = make.order(scan_code="x" * 5000)
+    assert Order.get_by_id(order.id).scan_code is None
