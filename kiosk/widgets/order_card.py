@@ -16,7 +16,7 @@ from rich.console import Console
 from rich.style import Style
 from rich.text import Text
 
-from bar.orders import PREPARING
+from bar.orders import PENDING, PREPARING
 from bar.waits import WaitLevel, wait_level
 from kiosk.board import OpenOrder
 
@@ -45,10 +45,17 @@ def _lines_for(text: str, width: int) -> int:
     return 0 if not text else 1 if cell_len(text) <= width else WRAP_LINES
 
 
-def card_height(order: OpenOrder, width: int) -> int:
+def _wait_below(order: OpenOrder, width: int, estimate: str) -> bool:
+    """A pending card whose drink name leaves no room for the wait shows it under it."""
+    return bool(estimate) and order.status == PENDING and (
+        cell_len(order.drink_name) + 1 + cell_len(estimate) > width
+    )
+
+
+def card_height(order: OpenOrder, width: int, estimate: str = "") -> int:
     """Lines the card takes at `width` columns of text, its gap included."""
     details = _lines_for(modifiers_text(order.modifiers), width)
-    return 2 + details + _lines_for(_note(order), width) + 1
+    return 2 + _wait_below(order, width, estimate) + details + _lines_for(_note(order), width) + 1
 
 
 def _wrap(text: Text, width: int, console: Console) -> list[Text]:
@@ -98,13 +105,13 @@ def render_card(
     header = Text.assemble((f"#{order.number}", styles.number), " ", (order.username, styles.name))
     lines = [_spread(header, Text(age_text(age), styles.waits[wait_level(age)]), width)]
     drink = Text(order.drink_name, styles.drink)
+    wait = Text(estimate, styles.estimate)
     if order.status == PREPARING:
-        right = Text(order.barista or "", styles.barista)
-    elif drink.cell_len + 1 + cell_len(estimate) <= width:
-        right = Text(estimate, styles.estimate)
+        lines.append(_spread(drink, Text(order.barista or "", styles.barista), width))
+    elif _wait_below(order, width, estimate):  # the drink's name whole, the wait under it
+        lines += [_spread(drink, Text(), width), _spread(Text(), wait, width)]
     else:
-        right = Text()  # a narrow column: the drink's name matters more to the barista
-    lines.append(_spread(drink, right, width))
+        lines.append(_spread(drink, wait, width))
     lines.extend(_wrap(Text(modifiers_text(order.modifiers), styles.detail), width, console))
     lines.extend(_wrap(Text(_note(order), styles.note), width, console))
     return lines

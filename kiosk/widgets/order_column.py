@@ -132,6 +132,7 @@ class OrderColumn(ScrollView, can_focus=False):
         """Wait estimates to show on the cards, by order id; redraws only on a change."""
         if labels != self._estimates:
             self._estimates = labels
+            self._relayout()  # a wait too long for its drink's line takes a line of its own
             self.refresh()
 
     def move_cursor(self, delta: int) -> None:
@@ -159,7 +160,7 @@ class OrderColumn(ScrollView, can_focus=False):
         width = self._text_width
         starts, total = [0], 0
         for order in self._orders:
-            total += card_height(order, width)
+            total += card_height(order, width, self._estimates.get(order.id, ""))
             starts.append(total)
         self._starts = starts
         self.virtual_size = Size(self.scrollable_content_region.width, max(total, 1))

@@ -89,3 +89,35 @@ def test_loads_what_the_core_lists(make: Factory) -> None:
     board.load(OpenOrder.from_order(o) for o in rows)
     assert (numbers(board, "pending"), numbers(board, "preparing")) == ([1], [2])
     assert board.get(second.id).barista == "Sam"  # type: ignore[union-attr]
+
+
+@pytest.mark.parametrize("status", ["pending", "preparing"])
+@pytest.mark.parametrize("width", [12, 20, 30])
+@pytest.mark.parametrize("estimate", ["", "about 6 min", "under a minute"])
+def test_a_card_takes_the_lines_its_height_says(status, width, estimate):
+    """The column places cards by `card_height`: a card drawing more lines would cover
+    the next one (a long drink name puts the wait on a line of its own)."""
+    from datetime import UTC, datetime, timedelta
+
+    from rich.console import Console
+    from rich.style import Style
+
+    from kiosk.board import OpenOrder
+    from kiosk.widgets.order_card import CardStyles, card_height, render_card
+
+    now = datetime(2026, 11, 20, 22, 0, tzinfo=UTC)
+    order = OpenOrder(
+        id="o1", number=4, username="Ana", drink_id="espresso-martini",
+        drink_name="Espresso Martini", modifiers=(("ice", "big cube"),), note="no <b>",
+        status=status, barista="Sam" if status == "preparing" else None,
+        created_at=now, updated_at=now,
+    )
+    plain = Style()
+    styles = CardStyles(plain, plain, plain, plain, plain, plain, plain,
+                        {"fresh": plain, "waiting": plain, "late": plain})
+    lines = render_card(order, age=timedelta(minutes=3), width=width, styles=styles,
+                        console=Console(width=width), estimate=estimate)
+    assert len(lines) + 1 == card_height(order, width, estimate)  # + the gap line
+    assert all(line.cell_len <= width for line in lines)
+    if estimate and status == "pending" and len(estimate) <= width:
+        assert estimate in "\n".join(line.plain for line in lines)
