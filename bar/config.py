@@ -16,7 +16,7 @@ from datetime import time, timedelta
 from pathlib import Path
 from typing import Any
 
-from bar.errors import ConfigError
+from bar.errors import ConfigError, InvalidInput
 
 _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(s|m|h|d)\s*$")
 _UNITS = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days"}
@@ -187,6 +187,17 @@ def _time_of_day(value: Any) -> time | None:
     return time(int(match.group(1)), int(match.group(2)))
 
 
+def _announcement(value: Any) -> str:
+    """A message guests will read: the same rule as `bar announce` (checked here, so a
+    bad one stops the start, not last call)."""
+    from bar.registration import clean_text  # registration imports this module
+
+    try:
+        return clean_text(_text(value), field="message", min_len=1, max_len=280)
+    except InvalidInput as exc:
+        raise ValueError(exc.message) from None
+
+
 # (section, key) -> (Settings/Rules attribute, parser)
 _SCALARS: dict[tuple[str, str], tuple[str, Callable[[Any], Any]]] = {
     ("bar", "name"): ("name", _text),
@@ -210,7 +221,7 @@ _SCALARS: dict[tuple[str, str], tuple[str, Callable[[Any], Any]]] = {
     ("rules", "uncollected_timeout"): ("uncollected_timeout", _positive_duration),
     ("rules", "remind_after"): ("remind_after", _positive_duration),
     ("rules", "last_call"): ("last_call", _time_of_day),
-    ("rules", "last_call_message"): ("last_call_message", _text),
+    ("rules", "last_call_message"): ("last_call_message", _announcement),
     ("rules", "close_at"): ("close_at", _time_of_day),
     ("rules", "rotate_every"): ("rotate_every", _positive_duration),
     ("rules", "drinks_per_window"): ("drinks_per_window", _int(1)),
@@ -284,6 +295,11 @@ def load_settings(
 
     if data_dir is not None:
         values["data_dir"] = Path(data_dir).expanduser()
+    access = values.get("access_ttl", Settings.access_ttl)
+    if values.get("inactivity_timeout", Settings.inactivity_timeout) <= access:
+        # The page refreshes its token once per access_ttl: a shorter inactivity
+        # timeout would sign out a guest who is using it.
+        raise ConfigError("auth.inactivity_timeout must be longer than auth.access_ttl")
     return Settings(
         **values,
         rules=Rules(**rules),

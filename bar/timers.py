@@ -10,14 +10,15 @@ adds one; `[rules] last_call` and `close_at` in bar.toml plan one per business d
 
 from __future__ import annotations
 
+import hashlib
 import uuid
 from dataclasses import dataclass, field
-from datetime import datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 
 from bar import notifications, orders, shop
 from bar.config import Settings, parse_duration
 from bar.db import write
-from bar.errors import InvalidInput
+from bar.errors import BarError, InvalidInput
 from bar.models import Order, Scheduled
 from bar.registration import clean_text
 
@@ -44,37 +45,55 @@ def run_due(settings: Settings, *, now: datetime) -> Ran:
     )
 
 
-def business_day_start(now: datetime, day_starts_at: int) -> datetime:
-    """When the current business day began (local time, aware)."""
-    local = now.astimezone()
-    start = local.replace(hour=day_starts_at, minute=0, second=0, microsecond=0)
-    return start if start <= local else start - timedelta(days=1)
+def _local_at(day: date, at: time) -> datetime:
+    """`at` o'clock on `day`, local time: the zone's offset on that day, so a night the
+    clocks change still closes at the time on the wall."""
+    return datetime.combine(day, at).astimezone()
 
 
 def occurrence(at: time, *, now: datetime, day_starts_at: int) -> datetime:
     """`at` within the current business day: "01:00" is after midnight, not this morning."""
-    start = business_day_start(now, day_starts_at)
-    moment = start.replace(hour=at.hour, minute=at.minute)
-    return moment if moment >= start else moment + timedelta(days=1)
+    day = date.fromisoformat(orders.business_day(now, day_starts_at))
+    return _local_at(day if at.hour >= day_starts_at else day + timedelta(days=1), at)
 
 
 def plan_daily(settings: Settings, *, now: datetime) -> None:
-    """Plan today's last call and closing time from bar.toml (once per business day)."""
+    """Plan today's last call and closing time from bar.toml (once per business day).
+
+    A row's key names the day, the time and the message: after bar.toml changes, the
+    rows planned from the old values that have not run yet are cancelled.
+    """
     rules = settings.rules
     day = orders.business_day(now, settings.day_starts_at)
-    planned = [
-        (f"config:last_call:{day}", ANNOUNCE, rules.last_call, rules.last_call_message),
-        (f"config:close_at:{day}", CLOSE, rules.close_at, ""),
-    ]
-    rows = [
-        {"key": key, "action": action, "message": message, "created_at": now,
-         "due_at": occurrence(at, now=now, day_starts_at=settings.day_starts_at)}
-        for key, action, at, message in planned if at is not None
-    ]
-    if not rows:
-        return
+    wanted: dict[str, dict[str, object]] = {}
+    for kind, action, at, message in (
+        ("last_call", ANNOUNCE, rules.last_call, rules.last_call_message),
+        ("close_at", CLOSE, rules.close_at, ""),
+    ):
+        if at is not None:
+            digest = hashlib.sha256(message.encode()).hexdigest()[:8]
+            key = f"config:{kind}:{day}:{at:%H:%M}:{digest}"
+            wanted[key] = {
+                "key": key, "action": action, "message": message, "created_at": now,
+                "due_at": occurrence(at, now=now, day_starts_at=settings.day_starts_at),
+            }
+    pending_config = Scheduled.select(Scheduled.key).where(
+        Scheduled.key.startswith("config:"), Scheduled.done_at.is_null()
+    )
+    planned = {row.key for row in pending_config}
+    done_today = {row.key for row in Scheduled.select(Scheduled.key).where(
+        Scheduled.key.in_(list(wanted)), Scheduled.done_at.is_null(False))}
+    new = [row for key, row in wanted.items() if key not in planned | done_today]
+    stale = planned - wanted.keys()
+    if not new and not stale:
+        return  # the usual case: nothing to write
     with write():
-        Scheduled.insert_many(rows).on_conflict_ignore().execute()
+        if new:
+            Scheduled.insert_many(new).on_conflict_ignore().execute()
+        if stale:
+            (Scheduled.update(done_at=now, outcome="cancelled: bar.toml changed")
+             .where(Scheduled.key.in_(list(stale)), Scheduled.done_at.is_null())
+             .execute())
 
 
 def parse_when(text: str, *, now: datetime, day_starts_at: int) -> datetime:
@@ -88,9 +107,9 @@ def parse_when(text: str, *, now: datetime, day_starts_at: int) -> datetime:
         at = time.fromisoformat(text)
     except ValueError:
         raise InvalidInput(f"--at: expected a time like 23:30 or a delay like 10m, got {text!r}") from None
-    local = now.astimezone()
-    moment = local.replace(hour=at.hour, minute=at.minute, second=0, microsecond=0)
-    return moment if moment > local else moment + timedelta(days=1)
+    today = now.astimezone().date()
+    moment = _local_at(today, at)
+    return moment if moment > now else _local_at(today + timedelta(days=1), at)
 
 
 def schedule_announcement(text: str, *, due_at: datetime, now: datetime) -> Scheduled:
@@ -136,7 +155,11 @@ def run_scheduled(*, now: datetime) -> list[Scheduled]:
             if not claimed:
                 continue  # another process did it
             item = Scheduled.get_by_id(row.id)
-            item.outcome = _carry_out(item, now=now)
+            try:
+                with write():  # a savepoint: a refusal undoes the action, not the claim
+                    item.outcome = _carry_out(item, now=now)
+            except BarError as exc:
+                item.outcome = f"failed: {exc.message}"  # once, not again every 5 s
             item.save()
             done.append(item)
     return done

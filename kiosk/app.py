@@ -97,8 +97,8 @@ class KioskApp(TailingApp):
         # through the tail like any other change.
         try:
             timers.run_due(self.settings, now=self.clock())
-        except peewee.DatabaseError as exc:
-            self.log.warning(f"timers: {exc}")
+        except Exception as exc:  # the tail worker must outlive any one round: next one retries
+            self.log.warning(f"timers: {exc!r}")
 
     def _read_prep_times(self) -> None:
         # One immutable object swapped in: the UI thread reads whichever is current.

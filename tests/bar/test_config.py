@@ -75,3 +75,20 @@ def test_wrong_environment_value_names_the_variable():
 def test_missing_explicit_config_is_an_error(tmp_path):
     with pytest.raises(ConfigError, match="not found"):
         load_settings(tmp_path / "nope.toml", environ={})
+
+
+@pytest.mark.parametrize(
+    ("environ", "message"),
+    [
+        ({"BAR_RULES_LAST_CALL_MESSAGE": "Last\ncall"},
+         "BAR_RULES_LAST_CALL_MESSAGE: message must not contain control characters"),
+        ({"BAR_RULES_LAST_CALL_MESSAGE": "  "}, "BAR_RULES_LAST_CALL_MESSAGE: message must be 1 to 280"),
+        ({"BAR_RULES_CLOSE_AT": "25:00"}, "BAR_RULES_CLOSE_AT: expected a time like 23:30"),
+        ({"BAR_AUTH_INACTIVITY_TIMEOUT": "3h"},
+         "auth.inactivity_timeout must be longer than auth.access_ttl"),
+    ],
+)
+def test_timers_and_sessions_are_checked_at_start(environ, message):
+    with pytest.raises(ConfigError) as refused:
+        load_settings(SAMPLE_CONFIG, environ=environ)
+    assert str(refused.value).startswith(message)

@@ -164,3 +164,60 @@ def test_cli_plans_lists_and_cancels_announcements(settings, keys, clock):
     bad = runner.invoke(cli, [*base, "announce", "--at", "later", "x"])
     assert bad.exit_code == 1 and "--at: expected a time like 23:30" in bad.output
     assert Scheduled.select().where(Scheduled.done_at.is_null()).count() == 0
+
+
+def test_bar_toml_changes_replan_tonight(clock, settings, keys):
+    _local(clock, 20, 0)
+    timers.run_due(with_rules(settings, close_at=time(1, 0)), now=clock())
+    # The host moves closing time and restarts: the 01:00 plan gives way to 02:00.
+    later = with_rules(settings, close_at=time(2, 0))
+    timers.run_due(later, now=clock())
+    planned = [(r.due_at.astimezone().hour, r.outcome) for r in Scheduled.select().order_by(Scheduled.id)]
+    assert planned == [(1, "cancelled: bar.toml changed"), (2, None)]
+    # ... and removing it cancels tonight's closing.
+    timers.run_due(settings, now=clock())
+    assert [r.outcome for r in Scheduled.select()] == ["cancelled: bar.toml changed"] * 2
+    _local(clock, 2, 30)
+    timers.run_due(settings, now=clock())
+    assert shop.is_open()
+
+
+def test_a_refused_announcement_fails_once_and_closing_still_happens(make, clock, settings):
+    bar = with_rules(settings, close_at=time(23, 45))
+    _local(clock, 20, 0)
+    # Written around the checks (an old database, a hand edit): the rule refuses it at last call.
+    Scheduled.create(key="cli:x", action="announce", message="bad\x00text",
+                     due_at=clock() + timedelta(hours=3, minutes=45), created_at=clock())
+    _local(clock, 23, 50)
+    outcomes = {r.action: r.outcome for r in timers.run_due(bar, now=clock()).scheduled}
+    assert outcomes["announce"].startswith("failed: announcement must not contain control")
+    assert outcomes["close"] == "closed" and not shop.is_open()
+    assert timers.run_due(bar, now=clock()).scheduled == []  # not retried every 5 s
+
+
+@pytest.mark.parametrize("night", [(2026, 3, 28), (2026, 10, 24)], ids=["spring", "autumn"])
+def test_closing_time_is_wall_clock_time_on_the_night_the_clocks_change(night, keys, settings):
+    """Spring forward and fall back both happen at night, between 02:00 and 03:00."""
+    import os
+    import time as systime
+    from datetime import UTC, datetime
+
+    from bar.clock import FrozenClock
+
+    old = os.environ.get("TZ")
+    os.environ["TZ"] = "Europe/Berlin"
+    systime.tzset()
+    try:
+        evening = datetime(*night, 20, 0).astimezone().astimezone(UTC)
+        clock = FrozenClock(evening)
+        timers.plan_daily(with_rules(settings, close_at=time(4, 0)), now=clock())
+        due = Scheduled.get(Scheduled.action == "close").due_at.astimezone()
+        assert (due.hour, due.minute, due.day) == (4, 0, night[2] + 1)
+        at = timers.parse_when("04:00", now=clock(), day_starts_at=6).astimezone()
+        assert (at.hour, at.minute) == (4, 0)
+    finally:
+        if old is None:
+            del os.environ["TZ"]
+        else:
+            os.environ["TZ"] = old
+        systime.tzset()
