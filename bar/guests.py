@@ -66,7 +66,8 @@ def find(name_or_key: str) -> Guest:
     guest = Guest.get_or_none(Guest.user_key == text)
     if guest is not None:
         return guest
-    named = list(Guest.select().where(fn.LOWER(Guest.username) == text.lower()))
+    # casefold in Python: SQLite's LOWER() knows only ASCII ("Émile" would not match).
+    named = [g for g in Guest.select() if g.username.casefold() == text.casefold()]
     if not named:
         raise NotFound(f"no guest called {text!r}: `bar guests list` shows them")
     if len(named) > 1:

@@ -150,8 +150,9 @@ def _publish_change(order: Order, now: datetime) -> None:
         batch += [(channel, events.ORDER_EXPIRED, guest_view),
                   (events.ADMIN, events.ORDER_EXPIRED, full)]
     events.publish_many(batch, now=now)
-    if order.status == SERVED:
-        # The drink is in their hand: "ready" and the reminder have nothing left to say.
+    if order.status in FINAL_STATUSES:
+        # Served, cancelled or expired: "ready" and the reminder have nothing left to say
+        # (a stale "ready" delivered on reconnect would ring for a drink that is gone).
         (Notification.update(read_at=now)
          .where(Notification.guest == order.guest, Notification.read_at.is_null(),
                 Notification.type.in_(("ORDER_READY", events.ORDER_REMINDER)),

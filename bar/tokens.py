@@ -38,7 +38,7 @@ def key_id(public_pem: bytes) -> str:
 
 
 @dataclass(frozen=True)
-class _Pair:
+class KeyPair:
     private_pem: bytes
     public_pem: bytes
 
@@ -80,7 +80,7 @@ class Keys:
     def __init__(self, keys_dir: Path) -> None:
         self.keys_dir = keys_dir
         self._stamp: tuple[int, int] | None = None
-        self._pair: _Pair | None = None
+        self._pair: KeyPair | None = None
         self._retired: dict[str, _Retired] = {}
         self._lock = threading.Lock()
         self._reload_if_changed()
@@ -93,7 +93,7 @@ class Keys:
     def _retired_dir(self) -> Path:
         return self.keys_dir / "retired"
 
-    def _current(self) -> _Pair:
+    def current(self) -> KeyPair:
         self._reload_if_changed()
         assert self._pair is not None
         return self._pair
@@ -122,7 +122,7 @@ class Keys:
             public_pem = key.public_key().public_bytes(
                 serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
             )
-            self._pair = _Pair(private_pem, public_pem)
+            self._pair = KeyPair(private_pem, public_pem)
             self._retired = self._load_retired()
             self._stamp = stamp
 
@@ -140,30 +140,30 @@ class Keys:
 
     @property
     def kid(self) -> str:
-        return self._current().kid
+        return self.current().kid
 
     @property
     def private_key(self) -> rsa.RSAPrivateKey:
-        return self._current().private_key
+        return self.current().private_key
 
     @property
     def public_key(self) -> rsa.RSAPublicKey:
-        return self._current().public_key
+        return self.current().public_key
 
     @property
     def private_pem(self) -> bytes:
-        return self._current().private_pem
+        return self.current().private_pem
 
     @property
     def public_pem(self) -> bytes:
-        return self._current().public_pem
+        return self.current().public_pem
 
     def verifying_key(self, kid: str | None, *, now: datetime) -> rsa.RSAPublicKey | None:
         """The public key for a token's `kid`: current, or retired and not yet past use.
 
         Tokens from before key ids existed carry none; they can only be the current key's.
         """
-        current = self._current()
+        current = self.current()
         if kid is None or kid == current.kid:
             return current.public_key
         retired = self._retired.get(kid)
@@ -176,7 +176,7 @@ class Keys:
 
         Returns the old key's id. Retired keys past their time are deleted.
         """
-        old = self._current()
+        old = self.current()
         self._retired_dir.mkdir(exist_ok=True)
         record = {"public_pem": old.public_pem.decode(), "valid_until": (now + valid_for).isoformat()}
         _write_atomically(self._retired_dir / f"{old.kid}.json", json.dumps(record).encode(), 0o644)
@@ -258,7 +258,8 @@ def issue_access(
         "exp": int((now + ttl).timestamp()),
         "iss": issuer,
     }
-    return jwt.encode(claims, keys.private_key, algorithm=ALGORITHM, headers={"kid": keys.kid})
+    pair = keys.current()  # one pair: a rotation between two reads would mislabel the token
+    return jwt.encode(claims, pair.private_key, algorithm=ALGORITHM, headers={"kid": pair.kid})
 
 
 def verify_access(keys: Keys, token: str, *, issuer: str, now: datetime) -> Claims:

@@ -135,3 +135,8 @@ def test_cli_lists_kicks_and_rotates(settings, keys, make, clock):
     assert rotated.exit_code == 0, rotated.output
     assert f"key {old} still verifies its tokens for 4h" in rotated.output
     assert Keys.load(settings.keys_dir).kid != old
+
+
+def test_kick_by_name_ignores_case_beyond_ascii(make, clock):
+    emile = make.guest("Émile")
+    assert guests.kick("émile", now=clock()).user_key == emile.user_key

@@ -221,3 +221,19 @@ def test_closing_time_is_wall_clock_time_on_the_night_the_clocks_change(night, k
         else:
             os.environ["TZ"] = old
         systime.tzset()
+
+
+@pytest.mark.parametrize("end", ["served", "expired"])
+def test_ready_and_reminder_notifications_end_with_the_order(make, clock, settings, end):
+    order = make.order()
+    orders.advance(order.id, barista="Joe", now=clock())
+    orders.advance(order.id, barista="Joe", now=clock())
+    clock.advance(settings.rules.remind_after)
+    orders.remind_uncollected(settings.rules, now=clock())
+    if end == "served":
+        orders.advance(order.id, barista="Joe", now=clock())
+    else:
+        clock.advance(settings.rules.uncollected_timeout)
+        orders.expire_overdue(settings.rules, now=clock())
+    left = [n.type for n in notifications.unread(order.guest.user_key)]
+    assert left == ([] if end == "served" else ["ORDER_EXPIRED"])

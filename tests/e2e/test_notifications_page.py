@@ -121,3 +121,17 @@ def test_sign_out_on_this_phone_takes_two_taps_and_revokes_the_session(
     assert "You’re signed out" in page.locator("#join-notice").inner_text()
     assert page.evaluate("localStorage.getItem('bar.tokens')") is None
     _wait_until(lambda: RefreshToken.select().where(RefreshToken.is_revoked == False).count() == 0)  # noqa: E712
+
+
+def test_a_signed_out_guest_is_told_so_by_the_api_too(phone: tuple[Any, PageWatch], live: Live) -> None:
+    """With the socket down, the next request's 401 `signed_out` says the same."""
+    page, seen = phone
+    seen.allow(401, "/api/")
+    page.route_web_socket("**/ws", lambda ws: ws.close())  # the Wi-Fi keeps dropping the socket
+    join(page, live, name="Mallory")
+    guests.kick("Mallory", now=utcnow())
+    page.click('.drink[data-id="espresso"]')
+    page.click("#order-button")
+    page.wait_for_selector("#join-view:visible")
+    assert "The host signed you out" in page.locator("#join-notice").inner_text()
+    assert page.locator("#inbox-button").is_hidden()

@@ -241,6 +241,10 @@
       const { res, data } = await rawFetch(method, path, { body, headers: h });
       if (res.ok) return data || {};
       if (auth && res.status === 401) {
+        if (data && data.error && data.error.code === 'signed_out') {
+          endSession(SIGNED_OUT_MESSAGE);
+          throw new SessionEnded();
+        }
         if (attempt === 0) {
           await refreshTokens();
           continue;
@@ -358,9 +362,10 @@
     state.orders.clear();
     state.touched.clear();
     state.inbox.clear();
-    renderInbox();
     state.ordersLoaded = false;
     state.started = false;
+    if ($('#inbox').open) $('#inbox').close();
+    renderInbox(); // after `started`: the bell goes with the session
     closeSheet();
     renderOrders();
     renderPickups();
@@ -1034,7 +1039,8 @@
       case 'ORDER_CANCELLED':
       case 'ORDER_EXPIRED':
         if (payload.order_id) {
-          if (note.type !== 'ORDER_REMINDER') upsertOrder(payload);
+          // Also for a reminder: it may arrive before the orders have loaded.
+          upsertOrder(payload);
           // react() alerts on changes it sees; a notification about a change this page
           // missed (it was closed at the time) still deserves its alert, unless the
           // order has moved on since (a ready drink already served). Alerts are deduped.
@@ -1122,7 +1128,7 @@
   };
 
   function renderInbox() {
-    const notes = [...state.inbox.values()].sort((a, b) => b.id - a.id);
+    const notes = [...state.inbox.values()].filter((n) => NOTE_TITLES[n.type]).sort((a, b) => b.id - a.id);
     const unread = notes.filter((n) => !n.read).length;
     const count = $('#inbox-count');
     count.textContent = unread > 9 ? '9+' : String(unread);
@@ -1133,9 +1139,7 @@
     $('#inbox-empty').hidden = notes.length > 0;
     $('#inbox-list').replaceChildren(
       ...notes.map((note) => {
-        const describe = NOTE_TITLES[note.type];
-        if (!describe) return null;
-        const [title, text] = describe(note.payload || {});
+        const [title, text] = NOTE_TITLES[note.type](note.payload || {});
         return el(
           'li',
           { class: 'inbox-item', 'data-type': note.type, 'data-read': String(note.read) },
@@ -1434,12 +1438,13 @@
   // closer to done): refresh now and then too, only while we have an order queued.
   const ESTIMATE_EVERY_MS = 60_000;
 
+  // One timer for the page's life (startApp runs again after a sign-out and a new join);
+  // scheduleEstimateRefresh does nothing without a queued order.
+  setInterval(() => {
+    if (!document.hidden) scheduleEstimateRefresh();
+  }, ESTIMATE_EVERY_MS);
+
   function startApp() {
-    if (!state.started) {
-      setInterval(() => {
-        if (!document.hidden) scheduleEstimateRefresh();
-      }, ESTIMATE_EVERY_MS);
-    }
     state.started = true;
     showView('app');
     $('#greeting').textContent = `Hi ${state.user.username}! What can we make you?`;
