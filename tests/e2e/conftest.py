@@ -11,6 +11,7 @@ kiosk would, from the test's own thread and its own database connection.
 
 from __future__ import annotations
 
+import json
 import os
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -181,3 +182,54 @@ def shot(page: Any, name: str) -> Path:
     path = ARTIFACTS / f"{name}.png"
     page.screenshot(path=str(path), animations="disabled")
     return path
+
+
+class Wifi:
+    """The page's `/ws` through a switch, as a party's Wi-Fi behaves.
+
+    `drop()` cuts the socket and keeps new ones failing until `restore()`. `sent` and
+    `received` are the JSON messages each way; `rewrite`, if set, edits what the page
+    sends before the server sees it.
+    """
+
+    def __init__(self, page: Any) -> None:
+        self.page = page
+        self.up = True
+        self.sent: list[dict[str, Any]] = []
+        self.received: list[dict[str, Any]] = []
+        self.rewrite: Any = None
+        self._sockets: list[Any] = []
+        page.route_web_socket("**/ws", self._route)
+
+    def _route(self, ws: Any) -> None:
+        if not self.up:
+            ws.close()  # the connection fails at once
+            return
+        server = ws.connect_to_server()
+
+        def from_page(message: Any) -> None:
+            body = json.loads(message)
+            if self.rewrite is not None:
+                body = self.rewrite(body)
+            self.sent.append(body)
+            server.send(json.dumps(body))
+
+        def from_server(message: Any) -> None:
+            self.received.append(json.loads(message))
+            ws.send(message)
+
+        ws.on_message(from_page)
+        server.on_message(from_server)
+        self._sockets.append(ws)
+
+    def drop(self) -> None:
+        self.up = False
+        self._sockets[-1].close()
+        self.page.wait_for_selector("#live-indicator[data-state=offline]")
+
+    def restore(self) -> None:
+        self.up = True
+        self.page.wait_for_selector("#live-indicator[data-state=live]", timeout=15_000)
+
+    def subscribes(self) -> list[dict[str, Any]]:
+        return [m for m in self.sent if m["type"] == "subscribe"]

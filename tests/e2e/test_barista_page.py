@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import dataclasses
-import json
 from collections.abc import Iterator
 from datetime import timedelta
 from typing import Any
@@ -15,7 +14,7 @@ from bar.clock import utcnow
 from bar.config import Settings
 from bar.models import Drink, Order
 from bar.tokens import Keys
-from tests.e2e.conftest import Live, PageWatch, shot, watch
+from tests.e2e.conftest import Live, PageWatch, Wifi, shot, watch
 from tests.e2e.test_guest_page import join, order_espresso, order_sheet, status_of
 from webapp import create_app
 from webapp.server import run_in_thread
@@ -372,64 +371,37 @@ def test_reconnect_and_resync_reload_the_queue(tablet: tuple[Any, PageWatch], li
     second time the server has no replay for it ("resync"): only the REST reload can
     bring what it missed."""
     page, _ = tablet
-    sent: list[dict[str, Any]] = []
-    received: list[dict[str, Any]] = []
-    sockets: list[Any] = []
-    wifi = {"up": True, "stale_since": False}
-
-    def route(ws: Any) -> None:
-        if not wifi["up"]:
-            ws.close()  # the connection fails at once
-            return
-        server = ws.connect_to_server()
-
-        def from_page(message: Any) -> None:
-            body = json.loads(message)
-            if body["type"] == "subscribe" and wifi["stale_since"]:
-                body["since"] = 10**9  # a cursor the server cannot replay from
-            sent.append(body)
-            server.send(json.dumps(body))
-
-        def from_server(message: Any) -> None:
-            received.append(json.loads(message))
-            ws.send(message)
-
-        ws.on_message(from_page)
-        server.on_message(from_server)
-        sockets.append(ws)
-
-    page.route_web_socket("**/ws", route)
+    wifi = Wifi(page)
     first = live.order(live.guest("Ana"), drink_id="espresso")
     sign_in(page, live)
     card_of(page, first).wait_for()
     page.evaluate("window.__sameDocument = true")
 
-    def offline() -> None:
-        wifi["up"] = False
-        sockets[-1].close()
-        page.wait_for_selector("#live-indicator[data-state=offline]")
-
-    offline()
+    wifi.drop()
     second = live.order(live.guest("Bea"), drink_id="negroni")
     live.advance(first.id)  # claimed at the kiosk
     page.wait_for_timeout(500)
     assert card_of(page, second).count() == 0  # nothing gets through
-    wifi["up"] = True
-    page.wait_for_selector("#live-indicator[data-state=live]", timeout=15_000)
+    wifi.restore()
     card_of(page, second).wait_for()
     page.wait_for_selector(f'#column-preparing .order-card[data-id="{first.id}"]')
-    resubscribe = [m for m in sent if m["type"] == "subscribe"][-1]
+    resubscribe = wifi.subscribes()[-1]
     assert isinstance(resubscribe.get("since"), int) and resubscribe["since"] > 0
     assert resubscribe["channels"] == ["admin", "config"]
 
-    offline()
-    wifi["stale_since"] = True
+    wifi.drop()
+
+    def stale_since(body: dict[str, Any]) -> dict[str, Any]:
+        if body["type"] == "subscribe":
+            body["since"] = 10**9  # a cursor the server cannot replay from
+        return body
+
+    wifi.rewrite = stale_since
     third = live.order(live.guest("Cai"), drink_id="espresso")
     live.advance(first.id)  # ready
     live.advance(first.id)  # served: leaves the queue
-    wifi["up"] = True
-    page.wait_for_selector("#live-indicator[data-state=live]", timeout=15_000)
+    wifi.restore()
     card_of(page, third).wait_for()
     card_of(page, first).wait_for(state="detached")
-    assert {"type": "resync"} in received
+    assert {"type": "resync"} in wifi.received
     assert page.evaluate("window.__sameDocument") is True

@@ -10,7 +10,7 @@ import pytest
 from bar import notifications, scan, shop
 from bar.clock import utcnow
 from bar.models import Notification, Order
-from tests.e2e.conftest import TIMEOUT_MS, Live, PageWatch, shot
+from tests.e2e.conftest import TIMEOUT_MS, Live, PageWatch, Wifi, shot
 
 pytestmark = pytest.mark.browser
 
@@ -414,46 +414,25 @@ def test_reconnects_and_catches_up_on_what_it_missed(
 ) -> None:
     """The Wi-Fi drops: the page says Offline, reconnects by itself with `since`, and
     shows the change it missed (by replay and by re-fetching its orders)."""
-    import json
 
     page, _ = phone
-    sent: list[dict[str, Any]] = []
-    sockets: list[Any] = []
-    wifi = {"up": True}
-
-    def route(ws: Any) -> None:
-        if not wifi["up"]:
-            ws.close()  # the connection fails at once
-            return
-        server = ws.connect_to_server()
-
-        def from_page(message: Any) -> None:
-            sent.append(json.loads(message))
-            server.send(message)
-
-        ws.on_message(from_page)
-        sockets.append(ws)
-
-    page.route_web_socket("**/ws", route)
+    wifi = Wifi(page)
     join(page, live)
     number = order_espresso(page)
     page.wait_for_selector("#live-indicator[data-state=live]")
-    first = [m for m in sent if m["type"] == "subscribe"]
+    first = wifi.subscribes()
     assert first and "since" not in first[0]  # a new guest starts from now
 
-    wifi["up"] = False
-    sockets[-1].close()
-    page.wait_for_selector("#live-indicator[data-state=offline]")
+    wifi.drop()
     assert page.locator("#live-indicator").inner_text() == "Offline"
     live.advance(Order.get(Order.number == number).id, barista="Sam")
     page.wait_for_timeout(1000)
     assert status_of(page, number).inner_text() == "Waiting"  # nothing gets through
 
-    wifi["up"] = True
-    page.wait_for_selector("#live-indicator[data-state=live]", timeout=15_000)
+    wifi.restore()
     page.wait_for_selector(
         f'.order[data-number="{number}"] .status:text-is("Being made by Sam")'
     )
-    again = [m for m in sent if m["type"] == "subscribe"][-1]
+    again = wifi.subscribes()[-1]
     assert isinstance(again.get("since"), int) and again["since"] > 0
     assert again["channels"][0].startswith("orders/")
