@@ -414,7 +414,6 @@ def test_reconnects_and_catches_up_on_what_it_missed(
 ) -> None:
     """The Wi-Fi drops: the page says Offline, reconnects by itself with `since`, and
     shows the change it missed (by replay and by re-fetching its orders)."""
-
     page, _ = phone
     wifi = Wifi(page)
     join(page, live)
