@@ -198,29 +198,18 @@ def test_a_refused_announcement_fails_once_and_closing_still_happens(make, clock
 @pytest.mark.parametrize("night", [(2026, 3, 28), (2026, 10, 24)], ids=["spring", "autumn"])
 def test_closing_time_is_wall_clock_time_on_the_night_the_clocks_change(night, keys, settings):
     """Spring forward and fall back both happen at night, between 02:00 and 03:00."""
-    import os
-    import time as systime
     from datetime import UTC, datetime
 
     from bar.clock import FrozenClock
+    from tests.night import local_zone
 
-    old = os.environ.get("TZ")
-    os.environ["TZ"] = "Europe/Berlin"
-    systime.tzset()
-    try:
-        evening = datetime(*night, 20, 0).astimezone().astimezone(UTC)
-        clock = FrozenClock(evening)
+    with local_zone("Europe/Berlin"):
+        clock = FrozenClock(datetime(*night, 20, 0).astimezone().astimezone(UTC))
         timers.plan_daily(with_rules(settings, close_at=time(4, 0)), now=clock())
         due = Scheduled.get(Scheduled.action == "close").due_at.astimezone()
         assert (due.hour, due.minute, due.day) == (4, 0, night[2] + 1)
         at = timers.parse_when("04:00", now=clock(), day_starts_at=6).astimezone()
         assert (at.hour, at.minute) == (4, 0)
-    finally:
-        if old is None:
-            del os.environ["TZ"]
-        else:
-            os.environ["TZ"] = old
-        systime.tzset()
 
 
 @pytest.mark.parametrize("end", ["served", "expired"])
