@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from click.testing import CliRunner, Result
 from hypothesis import settings as hypothesis_settings
 
 from bar import datadir, orders, registration
@@ -109,3 +110,21 @@ class Factory:
 @pytest.fixture
 def make(settings: Settings, keys: Keys, clock: FrozenClock) -> Factory:
     return Factory(settings, keys, clock)
+
+
+def run_cli(data_dir: Path, *args: str, ok: bool = True, input: str | None = None) -> Result:
+    """`bar --config <sample> --data-dir DIR ARGS…` in this process (click's runner).
+
+    Checks the outcome: exit 0 when `ok`, else exit 1 with one line, `Error: …`.
+    """
+    from bar.cli import cli
+
+    result = CliRunner().invoke(
+        cli, ["--config", str(SAMPLE_CONFIG), "--data-dir", str(data_dir), *args],
+        input=input, catch_exceptions=False,
+    )
+    assert (result.exit_code == 0) == ok, result.output
+    if not ok:
+        lines = result.output.strip().splitlines()
+        assert len(lines) == 1 and lines[0].startswith("Error: "), result.output
+    return result

@@ -6,13 +6,12 @@ from datetime import timedelta
 
 import jwt
 import pytest
-from click.testing import CliRunner
 
 from bar import events, guests, tokens
-from bar.cli import cli
 from bar.errors import InvalidInput, NotFound, RefreshInvalid, TokenInvalid
 from bar.models import Event, Guest, RefreshToken
 from bar.tokens import Keys
+from tests.conftest import run_cli
 
 
 def _refresh(settings, keys, token, clock):
@@ -120,19 +119,15 @@ def test_rotation_keeps_old_tokens_valid_until_they_expire(settings, keys, clock
 
 def test_cli_lists_kicks_and_rotates(settings, keys, make, clock):
     make.registration("[bold]Mia[/bold]")
-    runner = CliRunner()
-    base = ["--config", str(settings.config_path), "--data-dir", str(settings.data_dir)]
-    listed = runner.invoke(cli, [*base, "guests", "list"])
-    assert listed.exit_code == 0 and "[bold]" in listed.output  # shown, not styled
-    kicked = runner.invoke(cli, [*base, "guests", "kick", "[bold]Mia[/bold]"])
-    assert kicked.exit_code == 0 and kicked.output.startswith("Signed out [bold]Mia[/bold] (")
-    again = runner.invoke(cli, [*base, "guests", "kick", "[bold]Mia[/bold]"])
+    data = settings.data_dir
+    assert "[bold]" in run_cli(data, "guests", "list").output  # shown, not styled
+    kicked = run_cli(data, "guests", "kick", "[bold]Mia[/bold]")
+    assert kicked.output.startswith("Signed out [bold]Mia[/bold] (")
+    again = run_cli(data, "guests", "kick", "[bold]Mia[/bold]", ok=False)
     assert again.exit_code == 1 and again.output == "Error: [bold]Mia[/bold] is already signed out\n"
-    as_json = runner.invoke(cli, [*base, "guests", "list", "--json"])
-    assert '"is_active": false' in as_json.output
+    assert '"is_active": false' in run_cli(data, "guests", "list", "--json").output
     old = keys.kid
-    rotated = runner.invoke(cli, [*base, "keys", "rotate"])
-    assert rotated.exit_code == 0, rotated.output
+    rotated = run_cli(data, "keys", "rotate")
     assert f"key {old} still verifies its tokens for 4h" in rotated.output
     assert Keys.load(settings.keys_dir).kid != old
 

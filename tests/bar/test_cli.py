@@ -14,24 +14,15 @@ from bar import datadir, orders, registration
 from bar.cli import cli
 from bar.clock import utcnow
 from bar.models import Admin, Drink, Order, RegistrationCode
-from tests.conftest import SAMPLE_CONFIG, install_keys
+from tests.conftest import SAMPLE_CONFIG, install_keys, run_cli
 
 
 @pytest.fixture
 def run(settings, _session_keys):
     install_keys(settings, _session_keys)
-    runner = CliRunner()
 
     def invoke(*args: str, input: str | None = None, ok: bool = True):
-        result = runner.invoke(
-            cli, ["--config", str(SAMPLE_CONFIG), "--data-dir", str(settings.data_dir), *args],
-            input=input, catch_exceptions=False,
-        )
-        assert (result.exit_code == 0) == ok, result.output
-        if not ok:
-            lines = result.output.strip().splitlines()
-            assert len(lines) == 1 and lines[0].startswith("Error: "), result.output
-        return result
+        return run_cli(settings.data_dir, *args, ok=ok, input=input)
 
     invoke("init")
     return invoke

@@ -10,14 +10,12 @@ import sys
 from collections.abc import Iterator
 
 import pytest
-from click.testing import CliRunner
 
 from bar import events, notifications
-from bar.cli import cli
 from bar.db import write
 from bar.models import Event
 from tests import night
-from tests.conftest import SAMPLE_CONFIG
+from tests.conftest import SAMPLE_CONFIG, run_cli
 
 
 @pytest.fixture(autouse=True)
@@ -29,12 +27,7 @@ def _berlin() -> Iterator[None]:
 @pytest.fixture
 def run(settings, keys):
     def invoke(*args: str, ok: bool = True) -> list[str]:
-        result = CliRunner().invoke(
-            cli, ["--config", str(SAMPLE_CONFIG), "--data-dir", str(settings.data_dir), *args],
-            catch_exceptions=False,
-        )
-        assert (result.exit_code == 0) == ok, result.output
-        return result.output.splitlines()
+        return run_cli(settings.data_dir, *args, ok=ok).output.splitlines()
 
     return invoke
 

@@ -12,14 +12,12 @@ from collections.abc import Iterator
 from datetime import datetime, timedelta
 
 import pytest
-from click.testing import CliRunner
 
 from bar import orders, stats
-from bar.cli import cli
 from bar.clock import utcnow
 from bar.errors import InvalidInput
 from tests import night
-from tests.conftest import SAMPLE_CONFIG
+from tests.conftest import SAMPLE_CONFIG, run_cli
 
 
 @pytest.fixture(autouse=True)
@@ -37,12 +35,7 @@ def played(make, clock, settings):
 @pytest.fixture
 def run(played):
     def invoke(*args: str, ok: bool = True) -> str:
-        result = CliRunner().invoke(
-            cli, ["--config", str(SAMPLE_CONFIG), "--data-dir", str(played.data_dir), *args],
-            catch_exceptions=False,
-        )
-        assert (result.exit_code == 0) == ok, result.output
-        return result.output
+        return run_cli(played.data_dir, *args, ok=ok).output
 
     return invoke
 

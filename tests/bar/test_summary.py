@@ -6,13 +6,11 @@ import re
 from collections.abc import Iterator
 
 import pytest
-from click.testing import CliRunner
 
 from bar import summary
-from bar.cli import cli
 from bar.models import Drink
 from tests import night
-from tests.conftest import SAMPLE_CONFIG
+from tests.conftest import run_cli
 
 
 @pytest.fixture(autouse=True)
@@ -24,15 +22,7 @@ def _berlin() -> Iterator[None]:
 @pytest.fixture
 def run(settings, keys):
     def invoke(*args: str, ok: bool = True) -> str:
-        result = CliRunner().invoke(
-            cli, ["--config", str(SAMPLE_CONFIG), "--data-dir", str(settings.data_dir), *args],
-            catch_exceptions=False,
-        )
-        assert (result.exit_code == 0) == ok, result.output
-        if not ok:
-            assert len(result.output.strip().splitlines()) == 1, result.output
-            assert result.output.startswith("Error: ")
-        return result.output
+        return run_cli(settings.data_dir, *args, ok=ok).output
 
     return invoke
 

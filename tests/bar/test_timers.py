@@ -9,7 +9,7 @@ import pytest
 from bar import events, notifications, orders, shop, timers
 from bar.errors import InvalidInput
 from bar.models import Event, Notification, Order, Scheduled
-from tests.conftest import with_rules
+from tests.conftest import run_cli, with_rules
 
 
 def _local(clock, hh: int, mm: int = 0):
@@ -148,20 +148,14 @@ def test_a_schema_1_database_gains_reminded_at(settings, keys, make, clock):
 
 
 def test_cli_plans_lists_and_cancels_announcements(settings, keys, clock):
-    from click.testing import CliRunner
-
-    from bar.cli import cli
-
-    runner = CliRunner()
-    base = ["--config", str(settings.config_path), "--data-dir", str(settings.data_dir)]
-    planned = runner.invoke(cli, [*base, "announce", "--at", "23:30", "Last call!"])
-    assert planned.exit_code == 0 and planned.output.startswith("Planned #1 for ")
-    listed = runner.invoke(cli, [*base, "announce", "--planned"])
-    assert "23:30  'Last call!'" in listed.output
-    assert runner.invoke(cli, [*base, "announce", "--cancel", "1"]).output == "Cancelled #1\n"
-    again = runner.invoke(cli, [*base, "announce", "--cancel", "1"])
+    data = settings.data_dir
+    planned = run_cli(data, "announce", "--at", "23:30", "Last call!")
+    assert planned.output.startswith("Planned #1 for ")
+    assert "23:30  'Last call!'" in run_cli(data, "announce", "--planned").output
+    assert run_cli(data, "announce", "--cancel", "1").output == "Cancelled #1\n"
+    again = run_cli(data, "announce", "--cancel", "1", ok=False)
     assert again.exit_code == 1 and again.output == "Error: nothing planned with id 1\n"
-    bad = runner.invoke(cli, [*base, "announce", "--at", "later", "x"])
+    bad = run_cli(data, "announce", "--at", "later", "x", ok=False)
     assert bad.exit_code == 1 and "--at: expected a time like 23:30" in bad.output
     assert Scheduled.select().where(Scheduled.done_at.is_null()).count() == 0
 
