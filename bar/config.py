@@ -89,7 +89,6 @@ class Settings:
     host: str = "0.0.0.0"
     port: int = 8000
     public_url: str = ""
-    threads: int = 64
     synchronous: str = "FULL"
     busy_timeout: timedelta = timedelta(seconds=5)
     event_retention: timedelta = timedelta(days=2)
@@ -106,6 +105,8 @@ class Settings:
     logins_per_minute: int = 5
     orders_per_minute: int = 3
     ws_max_message: int = 4096
+    sockets_per_address: int = 32
+    anonymous_sockets_per_address: int = 8
 
     @property
     def db_path(self) -> Path:
@@ -206,7 +207,6 @@ _SCALARS: dict[tuple[str, str], tuple[str, Callable[[Any], Any]]] = {
     ("server", "host"): ("host", _text),
     ("server", "port"): ("port", _int(0, 65535)),
     ("server", "public_url"): ("public_url", lambda v: _text(v).rstrip("/")),
-    ("server", "threads"): ("threads", _int(4, 4096)),
     ("database", "synchronous"): ("synchronous", _choice("OFF", "NORMAL", "FULL", "EXTRA")),
     ("database", "busy_timeout"): ("busy_timeout", _positive_duration),
     ("database", "event_retention"): ("event_retention", _positive_duration),
@@ -232,7 +232,15 @@ _SCALARS: dict[tuple[str, str], tuple[str, Callable[[Any], Any]]] = {
     ("limits", "orders_per_minute"): ("orders_per_minute", _int(0)),
     # An auth message (a JWT) is under 1 KiB; a socket needs no more than a few.
     ("limits", "ws_max_message"): ("ws_max_message", _size(1024, 1024**2)),
+    # A phone has a few tabs; a household or an office NAT puts a few phones behind one
+    # address. A TV or a page not signed in yet needs one or two anonymous sockets.
+    ("limits", "sockets_per_address"): ("sockets_per_address", _int(0)),
+    ("limits", "anonymous_sockets_per_address"): ("anonymous_sockets_per_address", _int(0)),
 }
+
+# Keys of older versions, accepted and ignored so an old bar.toml still starts.
+# server.threads sized a thread per phone; the event loop has no such limit.
+_RETIRED = {("server", "threads")}
 
 
 def env_name(section: str, key: str) -> str:
@@ -290,7 +298,7 @@ def load_settings(
         if section == "menu" or not isinstance(table, dict):
             continue
         for key in table:
-            if (section, key) not in _SCALARS:
+            if (section, key) not in _SCALARS and (section, key) not in _RETIRED:
                 raise ConfigError(f"unknown key {section}.{key} in {path}")
 
     if data_dir is not None:

@@ -30,10 +30,10 @@ def create_app(settings: Settings, *, clock: Clock = utcnow) -> Flask:
     app = Flask(__name__)
     app.config.update(
         MAX_CONTENT_LENGTH=MAX_CONTENT_LENGTH,
-        # simple-websocket pings every 25 s: keeps Wi-Fi NATs open, finds dead phones.
+        # No ping_interval: the hub pings every socket from one loop (webapp.sockets).
         # A bigger message closes the socket with 1009; simple-websocket counts it as the
         # frames arrive, so it never holds more than this (plus one read) per socket.
-        SOCK_SERVER_OPTIONS={"ping_interval": 25, "max_message_size": settings.ws_max_message},
+        SOCK_SERVER_OPTIONS={"max_message_size": settings.ws_max_message},
     )
     app.json.sort_keys = False  # type: ignore[attr-defined]
     app.extensions["bar"] = BarContext(

@@ -8,10 +8,9 @@ from flask import Blueprint, request
 
 from bar import admins, menu, net, orders, registration, scan, shop, waits
 from bar.errors import Conflict, InvalidInput
-from webapp.api import client_ip
 from webapp.auth import current_claims, require_admin
 from webapp.body import field, json_body
-from webapp.context import bar_context
+from webapp.context import bar_context, client_ip
 
 bp = Blueprint("admin", __name__, url_prefix="/api/admin")
 

@@ -26,7 +26,7 @@ from bar.errors import Forbidden
 from bar.models import Order
 from webapp.auth import current_claims, require_guest
 from webapp.body import field, json_body
-from webapp.context import bar_context
+from webapp.context import bar_context, client_ip
 
 bp = Blueprint("api", __name__, url_prefix="/api")
 
@@ -44,12 +44,6 @@ def _expires_in(settings: Settings) -> int:
 
 def _user_agent() -> str:
     return request.headers.get("User-Agent", "")
-
-
-def client_ip() -> str:
-    """The socket peer. `bar serve` is gunicorn facing the phones directly, with no proxy
-    in front, so `X-Forwarded-For` is whatever a client wants it to be: never trusted."""
-    return request.remote_addr or ""
 
 
 # -- public -----------------------------------------------------------------------------

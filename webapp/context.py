@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from flask import current_app
+from flask import current_app, request
 
 from bar.clock import Clock
 from bar.config import Settings
@@ -39,3 +39,9 @@ def bar_context() -> BarContext:
     """The context of the app handling the current request."""
     context: BarContext = current_app.extensions["bar"]
     return context
+
+
+def client_ip() -> str:
+    """The socket peer. `bar serve` faces the phones directly, with no proxy in front,
+    so `X-Forwarded-For` is whatever a client wants it to be: never trusted."""
+    return request.remote_addr or ""

@@ -1,199 +1,98 @@
-"""The fan-out: one tailer thread per app pushes new events to the subscribed sockets.
+"""The fan-out: one tailer pushes new events to the subscribed sockets.
+
+`bar serve` runs on gevent (see `webapp.server`): every socket is a greenlet, not an
+OS thread; in tests the werkzeug server runs the same code on threads.
 
 The tailer polls `bar.events.EventTail` (one `PRAGMA data_version` per poll while
-nothing changes), serialises each new event once and hands the same text to every
-connection subscribed to its channel. It also runs the bar's housekeeping: the
+nothing changes), frames each new event once and hands the same bytes to every
+connection subscribed to its channel (`webapp.sockets`). Once a second it sweeps every
+socket (pings, deadlines, stalled sends), and it runs the bar's housekeeping: the
 timers of `bar.timers` and pruning old events, both idempotent and safe from any process.
 
-A `Connection` wraps one simple-websocket socket. Its lock makes each message one
-uninterrupted write (the hub thread and the socket's own handler thread both send);
-while a subscription replays missed events it holds live events back, and it never
-sends an event twice, so the client sees every event once and in id order.
+Admission: the hub counts sockets per client address. Past a cap (in total, per
+address, or anonymous per address) `take_slot` refuses before the upgrade, so the
+page gets a 503 with Retry-After at once instead of hanging.
 """
 
 from __future__ import annotations
 
-import json
 import logging
-import socket
-import struct
+import resource
 import threading
 import time
 from collections.abc import Iterable
+from dataclasses import dataclass, field
 from datetime import timedelta
-from typing import Any
 
 from bar import events, timers
 from bar.clock import Clock
 from bar.config import Settings
 from bar.db import db
+from webapp.sockets import CloseCode, Connection, dumps, text_frame
 
 log = logging.getLogger(__name__)
 
-# How long a send may block on a client that stopped reading before it is dropped:
-# the hub thread sends to everyone, so one stalled phone must not hold up the rest.
-SEND_TIMEOUT_S = 5.0
-GOING_AWAY = 1001  # WebSocket close code: the server is shutting down
-POLICY_VIOLATION = 1008
+SWEEP_EVERY_S = 1.0
+# Descriptors kept for what is not a WebSocket: plain requests, SQLite (3 per
+# connection), the listening socket, logs.
+RESERVED_FDS = 1024
+RETRY_AFTER_S = 10
 
 
-def dumps(message: dict[str, Any]) -> str:
-    return json.dumps(message, ensure_ascii=False, separators=(",", ":"))
+def socket_capacity() -> int:
+    """How many WebSockets this process can hold: its open-file limit, less a reserve."""
+    soft, _ = resource.getrlimit(resource.RLIMIT_NOFILE)
+    return max(16, soft - RESERVED_FDS)
 
 
-class Connection:
-    """One WebSocket client: its channels, and a lock so messages never interleave.
+@dataclass(eq=False)
+class Slot:
+    """One admitted socket, counted against its client address until given back."""
 
-    Events reach a connection from two threads: its own handler (the replay) and the
-    hub (live). Each channel keeps a high-water mark, the highest event id sent on it:
-    an event at or below it is a duplicate and is dropped, whichever thread brings it.
-    """
-
-    def __init__(self, ws: Any) -> None:
-        self.ws = ws
-        self.channels: set[str] = set()
-        self.user_key: str | None = None  # the guest signed in on it, if any
-        self.closed = False
-        self._lock = threading.Lock()
-        self._sent_through: dict[str, int] = {}
-        # While not None, live events wait here for a replay to finish.
-        self._held: list[tuple[int, str, str]] | None = None
-        _limit_send_time(getattr(ws, "sock", None))
-        if getattr(ws, "sock", None) is not None:
-            ws.sock = LockedSocket(ws.sock)
-
-    def send(self, message: dict[str, Any] | str) -> bool:
-        """Send one message; False (and the connection is dropped) if that failed."""
-        text = message if isinstance(message, str) else dumps(message)
-        with self._lock:
-            return self._send(text)
-
-    def deliver(self, event_id: int, channel: str, text: str) -> bool:
-        """A live event from the hub: sent now, or held while a replay runs."""
-        with self._lock:
-            if self._held is not None:
-                self._held.append((event_id, channel, text))
-                return True
-            return self._send_event(event_id, channel, text)
-
-    def replay(self, event_id: int, channel: str, text: str) -> bool:
-        """A missed event read by the handler: sent now, even while live ones are held."""
-        with self._lock:
-            return self._send_event(event_id, channel, text)
-
-    def hold(self) -> None:
-        """Hold live events back (call before subscribing channels that will be replayed)."""
-        with self._lock:
-            if self._held is None:
-                self._held = []
-
-    def seen(self, channels: Iterable[str], through: int) -> None:
-        """The client already has every event up to `through` on `channels`."""
-        with self._lock:
-            for channel in channels:
-                self._sent_through[channel] = max(self._sent_through.get(channel, 0), through)
-
-    def release(self) -> None:
-        """Send the held events the replay did not cover, then go live."""
-        with self._lock:
-            held, self._held = self._held or [], None
-            for event_id, channel, text in held:
-                if not self._send_event(event_id, channel, text):
-                    return
-
-    def close(self, code: int = 1000, message: str | None = None) -> None:
-        with self._lock:
-            if self.closed:
-                return
-            self.closed = True
-            try:
-                self.ws.close(reason=code, message=message)
-            except Exception:  # already closed by the peer is fine
-                pass
-
-    def _send_event(self, event_id: int, channel: str, text: str) -> bool:
-        if event_id <= self._sent_through.get(channel, 0):
-            return True  # a duplicate: the client has it
-        if not self._send(text):
-            return False
-        self._sent_through[channel] = event_id
-        return True
-
-    def _send(self, text: str) -> bool:
-        if self.closed:
-            return False
-        try:
-            self.ws.send(text)
-            return True
-        except Exception as exc:  # any failure means this socket is gone
-            log.debug("dropping a socket: %s", exc)
-            self.closed = True
-            self._abort()
-            return False
-
-    def _abort(self) -> None:
-        # Not ws.close(): a polite close frame would block on the same stalled socket.
-        # Shutting the socket down ends simple-websocket's reader, which ends the handler.
-        sock = getattr(self.ws, "sock", None)
-        try:
-            if sock is not None:
-                sock.shutdown(socket.SHUT_RDWR)
-        except OSError:
-            pass
+    address: str
+    anonymous: bool = True
 
 
-class LockedSocket:
-    """A socket whose writes go through one lock, whoever makes them.
+class SocketRefused(Exception):
+    """Too many sockets: refuse the upgrade with a 503 and Retry-After."""
 
-    simple-websocket's own thread writes pings, pongs and close replies straight to
-    the socket while the hub and the handler send events: without one lock on the
-    write itself, two frames could interleave on the wire. `sendall` also means a
-    frame is never cut short by a partial `send`.
-    """
-
-    def __init__(self, sock: socket.socket) -> None:
-        self._sock = sock
-        self._write_lock = threading.Lock()
-
-    def send(self, data: bytes) -> int:
-        with self._write_lock:
-            self._sock.sendall(data)
-        return len(data)
-
-    sendall = send
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self._sock, name)
+    def __init__(self, code: str, message: str, retry_after: int = RETRY_AFTER_S) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+        self.retry_after = retry_after
 
 
-def _limit_send_time(sock: Any) -> None:
-    """Make a send on `sock` fail after SEND_TIMEOUT_S instead of blocking forever.
+@dataclass
+class Admission:
+    """How many sockets, from whom: the caps behind `Hub.take_slot`."""
 
-    SO_SNDTIMEO applies to sends only, so simple-websocket's reader (which reads only
-    what select() says is there) is unaffected.
-    """
-    if not isinstance(sock, socket.socket):
-        return
-    seconds = int(SEND_TIMEOUT_S)
-    micros = int((SEND_TIMEOUT_S - seconds) * 1_000_000)
-    try:
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_SNDTIMEO, struct.pack("ll", seconds, micros))
-    except OSError:
-        log.debug("cannot set a send timeout on this socket")
+    total: int
+    per_address: int
+    anonymous_per_address: int
+    by_address: dict[str, int] = field(default_factory=dict)
+    anonymous_by_address: dict[str, int] = field(default_factory=dict)
+    open: int = 0
 
 
 class Hub:
-    """Channel subscriptions and the one thread that tails the event log for them."""
+    """Channel subscriptions, admission, and the one tailer that feeds them."""
 
     def __init__(
         self, settings: Settings, *, clock: Clock, poll_interval: float = 0.01,
         housekeeping_every: float = 5.0, prune_every: float = 600.0,
+        max_sockets: int | None = None,
     ) -> None:
         self.settings = settings
         self.clock = clock
         self.poll_interval = poll_interval
         self.housekeeping_every = housekeeping_every
         self.prune_every = prune_every
+        self.admission = Admission(
+            total=max_sockets if max_sockets is not None else socket_capacity(),
+            per_address=settings.sockets_per_address,
+            anonymous_per_address=settings.anonymous_sockets_per_address,
+        )
         self._lock = threading.Lock()
         self._channels: dict[str, set[Connection]] = {}
         self._connections: set[Connection] = set()
@@ -207,7 +106,7 @@ class Hub:
     # -- lifecycle -----------------------------------------------------------------------
 
     def start(self, timeout: float = 10.0) -> None:
-        """Start the tailer thread (once) and wait until it knows where the log ends."""
+        """Start the tailer (once) and wait until it knows where the log ends."""
         with self._lock:
             if self._stopped:
                 raise RuntimeError("the hub has been stopped")
@@ -227,7 +126,7 @@ class Hub:
             thread, self._thread = self._thread, None
             connections = list(self._connections)
         for conn in connections:
-            conn.close(GOING_AWAY, "server shutting down")
+            conn.close(CloseCode.GOING_AWAY, "server shutting down")
         if thread is not None and thread is not threading.current_thread():
             thread.join(timeout)
 
@@ -235,10 +134,50 @@ class Hub:
     def running(self) -> bool:
         return self._thread is not None and self._thread.is_alive()
 
+    # -- admission -----------------------------------------------------------------------
+
+    def take_slot(self, address: str) -> Slot:
+        """Count a new socket from `address`, or refuse it (`SocketRefused`)."""
+        a = self.admission
+        with self._lock:
+            if self._stopped:
+                raise SocketRefused("shutting_down", "the bar is restarting: try again shortly", 5)
+            if a.open >= a.total:
+                raise SocketRefused("server_full", "the bar has too many phones connected: "
+                                    "try again in a minute")
+            if a.per_address and a.by_address.get(address, 0) >= a.per_address:
+                raise SocketRefused("too_many_sockets", "too many open pages from your "
+                                    "address: close some tabs and try again")
+            if (a.anonymous_per_address
+                    and a.anonymous_by_address.get(address, 0) >= a.anonymous_per_address):
+                raise SocketRefused("too_many_sockets", "too many open pages from your "
+                                    "address that have not signed in: try again shortly")
+            a.open += 1
+            a.by_address[address] = a.by_address.get(address, 0) + 1
+            a.anonymous_by_address[address] = a.anonymous_by_address.get(address, 0) + 1
+            return Slot(address)
+
+    def signed_in(self, slot: Slot) -> None:
+        """The socket authenticated: it no longer counts as anonymous."""
+        with self._lock:
+            if slot.anonymous:
+                slot.anonymous = False
+                _decrement(self.admission.anonymous_by_address, slot.address)
+
+    def give_back(self, slot: Slot) -> None:
+        """The socket is gone (call once, whatever happened to it)."""
+        a = self.admission
+        with self._lock:
+            a.open -= 1
+            _decrement(a.by_address, slot.address)
+            if slot.anonymous:
+                slot.anonymous = False
+                _decrement(a.anonymous_by_address, slot.address)
+
     # -- subscriptions -------------------------------------------------------------------
 
     def register(self, conn: Connection) -> None:
-        """Know `conn` before it subscribes (so `sign_out` reaches it)."""
+        """Know `conn` before it subscribes (so the sweep and `sign_out` reach it)."""
         self.subscribe(conn, ())
 
     def subscribe(self, conn: Connection, channels: Iterable[str]) -> int:
@@ -248,7 +187,7 @@ class Hub:
         has stopped, `conn` is closed instead.
         """
         if self._stopped:
-            conn.close(GOING_AWAY, "server shutting down")
+            conn.close(CloseCode.GOING_AWAY, "server shutting down")
             return self._position
         self.start()
         with self._lock:
@@ -272,7 +211,7 @@ class Hub:
         with self._lock:
             return len(self._connections)
 
-    # -- the tailer thread ---------------------------------------------------------------
+    # -- the tailer ----------------------------------------------------------------------
 
     def _run(self) -> None:
         try:
@@ -284,6 +223,7 @@ class Hub:
             self._ready.set()
             return
         self._ready.set()
+        next_sweep = time.monotonic() + SWEEP_EVERY_S
         # The first rounds run at once: orders may have gone overdue while we were down.
         next_housekeeping = next_prune = time.monotonic()
         try:
@@ -298,6 +238,9 @@ class Hub:
                     if time.monotonic() >= next_prune:
                         next_prune = time.monotonic() + self.prune_every
                         self.prune()
+                    if time.monotonic() >= next_sweep:
+                        next_sweep = time.monotonic() + SWEEP_EVERY_S
+                        self.sweep()
                 except Exception:  # the tailer must outlive any one failure
                     log.exception("event tailer error; carrying on")
                     self._stop.wait(0.5)
@@ -305,7 +248,7 @@ class Hub:
             db.close()  # this thread's own connection
 
     def dispatch(self, batch: list[events.BarEvent]) -> None:
-        """Send each event to its channel's subscribers, serialised once."""
+        """Write each event to its channel's subscribers, framed once."""
         for event in batch:
             with self._lock:
                 self._position = max(self._position, event.id)
@@ -314,10 +257,18 @@ class Hub:
                 self.sign_out(event.payload["user_key"])
             if not targets:
                 continue
-            text = dumps(event.to_message())
-            failed = [conn for conn in targets if not conn.deliver(event.id, event.channel, text)]
+            frame = text_frame(dumps(event.to_message()))
+            failed = [conn for conn in targets if not conn.deliver(event.id, event.channel, frame)]
             for conn in failed:
                 self.unsubscribe(conn)
+
+    def sweep(self) -> None:
+        """Once a second: every socket's deadlines, pings and stalled sends."""
+        with self._lock:
+            connections = list(self._connections)
+        now, clock = self.clock(), time.monotonic()
+        for conn in connections:
+            conn.tend(now, clock)
 
     def sign_out(self, user_key: str) -> None:
         """Close every socket of a guest the host signed out (`bar guests kick`)."""
@@ -325,7 +276,7 @@ class Hub:
             theirs = [conn for conn in self._connections if conn.user_key == user_key]
         for conn in theirs:
             # The guest channel's copy of the event tells the page why, just before.
-            conn.close(POLICY_VIOLATION, "signed_out")
+            conn.close(CloseCode.POLICY_VIOLATION, "signed_out")
 
     def housekeeping(self) -> int:
         """Run the bar's timers (expiry, reminders, last call, closing time); returns how
@@ -344,3 +295,11 @@ class Hub:
         except Exception:  # the next round tries again
             log.exception("pruning old events failed")
             return 0
+
+
+def _decrement(counts: dict[str, int], key: str) -> None:
+    left = counts.get(key, 0) - 1
+    if left > 0:
+        counts[key] = left
+    else:
+        counts.pop(key, None)

@@ -1,57 +1,120 @@
-"""Running the app: gunicorn for real (`bar serve`), a werkzeug thread for tests and benches.
+"""Running the app: gunicorn's gevent worker for real (`bar serve`), a werkzeug thread
+for tests and benches.
 
-Gunicorn runs one `gthread` worker: one process keeps one event tailer, and every
-open WebSocket holds one of its threads (`settings.threads`). On SIGTERM the worker
-closes its sockets at once, so shutdown does not wait out the graceful timeout.
+`bar serve` runs on an event loop: gevent makes every connection a greenlet, so an open
+phone page or a half-sent request costs a socket and a few KiB, never an OS thread.
+gevent must patch the standard library before anything creates a lock or a socket, so
+`bar serve` re-executes itself as `python -m gevent.monkey --module bar …` first
+(`restart_on_event_loop`). One worker process: one event tailer, one set of sockets.
+
+Defences: a request's line and headers must arrive within HEADER_DEADLINE_S (gunicorn's
+keep-alive timer) and its body within BODY_DEADLINE_S, or the connection is dropped; the
+hub caps sockets per address and in total (`webapp.fanout`). On SIGTERM the worker
+closes every socket with 1001 at once, so shutdown does not wait out the grace period.
 """
 
 from __future__ import annotations
 
+import io
+import os
+import resource
+import sys
 import threading
-from typing import Any
+from typing import Any, NoReturn
 
 from flask import Flask
 from gunicorn.app.base import BaseApplication
-from gunicorn.workers.gthread import ThreadWorker
 from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
 
 from bar.config import Settings
 from bar.db import db
-from webapp.fanout import Hub
+from webapp.fanout import Hub, socket_capacity
 
 GRACEFUL_TIMEOUT_S = 3
+# A request line and headers take one packet from a phone; a few seconds cover a bad
+# Wi-Fi. Also how long an idle keep-alive connection stays open.
+HEADER_DEADLINE_S = 5
+BODY_DEADLINE_S = 5
+# Connections that are not WebSockets (plain requests) on top of the socket capacity.
+HTTP_HEADROOM = 1000
 
 
-class BarWorker(ThreadWorker):
-    """A gthread worker that runs the hub from the start and stops it at once when told.
+def on_event_loop() -> bool:
+    """Has gevent patched this process (`python -m gevent.monkey`)?"""
+    from gevent import monkey
 
-    Started at boot (not at the first WebSocket) so overdue orders expire even when no
-    page is connected; stopped on SIGTERM/SIGQUIT so open sockets close right away.
-    """
+    return bool(monkey.is_module_patched("socket"))
 
-    def run(self) -> None:
-        hub = self._hub()
-        if hub is not None:
-            hub.start()
-        super().run()
 
-    def handle_exit(self, sig: int, frame: Any) -> None:
-        super().handle_exit(sig, frame)
-        self._stop_hub()
+def restart_on_event_loop(cli_args: list[str]) -> NoReturn:
+    """Run `bar <cli_args>` again in this process, patched by gevent before any import."""
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os.execv(sys.executable,
+             [sys.executable, "-m", "gevent.monkey", "--module", "bar", *cli_args])
 
-    def handle_quit(self, sig: int, frame: Any) -> None:
-        self._stop_hub()
-        super().handle_quit(sig, frame)
 
-    def _hub(self) -> Hub | None:
-        context = getattr(getattr(self, "wsgi", None), "extensions", {}).get("bar")
-        return context.hub if context is not None else None
+def raise_open_file_limit() -> int:
+    """Lift the soft limit on open files to the hard one (each socket is a file)."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if hard == resource.RLIM_INFINITY or hard > soft:
+        target = hard if hard != resource.RLIM_INFINITY else max(soft, 1 << 20)
+        try:
+            resource.setrlimit(resource.RLIMIT_NOFILE, (target, hard))
+        except (ValueError, OSError):
+            pass
+    return resource.getrlimit(resource.RLIMIT_NOFILE)[0]
 
-    def _stop_hub(self) -> None:
-        hub = self._hub()
-        if hub is not None:
-            # Not in the signal handler itself: closing takes locks a thread may hold.
-            threading.Thread(target=hub.stop, name="bar-stop", daemon=True).start()
+
+def _worker_class() -> type:
+    # Imported here: gunicorn's gevent worker imports gevent, which the werkzeug path
+    # (tests, benches) does without.
+    import gevent
+    from gunicorn.workers.ggevent import GeventWorker
+
+    class BarWorker(GeventWorker):  # type: ignore[misc]
+        """A gevent worker that runs the hub from the start and stops it at once when told.
+
+        Started at boot (not at the first WebSocket) so overdue orders expire even when
+        no page is connected; stopped on SIGTERM/SIGQUIT so open sockets close right away.
+        """
+
+        def run(self) -> None:
+            hub = self._hub()
+            if hub is not None:
+                hub.start()
+            super().run()
+
+        def handle_request(self, listener_name: Any, req: Any, sock: Any, addr: Any) -> Any:
+            if req.body is not None:
+                # Read the whole body now, against the clock: a body that trickles in
+                # would otherwise hold its greenlet for as long as the sender likes.
+                limit = int(self.wsgi.config.get("MAX_CONTENT_LENGTH") or 1 << 20)
+                with gevent.Timeout(BODY_DEADLINE_S, False):
+                    req.body = io.BytesIO(req.body.read(limit + 1))
+                if not isinstance(req.body, io.BytesIO):
+                    raise StopIteration("the request body did not arrive in time")
+            return super().handle_request(listener_name, req, sock, addr)
+
+        def handle_exit(self, sig: int, frame: Any) -> None:
+            super().handle_exit(sig, frame)
+            self._stop_hub()
+
+        def handle_quit(self, sig: int, frame: Any) -> None:
+            self._stop_hub()
+            super().handle_quit(sig, frame)
+
+        def _hub(self) -> Hub | None:
+            context = getattr(getattr(self, "wsgi", None), "extensions", {}).get("bar")
+            return context.hub if context is not None else None
+
+        def _stop_hub(self) -> None:
+            hub = self._hub()
+            if hub is not None:
+                # Not in the signal handler itself: closing takes locks a greenlet may hold.
+                gevent.spawn(hub.stop)
+
+    return BarWorker
 
 
 class _Gunicorn(BaseApplication):  # type: ignore[misc]
@@ -69,18 +132,18 @@ class _Gunicorn(BaseApplication):  # type: ignore[misc]
 
 
 def gunicorn_options(
-    settings: Settings, *, host: str, port: int, errorlog: str = "-"
+    settings: Settings, *, host: str, port: int, errorlog: str = "-", capacity: int | None = None
 ) -> dict[str, Any]:
+    capacity = socket_capacity() if capacity is None else capacity
     return {
         "bind": f"[{host}]:{port}" if ":" in host else f"{host}:{port}",
         "workers": 1,
-        "worker_class": "webapp.server.BarWorker",
-        "threads": settings.threads,
-        # Each WebSocket counts as a connection: allow one per thread and then some.
-        "worker_connections": max(1000, settings.threads * 2),
+        "worker_class": "gevent",  # replaced by BarWorker in serve()
+        # The pool bounds greenlets, not memory: the hub's caps refuse sockets first.
+        "worker_connections": capacity + HTTP_HEADROOM,
         "graceful_timeout": GRACEFUL_TIMEOUT_S,
         "timeout": 30,
-        "keepalive": 5,
+        "keepalive": HEADER_DEADLINE_S,
         "accesslog": None,
         "errorlog": errorlog,
         "loglevel": "warning",
@@ -93,12 +156,19 @@ def gunicorn_options(
 def serve(
     app: Flask, *, host: str | None = None, port: int | None = None, errorlog: str = "-"
 ) -> None:
-    """Serve `app` under gunicorn until SIGTERM or Ctrl+C (then exit status 0)."""
+    """Serve `app` under gunicorn's gevent worker until SIGTERM or Ctrl+C (exit status 0).
+
+    Call it on the event loop (`restart_on_event_loop`), after `raise_open_file_limit`:
+    unpatched, every open socket would block the worker.
+    """
     settings: Settings = app.extensions["bar"].settings
+    capacity = socket_capacity()
+    app.extensions["bar"].hub.admission.total = capacity
     options = gunicorn_options(
         settings, host=host or settings.host, port=settings.port if port is None else port,
-        errorlog=errorlog,
+        errorlog=errorlog, capacity=capacity,
     )
+    options["worker_class"] = _worker_class()
     # The worker is a fork of this process: it must not inherit an open SQLite
     # connection, so this thread's (used by create_app) is closed first.
     db.close()

@@ -16,8 +16,14 @@
     {"type": "ping"}                       →      {"type": "pong"}
 
 Anonymous sockets read `display`, `config` and `announcements`; a guest also reads
-`orders/<own user_key>`; an admin reads every channel. The handler thread only does
-database work for auth, subscribe and replay; live events come from the hub's thread.
+`orders/<own user_key>`; an admin reads every channel. The handler only does database
+work for auth, subscribe and replay; live events, pings and deadlines come from the hub.
+A socket must send auth or subscribe within FIRST_MESSAGE_TIMEOUT_S (5 s), or it is
+closed with 1008.
+
+Admission (`Hub.take_slot`): past `limits.sockets_per_address` open sockets from one
+address, `limits.anonymous_sockets_per_address` not signed in, or what the process can
+hold, the upgrade gets a JSON 503 with Retry-After at once.
 
 Before the upgrade: a browser page from another origin (its `Origin` is neither the
 `Host` it connected to nor `server.public_url`) gets a JSON 403, which the browser's
@@ -31,11 +37,10 @@ from __future__ import annotations
 
 import json
 import logging
-import time
 from typing import Any
 from urllib.parse import urlsplit
 
-from flask import Blueprint, request
+from flask import Blueprint, Response, g, request
 from flask_sock import Sock
 from simple_websocket import ConnectionClosed
 
@@ -43,22 +48,21 @@ from bar import events, guests, notifications
 from bar.db import db
 from bar.errors import AuthError, Forbidden, SignedOut
 from bar.tokens import Claims, verify_access
-from webapp.context import BarContext, bar_context
-from webapp.fanout import Connection, dumps
+from webapp.context import BarContext, bar_context, client_ip
+from webapp.errors import error_response
+from webapp.fanout import Slot, SocketRefused
+from webapp.sockets import CloseCode, Connection, dumps, text_frame
 
 log = logging.getLogger(__name__)
 
 bp = Blueprint("ws", __name__)
 sock = Sock()
 
-# How often the handler looks up from receive() to check expiry and shutdown.
-RECEIVE_TIMEOUT_S = 1.0
-# A socket that neither authenticates nor subscribes is only holding a thread.
-FIRST_MESSAGE_TIMEOUT_S = 30.0
 REPLAY_BATCH = 500
-
-POLICY_VIOLATION = 1008
-INTERNAL_ERROR = 1011
+# After our close frame, how long the handler waits for the phone's reply before the
+# server drops the TCP connection (dropping it with the reply unread could reset it
+# before the phone reads why it was closed).
+CLOSE_TIMEOUT_S = 1.0
 
 _DEFAULT_PORTS = {"http": "80", "https": "443", "ws": "80", "wss": "443"}
 
@@ -88,23 +92,38 @@ def origin_allowed(origin: str | None, host: str, public_url: str = "") -> bool:
 
 
 @bp.before_request
-def _before_upgrade() -> None:
+def _before_upgrade() -> Response | None:
+    context = bar_context()
     if not origin_allowed(request.headers.get("Origin"), request.host,
-                          bar_context().settings.public_url):
+                          context.settings.public_url):
         raise Forbidden("this page's origin may not open a socket on the bar", code="origin_refused")
     # simple-websocket negotiates from the environ's headers: no offer, no deflate.
     request.environ.pop("HTTP_SEC_WEBSOCKET_EXTENSIONS", None)
+    try:
+        g.slot = context.hub.take_slot(client_ip())
+    except SocketRefused as refused:
+        response = error_response(refused.code, refused.message, 503)
+        response.headers["Retry-After"] = str(refused.retry_after)
+        return response
+    return None
+
+
+@bp.teardown_request
+def _after_socket(exc: BaseException | None) -> None:
+    slot: Slot | None = g.pop("slot", None)
+    if slot is not None:
+        bar_context().hub.give_back(slot)
 
 
 class Session:
     """The protocol state of one socket: who it is and what it reads."""
 
-    def __init__(self, context: BarContext, conn: Connection) -> None:
+    def __init__(self, context: BarContext, conn: Connection, slot: Slot) -> None:
         self.context = context
         self.conn = conn
+        self.slot = slot
         self.claims: Claims | None = None
         self.started = False  # has the first auth or subscribe arrived?
-        self.opened_at = time.monotonic()
 
     def error(self, code: str, message: str, **extra: Any) -> None:
         self.conn.send({"type": "error", "code": code, "message": message, **extra})
@@ -133,6 +152,7 @@ class Session:
             self.error("invalid_message", "auth must be the first message")
             return
         self.started = True
+        self.conn.greeted()
         token = message.get("token")
         settings = self.context.settings
         try:
@@ -150,9 +170,11 @@ class Session:
                     raise SignedOut("you were signed out by the host")
         except AuthError as exc:
             self.error(exc.code, exc.message)
-            self.conn.close(POLICY_VIOLATION, exc.code)
+            self.conn.close(CloseCode.POLICY_VIOLATION, exc.code)
             return
         self.claims = claims
+        self.conn.expires_at = claims.expires_at
+        self.context.hub.signed_in(self.slot)
         self.conn.send({"type": "auth_ok", "role": claims.role, "user_key": claims.user_key})
         if claims.role == "guest":
             for note in notifications.unread(claims.user_key):
@@ -168,6 +190,7 @@ class Session:
         that has seen no event yet can use it as its next `since`.
         """
         self.started = True
+        self.conn.greeted()
         channels, since = message.get("channels"), message.get("since")
         if not isinstance(channels, list) or not all(isinstance(c, str) for c in channels):
             self.error("invalid_message", "channels must be a list of channel names")
@@ -210,42 +233,38 @@ class Session:
         while channels:
             batch = events.read_since(cursor, channels, limit=REPLAY_BATCH)
             for event in batch:
-                if not self.conn.replay(event.id, event.channel, dumps(event.to_message())):
+                frame = text_frame(dumps(event.to_message()))
+                if not self.conn.replay(event.id, event.channel, frame):
                     return
                 cursor = event.id
             if len(batch) < REPLAY_BATCH:
                 return
 
-    def check_time(self) -> None:
-        """Close a socket whose token has expired, or that never said what it wants."""
-        if self.claims is not None and self.claims.expires_at <= self.context.now():
-            self.error("token_expired", "token expired: reconnect with a fresh token")
-            self.conn.close(POLICY_VIOLATION, "token_expired")
-        elif not self.started and time.monotonic() - self.opened_at > FIRST_MESSAGE_TIMEOUT_S:
-            self.error("timeout", "send auth or subscribe first")
-            self.conn.close(POLICY_VIOLATION, "timeout")
-
 
 @sock.route("/ws", bp=bp)
 def websocket(ws: Any) -> None:
-    """One client: read its messages until it leaves or the server drops it."""
+    """One client: read its messages until it leaves or the server drops it.
+
+    The handler only reads; live events, pings and deadlines come from the hub.
+    """
     context = bar_context()
     conn = Connection(ws)
-    session = Session(context, conn)
+    session = Session(context, conn, g.slot)
+    context.hub.register(conn)
     try:
         while not conn.closed:
-            raw = ws.receive(timeout=RECEIVE_TIMEOUT_S)
-            if raw is not None:
-                session.handle(raw)
-                # This thread may now hold the socket for hours: give back its SQLite
-                # connection (page cache, two file descriptors) until it needs one again.
-                db.close()
-            session.check_time()
+            session.handle(ws.receive())
+            # The socket may stay open for hours: give back this handler's SQLite
+            # connection (page cache, descriptors) until it needs one again.
+            db.close()
     except ConnectionClosed:
-        pass  # the client left
+        pass  # the client left, or we closed it
     except Exception:
         log.exception("websocket handler failed")
         session.error("internal_error", "something went wrong on our side")
-        conn.close(INTERNAL_ERROR)
+        conn.close(CloseCode.INTERNAL_ERROR)
     finally:
         context.hub.unsubscribe(conn)
+        db.close()
+        if conn.closed and getattr(ws, "thread", None) is not None:
+            ws.thread.join(CLOSE_TIMEOUT_S)  # the reader ends on the phone's close reply

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import sys
 
 import click
 
@@ -28,18 +29,24 @@ def init(ctx: Context) -> None:
 @pass_ctx
 def serve(ctx: Context, host: str | None, port: int | None) -> None:
     """Serve the guest page, the TV board and the API (no TUI) until stopped."""
+    from webapp import server
+
+    if not server.on_event_loop():
+        server.restart_on_event_loop(sys.argv[1:])  # does not return
     from webapp import create_app
-    from webapp.server import serve as run_server
+    from webapp.fanout import socket_capacity
 
     settings = _with_address(ctx.settings, host, port)
     datadir.init(settings)
     base = base_url(settings)
-    click.echo(f"Serving {settings.name} at {base}")
+    files = server.raise_open_file_limit()
+    click.echo(f"Serving {settings.name} at {base} — room for {socket_capacity()} open "
+               f"pages (open-file limit {files})")
     if settings.rules.popup:
         click.echo(f"Guests join with the code on the board: open {base}/display on the TV")
     else:
         click.echo("Guests join with an invite: bar codes create --max-uses 25 --expires 1d")
-    run_server(create_app(settings), host=settings.host, port=settings.port)
+    server.serve(create_app(settings), host=settings.host, port=settings.port)
 
 
 @cli.command("kiosk")

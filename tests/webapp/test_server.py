@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -23,7 +24,7 @@ from bar.db import db
 from bar.tokens import Keys
 from tests.conftest import ROOT, SAMPLE_CONFIG, make_settings
 from tests.webapp.conftest import WsClient, wait_for
-from webapp.server import gunicorn_options, run_in_thread
+from webapp.server import HEADER_DEADLINE_S, gunicorn_options, run_in_thread
 
 
 def free_port() -> int:
@@ -43,11 +44,14 @@ def test_run_in_thread_serves_the_app(app):
         server.server_close()
 
 
-def test_gunicorn_runs_one_threaded_worker(settings):
-    options = gunicorn_options(settings, host="127.0.0.1", port=8123)
+def test_gunicorn_runs_one_event_loop_worker(settings):
+    options = gunicorn_options(settings, host="127.0.0.1", port=8123, capacity=5000)
     assert options["bind"] == "127.0.0.1:8123"
-    assert (options["workers"], options["threads"]) == (1, settings.threads)
-    assert options["worker_class"] == "webapp.server.BarWorker"
+    assert options["workers"] == 1 and "threads" not in options
+    assert options["worker_class"] == "gevent"
+    # Room for every socket the hub admits, plus plain requests; a header deadline.
+    assert options["worker_connections"] > 5000
+    assert options["keepalive"] == HEADER_DEADLINE_S
     assert options["accesslog"] is None
     assert gunicorn_options(settings, host="::1", port=80)["bind"] == "[::1]:80"
 
@@ -143,7 +147,10 @@ def test_bar_serve_serves_and_stops_cleanly_on_sigterm(start_server):
     out, err, took = served.wait()
     assert served.process.returncode == 0, err
     assert took < 3
-    assert out.splitlines()[0] == f"Serving Friday Night Bar at {served.base_url}"
+    # The first line says where, and how many pages the server can hold.
+    first = out.splitlines()[0]
+    assert first.startswith(f"Serving Friday Night Bar at {served.base_url} — room for ")
+    assert re.search(r"room for \d+ open pages \(open-file limit \d+\)", first)
     assert "Traceback" not in err
 
 

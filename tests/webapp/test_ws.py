@@ -10,7 +10,7 @@ import requests
 
 from bar import events, menu, notifications, orders, shop, tokens
 from tests.webapp.conftest import wait_for
-from webapp import ws as ws_module
+from webapp import sockets
 
 
 def is_event(kind: str):
@@ -261,7 +261,7 @@ def test_oversized_message_closes_the_socket(ws_client):
 
 
 def test_a_socket_that_never_says_anything_is_closed(ws_client, monkeypatch):
-    monkeypatch.setattr(ws_module, "FIRST_MESSAGE_TIMEOUT_S", 0.2)
+    monkeypatch.setattr(sockets, "FIRST_MESSAGE_TIMEOUT_S", 0.2)
     ws = ws_client()
     assert ws.recv(timeout=5)["code"] == "timeout"
     assert ws.closed() == 1008
