@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from bar.errors import ConfigError, InvalidInput
+from bar.text import clean_text
 
 _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(s|m|h|d)\s*$")
 _UNITS = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days"}
@@ -190,8 +191,6 @@ def _time_of_day(value: Any) -> time | None:
 def _announcement(value: Any) -> str:
     """A message guests will read: the same rule as `bar announce` (checked here, so a
     bad one stops the start, not last call)."""
-    from bar.registration import clean_text  # registration imports this module
-
     try:
         return clean_text(_text(value), field="message", min_len=1, max_len=280)
     except InvalidInput as exc:

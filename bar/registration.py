@@ -8,8 +8,6 @@ half way gives its use back (the transaction rolls back).
 
 from __future__ import annotations
 
-import re
-import unicodedata
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -19,23 +17,8 @@ from bar.config import Settings, parse_duration
 from bar.db import write
 from bar.errors import CodeMissing, CodeRefused, InvalidInput, NotFound
 from bar.models import Guest, RegistrationCode
+from bar.text import clean_text
 from bar.tokens import Keys, issue_access, new_refresh_token
-
-_BIDI_CONTROLS = re.compile("[\u202a-\u202e\u2066-\u2069]")
-
-
-def clean_text(text: object, *, field: str, max_len: int, min_len: int = 0) -> str:
-    """Trim guest-typed text and refuse control characters; raises `InvalidInput`."""
-    if not isinstance(text, str):
-        raise InvalidInput(f"{field} must be text")
-    text = text.strip()
-    if any(unicodedata.category(c) == "Cc" for c in text) or _BIDI_CONTROLS.search(text):
-        raise InvalidInput(f"{field} must not contain control characters")
-    if not min_len <= len(text) <= max_len:
-        if min_len:
-            raise InvalidInput(f"{field} must be {min_len} to {max_len} characters")
-        raise InvalidInput(f"{field} must be at most {max_len} characters")
-    return text
 
 
 def clean_username(name: object) -> str:

@@ -20,7 +20,7 @@ from bar.config import Settings, parse_duration
 from bar.db import write
 from bar.errors import BarError, InvalidInput
 from bar.models import Order, Scheduled
-from bar.registration import clean_text
+from bar.text import clean_text
 
 ANNOUNCE, CLOSE = "announce", "close"
 # An announcement this late (the bar was not running at the time) would confuse:
