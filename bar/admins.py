@@ -10,7 +10,7 @@ from bar.config import Settings
 from bar.db import write
 from bar.errors import AlreadyExists, InvalidInput, LoginFailed
 from bar.models import Admin
-from bar.registration import clean_text
+from bar.text import clean_text
 from bar.tokens import Keys, issue_access
 
 # Checked against when the name is unknown, so a wrong name costs as long as a wrong

@@ -17,31 +17,12 @@ from pathlib import Path
 from typing import Any
 
 from bar.errors import ConfigError, InvalidInput
+from bar.text import clean_text
+from bar.timeparse import parse_duration, parse_time_of_day
 
-_DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(s|m|h|d)\s*$")
-_UNITS = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days"}
 _SLUG = re.compile(r"^[a-z0-9][a-z0-9_-]{0,39}$")
 _SIZE = re.compile(r"^\s*(\d+)\s*(b|kb|kib|mb|mib)?\s*$", re.IGNORECASE)
 _SIZE_UNITS = {"b": 1, "kb": 1000, "kib": 1024, "mb": 1000**2, "mib": 1024**2}
-
-
-def parse_duration(text: str) -> timedelta:
-    """Parse "90s", "15m", "4h" or "2d" into a timedelta."""
-    match = _DURATION.match(str(text))
-    if not match:
-        raise ValueError(f"expected a duration like 90s, 15m, 4h or 2d, got {text!r}")
-    try:
-        return timedelta(**{_UNITS[match.group(2)]: float(match.group(1))})
-    except OverflowError:  # timedelta stops at 999,999,999 days
-        raise ValueError(f"duration too long: {text!r}") from None
-
-
-def format_duration(delta: timedelta) -> str:
-    seconds = int(delta.total_seconds())
-    for unit, size in (("d", 86400), ("h", 3600), ("m", 60)):
-        if seconds and seconds % size == 0:
-            return f"{seconds // size}{unit}"
-    return f"{seconds}s"
 
 
 @dataclass(frozen=True)
@@ -174,25 +155,20 @@ def _positive_duration(value: Any) -> timedelta:
     return delta
 
 
-_TIME_OF_DAY = re.compile(r"^\s*([01]?\d|2[0-3]):([0-5]\d)\s*$")
-
-
 def _time_of_day(value: Any) -> time | None:
     """A local time like "23:30"; empty: none."""
     text = _text(value).strip()
     if not text:
         return None
-    match = _TIME_OF_DAY.match(text)
-    if not match:
-        raise ValueError(f"expected a time like 23:30 (or empty for none), got {value!r}")
-    return time(int(match.group(1)), int(match.group(2)))
+    try:
+        return parse_time_of_day(text)
+    except ValueError:
+        raise ValueError(f"expected a time like 23:30 (or empty for none), got {value!r}") from None
 
 
 def _announcement(value: Any) -> str:
     """A message guests will read: the same rule as `bar announce` (checked here, so a
     bad one stops the start, not last call)."""
-    from bar.registration import clean_text  # registration imports this module
-
     try:
         return clean_text(_text(value), field="message", min_len=1, max_len=280)
     except InvalidInput as exc:

@@ -1,23 +1,23 @@
 """Every error the core raises, one family.
 
-    BarError                      code              http
-    ├── ConfigError               config_invalid    500
-    ├── ServerFailed              server_failed     500   (`bar up`: the web server did not start)
-    ├── InvalidInput              invalid_input     400   (bad name, modifier, note, …)
-    │   └── InvalidJSON           invalid_json      400
-    ├── NotFound                  not_found         404
-    │   └── DrinkUnavailable      drink_unavailable 404
-    ├── AuthError                                   401
-    │   ├── CodeMissing           code_missing      401
-    │   ├── TokenInvalid          token_invalid     401
-    │   │   └── TokenMissing      token_missing     401
-    │   ├── SignedOut             signed_out        401   (kicked by the host)
-    │   ├── TokenExpired          token_expired     401
-    │   ├── RefreshInvalid        refresh_invalid   401
-    │   └── LoginFailed           login_failed      401
-    ├── Forbidden                 forbidden         403   (origin_refused: a socket from another site)
+    BarError                      code
+    ├── ConfigError               config_invalid
+    ├── ServerFailed              server_failed     (`bar up`: the web server did not start)
+    ├── InvalidInput              invalid_input     (bad name, modifier, note, …)
+    │   └── InvalidJSON           invalid_json
+    ├── NotFound                  not_found
+    │   └── DrinkUnavailable      drink_unavailable
+    ├── AuthError                 unauthorized
+    │   ├── CodeMissing           code_missing
+    │   ├── TokenInvalid          token_invalid
+    │   │   └── TokenMissing      token_missing
+    │   ├── SignedOut             signed_out        (kicked by the host)
+    │   ├── TokenExpired          token_expired
+    │   ├── RefreshInvalid        refresh_invalid
+    │   └── LoginFailed           login_failed
+    ├── Forbidden                 forbidden         (origin_refused: a socket from another site)
     │   └── CodeRefused           code_invalid | code_expired | code_revoked | code_used_up
-    ├── Conflict                                    409
+    ├── Conflict                  conflict
     │   ├── InvalidTransition     invalid_transition
     │   ├── ShopClosed            shop_closed
     │   ├── QueueFull             queue_full
@@ -25,10 +25,11 @@
     │   ├── ScanCodeInvalid       scan_code_invalid | scan_code_missing | scan_code_stale
     │   ├── WindowSpent           window_spent
     │   └── AlreadyExists         already_exists
-    └── RateLimited               rate_limited      429   (with `retry_after`, whole seconds)
+    └── RateLimited               rate_limited      (with `retry_after`, whole seconds)
 
-The web app turns an error into `{"error": {"code", "message"}}` with `http_status`;
-the CLI prints `error: <message>` and exits 1. The `code` strings are an API: keep them.
+The core knows no transport: the web app maps these classes to HTTP statuses
+(`webapp.errors.STATUSES`) and answers `{"error": {"code", "message"}}`; the CLI prints
+`error: <message>` and exits 1. The `code` strings are an API: keep them.
 """
 
 from __future__ import annotations
@@ -36,7 +37,6 @@ from __future__ import annotations
 
 class BarError(Exception):
     code = "bar_error"
-    http_status = 500
 
     def __init__(self, message: str, *, code: str | None = None) -> None:
         super().__init__(message)
@@ -55,7 +55,6 @@ class ServerFailed(BarError):
 
 class InvalidInput(BarError):
     code = "invalid_input"
-    http_status = 400
 
 
 class InvalidJSON(InvalidInput):
@@ -64,7 +63,6 @@ class InvalidJSON(InvalidInput):
 
 class NotFound(BarError):
     code = "not_found"
-    http_status = 404
 
 
 class DrinkUnavailable(NotFound):
@@ -73,7 +71,6 @@ class DrinkUnavailable(NotFound):
 
 class AuthError(BarError):
     code = "unauthorized"
-    http_status = 401
 
 
 class CodeMissing(AuthError):
@@ -108,7 +105,6 @@ class LoginFailed(AuthError):
 
 class Forbidden(BarError):
     code = "forbidden"
-    http_status = 403
 
 
 class CodeRefused(Forbidden):
@@ -117,7 +113,6 @@ class CodeRefused(Forbidden):
 
 class Conflict(BarError):
     code = "conflict"
-    http_status = 409
 
 
 class InvalidTransition(Conflict):
@@ -152,7 +147,6 @@ class RateLimited(BarError):
     """Too many attempts in the window; `retry_after` is when the next one is allowed."""
 
     code = "rate_limited"
-    http_status = 429
 
     def __init__(self, message: str, *, retry_after: int) -> None:
         super().__init__(message)

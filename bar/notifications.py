@@ -10,7 +10,7 @@ from bar import events
 from bar.db import write
 from bar.errors import InvalidInput
 from bar.models import Guest, Notification
-from bar.registration import clean_text
+from bar.text import clean_text
 
 
 def unread(user_key: str) -> list[Notification]:

@@ -34,7 +34,7 @@ from bar.errors import (
     TooManyOpenOrders,
 )
 from bar.models import Drink, Guest, Notification, Order
-from bar.registration import clean_text
+from bar.text import clean_text
 
 PENDING, PREPARING, READY, SERVED = "pending", "preparing", "ready", "served"
 CANCELLED, EXPIRED = "cancelled", "expired"

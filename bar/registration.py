@@ -8,61 +8,21 @@ half way gives its use back (the transaction rolls back).
 
 from __future__ import annotations
 
-import re
-import unicodedata
 import uuid
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 from bar import scan
-from bar.config import Settings, parse_duration
+from bar.config import Settings
 from bar.db import write
 from bar.errors import CodeMissing, CodeRefused, InvalidInput, NotFound
 from bar.models import Guest, RegistrationCode
+from bar.text import clean_text
 from bar.tokens import Keys, issue_access, new_refresh_token
-
-_BIDI_CONTROLS = re.compile("[\u202a-\u202e\u2066-\u2069]")
-
-
-def clean_text(text: object, *, field: str, max_len: int, min_len: int = 0) -> str:
-    """Trim guest-typed text and refuse control characters; raises `InvalidInput`."""
-    if not isinstance(text, str):
-        raise InvalidInput(f"{field} must be text")
-    text = text.strip()
-    if any(unicodedata.category(c) == "Cc" for c in text) or _BIDI_CONTROLS.search(text):
-        raise InvalidInput(f"{field} must not contain control characters")
-    if not min_len <= len(text) <= max_len:
-        if min_len:
-            raise InvalidInput(f"{field} must be {min_len} to {max_len} characters")
-        raise InvalidInput(f"{field} must be at most {max_len} characters")
-    return text
 
 
 def clean_username(name: object) -> str:
     return clean_text(name, field="name", min_len=2, max_len=50)
-
-
-def parse_expiry(text: str, *, now: datetime) -> datetime:
-    """`"1d"`-style durations from now, or an ISO 8601 date/time (UTC if no zone)."""
-    try:
-        try:
-            return now + parse_duration(text)
-        except ValueError:
-            pass
-        try:
-            when = datetime.fromisoformat(text)
-        except ValueError:
-            raise InvalidInput(
-                f"expires: expected a duration like 12h or 2d, or a date like 2026-12-31T23:00, "
-                f"got {text!r}"
-            ) from None
-        when = when if when.tzinfo else when.replace(tzinfo=UTC)
-        if when <= now:
-            raise InvalidInput("expires: that time has already passed")
-        when.astimezone(UTC)  # it is stored in UTC: 9999-12-31T23:00-05:00 is not a year
-        return when
-    except OverflowError:
-        raise InvalidInput("expires: that is too far in the future") from None
 
 
 def create_code(

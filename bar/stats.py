@@ -27,8 +27,6 @@ from typing import Any
 
 from peewee import SQL, fn
 
-from bar.config import parse_duration
-from bar.errors import InvalidInput
 from bar.models import Drink, Order
 
 COUNTED = ("served", "cancelled", "expired")
@@ -96,22 +94,6 @@ class Stats:
 
     def csv_rows(self) -> list[dict[str, Any]]:
         return [{c: getattr(r, c) for c in CSV_COLUMNS} for r in self.rows]
-
-
-def parse_since(text: str, *, now: datetime) -> datetime:
-    """`3h`, `90m`, `2d` back from `now`, or an ISO time (local time if it has no zone)."""
-    try:
-        return now - parse_duration(text)
-    except ValueError:
-        pass
-    try:
-        when = datetime.fromisoformat(text.strip())
-    except ValueError:
-        raise InvalidInput(
-            f"since: expected a duration like 3h or 90m, or a time like 2026-11-20T22:00, "
-            f"got {text!r}"
-        ) from None
-    return when.astimezone()  # a naive time is the host's wall clock
 
 
 def format_wait(seconds: float | None) -> str:

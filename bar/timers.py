@@ -16,11 +16,12 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
 from bar import notifications, orders, shop
-from bar.config import Settings, parse_duration
+from bar.config import Settings
 from bar.db import write
 from bar.errors import BarError, InvalidInput
 from bar.models import Order, Scheduled
-from bar.registration import clean_text
+from bar.text import clean_text
+from bar.timeparse import local_at
 
 ANNOUNCE, CLOSE = "announce", "close"
 # An announcement this late (the bar was not running at the time) would confuse:
@@ -45,16 +46,10 @@ def run_due(settings: Settings, *, now: datetime) -> Ran:
     )
 
 
-def _local_at(day: date, at: time) -> datetime:
-    """`at` o'clock on `day`, local time: the zone's offset on that day, so a night the
-    clocks change still closes at the time on the wall."""
-    return datetime.combine(day, at).astimezone()
-
-
 def occurrence(at: time, *, now: datetime, day_starts_at: int) -> datetime:
     """`at` within the current business day: "01:00" is after midnight, not this morning."""
     day = date.fromisoformat(orders.business_day(now, day_starts_at))
-    return _local_at(day if at.hour >= day_starts_at else day + timedelta(days=1), at)
+    return local_at(day if at.hour >= day_starts_at else day + timedelta(days=1), at)
 
 
 def plan_daily(settings: Settings, *, now: datetime) -> None:
@@ -94,22 +89,6 @@ def plan_daily(settings: Settings, *, now: datetime) -> None:
             (Scheduled.update(done_at=now, outcome="cancelled: bar.toml changed")
              .where(Scheduled.key.in_(list(stale)), Scheduled.done_at.is_null())
              .execute())
-
-
-def parse_when(text: str, *, now: datetime, day_starts_at: int) -> datetime:
-    """`--at`: a local time of day ("23:30", the next one to come) or a delay ("10m")."""
-    text = text.strip()
-    try:
-        return now + parse_duration(text)
-    except ValueError:
-        pass
-    try:
-        at = time.fromisoformat(text)
-    except ValueError:
-        raise InvalidInput(f"--at: expected a time like 23:30 or a delay like 10m, got {text!r}") from None
-    today = now.astimezone().date()
-    moment = _local_at(today, at)
-    return moment if moment > now else _local_at(today + timedelta(days=1), at)
 
 
 def schedule_announcement(text: str, *, due_at: datetime, now: datetime) -> Scheduled:

@@ -8,6 +8,7 @@ from flask import Blueprint, request
 
 from bar import admins, menu, net, orders, registration, scan, shop, waits
 from bar.errors import Conflict, InvalidInput
+from bar.timeparse import parse_expiry
 from webapp.auth import current_claims, require_admin
 from webapp.body import field, json_body
 from webapp.context import bar_context, client_ip
@@ -37,7 +38,7 @@ def create_code() -> tuple[dict[str, Any], int]:
     now = context.now()
     row = registration.create_code(
         max_uses=field(body, "max_uses", int),
-        expires_at=registration.parse_expiry(field(body, "expires_at", str), now=now),
+        expires_at=parse_expiry(field(body, "expires_at", str), now=now),
         notes=field(body, "notes", str, required=False) or "",
         created_by=current_claims().username, now=now,
     )

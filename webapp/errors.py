@@ -1,8 +1,9 @@
 """Every error is JSON: `{"error": {"code", "message"}}`, never an HTML page or a traceback.
 
-Core errors (`bar.errors.BarError`) carry their own code and HTTP status; werkzeug's
-HTTP errors (404, 405, 413, …) get a code derived from their name; anything else is
-logged and answered with a bare 500. Also sets the security headers on every response.
+Core errors (`bar.errors.BarError`) carry their own code and get their HTTP status from
+`STATUSES`; werkzeug's HTTP errors (404, 405, 413, …) get a code derived from their
+name; anything else is logged and answered with a bare 500. Also sets the security
+headers on every response.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ import peewee
 from flask import Flask, Response, jsonify, request
 from werkzeug.exceptions import HTTPException
 
-from bar.errors import BarError, RateLimited
+from bar.errors import AuthError, BarError, Conflict, Forbidden, InvalidInput, NotFound, RateLimited
 
 log = logging.getLogger(__name__)
 
@@ -30,6 +31,25 @@ SECURITY_HEADERS = {
 }
 
 
+# The HTTP status of each kind of core error. An error answers with its nearest class
+# here, so a new subclass (a new `code`) needs no row of its own; ConfigError and
+# ServerFailed fall through to BarError: our failure, a 500.
+STATUSES: dict[type[BarError], int] = {
+    BarError: 500,
+    InvalidInput: 400,
+    AuthError: 401,
+    Forbidden: 403,
+    NotFound: 404,
+    Conflict: 409,
+    RateLimited: 429,
+}
+
+
+def status_for(exc: BarError) -> int:
+    """The HTTP status `exc` answers with (see `STATUSES`)."""
+    return next(STATUSES[cls] for cls in type(exc).__mro__ if cls in STATUSES)
+
+
 def error_response(code: str, message: str, status: int) -> Response:
     response = jsonify({"error": {"code": code, "message": message}})
     response.status_code = status
@@ -37,9 +57,10 @@ def error_response(code: str, message: str, status: int) -> Response:
 
 
 def _bar_error(exc: BarError) -> Response:
-    if exc.http_status >= 500:
+    status = status_for(exc)
+    if status >= 500:
         log.error("%s: %s", exc.code, exc.message)
-    response = error_response(exc.code, exc.message, exc.http_status)
+    response = error_response(exc.code, exc.message, status)
     if isinstance(exc, RateLimited):
         response.headers["Retry-After"] = str(exc.retry_after)
     return response

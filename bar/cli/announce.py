@@ -7,6 +7,7 @@ import click
 from bar import notifications, timers
 from bar.cli.base import Context, cli, pass_ctx
 from bar.clock import utcnow
+from bar.timeparse import parse_when
 
 
 @cli.command("announce")
@@ -37,7 +38,7 @@ def announce(
     if not text:
         raise click.UsageError("say what to announce: bar announce \"Last call!\"")
     if when:
-        due = timers.parse_when(when, now=now, day_starts_at=ctx.settings.day_starts_at)
+        due = parse_when(when, now=now, day_starts_at=ctx.settings.day_starts_at)
         row = timers.schedule_announcement(text, due_at=due, now=now)
         click.echo(f"Planned #{row.id} for {due.astimezone():%a %H:%M}")
         return

@@ -10,6 +10,7 @@ from bar import qr, registration
 from bar.cli.base import Context, command_group, console, local_time, new_table, pass_ctx, print_json
 from bar.clock import utcnow
 from bar.net import join_url
+from bar.timeparse import parse_expiry
 
 
 @command_group("codes", "Invite codes guests register with.")
@@ -35,7 +36,7 @@ def codes_create(
     ctx.open()
     now = utcnow()
     row = registration.create_code(
-        max_uses=max_uses, expires_at=registration.parse_expiry(expires, now=now),
+        max_uses=max_uses, expires_at=parse_expiry(expires, now=now),
         notes=notes, now=now,
     )
     url = join_url(ctx.settings, row.code)

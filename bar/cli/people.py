@@ -11,7 +11,7 @@ from rich.text import Text
 from bar import admins, guests
 from bar.cli.base import Context, command_group, console, local_time, new_table, pass_ctx, print_json
 from bar.clock import utcnow
-from bar.config import format_duration
+from bar.timeparse import format_duration
 
 
 @command_group("guests", "The guests who joined; sign one out.")

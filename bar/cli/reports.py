@@ -14,6 +14,7 @@ import click
 from bar import events, stats
 from bar.cli.base import Context, cli, console, new_table, pass_ctx, print_json
 from bar.clock import utcnow
+from bar.timeparse import parse_since
 
 
 @cli.command("stats")
@@ -27,7 +28,7 @@ def stats_command(
 ) -> None:
     """Orders per day and drink, guests, wait times, the busiest hour."""
     ctx.open()
-    result = stats.compute(_day(day), since=stats.parse_since(since, now=utcnow()) if since else None)
+    result = stats.compute(_day(day), since=parse_since(since, now=utcnow()) if since else None)
     if as_json:
         print_json(result.to_dict())
         return

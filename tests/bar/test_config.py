@@ -7,8 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from bar.config import load_settings, parse_duration
+from bar.config import load_settings
 from bar.errors import ConfigError
+from bar.timeparse import parse_duration
 from tests.conftest import SAMPLE_CONFIG
 
 

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from bar import notifications, registration
+from bar import notifications
 from bar.config import load_settings
 from bar.errors import ConfigError, InvalidInput
+from bar.timeparse import parse_expiry
 from tests.conftest import SAMPLE_CONFIG
 
 
@@ -19,11 +20,11 @@ def test_a_duration_past_timedeltas_range_is_one_clear_config_error():
 @pytest.mark.parametrize("text", ["99999999999d", "999999999d", "9999-12-31T23:59:59-14:00"])
 def test_expiry_past_the_calendar(clock, text):
     with pytest.raises(InvalidInput):
-        registration.parse_expiry(text, now=clock())
+        parse_expiry(text, now=clock())
 
 
 def test_latest_expiry_that_fits(clock):
-    when = registration.parse_expiry("9999-12-31T23:59:59+14:00", now=clock())
+    when = parse_expiry("9999-12-31T23:59:59+14:00", now=clock())
     assert when.year == 9999
 
 

@@ -1,10 +1,11 @@
-"""The core stays free of UI code: bar/ imports neither textual nor flask."""
+"""The core's import graph: bar/ imports neither textual nor flask, and has no loop."""
 
 from __future__ import annotations
 
 import ast
 import subprocess
 import sys
+from graphlib import CycleError, TopologicalSorter
 from pathlib import Path
 
 import bar
@@ -39,3 +40,30 @@ def test_importing_the_whole_core_loads_no_ui_package():
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
+
+
+def _module_name(path: Path) -> str:
+    parts = path.relative_to(CORE.parent).with_suffix("").parts
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+
+def _core_imports(path: Path, modules: set[str]) -> set[str]:
+    """The bar modules `path` imports anywhere, inside functions too: a loop hidden in a
+    function-level import is still a loop."""
+    names: set[str] = set()
+    for node in ast.walk(ast.parse(path.read_text())):
+        if isinstance(node, ast.Import):
+            names |= {alias.name for alias in node.names}
+        elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
+            names.add(node.module)
+            names |= {f"{node.module}.{alias.name}" for alias in node.names}  # from bar import x
+    return names & modules - {_module_name(path)}
+
+
+def test_the_core_has_no_import_loop():
+    paths = {_module_name(path): path for path in CORE.rglob("*.py")}
+    graph = {name: _core_imports(path, set(paths)) for name, path in paths.items()}
+    try:
+        tuple(TopologicalSorter(graph).static_order())
+    except CycleError as loop:
+        raise AssertionError(f"import loop: {' → '.join(reversed(loop.args[1]))}") from None

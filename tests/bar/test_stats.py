@@ -16,6 +16,7 @@ import pytest
 from bar import orders, stats
 from bar.clock import utcnow
 from bar.errors import InvalidInput
+from bar.timeparse import parse_since
 from tests import night
 from tests.conftest import SAMPLE_CONFIG, run_cli
 
@@ -211,8 +212,8 @@ def test_orders_per_ten_minutes(played):
 
 def test_parse_since():
     now = datetime.fromisoformat("2024-11-16T01:00:00+00:00")
-    assert stats.parse_since("3h", now=now) == now - timedelta(hours=3)
-    assert stats.parse_since("90m", now=now) == now - timedelta(minutes=90)
-    assert stats.parse_since("2024-11-16T00:00", now=now).isoformat() == "2024-11-16T00:00:00+01:00"
+    assert parse_since("3h", now=now) == now - timedelta(hours=3)
+    assert parse_since("90m", now=now) == now - timedelta(minutes=90)
+    assert parse_since("2024-11-16T00:00", now=now).isoformat() == "2024-11-16T00:00:00+01:00"
     with pytest.raises(InvalidInput):
-        stats.parse_since("soon", now=now)
+        parse_since("soon", now=now)

@@ -9,6 +9,7 @@ import pytest
 from bar import events, notifications, orders, shop, timers
 from bar.errors import InvalidInput
 from bar.models import Event, Notification, Order, Scheduled
+from bar.timeparse import parse_when
 from tests.conftest import run_cli, with_rules
 
 
@@ -104,13 +105,13 @@ def test_a_missed_announcement_is_skipped_but_closing_still_happens(clock, setti
 def test_announce_at_a_time_or_after_a_delay(make, clock, settings):
     make.guest("Mia")
     now = _local(clock, 21, 0)
-    at = timers.parse_when("23:30", now=now, day_starts_at=6)
+    at = parse_when("23:30", now=now, day_starts_at=6)
     assert at.astimezone().strftime("%H:%M") == "23:30" and at > now
-    assert timers.parse_when("10m", now=now, day_starts_at=6) == now + timedelta(minutes=10)
-    earlier = timers.parse_when("20:00", now=now, day_starts_at=6)
+    assert parse_when("10m", now=now, day_starts_at=6) == now + timedelta(minutes=10)
+    earlier = parse_when("20:00", now=now, day_starts_at=6)
     assert earlier - now == timedelta(hours=23)  # the next 20:00 to come
     with pytest.raises(InvalidInput, match="--at"):
-        timers.parse_when("soon", now=now, day_starts_at=6)
+        parse_when("soon", now=now, day_starts_at=6)
 
     planned = timers.schedule_announcement("Band at 10!", due_at=now + timedelta(minutes=10), now=now)
     assert [p.id for p in timers.upcoming()] == [planned.id]
@@ -202,7 +203,7 @@ def test_closing_time_is_wall_clock_time_on_the_night_the_clocks_change(night, k
         timers.plan_daily(with_rules(settings, close_at=time(4, 0)), now=clock())
         due = Scheduled.get(Scheduled.action == "close").due_at.astimezone()
         assert (due.hour, due.minute, due.day) == (4, 0, night[2] + 1)
-        at = timers.parse_when("04:00", now=clock(), day_starts_at=6).astimezone()
+        at = parse_when("04:00", now=clock(), day_starts_at=6).astimezone()
         assert (at.hour, at.minute) == (4, 0)
 
 
