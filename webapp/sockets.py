@@ -130,11 +130,26 @@ class Outbox:
 
     def close(self) -> None:
         """simple-websocket's reader is done with the socket (the phone left, or sent
-        something that ended it)."""
+        something that ended it). The socket itself stays open for `linger`: closing it
+        with unread bytes would reset the connection before the phone reads why."""
         with self._lock:
             self.failed = True
-        self.sock.close()
         self.on_close()
+
+    def linger(self, timeout: float) -> None:
+        """End politely: let the queued frames (a close frame) go, half-close, and read
+        until the phone closes too, for up to `timeout` seconds."""
+        deadline = time.monotonic() + timeout
+        while self._flushing_since is not None and time.monotonic() < deadline:
+            time.sleep(0.01)
+        try:
+            self.sock.shutdown(socket.SHUT_WR)
+            while (left := deadline - time.monotonic()) > 0:
+                self.sock.settimeout(left)
+                if not self.sock.recv(1 << 16):
+                    return
+        except OSError:  # reset, timed out or already shut: nothing more to wait for
+            pass
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self.sock, name)  # recv, fileno, … for simple-websocket's reader

@@ -59,9 +59,9 @@ bp = Blueprint("ws", __name__)
 sock = Sock()
 
 REPLAY_BATCH = 500
-# After our close frame, how long the handler waits for the phone's reply before the
-# server drops the TCP connection (dropping it with the reply unread could reset it
-# before the phone reads why it was closed).
+# After a close frame, how long the handler waits for the phone's side of the goodbye
+# before the server drops the connection (dropping it with bytes unread would reset it,
+# and the phone might never read why it was closed).
 CLOSE_TIMEOUT_S = 1.0
 
 _DEFAULT_PORTS = {"http": "80", "https": "443", "ws": "80", "wss": "443"}
@@ -266,5 +266,6 @@ def websocket(ws: Any) -> None:
     finally:
         context.hub.unsubscribe(conn)
         db.close()
-        if conn.closed and getattr(ws, "thread", None) is not None:
-            ws.thread.join(CLOSE_TIMEOUT_S)  # the reader ends on the phone's close reply
+        # The reader ends on the phone's reply to a close frame; then the socket is ours.
+        ws.thread.join(CLOSE_TIMEOUT_S)
+        conn.outbox.linger(CLOSE_TIMEOUT_S)
