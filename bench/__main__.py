@@ -1,6 +1,6 @@
-"""`python -m bench [orders] [fanout] [burst] [kiosk] [--quick] [--json PATH] [--profile DIR]`.
+"""`python -m bench [orders] [fanout] [capacity] [burst] [kiosk] [--quick] [--json PATH] [--profile DIR]`.
 
-Runs the named benchmarks (all four by default), prints a table for each with the
+Runs the named benchmarks (all five by default), prints a table for each with the
 machine, the date and the figures against their aims. Exit status 1 when something
 was lost or failed (a missing message, a lost order, a 5xx, SQLITE_BUSY); a figure
 short of its aim is shown as a miss, not a failure.
@@ -21,7 +21,7 @@ from rich.table import Table
 
 from bench.common import Result, machine
 
-BENCHES = ("orders", "fanout", "burst", "kiosk")
+BENCHES = ("orders", "fanout", "capacity", "burst", "kiosk")
 
 
 def _runner(name: str) -> Callable[[bool], Result]:
@@ -29,6 +29,8 @@ def _runner(name: str) -> Callable[[bool], Result]:
         from bench.orders import run
     elif name == "fanout":
         from bench.fanout import run
+    elif name == "capacity":
+        from bench.capacity import run
     elif name == "burst":
         from bench.burst import run
     else:

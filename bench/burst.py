@@ -63,7 +63,7 @@ def run(quick: bool = False) -> Result:
         "burst", f"burst — {total} orders from {guests_n} guests, as fast as they can",
         ["measure", "value"],
     )
-    with Bar("burst", threads=max(64, guests_n + 32)) as bar:
+    with Bar("burst") as bar:
         admin, password = bar.admin()
         server = bar.start_server()
         t0 = time.monotonic()

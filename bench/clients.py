@@ -192,8 +192,28 @@ class FrameReader:
         return found
 
 
+def phone_address(index: int, per_address: int = 1, network: int = 10) -> str:
+    """The loopback address of phone `index` (in 127.<network>…): its own, or shared by
+    `per_address` phones (tabs, a household NAT), so per-address caps behave as at a party."""
+    slot = index // per_address
+    return f"127.{network + slot // 62_500}.{slot // 250 % 250}.{1 + slot % 250}"
+
+
+def connect_from(address: str, host: str, port: int, timeout: float = 30) -> Any:
+    """A TCP connection to host:port from the loopback `address`."""
+    import socket
+
+    sock = socket.socket()
+    sock.bind((address, 0))
+    sock.settimeout(timeout)
+    sock.connect((host, port))
+    return sock
+
+
 def ws_guests(url: str, guests: list[dict[str, Any]], control: Any) -> None:
     """Hold one WebSocket per guest, subscribed to its own channel and `display`.
+
+    Each guest's socket comes from `guest["address"]` (a loopback address) if given.
 
     One selector loop reads every socket (a thread per socket would spend this
     2-core machine on context switches); the receipt time is taken as the bytes are
@@ -203,12 +223,19 @@ def ws_guests(url: str, guests: list[dict[str, Any]], control: Any) -> None:
     → ("result", {...}) once every expected message arrived or the deadline passed
     ← ("close",)
     """
+    from urllib.parse import urlsplit
+
     import websocket
 
+    target = urlsplit(url)
     sockets: list[Any] = []
     try:
         for guest in guests:
-            ws = websocket.create_connection(url, timeout=30, skip_utf8_validation=True)
+            sock = None
+            if guest.get("address"):
+                sock = connect_from(guest["address"], target.hostname or "", target.port or 80)
+            ws = websocket.create_connection(url, timeout=30, skip_utf8_validation=True,
+                                             socket=sock)
             ws.send(json.dumps({"type": "auth", "token": guest["token"]}))
             reply = json.loads(ws.recv())
             if reply.get("type") != "auth_ok":

@@ -1,7 +1,7 @@
 """What every benchmark needs: a throwaway bar, a `bar serve` subprocess, /proc readings,
 percentiles and the result table.
 
-The server is the real one (`python -m bar serve`, gunicorn's gthread worker) on a free
+The server is the real one (`python -m bar serve`, gunicorn's gevent worker) on a free
 127.0.0.1 port, over a temporary data directory, configured only through `BAR_*`
 environment variables. This process opens the same data directory through the core
 (`bar.datadir.init`) to set up guests, codes and orders, exactly as the CLI would.
@@ -196,7 +196,7 @@ def children(pid: int) -> list[int]:
 class Bar:
     """A temporary data directory, its `BAR_*` environment, and the core opened on it."""
 
-    def __init__(self, name: str, *, threads: int = 64, **env: str) -> None:
+    def __init__(self, name: str, **env: str) -> None:
         self.dir = Path(tempfile.mkdtemp(prefix=f"bar-bench-{name}-"))
         self.port = free_port()
         self.base = f"http://{HOST}:{self.port}"
@@ -208,7 +208,6 @@ class Bar:
             "BAR_SERVER_HOST": HOST,
             "BAR_SERVER_PORT": str(self.port),
             "BAR_SERVER_PUBLIC_URL": self.base,  # no probing of the LAN address
-            "BAR_SERVER_THREADS": str(threads),
             **LOAD_RULES,
             **env,
         }
@@ -364,7 +363,7 @@ class Server:
         return self.proc.pid
 
     def worker_pid(self) -> int | None:
-        """The gunicorn worker (the master's child): it holds the app, threads and sockets."""
+        """The gunicorn worker (the master's child): it holds the app and the sockets."""
         kids = children(self.pid)
         return kids[0] if kids else None
 

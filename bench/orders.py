@@ -42,7 +42,7 @@ def run(quick: bool = False) -> Result:
         "orders", f"orders — {guests_n} guests over HTTP keep-alive, {procs} client processes",
         ["endpoint", "requests/s", "p50", "p99", "server CPU/req", "requests", "non-2xx"],
     )
-    with Bar("orders", threads=max(64, guests_n + 32)) as bar:
+    with Bar("orders") as bar:
         server = bar.start_server()
         guests = bar.guests_over_http(guests_n)
         drinks = bar.drink_ids()
