@@ -43,13 +43,13 @@ def init_db(path: Path | str, *, synchronous: str = "FULL", busy_timeout_ms: int
     _busy_timeout_s = busy_timeout_ms / 1000
     db.init(
         str(path),
+        # In this order: the short busy wait applies from the first pragma on.
         pragmas={
+            "busy_timeout": min(SQLITE_BUSY_MS, busy_timeout_ms),
             "journal_mode": "wal",
             "synchronous": synchronous,
-            "busy_timeout": min(SQLITE_BUSY_MS, busy_timeout_ms),
             "foreign_keys": 1,
         },
-        timeout=SQLITE_BUSY_MS / 1000,
     )
 
 
