@@ -13,6 +13,7 @@ from flask import Flask
 from bar import datadir
 from bar.clock import Clock, utcnow
 from bar.config import Settings
+from bar.db import db
 from bar.limits import RateLimiter
 from webapp import admin, api, errors, pages, ws
 from webapp.context import BarContext, bar_context
@@ -44,4 +45,12 @@ def create_app(settings: Settings, *, clock: Clock = utcnow) -> Flask:
     errors.register(app)
     for blueprint in (pages.bp, api.bp, admin.bp, ws.bp):
         app.register_blueprint(blueprint)
+    app.teardown_request(_give_back_the_database)
     return app
+
+
+def _give_back_the_database(exc: BaseException | None) -> None:
+    # One SQLite connection per request in flight: under the event loop a keep-alive
+    # connection's greenlet would otherwise hold one while it waits for a next request.
+    if not db.in_transaction():
+        db.close()
