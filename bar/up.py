@@ -14,6 +14,7 @@ import sys
 import time
 import urllib.request
 from pathlib import Path
+from typing import Any
 
 from bar.config import Settings
 from bar.errors import ServerFailed
@@ -41,19 +42,35 @@ def start_server(settings: Settings) -> subprocess.Popen[bytes]:
         )
     host = "127.0.0.1" if settings.host in ("0.0.0.0", "") else settings.host
     host = "[::1]" if host == "::" else host
-    url = f"http://{host}:{settings.port}/healthz"
-    deadline = time.monotonic() + STARTUP_TIMEOUT
+    try:
+        wait_until_serving(f"http://{host}:{settings.port}", process)
+    except ServerFailed as failed:
+        if process.poll() is not None:
+            raise ServerFailed(f"the web server stopped at start: {_last_line(log_path)}") from None
+        stop_server(process)
+        raise ServerFailed(f"{failed.message}; see {log_path}") from None
+    return process
+
+
+def wait_until_serving(
+    base_url: str, process: subprocess.Popen[Any], timeout: float = STARTUP_TIMEOUT
+) -> None:
+    """Wait until the `bar serve` in `process` answers `base_url`/healthz with a 200.
+
+    Raises ServerFailed if the process exits first or `timeout` seconds pass.
+    """
+    url = f"{base_url}/healthz"
+    deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if process.poll() is not None:
-            raise ServerFailed(f"the web server stopped at start: {_last_line(log_path)}")
+            raise ServerFailed(f"the web server stopped at start (exit status {process.returncode})")
         try:
             with urllib.request.urlopen(url, timeout=1) as response:
                 if response.status == 200:
-                    return process
+                    return
         except OSError:
-            time.sleep(0.1)
-    stop_server(process)
-    raise ServerFailed(f"the web server did not answer on {url}; see {log_path}")
+            time.sleep(0.05)
+    raise ServerFailed(f"the web server did not answer on {url} within {timeout:.0f} s")
 
 
 def stop_server(process: subprocess.Popen[bytes], timeout: float = 10.0) -> None:

@@ -332,9 +332,9 @@ class Server:
         self._log: Any = None
 
     def start(self, timeout: float = 30.0) -> None:
-        import requests
-
         from bar.db import db
+        from bar.errors import ServerFailed
+        from bar.up import wait_until_serving
 
         db.close()  # the server migrates/initialises too: no open connection in the way
         self._log = open(self.log_path, "wb")
@@ -343,19 +343,13 @@ class Server:
             env=self.bar.env, cwd=self.bar.dir, stdout=self._log, stderr=subprocess.STDOUT,
             stdin=subprocess.DEVNULL,
         )
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self.proc.poll() is not None:
-                raise RuntimeError(f"bar serve exited ({self.proc.returncode}):\n{self.log()}")
-            try:
-                if requests.get(f"{self.bar.base}/healthz", timeout=1).status_code == 200:
-                    if self.worker_pid():
-                        return
-            except requests.RequestException:
-                pass
-            time.sleep(0.1)
-        self.stop()
-        raise RuntimeError(f"bar serve did not answer /healthz within {timeout:.0f} s:\n{self.log()}")
+        try:
+            wait_until_serving(self.bar.base, self.proc, timeout)
+        except ServerFailed as failed:
+            self.stop()
+            raise RuntimeError(f"bar serve: {failed.message}:\n{self.log()}") from None
+        while not self.worker_pid():  # answering means the worker is up; its pid shows soon
+            time.sleep(0.05)
 
     @property
     def pid(self) -> int:

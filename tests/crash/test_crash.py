@@ -29,6 +29,7 @@ from bar.clock import utcnow
 from bar.config import Settings
 from bar.db import db
 from bar.models import Event, Order
+from bar.up import wait_until_serving
 from tests.conftest import ROOT, SAMPLE_CONFIG, make_settings
 from tests.webapp.test_server import free_port
 
@@ -58,15 +59,8 @@ def serve(data_dir: Path) -> tuple[subprocess.Popen[str], str]:
     port = free_port()
     process = start(["-m", "bar", "serve", "--host", "127.0.0.1", "--port", str(port)], data_dir)
     base_url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 20
-    while True:
-        try:
-            if requests.get(f"{base_url}/healthz", timeout=1).ok:
-                return process, base_url
-        except requests.ConnectionError:
-            pass
-        assert process.poll() is None and time.monotonic() < deadline, "bar serve did not start"
-        time.sleep(0.05)
+    wait_until_serving(base_url, process)
+    return process, base_url
 
 
 @pytest.fixture

@@ -21,7 +21,9 @@ from bar import datadir, events, orders, registration, shop
 from bar.clock import utcnow
 from bar.config import Settings
 from bar.db import db
+from bar.errors import ServerFailed
 from bar.tokens import Keys
+from bar.up import wait_until_serving
 from tests.conftest import ROOT, SAMPLE_CONFIG, make_settings
 from tests.webapp.conftest import WsClient, wait_for
 from webapp.server import HEADER_DEADLINE_S, gunicorn_options, run_in_thread
@@ -71,17 +73,12 @@ class Served:
         )
 
     def wait_until_up(self, timeout: float = 20) -> None:
-        deadline = time.monotonic() + timeout
-        while True:
-            try:
-                if requests.get(f"{self.base_url}/healthz", timeout=1).status_code == 200:
-                    return
-            except requests.ConnectionError:
-                pass
-            if self.process.poll() is not None or time.monotonic() > deadline:
-                out, err = self.process.communicate(timeout=5)
-                pytest.fail(f"bar serve did not come up:\n{out}\n{err}")
-            time.sleep(0.05)
+        try:
+            wait_until_serving(self.base_url, self.process, timeout)
+        except ServerFailed as failed:
+            self.close()
+            out, err = self.process.communicate(timeout=5)
+            pytest.fail(f"bar serve did not come up: {failed.message}\n{out}\n{err}")
 
     def signal(self, sig: int) -> None:
         self.signalled_at = time.monotonic()
