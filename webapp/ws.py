@@ -253,7 +253,10 @@ def websocket(ws: Any) -> None:
     context.hub.register(conn)
     try:
         while not conn.closed:
-            session.handle(ws.receive())
+            raw = ws.receive()
+            if raw is None:  # woken without a message: look at `closed` again
+                continue
+            session.handle(raw)
             # The socket may stay open for hours: give back this handler's SQLite
             # connection (page cache, descriptors) until it needs one again.
             db.close()
