@@ -10,6 +10,9 @@
  * orders, and every update is merged by `updated_at`, so events and REST answers can
  * arrive in any order.
  */
+
+import { create as createLive } from './live.js';
+
 (() => {
   'use strict';
 
@@ -1214,7 +1217,7 @@
 
   // Connect, heartbeat, backoff and the `since` cursor live in live.js; the cursor is
   // kept in localStorage so that a reload carries on where the page left off.
-  const live = window.BarLive.create({
+  const live = createLive({
     canConnect: () => Boolean(state.tokens && state.user),
     lastEventId: store.get(KEYS.lastEvent),
     onLastEventId: (id) => store.set(KEYS.lastEvent, id),

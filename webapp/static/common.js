@@ -1,104 +1,99 @@
-/* What the display and barista pages share: DOM helpers and the admin sign-in. */
-(() => {
-  'use strict';
+/* bar: what the display and barista pages share: DOM helpers and the admin sign-in. */
 
-  const $ = (sel) => document.querySelector(sel);
+export const $ = (sel) => document.querySelector(sel);
 
-  /** An element with a class and text (text only: guest names are never HTML). */
-  function el(tag, cls, text) {
-    const node = document.createElement(tag);
-    if (cls) node.className = cls;
-    if (text !== undefined) node.textContent = String(text);
-    return node;
+/** An element with a class and text (text only: guest names are never HTML). */
+export function el(tag, cls, text) {
+  const node = document.createElement(tag);
+  if (cls) node.className = cls;
+  if (text !== undefined) node.textContent = String(text);
+  return node;
+}
+
+/** Milliseconds of an ISO time from the server (microseconds cut to what Date parses). */
+export function ts(iso) {
+  if (!iso) return 0;
+  const t = Date.parse(String(iso).replace(/(\.\d{3})\d+/, '$1'));
+  return Number.isNaN(t) ? 0 : t;
+}
+
+class LoginError extends Error {
+  constructor(status, message) {
+    super(message);
+    this.status = status;
   }
+}
 
-  /** Milliseconds of an ISO time from the server (microseconds cut to what Date parses). */
-  function ts(iso) {
-    if (!iso) return 0;
-    const t = Date.parse(String(iso).replace(/(\.\d{3})\d+/, '$1'));
-    return Number.isNaN(t) ? 0 : t;
+/**
+ * `POST /api/admin/login`: resolves to `{access_token, expires_in}`. Rejects with a
+ * LoginError carrying the message to show (wrong password, server's message, no network).
+ */
+async function adminLogin(username, password) {
+  let res;
+  try {
+    res = await fetch('/api/admin/login', {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json', Accept: 'application/json' },
+      body: JSON.stringify({ username, password }),
+    });
+  } catch (e) {
+    throw new LoginError(0, "Couldn't reach the server.");
   }
-
-  class LoginError extends Error {
-    constructor(status, message) {
-      super(message);
-      this.status = status;
-    }
+  const data = await res.json().catch(() => null);
+  if (!res.ok || !data || !data.access_token) {
+    const err = (data && data.error) || {};
+    const message = res.status === 401 ? 'Wrong username or password.' : err.message || `Sign-in failed (${res.status}).`;
+    throw new LoginError(res.status, message);
   }
+  return data;
+}
 
-  /**
-   * `POST /api/admin/login`: resolves to `{access_token, expires_in}`. Rejects with a
-   * LoginError carrying the message to show (wrong password, server's message, no network).
-   */
-  async function adminLogin(username, password) {
-    let res;
+/**
+ * A sign-in form's submit: resolves to the admin token, or to null once `show(message,
+ * status)` has said what is wrong. `ids`: the form's username, password and submit.
+ */
+export async function submitAdminLogin(event, ids, show) {
+  event.preventDefault();
+  const button = $(ids.submit);
+  if (button.disabled) return null;
+  const username = $(ids.username).value.trim();
+  const password = $(ids.password).value;
+  if (!username || !password) {
+    show('Enter your username and password.', 0);
+    return null;
+  }
+  button.disabled = true;
+  try {
+    const data = await adminLogin(username, password);
+    $(ids.password).value = '';
+    return data.access_token;
+  } catch (e) {
+    if (e.status === 401) $(ids.password).value = '';
+    show(e.message, e.status);
+    return null;
+  } finally {
+    button.disabled = false;
+  }
+}
+
+/**
+ * An admin token kept for this tab only (sessionStorage): it survives a reload, not
+ * the tab, so a shared TV or tablet does not stay signed in for the next person.
+ */
+export const tabToken = {
+  get(key) {
     try {
-      res = await fetch('/api/admin/login', {
-        method: 'POST',
-        headers: { 'Content-Type': 'application/json', Accept: 'application/json' },
-        body: JSON.stringify({ username, password }),
-      });
+      return sessionStorage.getItem(key);
     } catch (e) {
-      throw new LoginError(0, "Couldn't reach the server.");
-    }
-    const data = await res.json().catch(() => null);
-    if (!res.ok || !data || !data.access_token) {
-      const err = (data && data.error) || {};
-      const message = res.status === 401 ? 'Wrong username or password.' : err.message || `Sign-in failed (${res.status}).`;
-      throw new LoginError(res.status, message);
-    }
-    return data;
-  }
-
-  /**
-   * A sign-in form's submit: resolves to the admin token, or to null once `show(message,
-   * status)` has said what is wrong. `ids`: the form's username, password and submit.
-   */
-  async function submitAdminLogin(event, ids, show) {
-    event.preventDefault();
-    const button = $(ids.submit);
-    if (button.disabled) return null;
-    const username = $(ids.username).value.trim();
-    const password = $(ids.password).value;
-    if (!username || !password) {
-      show('Enter your username and password.', 0);
       return null;
     }
-    button.disabled = true;
+  },
+  set(key, token) {
     try {
-      const data = await adminLogin(username, password);
-      $(ids.password).value = '';
-      return data.access_token;
+      if (token) sessionStorage.setItem(key, token);
+      else sessionStorage.removeItem(key);
     } catch (e) {
-      if (e.status === 401) $(ids.password).value = '';
-      show(e.message, e.status);
-      return null;
-    } finally {
-      button.disabled = false;
+      /* storage refused: the token lives in memory only */
     }
-  }
-
-  /**
-   * An admin token kept for this tab only (sessionStorage): it survives a reload, not
-   * the tab, so a shared TV or tablet does not stay signed in for the next person.
-   */
-  const tabToken = {
-    get(key) {
-      try {
-        return sessionStorage.getItem(key);
-      } catch (e) {
-        return null;
-      }
-    },
-    set(key, token) {
-      try {
-        if (token) sessionStorage.setItem(key, token);
-        else sessionStorage.removeItem(key);
-      } catch (e) {
-        /* storage refused: the token lives in memory only */
-      }
-    },
-  };
-
-  window.BarCommon = { $, el, ts, submitAdminLogin, tabToken };
-})();
+  },
+};
