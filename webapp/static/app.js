@@ -12,6 +12,7 @@
  */
 
 import { create as createLive } from './live.js';
+import { isOlder, OPEN } from './status.js';
 
 (() => {
   'use strict';
@@ -114,17 +115,8 @@ import { create as createLive } from './live.js';
     return Number.isNaN(t) ? 0 : t;
   }
 
-  const STATUS_RANK = { pending: 0, preparing: 1, ready: 2, served: 3, cancelled: 3, expired: 3 };
-  const OPEN_STATUSES = new Set(['pending', 'preparing', 'ready']);
+  const OPEN_STATUSES = new Set(OPEN);
   const QUEUE_STATUSES = new Set(['pending', 'preparing']); // orders with a wait estimate
-
-  /** Is `a` an older state of the same order than `b`? */
-  function isOlder(a, b) {
-    const ta = ts(a.updated_at);
-    const tb = ts(b.updated_at);
-    if (ta !== tb) return ta < tb;
-    return (STATUS_RANK[a.status] ?? 0) < (STATUS_RANK[b.status] ?? 0);
-  }
 
   function humanize(name) {
     const s = String(name).replace(/[_-]+/g, ' ').trim();

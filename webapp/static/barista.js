@@ -15,9 +15,8 @@ import { create as createBar } from './barista-bar.js';
 import { create as createSession } from './barista-session.js';
 import { $, el, ts } from './common.js';
 import { create as createLive } from './live.js';
+import { isOlder, OPEN } from './status.js';
 
-const OPEN = ['pending', 'preparing', 'ready'];
-const RANK = { pending: 0, preparing: 1, ready: 2, served: 3, cancelled: 3, expired: 3 };
 const AGE_TICK = 2000; // as often as the kiosk's
 const MAX_BATCHES = 3;
 const TOKEN_ERRORS = new Set(['token_expired', 'token_invalid', 'signed_out']);
@@ -44,11 +43,7 @@ const { api, failed, toast } = session;
 function applyOrder(order) {
   if (!order || !order.order_id) return;
   const prev = state.orders.get(order.order_id);
-  if (prev) {
-    const a = ts(order.updated_at);
-    const b = ts(prev.updated_at);
-    if (a < b || (a === b && (RANK[order.status] ?? 0) < (RANK[prev.status] ?? 0))) return;
-  }
+  if (prev && isOlder(order, prev)) return;
   state.touched.set(order.order_id, ++state.seq);
   if (OPEN.includes(order.status)) state.orders.set(order.order_id, order);
   else state.orders.delete(order.order_id);

@@ -13,20 +13,13 @@
 
 import { $, el, submitAdminLogin, tabToken, ts } from './common.js';
 import { create as createLive } from './live.js';
+import { isOlder } from './status.js';
 
 const MAX_TICKETS = 14;
 const ADMIN_KEY = 'bar.adminToken';
 // The board shows what a barista has claimed; pending orders wait off-screen
 // (GET /api/display lists the same two columns).
 const PREPARING = new Set(['preparing']);
-const RANK = { pending: 0, preparing: 1, ready: 2, served: 3, cancelled: 3, expired: 3 };
-
-function isOlder(a, b) {
-  const ta = ts(a.updated_at);
-  const tb = ts(b.updated_at);
-  if (ta !== tb) return ta < tb;
-  return (RANK[a.status] ?? 0) < (RANK[b.status] ?? 0);
-}
 
 const state = {
   bar: { name: 'Bar', is_open: true, mode: 'party' },
