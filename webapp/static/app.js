@@ -11,6 +11,7 @@
  * arrive in any order.
  */
 
+import { $, el, ts } from './common.js';
 import { create as createLive } from './live.js';
 import { isOlder, OPEN } from './status.js';
 
@@ -78,25 +79,6 @@ import { isOlder, OPEN } from './status.js';
 
   // ---------------------------------------------------------------- helpers
 
-  const $ = (sel) => document.querySelector(sel);
-
-  /** createElement with text-only children: strings become Text nodes, never HTML. */
-  function el(tag, props, ...children) {
-    const node = document.createElement(tag);
-    if (props) {
-      for (const [key, value] of Object.entries(props)) {
-        if (value === null || value === undefined || value === false) continue;
-        if (key === 'text') node.textContent = String(value);
-        else if (key === 'class') node.className = value;
-        else node.setAttribute(key, value === true ? '' : String(value));
-      }
-    }
-    for (const child of children) {
-      if (child !== null && child !== undefined && child !== false) node.append(child);
-    }
-    return node;
-  }
-
   /** A random UUID; crypto.randomUUID needs HTTPS, party Wi-Fi is often plain HTTP. */
   function uuid4() {
     if (window.isSecureContext && crypto.randomUUID) return crypto.randomUUID();
@@ -106,13 +88,6 @@ import { isOlder, OPEN } from './status.js';
     b[8] = (b[8] & 0x3f) | 0x80;
     const h = Array.from(b, (x) => x.toString(16).padStart(2, '0')).join('');
     return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
-  }
-
-  /** ISO timestamp (microseconds allowed) → ms since epoch. */
-  function ts(iso) {
-    if (!iso) return 0;
-    const t = Date.parse(String(iso).replace(/(\.\d{3})\d+/, '$1'));
-    return Number.isNaN(t) ? 0 : t;
   }
 
   const OPEN_STATUSES = new Set(OPEN);

@@ -1,12 +1,28 @@
-/* bar: what the display and barista pages share: DOM helpers and the admin sign-in. */
+/* bar: what every page shares: DOM helpers, server times and the admin sign-in. */
 
 export const $ = (sel) => document.querySelector(sel);
 
-/** An element with a class and text (text only: guest names are never HTML). */
-export function el(tag, cls, text) {
+/**
+ * An element with text-only children: strings become Text nodes, never HTML (guest
+ * names and notes are text everywhere). `props` is a class name, or attributes with
+ * two special keys, `class` and `text`. Attributes and children that are null,
+ * undefined or false are left out.
+ */
+export function el(tag, props, ...children) {
   const node = document.createElement(tag);
-  if (cls) node.className = cls;
-  if (text !== undefined) node.textContent = String(text);
+  if (typeof props === 'string') {
+    if (props) node.className = props;
+  } else if (props) {
+    for (const [key, value] of Object.entries(props)) {
+      if (value === null || value === undefined || value === false) continue;
+      if (key === 'text') node.textContent = String(value);
+      else if (key === 'class') node.className = value;
+      else node.setAttribute(key, value === true ? '' : String(value));
+    }
+  }
+  for (const child of children) {
+    if (child !== null && child !== undefined && child !== false) node.append(child);
+  }
   return node;
 }
 
