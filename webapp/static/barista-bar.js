@@ -3,111 +3,106 @@
  * Both go through the admin API and follow the `config` channel, so a change made at
  * the kiosk or from the CLI shows here too.
  *
- *   const bar = BaristaBar.create(session);   // session: BaristaSession
+ *   const bar = createBar(session);            // session: barista-session.js
  *   bar.load(menu);                            // GET /api/menu's {bar, drinks}
  *   bar.onEvent(event);                        // a `config` channel event
  */
-(() => {
-  'use strict';
 
-  const { $, el } = window.BarCommon;
+import { $, el } from './common.js';
 
-  function create(session) {
-    let isOpen = true;
-    let closeArmed = null;
-    let drinks = [];
+export function create(session) {
+  let isOpen = true;
+  let closeArmed = null;
+  let drinks = [];
 
-    function setShop(open) {
-      isOpen = open;
-      const status = $('#shop-status');
-      status.textContent = open ? 'Open' : 'Closed';
-      status.dataset.open = String(open);
-      disarmClose();
-    }
-
-    function disarmClose() {
-      clearTimeout(closeArmed);
-      closeArmed = null;
-      const button = $('#shop-toggle');
-      button.textContent = isOpen ? 'Close bar' : 'Open bar';
-      button.classList.remove('danger');
-    }
-
-    async function toggleShop() {
-      // Closing stops every guest from ordering: it takes a second tap.
-      if (isOpen && !closeArmed) {
-        const button = $('#shop-toggle');
-        button.textContent = 'Tap again to close';
-        button.classList.add('danger');
-        closeArmed = setTimeout(disarmClose, 4000);
-        return;
-      }
-      try {
-        const data = await session.api('/api/admin/shop', { method: 'POST', body: { is_open: !isOpen } });
-        setShop(data.is_open);
-      } catch (e) {
-        disarmClose();
-        session.failed(e, 'Opening or closing the bar');
-      }
-    }
-
-    function renderDrinks() {
-      const out = drinks.filter((d) => d.is_active === false).length;
-      $('#drinks-button').textContent = out ? `Drinks (${out} out)` : 'Drinks';
-      $('#drink-list').replaceChildren(...drinks.map((drink) => {
-        const li = el('li', 'stock-row');
-        li.dataset.id = drink.id;
-        const inStock = drink.is_active !== false;
-        const button = el('button', `button stock-toggle ${inStock ? 'secondary' : 'danger'}`,
-          inStock ? 'In stock' : 'Out of stock');
-        button.type = 'button';
-        button.setAttribute('aria-pressed', String(inStock));
-        li.append(el('span', 'stock-name', drink.name), button);
-        return li;
-      }));
-    }
-
-    async function onStockClick(event) {
-      const button = event.target.closest('.stock-toggle');
-      const drink = button && drinks.find((d) => d.id === button.closest('.stock-row').dataset.id);
-      if (!drink) return;
-      button.disabled = true;
-      try {
-        const data = await session.api(`/api/admin/drinks/${encodeURIComponent(drink.id)}/stock`, {
-          method: 'POST', body: { is_active: drink.is_active === false },
-        });
-        Object.assign(drink, data.drink);
-        renderDrinks();
-      } catch (e) {
-        button.disabled = false;
-        session.failed(e, drink.name);
-      }
-    }
-
-    function load(menu) {
-      if (!menu) return;
-      setShop(!(menu.bar && menu.bar.is_open === false));
-      drinks = menu.drinks || [];
-      renderDrinks();
-    }
-
-    function onEvent(ev) {
-      if (ev.type === 'SHOP_STATUS_CHANGED') {
-        setShop(ev.is_open);
-      } else if (ev.type === 'MENU_CHANGED') {
-        const drink = drinks.find((d) => d.id === ev.drink_id);
-        if (drink) drink.is_active = ev.is_active;
-        renderDrinks();
-      }
-    }
-
-    $('#shop-toggle').addEventListener('click', toggleShop);
-    $('#drinks-button').addEventListener('click', () => $('#drinks-dialog').showModal());
-    $('#drinks-close').addEventListener('click', () => $('#drinks-dialog').close());
-    $('#drink-list').addEventListener('click', onStockClick);
-
-    return { load, onEvent };
+  function setShop(open) {
+    isOpen = open;
+    const status = $('#shop-status');
+    status.textContent = open ? 'Open' : 'Closed';
+    status.dataset.open = String(open);
+    disarmClose();
   }
 
-  window.BaristaBar = { create };
-})();
+  function disarmClose() {
+    clearTimeout(closeArmed);
+    closeArmed = null;
+    const button = $('#shop-toggle');
+    button.textContent = isOpen ? 'Close bar' : 'Open bar';
+    button.classList.remove('danger');
+  }
+
+  async function toggleShop() {
+    // Closing stops every guest from ordering: it takes a second tap.
+    if (isOpen && !closeArmed) {
+      const button = $('#shop-toggle');
+      button.textContent = 'Tap again to close';
+      button.classList.add('danger');
+      closeArmed = setTimeout(disarmClose, 4000);
+      return;
+    }
+    try {
+      const data = await session.api('/api/admin/shop', { method: 'POST', body: { is_open: !isOpen } });
+      setShop(data.is_open);
+    } catch (e) {
+      disarmClose();
+      session.failed(e, 'Opening or closing the bar');
+    }
+  }
+
+  function renderDrinks() {
+    const out = drinks.filter((d) => d.is_active === false).length;
+    $('#drinks-button').textContent = out ? `Drinks (${out} out)` : 'Drinks';
+    $('#drink-list').replaceChildren(...drinks.map((drink) => {
+      const li = el('li', 'stock-row');
+      li.dataset.id = drink.id;
+      const inStock = drink.is_active !== false;
+      const button = el('button', `button stock-toggle ${inStock ? 'secondary' : 'danger'}`,
+        inStock ? 'In stock' : 'Out of stock');
+      button.type = 'button';
+      button.setAttribute('aria-pressed', String(inStock));
+      li.append(el('span', 'stock-name', drink.name), button);
+      return li;
+    }));
+  }
+
+  async function onStockClick(event) {
+    const button = event.target.closest('.stock-toggle');
+    const drink = button && drinks.find((d) => d.id === button.closest('.stock-row').dataset.id);
+    if (!drink) return;
+    button.disabled = true;
+    try {
+      const data = await session.api(`/api/admin/drinks/${encodeURIComponent(drink.id)}/stock`, {
+        method: 'POST', body: { is_active: drink.is_active === false },
+      });
+      Object.assign(drink, data.drink);
+      renderDrinks();
+    } catch (e) {
+      button.disabled = false;
+      session.failed(e, drink.name);
+    }
+  }
+
+  function load(menu) {
+    if (!menu) return;
+    setShop(!(menu.bar && menu.bar.is_open === false));
+    drinks = menu.drinks || [];
+    renderDrinks();
+  }
+
+  function onEvent(ev) {
+    if (ev.type === 'SHOP_STATUS_CHANGED') {
+      setShop(ev.is_open);
+    } else if (ev.type === 'MENU_CHANGED') {
+      const drink = drinks.find((d) => d.id === ev.drink_id);
+      if (drink) drink.is_active = ev.is_active;
+      renderDrinks();
+    }
+  }
+
+  $('#shop-toggle').addEventListener('click', toggleShop);
+  $('#drinks-button').addEventListener('click', () => $('#drinks-dialog').showModal());
+  $('#drinks-close').addEventListener('click', () => $('#drinks-dialog').close());
+  $('#drink-list').addEventListener('click', onStockClick);
+
+  return { load, onEvent };
+}

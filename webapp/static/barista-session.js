@@ -5,141 +5,136 @@
  * cookie. A 401 or 403 from any call forgets it and shows the sign-in form with a
  * message.
  *
- *   const session = BaristaSession.create({
+ *   const session = createSession({
  *     onSignedIn(token, username) {},    // show the queue, connect the socket
  *     onSignedOut() {},                  // forget what the token showed
  *   });
  *   session.start(); session.token; await session.api(path, {method, body});
  *   session.signOut(message); session.toast(text); session.failed(error, what);
  */
-(() => {
-  'use strict';
 
-  const TOKEN_KEY = 'bar.barista.token';
-  const EXPIRED = 'Your sign-in has expired. Please sign in again.';
+import { $, submitAdminLogin, tabToken } from './common.js';
 
-  const { $, submitAdminLogin, tabToken } = window.BarCommon;
+const TOKEN_KEY = 'bar.barista.token';
+const EXPIRED = 'Your sign-in has expired. Please sign in again.';
 
-  /** Thrown by `api` once the page has gone back to the sign-in form. */
-  class SignedOut extends Error {}
+/** Thrown by `api` once the page has gone back to the sign-in form. */
+class SignedOut extends Error {}
 
-  const readToken = () => tabToken.get(TOKEN_KEY);
-  const storeToken = (token) => tabToken.set(TOKEN_KEY, token);
+const readToken = () => tabToken.get(TOKEN_KEY);
+const storeToken = (token) => tabToken.set(TOKEN_KEY, token);
 
-  /** The `username` claim, to say who is signed in (the server checks the token). */
-  function tokenName(token) {
-    try {
-      const part = token.split('.')[1].replace(/-/g, '+').replace(/_/g, '/');
-      const bytes = Uint8Array.from(atob(part), (c) => c.charCodeAt(0));
-      return JSON.parse(new TextDecoder().decode(bytes)).username || '';
-    } catch (e) {
-      return '';
-    }
+/** The `username` claim, to say who is signed in (the server checks the token). */
+function tokenName(token) {
+  try {
+    const part = token.split('.')[1].replace(/-/g, '+').replace(/_/g, '/');
+    const bytes = Uint8Array.from(atob(part), (c) => c.charCodeAt(0));
+    return JSON.parse(new TextDecoder().decode(bytes)).username || '';
+  } catch (e) {
+    return '';
+  }
+}
+
+export function create({ onSignedIn, onSignedOut }) {
+  let token = null;
+  let toastTimer = null;
+
+  function showLogin(message, focus = '#login-username') {
+    $('#queue-view').hidden = true;
+    $('#tools').hidden = true;
+    $('#live-indicator').hidden = true;
+    $('#login-view').hidden = false;
+    const err = $('#login-error');
+    err.textContent = message || '';
+    err.hidden = !message;
+    for (const dialog of document.querySelectorAll('dialog[open]')) dialog.close();
+    $(focus).focus();
   }
 
-  function create({ onSignedIn, onSignedOut }) {
-    let token = null;
-    let toastTimer = null;
-
-    function showLogin(message, focus = '#login-username') {
-      $('#queue-view').hidden = true;
-      $('#tools').hidden = true;
-      $('#live-indicator').hidden = true;
-      $('#login-view').hidden = false;
-      const err = $('#login-error');
-      err.textContent = message || '';
-      err.hidden = !message;
-      for (const dialog of document.querySelectorAll('dialog[open]')) dialog.close();
-      $(focus).focus();
-    }
-
-    /** Forget the token; back to the form, saying `message` if there is one. */
-    function signOut(message) {
-      token = null;
-      storeToken(null);
-      onSignedOut();
-      showLogin(message);
-    }
-
-    function signedIn(value) {
-      token = value;
-      const name = tokenName(value);
-      $('#signed-in').textContent = name;
-      $('#signed-in').title = name ? `Signed in as ${name}` : '';
-      $('#login-view').hidden = true;
-      $('#queue-view').hidden = false;
-      $('#tools').hidden = false;
-      $('#live-indicator').hidden = false;
-      onSignedIn(value, name);
-    }
-
-    async function submitLogin(event) {
-      const ids = { username: '#login-username', password: '#login-password', submit: '#login-submit' };
-      const token = await submitAdminLogin(event, ids, (message, status) =>
-        showLogin(message, status === 401 ? '#login-password' : undefined),
-      );
-      if (!token) return;
-      storeToken(token);
-      signedIn(token);
-    }
-
-    /** An admin API call; throws SignedOut after a 401/403, else the server's message. */
-    async function api(path, { method = 'GET', body } = {}) {
-      if (!token) throw new SignedOut();
-      const headers = { Accept: 'application/json', Authorization: `Bearer ${token}` };
-      if (body !== undefined) headers['Content-Type'] = 'application/json';
-      const res = await fetch(path, {
-        method, headers, cache: 'no-store', body: body === undefined ? undefined : JSON.stringify(body),
-      });
-      const data = await res.json().catch(() => null);
-      if (res.status === 401 || res.status === 403) {
-        if (token) signOut(EXPIRED);
-        throw new SignedOut();
-      }
-      if (!res.ok) {
-        const err = new Error((data && data.error && data.error.message) || `HTTP ${res.status}`);
-        err.status = res.status;
-        throw err;
-      }
-      return data;
-    }
-
-    function toast(message) {
-      const node = $('#toast');
-      node.textContent = message;
-      node.hidden = false;
-      clearTimeout(toastTimer);
-      toastTimer = setTimeout(() => {
-        node.hidden = true;
-      }, 4000);
-    }
-
-    /** Say what went wrong with `what`; nothing to say once signed out. */
-    function failed(e, what) {
-      if (e instanceof SignedOut) return;
-      toast(e.status ? `${what}: ${e.message}` : `${what}: the server can't be reached.`);
-    }
-
-    function start() {
-      $('#login-form').addEventListener('submit', submitLogin);
-      $('#signout').addEventListener('click', () => signOut(''));
-      const stored = readToken();
-      if (stored) signedIn(stored);
-      else showLogin('');
-    }
-
-    return {
-      start,
-      api,
-      signOut,
-      toast,
-      failed,
-      expired: () => signOut(EXPIRED),
-      get token() {
-        return token;
-      },
-    };
+  /** Forget the token; back to the form, saying `message` if there is one. */
+  function signOut(message) {
+    token = null;
+    storeToken(null);
+    onSignedOut();
+    showLogin(message);
   }
 
-  window.BaristaSession = { create };
-})();
+  function signedIn(value) {
+    token = value;
+    const name = tokenName(value);
+    $('#signed-in').textContent = name;
+    $('#signed-in').title = name ? `Signed in as ${name}` : '';
+    $('#login-view').hidden = true;
+    $('#queue-view').hidden = false;
+    $('#tools').hidden = false;
+    $('#live-indicator').hidden = false;
+    onSignedIn(value, name);
+  }
+
+  async function submitLogin(event) {
+    const ids = { username: '#login-username', password: '#login-password', submit: '#login-submit' };
+    const token = await submitAdminLogin(event, ids, (message, status) =>
+      showLogin(message, status === 401 ? '#login-password' : undefined),
+    );
+    if (!token) return;
+    storeToken(token);
+    signedIn(token);
+  }
+
+  /** An admin API call; throws SignedOut after a 401/403, else the server's message. */
+  async function api(path, { method = 'GET', body } = {}) {
+    if (!token) throw new SignedOut();
+    const headers = { Accept: 'application/json', Authorization: `Bearer ${token}` };
+    if (body !== undefined) headers['Content-Type'] = 'application/json';
+    const res = await fetch(path, {
+      method, headers, cache: 'no-store', body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    const data = await res.json().catch(() => null);
+    if (res.status === 401 || res.status === 403) {
+      if (token) signOut(EXPIRED);
+      throw new SignedOut();
+    }
+    if (!res.ok) {
+      const err = new Error((data && data.error && data.error.message) || `HTTP ${res.status}`);
+      err.status = res.status;
+      throw err;
+    }
+    return data;
+  }
+
+  function toast(message) {
+    const node = $('#toast');
+    node.textContent = message;
+    node.hidden = false;
+    clearTimeout(toastTimer);
+    toastTimer = setTimeout(() => {
+      node.hidden = true;
+    }, 4000);
+  }
+
+  /** Say what went wrong with `what`; nothing to say once signed out. */
+  function failed(e, what) {
+    if (e instanceof SignedOut) return;
+    toast(e.status ? `${what}: ${e.message}` : `${what}: the server can't be reached.`);
+  }
+
+  function start() {
+    $('#login-form').addEventListener('submit', submitLogin);
+    $('#signout').addEventListener('click', () => signOut(''));
+    const stored = readToken();
+    if (stored) signedIn(stored);
+    else showLogin('');
+  }
+
+  return {
+    start,
+    api,
+    signOut,
+    toast,
+    failed,
+    expired: () => signOut(EXPIRED),
+    get token() {
+      return token;
+    },
+  };
+}

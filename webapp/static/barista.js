@@ -10,365 +10,360 @@
  * backoff and `since`); every (re)subscribe and every "resync" reloads the queue over
  * REST. Guest text (names, notes) is only ever set with textContent.
  */
-(() => {
-  'use strict';
 
-  const OPEN = ['pending', 'preparing', 'ready'];
-  const RANK = { pending: 0, preparing: 1, ready: 2, served: 3, cancelled: 3, expired: 3 };
-  const AGE_TICK = 2000; // as often as the kiosk's
-  const MAX_BATCHES = 3;
-  const TOKEN_ERRORS = new Set(['token_expired', 'token_invalid', 'signed_out']);
+import { create as createBar } from './barista-bar.js';
+import { create as createSession } from './barista-session.js';
+import { $, el, ts } from './common.js';
+import { create as createLive } from './live.js';
+import { isOlder, OPEN } from './status.js';
 
-  const { $, el, ts } = window.BarCommon;
+const AGE_TICK = 2000; // as often as the kiosk's
+const MAX_BATCHES = 3;
+const TOKEN_ERRORS = new Set(['token_expired', 'token_invalid', 'signed_out']);
 
-  const state = {
-    orders: new Map(), // order_id -> order (as the API returns it)
-    touched: new Map(), // order_id -> sequence of its last update
-    seq: 0,
-    busy: new Set(), // order ids with a request on its way
-    nodes: new Map(), // order_id -> {key, node}
-    waits: { fresh_s: 120, late_s: 300 }, // replaced by the server's rule on first load
-    skew: 0, // server clock minus this tablet's
-    cancelling: null,
-    pollTimer: null,
-  };
+const state = {
+  orders: new Map(), // order_id -> order (as the API returns it)
+  touched: new Map(), // order_id -> sequence of its last update
+  seq: 0,
+  busy: new Set(), // order ids with a request on its way
+  nodes: new Map(), // order_id -> {key, node}
+  waits: { fresh_s: 120, late_s: 300 }, // replaced by the server's rule on first load
+  skew: 0, // server clock minus this tablet's
+  cancelling: null,
+  pollTimer: null,
+};
 
-  const session = window.BaristaSession.create({ onSignedIn, onSignedOut });
-  const bar = window.BaristaBar.create(session);
-  const { api, failed, toast } = session;
+const session = createSession({ onSignedIn, onSignedOut });
+const bar = createBar(session);
+const { api, failed, toast } = session;
 
-  // ------------------------------------------------------------ the queue
+// ------------------------------------------------------------ the queue
 
-  /** Upsert one order unless what we hold is newer; orders that left the queue go. */
-  function applyOrder(order) {
-    if (!order || !order.order_id) return;
-    const prev = state.orders.get(order.order_id);
-    if (prev) {
-      const a = ts(order.updated_at);
-      const b = ts(prev.updated_at);
-      if (a < b || (a === b && (RANK[order.status] ?? 0) < (RANK[prev.status] ?? 0))) return;
-    }
-    state.touched.set(order.order_id, ++state.seq);
-    if (OPEN.includes(order.status)) state.orders.set(order.order_id, order);
-    else state.orders.delete(order.order_id);
+/** Upsert one order unless what we hold is newer; orders that left the queue go. */
+function applyOrder(order) {
+  if (!order || !order.order_id) return;
+  const prev = state.orders.get(order.order_id);
+  if (prev && isOlder(order, prev)) return;
+  state.touched.set(order.order_id, ++state.seq);
+  if (OPEN.includes(order.status)) state.orders.set(order.order_id, order);
+  else state.orders.delete(order.order_id);
+}
+
+async function reload() {
+  const before = state.seq;
+  let data;
+  let menu;
+  try {
+    [data, menu] = await Promise.all([
+      api(`/api/admin/orders?status=${OPEN.join(',')}`),
+      fetch('/api/menu', { cache: 'no-store' }).then((r) => (r.ok ? r.json() : null)),
+    ]);
+  } catch (e) {
+    failed(e, 'Loading the queue');
+    return;
   }
-
-  async function reload() {
-    const before = state.seq;
-    let data;
-    let menu;
-    try {
-      [data, menu] = await Promise.all([
-        api(`/api/admin/orders?status=${OPEN.join(',')}`),
-        fetch('/api/menu', { cache: 'no-store' }).then((r) => (r.ok ? r.json() : null)),
-      ]);
-    } catch (e) {
-      failed(e, 'Loading the queue');
-      return;
-    }
-    if (!session.token) return; // signed out while it loaded
-    const serverNow = ts(data.now);
-    if (serverNow) state.skew = serverNow - Date.now();
-    if (data.waits) state.waits = data.waits;
-    const listed = new Set();
-    for (const order of data.orders || []) {
-      listed.add(order.order_id);
-      applyOrder(order);
-    }
-    // Gone from the server's list (served, cancelled, expired) unless a live event
-    // touched it while this request was on its way.
-    for (const id of [...state.orders.keys()]) {
-      if (!listed.has(id) && (state.touched.get(id) || 0) <= before) state.orders.delete(id);
-    }
-    bar.load(menu);
-    render();
+  if (!session.token) return; // signed out while it loaded
+  const serverNow = ts(data.now);
+  if (serverNow) state.skew = serverNow - Date.now();
+  if (data.waits) state.waits = data.waits;
+  const listed = new Set();
+  for (const order of data.orders || []) {
+    listed.add(order.order_id);
+    applyOrder(order);
   }
-
-  function column(status) {
-    return [...state.orders.values()]
-      .filter((o) => o.status === status)
-      .sort((a, b) => ts(a.created_at) - ts(b.created_at) || a.number - b.number);
+  // Gone from the server's list (served, cancelled, expired) unless a live event
+  // touched it while this request was on its way.
+  for (const id of [...state.orders.keys()]) {
+    if (!listed.has(id) && (state.touched.get(id) || 0) <= before) state.orders.delete(id);
   }
+  bar.load(menu);
+  render();
+}
 
-  function ageOf(order) {
-    return Math.max(0, Math.floor((Date.now() + state.skew - ts(order.created_at)) / 1000));
+function column(status) {
+  return [...state.orders.values()]
+    .filter((o) => o.status === status)
+    .sort((a, b) => ts(a.created_at) - ts(b.created_at) || a.number - b.number);
+}
+
+function ageOf(order) {
+  return Math.max(0, Math.floor((Date.now() + state.skew - ts(order.created_at)) / 1000));
+}
+
+/** "45s", "3m", "1h05": the kiosk's short wait. */
+function ageText(seconds) {
+  if (seconds < 60) return `${seconds}s`;
+  if (seconds < 3600) return `${Math.floor(seconds / 60)}m`;
+  return `${Math.floor(seconds / 3600)}h${String(Math.floor((seconds % 3600) / 60)).padStart(2, '0')}`;
+}
+
+function waitLevel(seconds) {
+  if (seconds < state.waits.fresh_s) return 'fresh';
+  return seconds < state.waits.late_s ? 'waiting' : 'late';
+}
+
+function modifiersText(order) {
+  return Object.entries(order.modifiers || {}).map(([k, v]) => `${k}: ${v}`).join(', ');
+}
+
+const ACTIONS = {
+  pending: [['claim', 'Claim', 'primary']],
+  preparing: [['ready', 'Ready', 'primary'], ['unclaim', 'Unclaim', 'secondary']],
+  ready: [['served', 'Served', 'primary']],
+};
+
+function card(order) {
+  const li = el('li', 'order-card');
+  li.dataset.id = order.order_id;
+  li.dataset.number = String(order.number);
+  li.dataset.status = order.status;
+  const head = el('div', 'card-head');
+  head.append(el('span', 'card-number', `#${order.number}`), el('span', 'card-name', order.username),
+    el('span', 'card-age'));
+  li.append(head, el('p', 'card-drink', order.drink_name));
+  const mods = modifiersText(order);
+  if (mods) li.append(el('p', 'card-mods', mods));
+  if (order.note) li.append(el('p', 'card-note', `“${order.note}”`));
+  if (order.status === 'preparing' && order.barista) li.append(el('p', 'card-barista', order.barista));
+  const actions = el('div', 'card-actions');
+  for (const [action, label, kind] of ACTIONS[order.status] || []) {
+    const button = el('button', `button ${kind}`, label);
+    button.type = 'button';
+    button.dataset.action = action;
+    actions.append(button);
   }
-
-  /** "45s", "3m", "1h05": the kiosk's short wait. */
-  function ageText(seconds) {
-    if (seconds < 60) return `${seconds}s`;
-    if (seconds < 3600) return `${Math.floor(seconds / 60)}m`;
-    return `${Math.floor(seconds / 3600)}h${String(Math.floor((seconds % 3600) / 60)).padStart(2, '0')}`;
+  const cancel = el('button', 'button cancel-action', 'Cancel…');
+  cancel.type = 'button';
+  cancel.dataset.action = 'cancel';
+  actions.append(cancel);
+  li.append(actions);
+  if (state.busy.has(order.order_id)) {
+    li.classList.add('busy');
+    for (const b of li.querySelectorAll('button')) b.disabled = true;
   }
+  updateAge(li, order);
+  return li;
+}
 
-  function waitLevel(seconds) {
-    if (seconds < state.waits.fresh_s) return 'fresh';
-    return seconds < state.waits.late_s ? 'waiting' : 'late';
+function updateAge(li, order) {
+  const seconds = ageOf(order);
+  const age = li.querySelector('.card-age');
+  age.textContent = ageText(seconds);
+  li.dataset.wait = waitLevel(seconds);
+}
+
+function render() {
+  for (const status of OPEN) {
+    const orders = column(status);
+    $(`#count-${status}`).textContent = String(orders.length);
+    const nodes = orders.map((order) => {
+      // Keep a card's node while it shows the same thing: a tap on it is not lost
+      // to a redraw caused by another order.
+      const key = JSON.stringify([order.updated_at, order.status, order.barista, state.busy.has(order.order_id)]);
+      const kept = state.nodes.get(order.order_id);
+      if (kept && kept.key === key) return kept.node;
+      const node = card(order);
+      state.nodes.set(order.order_id, { key, node });
+      return node;
+    });
+    const list = $(`#column-${status}`);
+    const same = list.children.length === nodes.length && nodes.every((n, i) => list.children[i] === n);
+    if (!same) list.replaceChildren(...(nodes.length ? nodes : [el('li', 'column-empty', 'Nothing here')]));
   }
+  for (const id of [...state.nodes.keys()]) if (!state.orders.has(id)) state.nodes.delete(id);
+  renderBatches(column('pending'));
+  tickAges();
+}
 
-  function modifiersText(order) {
-    return Object.entries(order.modifiers || {}).map(([k, v]) => `${k}: ${v}`).join(', ');
+function tickAges() {
+  for (const li of document.querySelectorAll('.order-card[data-id]')) {
+    const order = state.orders.get(li.dataset.id);
+    if (order) updateAge(li, order);
   }
+}
 
-  const ACTIONS = {
-    pending: [['claim', 'Claim', 'primary']],
-    preparing: [['ready', 'Ready', 'primary'], ['unclaim', 'Unclaim', 'secondary']],
-    ready: [['served', 'Served', 'primary']],
-  };
-
-  function card(order) {
-    const li = el('li', 'order-card');
-    li.dataset.id = order.order_id;
-    li.dataset.number = String(order.number);
-    li.dataset.status = order.status;
-    const head = el('div', 'card-head');
-    head.append(el('span', 'card-number', `#${order.number}`), el('span', 'card-name', order.username),
-      el('span', 'card-age'));
-    li.append(head, el('p', 'card-drink', order.drink_name));
-    const mods = modifiersText(order);
-    if (mods) li.append(el('p', 'card-mods', mods));
-    if (order.note) li.append(el('p', 'card-note', `“${order.note}”`));
-    if (order.status === 'preparing' && order.barista) li.append(el('p', 'card-barista', order.barista));
-    const actions = el('div', 'card-actions');
-    for (const [action, label, kind] of ACTIONS[order.status] || []) {
-      const button = el('button', `button ${kind}`, label);
-      button.type = 'button';
-      button.dataset.action = action;
-      actions.append(button);
-    }
-    const cancel = el('button', 'button cancel-action', 'Cancel…');
-    cancel.type = 'button';
-    cancel.dataset.action = 'cancel';
-    actions.append(cancel);
-    li.append(actions);
-    if (state.busy.has(order.order_id)) {
-      li.classList.add('busy');
-      for (const b of li.querySelectorAll('button')) b.disabled = true;
-    }
-    updateAge(li, order);
+/** "2× Negroni (big cube)": identical pending drinks a barista can make together. */
+function renderBatches(pending) {
+  const groups = new Map();
+  for (const order of pending) {
+    const key = JSON.stringify([order.drink_id, Object.entries(order.modifiers || {})]);
+    const group = groups.get(key) || { count: 0, order };
+    group.count += 1;
+    groups.set(key, group);
+  }
+  const batches = [...groups.values()].filter((g) => g.count >= 2).sort((a, b) => b.count - a.count);
+  const items = batches.slice(0, MAX_BATCHES).map(({ count, order }) => {
+    const values = Object.values(order.modifiers || {});
+    const li = el('li', 'batch');
+    li.append(el('strong', 'batch-count', `${count}×`), document.createTextNode(` ${order.drink_name}`));
+    if (values.length) li.append(el('span', 'batch-mods', ` (${values.join(', ')})`));
     return li;
-  }
+  });
+  if (batches.length > MAX_BATCHES) items.push(el('li', 'batch more', `+${batches.length - MAX_BATCHES} more`));
+  const list = $('#batches');
+  list.replaceChildren(...items);
+  list.hidden = !items.length;
+}
 
-  function updateAge(li, order) {
-    const seconds = ageOf(order);
-    const age = li.querySelector('.card-age');
-    age.textContent = ageText(seconds);
-    li.dataset.wait = waitLevel(seconds);
-  }
+// ------------------------------------------------------------ moves
 
-  function render() {
-    for (const status of OPEN) {
-      const orders = column(status);
-      $(`#count-${status}`).textContent = String(orders.length);
-      const nodes = orders.map((order) => {
-        // Keep a card's node while it shows the same thing: a tap on it is not lost
-        // to a redraw caused by another order.
-        const key = JSON.stringify([order.updated_at, order.status, order.barista, state.busy.has(order.order_id)]);
-        const kept = state.nodes.get(order.order_id);
-        if (kept && kept.key === key) return kept.node;
-        const node = card(order);
-        state.nodes.set(order.order_id, { key, node });
-        return node;
-      });
-      const list = $(`#column-${status}`);
-      const same = list.children.length === nodes.length && nodes.every((n, i) => list.children[i] === n);
-      if (!same) list.replaceChildren(...(nodes.length ? nodes : [el('li', 'column-empty', 'Nothing here')]));
-    }
-    for (const id of [...state.nodes.keys()]) if (!state.orders.has(id)) state.nodes.delete(id);
-    renderBatches(column('pending'));
-    tickAges();
-  }
+const TARGET = { claim: 'preparing', unclaim: 'pending', ready: 'ready', served: 'served' };
 
-  function tickAges() {
-    for (const li of document.querySelectorAll('.order-card[data-id]')) {
-      const order = state.orders.get(li.dataset.id);
-      if (order) updateAge(li, order);
-    }
-  }
-
-  /** "2× Negroni (big cube)": identical pending drinks a barista can make together. */
-  function renderBatches(pending) {
-    const groups = new Map();
-    for (const order of pending) {
-      const key = JSON.stringify([order.drink_id, Object.entries(order.modifiers || {})]);
-      const group = groups.get(key) || { count: 0, order };
-      group.count += 1;
-      groups.set(key, group);
-    }
-    const batches = [...groups.values()].filter((g) => g.count >= 2).sort((a, b) => b.count - a.count);
-    const items = batches.slice(0, MAX_BATCHES).map(({ count, order }) => {
-      const values = Object.values(order.modifiers || {});
-      const li = el('li', 'batch');
-      li.append(el('strong', 'batch-count', `${count}×`), document.createTextNode(` ${order.drink_name}`));
-      if (values.length) li.append(el('span', 'batch-mods', ` (${values.join(', ')})`));
-      return li;
-    });
-    if (batches.length > MAX_BATCHES) items.push(el('li', 'batch more', `+${batches.length - MAX_BATCHES} more`));
-    const list = $('#batches');
-    list.replaceChildren(...items);
-    list.hidden = !items.length;
-  }
-
-  // ------------------------------------------------------------ moves
-
-  const TARGET = { claim: 'preparing', unclaim: 'pending', ready: 'ready', served: 'served' };
-
-  async function move(order, status, reason) {
-    state.busy.add(order.order_id);
+async function move(order, status, reason) {
+  state.busy.add(order.order_id);
+  render();
+  try {
+    const body = reason ? { status, reason } : { status };
+    const data = await api(`/api/admin/orders/${encodeURIComponent(order.order_id)}/status`, { method: 'POST', body });
+    applyOrder(data.order);
+    return true;
+  } catch (e) {
+    failed(e, `#${order.number}`);
+    // Another barista may have moved it first: show the queue as it is.
+    if (e.status === 409 || e.status === 404) reload();
+    return false;
+  } finally {
+    state.busy.delete(order.order_id);
     render();
-    try {
-      const body = reason ? { status, reason } : { status };
-      const data = await api(`/api/admin/orders/${encodeURIComponent(order.order_id)}/status`, { method: 'POST', body });
-      applyOrder(data.order);
-      return true;
-    } catch (e) {
-      failed(e, `#${order.number}`);
-      // Another barista may have moved it first: show the queue as it is.
-      if (e.status === 409 || e.status === 404) reload();
-      return false;
-    } finally {
-      state.busy.delete(order.order_id);
-      render();
-    }
   }
+}
 
-  function onColumnClick(event) {
-    const button = event.target.closest('button[data-action]');
-    const li = button && button.closest('.order-card');
-    const order = li && state.orders.get(li.dataset.id);
-    if (!order || button.disabled) return;
-    if (button.dataset.action === 'cancel') openCancel(order);
-    else move(order, TARGET[button.dataset.action]);
-  }
+function onColumnClick(event) {
+  const button = event.target.closest('button[data-action]');
+  const li = button && button.closest('.order-card');
+  const order = li && state.orders.get(li.dataset.id);
+  if (!order || button.disabled) return;
+  if (button.dataset.action === 'cancel') openCancel(order);
+  else move(order, TARGET[button.dataset.action]);
+}
 
-  function openCancel(order) {
-    state.cancelling = order.order_id;
-    const q = $('#cancel-question');
-    q.replaceChildren(el('strong', '', `Cancel #${order.number} ${order.drink_name}`),
-      document.createTextNode(' for '), el('span', 'cancel-guest', order.username), document.createTextNode('?'));
-    $('#cancel-reason').value = '';
-    showCancelError('');
-    $('#cancel-dialog').showModal();
-    $('#cancel-reason').focus();
-  }
+function openCancel(order) {
+  state.cancelling = order.order_id;
+  const q = $('#cancel-question');
+  q.replaceChildren(el('strong', '', `Cancel #${order.number} ${order.drink_name}`),
+    document.createTextNode(' for '), el('span', 'cancel-guest', order.username), document.createTextNode('?'));
+  $('#cancel-reason').value = '';
+  showCancelError('');
+  $('#cancel-dialog').showModal();
+  $('#cancel-reason').focus();
+}
 
-  function showCancelError(message) {
-    const err = $('#cancel-error');
-    err.textContent = message;
-    err.hidden = !message;
-  }
+function showCancelError(message) {
+  const err = $('#cancel-error');
+  err.textContent = message;
+  err.hidden = !message;
+}
 
-  async function submitCancel(event) {
-    event.preventDefault();
-    const order = state.orders.get(state.cancelling);
-    const reason = $('#cancel-reason').value.trim();
-    if (!order) {
-      $('#cancel-dialog').close();
-      toast('That order has already left the queue.');
-      return;
-    }
-    if (!reason) {
-      showCancelError('Type a reason for the guest.');
-      return;
-    }
+async function submitCancel(event) {
+  event.preventDefault();
+  const order = state.orders.get(state.cancelling);
+  const reason = $('#cancel-reason').value.trim();
+  if (!order) {
     $('#cancel-dialog').close();
-    await move(order, 'cancelled', reason);
+    toast('That order has already left the queue.');
+    return;
   }
-
-  // ------------------------------------------------------------ live
-
-  function setLive(mode) {
-    const ind = $('#live-indicator');
-    ind.dataset.state = mode;
-    ind.textContent = mode === 'live' ? 'Live' : mode === 'connecting' ? 'Connecting…' : 'Offline';
+  if (!reason) {
+    showCancelError('Type a reason for the guest.');
+    return;
   }
+  $('#cancel-dialog').close();
+  await move(order, 'cancelled', reason);
+}
 
-  let authed = false; // has this socket's token been accepted?
-  const live = window.BarLive.create({
-    canConnect: () => Boolean(session.token),
-    onOpen: (ws) => {
-      authed = false;
-      ws.send(JSON.stringify({ type: 'auth', token: session.token }));
-    },
-    onMessage,
-    onStateChange: setLive,
-  });
+// ------------------------------------------------------------ live
 
-  function onMessage(msg, ws) {
-    switch (msg.type) {
-      case 'auth_ok':
-        authed = true;
-        live.subscribe(ws, ['admin', 'config']);
-        break;
-      case 'subscribed': // a (re)connect: whatever `since` replays, the REST list is the truth
-      case 'resync':
-        reload();
-        break;
-      case 'event': {
-        const ev = msg.event || {};
-        if (msg.channel === 'admin' && ev.order_id) {
-          applyOrder(ev);
-          render();
-        } else if (msg.channel === 'config') {
-          bar.onEvent(ev);
-        }
-        break;
+function setLive(mode) {
+  const ind = $('#live-indicator');
+  ind.dataset.state = mode;
+  ind.textContent = mode === 'live' ? 'Live' : mode === 'connecting' ? 'Connecting…' : 'Offline';
+}
+
+let authed = false; // has this socket's token been accepted?
+const live = createLive({
+  canConnect: () => Boolean(session.token),
+  onOpen: (ws) => {
+    authed = false;
+    ws.send(JSON.stringify({ type: 'auth', token: session.token }));
+  },
+  onMessage,
+  onStateChange: setLive,
+});
+
+function onMessage(msg, ws) {
+  switch (msg.type) {
+    case 'auth_ok':
+      authed = true;
+      live.subscribe(ws, ['admin', 'config']);
+      break;
+    case 'subscribed': // a (re)connect: whatever `since` replays, the REST list is the truth
+    case 'resync':
+      reload();
+      break;
+    case 'event': {
+      const ev = msg.event || {};
+      if (msg.channel === 'admin' && ev.order_id) {
+        applyOrder(ev);
+        render();
+      } else if (msg.channel === 'config') {
+        bar.onEvent(ev);
       }
-      case 'error':
-        // A refused token (or one that expired while open): the server closes the
-        // socket next. Back to the form rather than reconnecting with it.
-        if (!authed || TOKEN_ERRORS.has(msg.code)) session.expired();
-        break;
-      default:
-        break;
+      break;
     }
+    case 'error':
+      // A refused token (or one that expired while open): the server closes the
+      // socket next. Back to the form rather than reconnecting with it.
+      if (!authed || TOKEN_ERRORS.has(msg.code)) session.expired();
+      break;
+    default:
+      break;
   }
+}
 
-  // While the socket is down, keep the queue roughly right over REST.
-  function pollWhileOffline() {
-    clearTimeout(state.pollTimer);
-    state.pollTimer = setTimeout(async () => {
-      if (!session.token) return;
-      if (!live.isOpen()) await reload();
-      pollWhileOffline();
-    }, 15000);
-  }
-
-  // ------------------------------------------------------------ start
-
-  function onSignedIn() {
-    reload();
-    live.connect();
+// While the socket is down, keep the queue roughly right over REST.
+function pollWhileOffline() {
+  clearTimeout(state.pollTimer);
+  state.pollTimer = setTimeout(async () => {
+    if (!session.token) return;
+    if (!live.isOpen()) await reload();
     pollWhileOffline();
-  }
+  }, 15000);
+}
 
-  /** Forget everything the token showed (another barista may sign in next). */
-  function onSignedOut() {
-    live.close();
-    live.lastEventId = null;
-    clearTimeout(state.pollTimer);
-    state.orders.clear();
-    state.touched.clear();
-    state.nodes.clear();
-    state.busy.clear();
-    for (const status of OPEN) $(`#column-${status}`).replaceChildren();
-    $('#batches').hidden = true;
-  }
+// ------------------------------------------------------------ start
 
-  $('#queue-view').addEventListener('click', onColumnClick);
-  $('#cancel-form').addEventListener('submit', submitCancel);
-  $('#cancel-keep').addEventListener('click', () => $('#cancel-dialog').close());
-  for (const chip of document.querySelectorAll('.chip-button')) {
-    chip.addEventListener('click', () => {
-      $('#cancel-reason').value = chip.dataset.reason;
-      showCancelError('');
-    });
-  }
-  document.addEventListener('visibilitychange', () => {
-    if (document.visibilityState === 'visible' && session.token && !live.isOpen()) live.connect();
+function onSignedIn() {
+  reload();
+  live.connect();
+  pollWhileOffline();
+}
+
+/** Forget everything the token showed (another barista may sign in next). */
+function onSignedOut() {
+  live.close();
+  live.lastEventId = null;
+  clearTimeout(state.pollTimer);
+  state.orders.clear();
+  state.touched.clear();
+  state.nodes.clear();
+  state.busy.clear();
+  for (const status of OPEN) $(`#column-${status}`).replaceChildren();
+  $('#batches').hidden = true;
+}
+
+$('#queue-view').addEventListener('click', onColumnClick);
+$('#cancel-form').addEventListener('submit', submitCancel);
+$('#cancel-keep').addEventListener('click', () => $('#cancel-dialog').close());
+for (const chip of document.querySelectorAll('.chip-button')) {
+  chip.addEventListener('click', () => {
+    $('#cancel-reason').value = chip.dataset.reason;
+    showCancelError('');
   });
-  window.addEventListener('online', () => live.connect());
-  setInterval(tickAges, AGE_TICK);
+}
+document.addEventListener('visibilitychange', () => {
+  if (document.visibilityState === 'visible' && session.token && !live.isOpen()) live.connect();
+});
+window.addEventListener('online', () => live.connect());
+setInterval(tickAges, AGE_TICK);
 
-  session.start();
-})();
+session.start();

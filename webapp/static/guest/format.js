@@ -1,0 +1,38 @@
+/* bar, guest page: text for people: names, prices, times, a request id. */
+
+import { ts } from '../common.js';
+
+/** A random UUID; crypto.randomUUID needs HTTPS, party Wi-Fi is often plain HTTP. */
+export function uuid4() {
+  if (window.isSecureContext && crypto.randomUUID) return crypto.randomUUID();
+  const b = new Uint8Array(16);
+  crypto.getRandomValues(b);
+  b[6] = (b[6] & 0x0f) | 0x40;
+  b[8] = (b[8] & 0x3f) | 0x80;
+  const h = Array.from(b, (x) => x.toString(16).padStart(2, '0')).join('');
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
+}
+
+export function humanize(name) {
+  const s = String(name).replace(/[_-]+/g, ' ').trim();
+  return s.charAt(0).toUpperCase() + s.slice(1);
+}
+
+export function formatPrice(price) {
+  if (typeof price !== 'number' || !Number.isFinite(price)) return '';
+  return price.toLocaleString(undefined, {
+    minimumFractionDigits: Number.isInteger(price) ? 0 : 2,
+    maximumFractionDigits: 2,
+  });
+}
+
+export function formatTime(iso) {
+  const t = ts(iso);
+  if (!t) return '';
+  return new Date(t).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' });
+}
+
+export function firstName(name) {
+  const parts = String(name || '').trim().split(/\s+/);
+  return parts[0] || '';
+}

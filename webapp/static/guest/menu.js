@@ -1,0 +1,78 @@
+/* bar, guest page: the bar (open or closed, party or pop-up) and its menu. */
+
+import { $, el } from '../common.js';
+import { api } from './api.js';
+import { formatPrice } from './format.js';
+import { openSheet, updateSheetAvailability } from './sheet.js';
+import { state } from './state.js';
+import { scanCode } from './store.js';
+
+export async function loadMenu() {
+  const data = await api('GET', '/api/menu');
+  const bar = data.bar || {};
+  state.bar = {
+    name: bar.name || 'Bar',
+    is_open: bar.is_open !== false,
+    mode: bar.mode === 'popup' ? 'popup' : 'party',
+  };
+  state.drinks = Array.isArray(data.drinks) ? data.drinks : [];
+  state.drinksById = new Map(state.drinks.map((d) => [d.id, d]));
+  state.menuLoaded = true;
+  renderBar();
+  renderMenu();
+}
+
+export function renderBar() {
+  $('#bar-name').textContent = state.bar.name;
+  document.title = state.bar.name;
+  $('#join-title').textContent = `Welcome to ${state.bar.name}!`;
+  $('#closed-banner').hidden = state.bar.is_open;
+  document.body.classList.toggle('bar-closed', !state.bar.is_open);
+  $('#scan-banner').hidden = !(state.bar.mode === 'popup' && !scanCode());
+  updateSheetAvailability();
+}
+
+export function renderMenu() {
+  const root = $('#menu');
+  const groups = new Map();
+  for (const drink of state.drinks) {
+    const category = drink.category || 'Drinks';
+    if (!groups.has(category)) groups.set(category, []);
+    groups.get(category).push(drink);
+  }
+  const sections = [];
+  for (const [category, drinks] of groups) {
+    const list = el('ul', { class: 'drinks' });
+    for (const drink of drinks) list.append(el('li', null, drinkCard(drink)));
+    sections.push(el('section', { class: 'category' }, el('h2', { class: 'category-title', text: category }), list));
+  }
+  if (!sections.length) sections.push(el('p', { class: 'empty', text: 'The menu is empty right now.' }));
+  root.replaceChildren(...sections);
+}
+
+function drinkCard(drink) {
+  const available = drink.is_active !== false;
+  const card = el('button', {
+    type: 'button',
+    class: `drink card${available ? '' : ' unavailable'}`,
+    'data-id': drink.id,
+    'aria-haspopup': 'dialog',
+  });
+  card.disabled = !available || !state.bar.is_open;
+  const head = el('span', { class: 'drink-head' }, el('span', { class: 'drink-name', text: drink.name }));
+  if (!available) head.append(el('span', { class: 'chip chip-out', text: 'Out of stock' }));
+  else if (formatPrice(drink.price)) head.append(el('span', { class: 'drink-price', text: formatPrice(drink.price) }));
+  card.append(head);
+  if (typeof drink.image === 'string' && /^\/[^/]/.test(drink.image)) {
+    card.append(el('img', { class: 'drink-image', src: drink.image, alt: '', loading: 'lazy' }));
+  }
+  if (drink.description) card.append(el('span', { class: 'drink-description', text: drink.description }));
+  const tags = Array.isArray(drink.tags) ? drink.tags : [];
+  if (tags.length) {
+    const chips = el('span', { class: 'tags' });
+    for (const tag of tags) chips.append(el('span', { class: `chip tag tag-${String(tag).replace(/[^a-z0-9-]/gi, '')}`, text: tag }));
+    card.append(chips);
+  }
+  card.addEventListener('click', () => openSheet(drink.id));
+  return card;
+}

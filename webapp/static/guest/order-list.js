@@ -1,0 +1,160 @@
+/* bar, guest page: "My orders" and the pickup card. */
+
+import { $, el } from '../common.js';
+import { api, SessionEnded } from './api.js';
+import { firstName, formatTime, humanize } from './format.js';
+import { readAbout } from './inbox.js';
+import { OPEN_STATUSES, QUEUE_STATUSES, resyncOrders, sortedOrders, upsertOrder } from './orders.js';
+import { state } from './state.js';
+import { toast } from './views.js';
+
+function estimateText(order) {
+  const estimate = QUEUE_STATUSES.has(order.status) ? order.estimate : null;
+  return estimate && estimate.label ? `#${order.number} · ${estimate.label}` : '';
+}
+
+function positionText(order) {
+  const position = order.status === 'pending' && order.estimate ? order.estimate.position : null;
+  if (!position) return '';
+  if (position === 1) return "You're next in line";
+  return `${position - 1} ${position === 2 ? 'order' : 'orders'} ahead of you`;
+}
+
+function statusText(order) {
+  switch (order.status) {
+    case 'pending':
+      return 'Waiting';
+    case 'preparing':
+      return order.barista ? `Being made by ${order.barista}` : 'Being made';
+    case 'ready':
+      return 'Ready! Pick it up';
+    case 'served':
+      return 'Served — enjoy!';
+    case 'cancelled':
+      return 'Cancelled';
+    case 'expired':
+      return 'Expired';
+    default:
+      return humanize(order.status || 'unknown');
+  }
+}
+
+function modifiersText(modifiers) {
+  if (!modifiers || typeof modifiers !== 'object') return '';
+  return Object.entries(modifiers)
+    .map(([name, value]) => `${humanize(name)}: ${value}`)
+    .join(' · ');
+}
+
+export function renderOrders() {
+  const list = $('#orders');
+  const orders = sortedOrders();
+  const open = orders.filter((o) => OPEN_STATUSES.has(o.status));
+  const past = orders.filter((o) => !OPEN_STATUSES.has(o.status)).slice(0, 15);
+  list.replaceChildren(...open.concat(past).map(orderItem));
+  $('#orders-empty').hidden = orders.length > 0;
+  const count = $('#orders-count');
+  count.textContent = String(open.length);
+  count.hidden = open.length === 0;
+  const anyReady = open.some((o) => o.status === 'ready');
+  $('#tab-orders').classList.toggle('has-ready', anyReady);
+}
+
+function orderItem(order) {
+  const li = el('li', {
+    class: `order card status-${order.status}`,
+    'data-number': order.number,
+    'data-order-id': order.order_id,
+    'data-status': order.status,
+  });
+  li.append(el('div', { class: 'order-number', 'aria-label': `Order number ${order.number}`, text: `#${order.number}` }));
+  const body = el('div', { class: 'order-body' });
+  body.append(el('p', { class: 'order-drink', text: order.drink_name || order.drink_id || 'Drink' }));
+  const mods = modifiersText(order.modifiers);
+  if (mods) body.append(el('p', { class: 'order-mods', text: mods }));
+  if (order.note) body.append(el('p', { class: 'order-note', text: `“${order.note}”` }));
+  body.append(el('p', { class: `status badge badge-${order.status}`, 'data-status': order.status, text: statusText(order) }));
+  const estimate = estimateText(order);
+  if (estimate) body.append(el('p', { class: 'order-estimate', text: estimate }));
+  const position = positionText(order);
+  if (position) body.append(el('p', { class: 'order-position', text: position }));
+  if ((order.status === 'cancelled' || order.status === 'expired') && order.cancel_reason) {
+    body.append(el('p', { class: 'order-reason', text: order.cancel_reason }));
+  }
+  const time = formatTime(order.created_at);
+  if (time) body.append(el('p', { class: 'order-time', text: `Ordered at ${time}` }));
+  if (order.status === 'pending') {
+    const confirming = state.cancelConfirm.has(order.order_id);
+    const cancel = el('button', {
+      type: 'button',
+      class: `button ${confirming ? 'danger' : 'secondary'} cancel-button`,
+      text: confirming ? 'Tap again to cancel' : 'Cancel order',
+    });
+    cancel.addEventListener('click', () => cancelOrder(order, cancel));
+    body.append(cancel);
+  }
+  li.append(body);
+  return li;
+}
+
+async function cancelOrder(order, button) {
+  const id = order.order_id;
+  if (!state.cancelConfirm.has(id)) {
+    state.cancelConfirm.set(
+      id,
+      setTimeout(() => {
+        state.cancelConfirm.delete(id);
+        renderOrders();
+      }, 4000),
+    );
+    renderOrders();
+    const again = document.querySelector(`.order[data-order-id="${CSS.escape(id)}"] .cancel-button`);
+    if (again) again.focus();
+    return;
+  }
+  clearTimeout(state.cancelConfirm.get(id));
+  state.cancelConfirm.delete(id);
+  button.disabled = true;
+  button.textContent = 'Cancelling…';
+  state.seen.add(`cancelled:${id}`); // the guest did it: no "your order was cancelled" alert
+  try {
+    const data = await api('POST', `/api/orders/${encodeURIComponent(id)}/cancel`, { auth: true, body: {} });
+    if (data.order) upsertOrder(data.order);
+    toast(`Order #${order.number} cancelled.`);
+  } catch (e) {
+    if (e instanceof SessionEnded) return;
+    toast(e.code === 'invalid_transition' ? 'Too late to cancel — the barista is already on it.' : e.message, 5000);
+    resyncOrders().catch(() => {});
+    renderOrders();
+  }
+}
+
+/** The pickup card: the one thing a guest must not miss, above everything else. */
+export function renderPickups() {
+  const box = $('#ready-banner');
+  const ready = sortedOrders().filter((o) => o.status === 'ready' && !state.dismissed.has(`pickup:${o.order_id}`));
+  const cards = ready.map((order) => {
+    const gotIt = el('button', { type: 'button', class: 'button pickup-dismiss', text: 'Got it' });
+    gotIt.addEventListener('click', () => {
+      state.dismissed.add(`pickup:${order.order_id}`);
+      readAbout(order.order_id, ['ORDER_READY']);
+      renderPickups();
+    });
+    const name = state.user ? firstName(state.user.username) : '';
+    return el(
+      'section',
+      { class: 'pickup', 'data-number': order.number, 'aria-label': `Order ${order.number} is ready` },
+      el('p', { class: 'pickup-kicker', text: 'Ready! Pick it up at the bar' }),
+      el('p', { class: 'pickup-number', text: `#${order.number}` }),
+      el(
+        'p',
+        { class: 'pickup-drink' },
+        el('span', { text: order.drink_name || '' }),
+        name ? el('span', { class: 'pickup-name', text: ` for ${name}` }) : null,
+      ),
+      gotIt,
+    );
+  });
+  box.replaceChildren(...cards);
+  box.hidden = cards.length === 0;
+}

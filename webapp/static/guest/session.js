@@ -1,0 +1,150 @@
+/* bar, guest page: joining the bar, starting the page, signing out, a session's end. */
+
+import { $ } from '../common.js';
+import { api, SessionEnded } from './api.js';
+import { renderInbox } from './inbox.js';
+import { renderBar, renderMenu } from './menu.js';
+import { renderOrders, renderPickups } from './order-list.js';
+import { resyncOrders } from './orders.js';
+import { closeSheet } from './sheet.js';
+import { live } from './socket.js';
+import { state } from './state.js';
+import { KEYS, rememberScanCode, store } from './store.js';
+import { scheduleRefresh, setTokens } from './tokens.js';
+import { setLive, showTab, showView, toast } from './views.js';
+
+export function endSession(message) {
+  state.tokens = null;
+  state.user = null;
+  store.del(KEYS.tokens);
+  store.del(KEYS.user);
+  store.del(KEYS.lastEvent);
+  live.lastEventId = null;
+  clearTimeout(state.refreshTimer);
+  live.close();
+  state.orders.clear();
+  state.touched.clear();
+  state.inbox.clear();
+  state.ordersLoaded = false;
+  state.started = false;
+  if ($('#inbox').open) $('#inbox').close();
+  renderInbox(); // after `started`: the bell goes with the session
+  closeSheet();
+  renderOrders();
+  renderPickups();
+  setLive('hidden');
+  showJoin(message);
+}
+
+const JOIN_ERRORS = {
+  code_missing: 'Scan the QR code at the bar to join.',
+  code_invalid: "That QR code isn't valid. Scan the code at the bar again.",
+  code_expired: 'This invite has expired. Ask the host for a new one.',
+  code_revoked: 'This invite was withdrawn. Ask the host for a new one.',
+  code_used_up: 'This invite has been used up. Ask the host for a new one.',
+};
+
+export function showJoin(notice) {
+  showView('join');
+  setLive('hidden');
+  const code = state.joinCode;
+  $('#join-no-code').hidden = Boolean(code);
+  $('#join-form').hidden = !code;
+  const n = $('#join-notice');
+  n.textContent = notice || '';
+  n.hidden = !notice;
+  $('#join-error').hidden = true;
+  if (code) setTimeout(() => $('#username').focus(), 0);
+}
+
+export async function submitJoin(event) {
+  event.preventDefault();
+  const button = $('#join-submit');
+  if (button.disabled) return;
+  const input = $('#username');
+  const name = input.value.trim();
+  const err = $('#join-error');
+  const fail = (message) => {
+    err.textContent = message;
+    err.hidden = false;
+    input.setAttribute('aria-invalid', 'true');
+  };
+  if ([...name].length < 2 || [...name].length > 50) {
+    fail('Please enter a name of 2 to 50 characters.');
+    input.focus();
+    return;
+  }
+  const code = state.joinCode;
+  if (!code || !/^[\x21-\x7e]{1,200}$/.test(code)) {
+    fail("That QR code doesn't look right. Scan the code at the bar again.");
+    return;
+  }
+  err.hidden = true;
+  input.removeAttribute('aria-invalid');
+  button.disabled = true;
+  button.textContent = 'Joining…';
+  try {
+    const data = await api('POST', '/api/register', {
+      headers: { 'X-Registration-Code': code },
+      body: { username: name },
+    });
+    state.seen.clear();
+    state.dismissed.clear();
+    state.acked.clear();
+    store.del(KEYS.lastEvent);
+    live.lastEventId = null;
+    setTokens(data);
+    state.user = data.user;
+    store.set(KEYS.user, data.user);
+    // In pop-up mode the code that registered us is also today's scan code.
+    if (state.bar.mode === 'popup') rememberScanCode(code);
+    state.joinCode = null;
+    history.replaceState(null, '', '/');
+    startApp();
+  } catch (e) {
+    fail(JOIN_ERRORS[e.code] || e.message);
+  } finally {
+    button.disabled = false;
+    button.textContent = 'Join the bar';
+  }
+}
+
+/** Two taps (no dialogs on a phone at a party): revoke this phone's session, then join view. */
+export async function signOut() {
+  const button = $('#sign-out');
+  if (!button.dataset.confirm) {
+    button.dataset.confirm = 'yes';
+    button.textContent = 'Tap again to sign out';
+    setTimeout(() => {
+      delete button.dataset.confirm;
+      button.textContent = 'Sign out on this phone';
+    }, 4000);
+    return;
+  }
+  delete button.dataset.confirm;
+  button.textContent = 'Sign out on this phone';
+  const refresh = state.tokens && state.tokens.refresh_token;
+  try {
+    if (refresh) await api('POST', '/api/auth/logout', { body: { refresh_token: refresh } });
+  } catch (e) {
+    /* signed out here all the same; the session dies with its tokens */
+  }
+  endSession('You’re signed out. Scan the QR code at the bar to join again.');
+}
+
+export function startApp() {
+  state.started = true;
+  showView('app');
+  $('#greeting').textContent = `Hi ${state.user.username}! What can we make you?`;
+  renderBar();
+  renderMenu();
+  renderOrders();
+  renderPickups();
+  renderInbox();
+  showTab(state.tab);
+  scheduleRefresh();
+  resyncOrders().catch((e) => {
+    if (!(e instanceof SessionEnded)) toast(e.message, 5000);
+  });
+  live.connect();
+}

@@ -1,0 +1,130 @@
+/* bar, guest page: the live connection: auth, channels, and what each event means. */
+
+import { create as createLive } from '../live.js';
+import { alertReminder, showAnnouncement } from './alerts.js';
+import { SessionEnded, SIGNED_OUT_MESSAGE } from './api.js';
+import { handleNotification, scheduleNotificationSync, syncNotifications } from './inbox.js';
+import { loadMenu, renderBar, renderMenu } from './menu.js';
+import { resyncOrders, scheduleEstimateRefresh, upsertOrder } from './orders.js';
+import { endSession } from './session.js';
+import { updateSheetAvailability } from './sheet.js';
+import { state } from './state.js';
+import { KEYS, store } from './store.js';
+import { refreshTokens } from './tokens.js';
+import { setLive, toast } from './views.js';
+
+// Connect, heartbeat, backoff and the `since` cursor live in live.js; the cursor is
+// kept in localStorage so that a reload carries on where the page left off.
+export const live = createLive({
+  canConnect: () => Boolean(state.tokens && state.user),
+  lastEventId: store.get(KEYS.lastEvent),
+  onLastEventId: (id) => store.set(KEYS.lastEvent, id),
+  onOpen: (ws) => ws.send(JSON.stringify({ type: 'auth', token: state.tokens ? state.tokens.access_token : '' })),
+  onMessage,
+  onStateChange: (mode) => setLive(mode === 'offline' && !state.tokens ? 'hidden' : mode),
+});
+
+function onMessage(msg, ws) {
+  switch (msg.type) {
+    case 'auth_ok':
+      state.authFailures = 0;
+      // `display` (public, tiny events): how the queue ahead of our orders moves.
+      live.subscribe(ws, [`orders/${state.user.user_key}`, 'config', 'announcements', 'display']);
+      break;
+    case 'subscribed': // live.js has reset the backoff, shown Live and set `since`
+      // The database is the truth: reload what we may have missed while away.
+      resyncOrders().catch(() => {});
+      if (state.menuLoaded && state.everConnected) loadMenu().catch(() => {});
+      state.everConnected = true;
+      syncNotifications();
+      break;
+    case 'event':
+      onEvent(msg);
+      break;
+    case 'notification':
+      handleNotification(msg.notification);
+      break;
+    case 'resync':
+      // Our `since` is too old (or from another database): reload everything over
+      // REST (live.js carries on from where this subscription started).
+      resyncOrders().catch(() => {});
+      loadMenu().catch(() => {});
+      break;
+    case 'error':
+      if (msg.code === 'signed_out') {
+        endSession(SIGNED_OUT_MESSAGE);
+        return;
+      }
+      if (msg.code === 'token_expired' || msg.code === 'token_invalid' || msg.code === 'unauthorized') {
+        state.authFailures += 1;
+        live.close();
+        setLive('connecting');
+        if (state.authFailures > 3) {
+          endSession('Your session has ended. Scan the QR code at the bar to join again.');
+          return;
+        }
+        refreshTokens().then(
+          () => live.scheduleReconnect(),
+          (e) => {
+            if (!(e instanceof SessionEnded)) live.scheduleReconnect();
+          },
+        );
+      }
+      break;
+    default:
+      break;
+  }
+}
+
+function onEvent(msg) {
+  const ev = msg.event || {};
+  const channel = String(msg.channel || '');
+  switch (ev.type) {
+    case 'NEW_ORDER':
+    case 'ORDER_STATUS_CHANGED':
+    case 'ORDER_EXPIRED':
+      if (channel.startsWith('orders/')) {
+        upsertOrder(ev);
+        if (['ready', 'cancelled', 'expired'].includes(ev.status)) scheduleNotificationSync();
+      } else if (channel === 'display' && ev.type !== 'NEW_ORDER') {
+        // A new order joins behind ours; any other move may shorten our wait.
+        scheduleEstimateRefresh();
+      }
+      break;
+    case 'SHOP_STATUS_CHANGED':
+      if (typeof ev.is_open === 'boolean' && ev.is_open !== state.bar.is_open) {
+        state.bar.is_open = ev.is_open;
+        renderBar();
+        renderMenu();
+        toast(ev.is_open ? 'The bar is open — order away!' : 'The bar just closed.');
+      }
+      break;
+    case 'MENU_CHANGED': {
+      const drink = state.drinksById.get(ev.drink_id);
+      if (drink && typeof ev.is_active === 'boolean') {
+        drink.is_active = ev.is_active;
+        if (ev.name) drink.name = ev.name;
+        renderMenu();
+        updateSheetAvailability();
+      } else {
+        loadMenu().catch(() => {});
+      }
+      break;
+    }
+    case 'ANNOUNCEMENT':
+      showAnnouncement(ev.message, msg.id);
+      scheduleNotificationSync();
+      break;
+    case 'ORDER_REMINDER': {
+      const cur = state.orders.get(ev.order_id);
+      if (cur && cur.status === 'ready') alertReminder(cur);
+      scheduleNotificationSync();
+      break;
+    }
+    case 'GUEST_SIGNED_OUT':
+      endSession(SIGNED_OUT_MESSAGE);
+      break;
+    default:
+      break;
+  }
+}

@@ -1,0 +1,33 @@
+/* bar, guest page: the page's state, one object every part reads and writes. */
+
+import { KEYS, persistentSet, store } from './store.js';
+
+export const state = {
+  bar: { name: 'Bar', is_open: true, mode: 'party' },
+  drinks: [],
+  drinksById: new Map(),
+  menuLoaded: false,
+  tokens: store.get(KEYS.tokens),
+  user: store.get(KEYS.user),
+  joinCode: null, // ?code= of this visit
+  orders: new Map(), // order_id -> order
+  touched: new Map(), // order_id -> sequence number of its last update
+  seq: 0,
+  ordersLoaded: false,
+  sheet: null, // {drink, key, sending}
+  authFailures: 0,
+  refreshTimer: null,
+  refreshing: null,
+  seen: persistentSet(KEYS.seen, 200),
+  dismissed: persistentSet(KEYS.dismissed, 100),
+  acked: persistentSet(KEYS.acked, 200),
+  toRead: new Set(),
+  inbox: new Map(), // notification id -> {id, type, payload, created_at, read}
+  readTimer: null,
+  notifySyncTimer: null,
+  estimateTimer: null,
+  cancelConfirm: new Map(), // order_id -> timer
+  tab: 'menu',
+  started: false,
+  everConnected: false,
+};

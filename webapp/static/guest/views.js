@@ -1,0 +1,70 @@
+/* bar, guest page: which view shows, the tabs, the toast, banners, the Live badge. */
+
+import { $, el } from '../common.js';
+import { offerNotifications } from './notify.js';
+import { state } from './state.js';
+
+export function showView(name) {
+  for (const view of ['loading', 'error', 'join', 'app']) {
+    $(`#${view}-view`).hidden = view !== name;
+  }
+}
+
+export function showError(message, retry) {
+  $('#error-text').textContent = message;
+  $('#error-retry').onclick = null;
+  $('#error-retry').addEventListener('click', retry, { once: true });
+  showView('error');
+}
+
+export function toast(message, ms = 3500) {
+  const t = $('#toast');
+  t.textContent = message;
+  t.hidden = false;
+  clearTimeout(toast.timer);
+  toast.timer = setTimeout(() => {
+    t.hidden = true;
+  }, ms);
+}
+
+/** A dismissible banner under the top bar (announcements, cancellations, expiries). */
+export function addMessage(kind, text, { title, onDismiss } = {}) {
+  const box = el('div', { class: `message banner message-${kind}`, role: kind === 'announcement' ? 'alert' : 'status', 'data-kind': kind });
+  const body = el('div', { class: 'message-body' });
+  if (title) body.append(el('strong', { class: 'message-title', text: title }));
+  body.append(el('p', { class: 'message-text', text }));
+  const close = el('button', { type: 'button', class: 'icon-button dismiss', 'aria-label': 'Dismiss', text: '✕' });
+  close.addEventListener('click', () => {
+    box.remove();
+    if (onDismiss) onDismiss();
+  });
+  box.append(body, close);
+  const list = $('#messages');
+  list.prepend(box);
+  while (list.children.length > 4) list.lastElementChild.remove();
+  return box;
+}
+
+export function setLive(mode) {
+  const ind = $('#live-indicator');
+  ind.hidden = mode === 'hidden';
+  ind.dataset.state = mode;
+  ind.textContent = mode === 'live' ? 'Live' : 'Offline';
+  ind.title = mode === 'live' ? 'Updates arrive instantly' : 'Reconnecting — your orders are safe';
+}
+
+export function showTab(name) {
+  state.tab = name;
+  for (const tab of ['menu', 'orders']) {
+    const selected = tab === name;
+    const button = $(`#tab-${tab}`);
+    button.setAttribute('aria-selected', String(selected));
+    button.tabIndex = selected ? 0 : -1;
+    $(`#${tab}-panel`).hidden = !selected;
+  }
+  if (name === 'orders') offerNotificationsIfOrdered();
+}
+
+function offerNotificationsIfOrdered() {
+  if (state.orders.size) offerNotifications();
+}
