@@ -34,14 +34,18 @@ from bar.errors import (
     TooManyOpenOrders,
 )
 from bar.models import Drink, Guest, Notification, Order
+from bar.status import (
+    CANCELLED,
+    EXPIRED,
+    FINAL_STATUSES,
+    OPEN_STATUSES,
+    PENDING,
+    PREPARING,
+    READY,
+    SERVED,
+    STATUSES,
+)
 from bar.text import clean_text
-
-PENDING, PREPARING, READY, SERVED = "pending", "preparing", "ready", "served"
-CANCELLED, EXPIRED = "cancelled", "expired"
-STATUSES = (PENDING, PREPARING, READY, SERVED, CANCELLED, EXPIRED)
-# Not final yet: on the barista's board, and counted by the per-guest limit.
-OPEN_STATUSES = (PENDING, PREPARING, READY)
-FINAL_STATUSES = (SERVED, CANCELLED, EXPIRED)
 
 Actor = Literal["guest", "barista", "system"]
 

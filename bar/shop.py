@@ -9,9 +9,7 @@ from peewee import fn
 from bar import events
 from bar.db import write
 from bar.models import Order, State
-
-# What `max_queue` counts: orders waiting for or under a barista.
-QUEUE_STATUSES = ("pending", "preparing")
+from bar.status import QUEUE_STATUSES
 
 
 def is_open() -> bool:
