@@ -2,7 +2,8 @@
 
 A thread tails the events table (`bar.events.EventTail`) and posts what it reads to
 the app as `EventsArrived`, so orders placed by the web process show up without a key
-press; the same thread runs the core's idempotent expiry now and then. The app keeps
+press; the same thread runs the core's housekeeping (`bar.housekeeping`: timers and
+pruning, idempotent) between polls. The app keeps
 the open orders in memory (`Board`), loaded once and updated from event payloads.
 """
 
@@ -17,9 +18,10 @@ from textual import on
 from textual.binding import Binding
 from textual.screen import Screen
 
-from bar import estimates, events, orders, shop, timers
+from bar import estimates, events, orders, shop
 from bar.clock import Clock, utcnow
 from bar.config import Settings
+from bar.housekeeping import Housekeeping
 from bar.models import Order
 from kiosk.board import OPEN_STATUSES, Board, OpenOrder
 from kiosk.messages import EventsArrived
@@ -39,7 +41,6 @@ class KioskApp(TailingApp):
     # Ctrl+C quits too: under `bar up` it is how a host stops the whole bar.
     BINDINGS = [Binding("q", "quit", "Quit"), Binding("ctrl+c", "quit", show=False, priority=True)]
 
-    expire_every = 5.0  # seconds between runs of the core's (idempotent) timers
     # Seconds between reads of tonight's prep times (one query, on the tail thread): they
     # drift slowly, while the queue part of an estimate follows every event at once.
     prep_every = 15.0
@@ -55,7 +56,9 @@ class KioskApp(TailingApp):
         self.is_open = True
         self.queue_screen = QueueScreen()
         self._after = 0
-        self._next_expiry = 0.0  # the first round runs at once
+        # The web process runs it too: the chores are idempotent, and their events reach
+        # us through the tail like any other change.
+        self.housekeeping = Housekeeping(settings, clock)
         self.prep = estimates.PrepTimes(other=settings.rules.default_prep_time.total_seconds())
         self._next_prep = 0.0
 
@@ -85,20 +88,12 @@ class KioskApp(TailingApp):
     # -- on the tail thread ----------------------------------------------------------------
 
     def on_tail_tick(self) -> None:
-        if time.monotonic() >= self._next_expiry:
-            self._next_expiry = time.monotonic() + self.expire_every
-            self._run_timers()
+        done = self.housekeeping.tick()  # never raises: the next round retries
+        if done.failed:
+            self.log.warning(f"housekeeping failed: {', '.join(done.failed)}")
         if time.monotonic() >= self._next_prep:
             self._next_prep = time.monotonic() + self.prep_every
             self._read_prep_times()
-
-    def _run_timers(self) -> None:
-        # The web process runs them too: they are idempotent, and their events reach us
-        # through the tail like any other change.
-        try:
-            timers.run_due(self.settings, now=self.clock())
-        except Exception as exc:  # the tail worker must outlive any one round: next one retries
-            self.log.warning(f"timers: {exc!r}")
 
     def _read_prep_times(self) -> None:
         # One immutable object swapped in: the UI thread reads whichever is current.
