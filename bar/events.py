@@ -4,6 +4,9 @@ Readers tail the table by id: the web process pushes new rows to its sockets, th
 kiosk posts them as Textual messages, `bar events --follow` prints them. Events older
 than the retention window are pruned; a reader asking for events from before the
 pruned point is told to resync over REST.
+
+What each event says is typed in `bar.payloads`: `publish` takes those dataclasses,
+a row keeps their JSON as `payload`, and `BarEvent.data` reads it back typed.
 """
 
 from __future__ import annotations
