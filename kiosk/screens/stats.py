@@ -1,7 +1,8 @@
 """Tonight in numbers, one key (`s`) away from the queue.
 
 The figures are the core's (`bar.stats`, SQL over the orders), read again when the
-app's event tail brings order changes: the screen keeps no counts of its own.
+app's event tail brings order changes (the screen watches the app's `changes`): the
+screen keeps no counts of its own.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from textual.screen import Screen
 from textual.widgets import Footer, Label
 
 from bar import orders, stats
+from kiosk.board import BoardChange
 from kiosk.widgets.stats_charts import DrinkBars, SlotChart
 
 if TYPE_CHECKING:
@@ -56,9 +58,14 @@ class StatsScreen(Screen[None]):
         self.query_one("#stats-drinks-box").border_title = "Orders per drink"
         self.query_one("#stats-slots-box").border_title = "Orders per 10 minutes"
         self.load()
+        self.watch(self.app, "changes", self._board_changed, init=False)
+
+    def _board_changed(self, change: BoardChange) -> None:
+        if change.orders:
+            self.refresh_soon()
 
     def refresh_soon(self) -> None:
-        """Read the figures again shortly (called for every batch of order events)."""
+        """Read the figures again shortly (for every batch of order events)."""
         if not self._pending:
             self._pending = True
             self.set_timer(REFRESH_DELAY, self.load)
