@@ -8,7 +8,7 @@ tells the app what the barista did with its messages (`OrderMoved`, `ShopToggled
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from typing import TYPE_CHECKING, cast
+from typing import cast
 
 import peewee
 from textual import events, on
@@ -25,15 +25,13 @@ from bar.models import Order
 from bar.payloads import OrderInfo
 from bar.status import OPEN_STATUSES
 from kiosk.board import BoardChange, OpenOrder
+from kiosk.host import KioskHost
 from kiosk.screens.ask import AnnounceScreen, CancelScreen
 from kiosk.screens.stats import StatsScreen
 from kiosk.widgets.batch import BatchSummary
 from kiosk.widgets.header import HeaderBar
 from kiosk.widgets.order_column import OrderColumn
 from kiosk.widgets.qr_panel import QRPanel
-
-if TYPE_CHECKING:
-    from kiosk.app import KioskApp
 
 NARROW = 100  # below this many columns the QR panel gives its room to the queue
 AGE_TICK = 2.0  # seconds between age refreshes
@@ -81,8 +79,8 @@ class QueueScreen(Screen[None]):
         self._boxes: dict[str, Vertical] = {}
 
     @property
-    def kiosk(self) -> KioskApp:
-        return cast("KioskApp", self.app)
+    def kiosk(self) -> KioskHost:
+        return cast(KioskHost, self.app)
 
     def compose(self) -> ComposeResult:
         yield HeaderBar(id="header")

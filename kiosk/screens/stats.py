@@ -7,7 +7,7 @@ screen keeps no counts of its own.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, cast
+from typing import cast
 
 import peewee
 from rich.text import Text
@@ -19,10 +19,8 @@ from textual.widgets import Footer, Label
 
 from bar import orders, stats
 from kiosk.board import BoardChange
+from kiosk.host import KioskHost
 from kiosk.widgets.stats_charts import DrinkBars, SlotChart
-
-if TYPE_CHECKING:
-    from kiosk.app import KioskApp
 
 REFRESH_DELAY = 0.2  # seconds: a burst of events costs one read of the figures
 
@@ -39,8 +37,8 @@ class StatsScreen(Screen[None]):
         self.figures: stats.Stats | None = None
 
     @property
-    def kiosk(self) -> KioskApp:
-        return cast("KioskApp", self.app)
+    def kiosk(self) -> KioskHost:
+        return cast(KioskHost, self.app)
 
     def compose(self) -> ComposeResult:
         yield Label(id="stats-title")
