@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from datetime import datetime
 
 from werkzeug.security import check_password_hash, generate_password_hash
@@ -13,9 +14,13 @@ from bar.models import Admin
 from bar.text import clean_text
 from bar.tokens import Keys, issue_access
 
-# Checked against when the name is unknown, so a wrong name costs as long as a wrong
-# password and timing does not tell which names exist.
-_DUMMY_HASH = generate_password_hash("not a password")
+
+@functools.cache
+def _dummy_hash() -> str:
+    """Checked against when the name is unknown, so a wrong name costs as long as a wrong
+    password and timing does not tell which names exist. Made on first use: hashing
+    takes ~0.1 s, which every `bar` command would pay at import."""
+    return generate_password_hash("not a password")
 
 
 def create_admin(username: str, password: str, *, now: datetime) -> Admin:
@@ -35,7 +40,7 @@ def login(settings: Settings, keys: Keys, username: object, password: object, *,
     if not isinstance(username, str) or not isinstance(password, str):
         raise InvalidInput("username and password are required")
     admin = Admin.get_or_none(Admin.username == username.strip())
-    if not check_password_hash(admin.password_hash if admin else _DUMMY_HASH, password) or not admin:
+    if not check_password_hash(admin.password_hash if admin else _dummy_hash(), password) or not admin:
         raise LoginFailed("wrong name or password")
     return issue_access(
         keys, user_key=f"admin:{admin.id}", username=admin.username, role="admin",

@@ -1,13 +1,21 @@
-"""The data directory: database, key pair. `init` makes it; `open_bar` uses it."""
+"""The data directory: database, key pair. `init` makes it; `open_bar` uses it.
+
+`bar.tokens` (PyJWT, cryptography: a tenth of a second to import) is imported only by
+what needs the keys, so `open_database` alone keeps a quick CLI command quick.
+"""
 
 from __future__ import annotations
+
+from typing import TYPE_CHECKING
 
 from bar import menu
 from bar.config import Settings
 from bar.db import db, init_db, write
 from bar.errors import ConfigError
 from bar.models import SCHEMA_VERSION, TABLES, SchemaVersion
-from bar.tokens import Keys
+
+if TYPE_CHECKING:
+    from bar.tokens import Keys
 
 # version -> SQL statements that bring the schema from version-1 to version.
 MIGRATIONS: dict[int, list[str]] = {
@@ -45,6 +53,8 @@ def init(settings: Settings) -> tuple[Keys, bool]:
 
     Returns the keys and whether this was the first run.
     """
+    from bar.tokens import Keys
+
     first_run = not settings.db_path.exists()
     try:
         settings.data_dir.mkdir(parents=True, exist_ok=True)
@@ -58,12 +68,25 @@ def init(settings: Settings) -> tuple[Keys, bool]:
 
 
 def open_bar(settings: Settings) -> Keys:
-    """Use an existing data directory (run `bar init` first)."""
-    if not settings.db_path.exists():
-        raise ConfigError(f"no bar in {settings.data_dir}: run `bar init` first")
+    """Use an existing data directory (run `bar init` first): the database and the keys."""
+    from bar.tokens import Keys
+
+    _check_exists(settings)
     keys = Keys.load(settings.keys_dir)
     connect(settings)
     _migrate()
     return keys
+
+
+def open_database(settings: Settings) -> None:
+    """Use an existing data directory's database only (what most CLI commands need)."""
+    _check_exists(settings)
+    connect(settings)
+    _migrate()
+
+
+def _check_exists(settings: Settings) -> None:
+    if not settings.db_path.exists():
+        raise ConfigError(f"no bar in {settings.data_dir}: run `bar init` first")
 
 

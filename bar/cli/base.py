@@ -5,10 +5,11 @@ Errors from the core become one line (`Error: …`) and exit status 1, never a t
 
 from __future__ import annotations
 
+import importlib
 import json
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 import peewee
@@ -18,7 +19,9 @@ from rich.table import Table
 from bar import datadir
 from bar.config import Settings, load_settings
 from bar.errors import BarError
-from bar.tokens import Keys
+
+if TYPE_CHECKING:
+    from bar.tokens import Keys
 
 console = Console(highlight=False)
 
@@ -35,6 +38,33 @@ class BarGroup(click.Group):
             raise click.ClickException(f"database error: {exc}") from None
 
 
+# Each top-level command and the module of `bar.cli` that defines it. A command's module
+# is imported only when that command runs: `bar shop status` should not pay for the web
+# server, the TUI or password hashing. `bar --help` imports them all.
+COMMAND_MODULES = {
+    "init": "run", "serve": "run", "kiosk": "run", "display": "run", "up": "run",
+    "codes": "codes",
+    "menu": "queue", "shop": "queue", "orders": "queue",
+    "guests": "people", "keys": "people", "admin": "people",
+    "stats": "reports", "summary": "reports", "events": "reports",
+    "announce": "announce",
+}
+
+
+class LazyGroup(BarGroup):
+    """The `bar` group: imports a command's module (which registers it) when asked for it."""
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name not in self.commands and cmd_name in COMMAND_MODULES:
+            importlib.import_module(f"bar.cli.{COMMAND_MODULES[cmd_name]}")
+        return super().get_command(ctx, cmd_name)
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        for module in sorted(set(COMMAND_MODULES.values())):
+            importlib.import_module(f"bar.cli.{module}")
+        return super().list_commands(ctx)
+
+
 @dataclass
 class Context:
     config: str | None
@@ -47,7 +77,12 @@ class Context:
             self._settings = load_settings(self.config, data_dir=self.data_dir)
         return self._settings
 
-    def open(self) -> Keys:
+    def open(self) -> None:
+        """Open the bar's database (run `bar init` first)."""
+        datadir.open_database(self.settings)
+
+    def open_with_keys(self) -> Keys:
+        """Open the database and the key pair that signs tokens."""
         return datadir.open_bar(self.settings)
 
     def init(self) -> tuple[Keys, bool]:
@@ -57,7 +92,7 @@ class Context:
 pass_ctx = click.make_pass_decorator(Context)
 
 
-@click.group(cls=BarGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.option("--config", envvar="BAR_CONFIG", metavar="PATH", help="bar.toml to use.")
 @click.option("--data-dir", envvar="BAR_DATA_DIR", metavar="DIR", help="Data directory.")
 @click.version_option(package_name="bar")

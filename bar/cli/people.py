@@ -57,7 +57,7 @@ def keys_group() -> None:
 @pass_ctx
 def keys_rotate(ctx: Context) -> None:
     """Sign new tokens with a new key; the old one verifies until its tokens expire."""
-    keys = ctx.open()
+    keys = ctx.open_with_keys()
     retired = keys.rotate(valid_for=ctx.settings.access_ttl, now=utcnow())
     click.echo(f"Signing with key {keys.kid}; key {retired} still verifies its tokens "
                f"for {format_duration(ctx.settings.access_ttl)}")
