@@ -8,24 +8,61 @@ process wrote in between.
 Waiting for the lock happens here, in Python, not in SQLite's busy handler: that one
 sleeps inside the C call, which under `bar serve`'s event loop would stop every other
 connection until the lock came free. `time.sleep` is the loop's own sleep there.
+
+For the same reason a commit runs off the event loop (in gevent's thread pool): with
+`synchronous = FULL` it waits for the disk (an fsync, milliseconds), and the loop keeps
+serving everyone else meanwhile. `write_together` lets writers that arrive during one
+commit share the next: one transaction, one fsync for all of them (group commit).
 """
 
 from __future__ import annotations
 
 import json
+import sys
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar, cast
 
 import peewee
 
-# One connection per thread (peewee's default): gunicorn's gthread workers and the
-# kiosk's tailer thread each get their own.
-db = peewee.SqliteDatabase(None)
+T = TypeVar("T")
+
+
+def _off_the_loop(call: Callable[[], T]) -> T:
+    """Run a blocking call in gevent's thread pool when gevent patched this process,
+    so the event loop serves other connections meanwhile; else just call it."""
+    monkey = sys.modules.get("gevent.monkey")
+    if monkey is None or not monkey.is_module_patched("threading"):
+        return call()
+    import gevent
+
+    return cast(T, gevent.get_hub().threadpool.apply(call))
+
+
+# peewee's own: turns sqlite3's errors into peewee's, as its `commit` does.
+_PEEWEE_ERRORS = peewee.__dict__["__exception_wrapper__"]
+
+
+class _Database(peewee.SqliteDatabase):
+    """peewee's SQLite database, committing off the event loop (see the module doc)."""
+
+    def commit(self) -> None:
+        if self.is_closed():
+            raise peewee.InterfaceError("Cannot commit, database connection not open.")
+        conn = self.connection()  # this greenlet's connection, handed to a pool thread
+        with _PEEWEE_ERRORS:
+            _off_the_loop(conn.commit)
+
+
+# One connection per thread (peewee's default): each greenlet of `bar serve`, and the
+# kiosk's tailer thread, get their own. A connection may be used by another OS thread
+# (the commit above) but never by two at once.
+db = _Database(None)
 
 
 # SQLite's own wait, for the rare reader that meets a lock (a checkpoint, recovery
@@ -43,6 +80,7 @@ def init_db(path: Path | str, *, synchronous: str = "FULL", busy_timeout_ms: int
     _busy_timeout_s = busy_timeout_ms / 1000
     db.init(
         str(path),
+        check_same_thread=False,
         # In this order: the short busy wait applies from the first pragma on.
         pragmas={
             "busy_timeout": min(SQLITE_BUSY_MS, busy_timeout_ms),
@@ -76,6 +114,92 @@ def write() -> Iterator[Any]:
             time.sleep(pause)
             pause = min(pause * 2, 0.05)
         yield txn
+
+
+@dataclass(eq=False)
+class _Job:
+    work: Callable[[], Any]
+    # Set once: when a leader has finished this job, or made it the next leader.
+    wake: threading.Event = field(default_factory=threading.Event)
+    done: bool = False
+    result: Any = None
+    error: BaseException | None = None
+
+
+class _Together:
+    """Writers of this process queue here; the first in line leads.
+
+    The leader takes every job queued so far and runs them one after the other in one
+    `write()` transaction, each in its own savepoint: a job that raises undoes only its
+    own changes. Once committed, each job gets its result or its error, and the first
+    job that queued meanwhile leads the next group. No job waits for a group to fill:
+    a group is whatever arrived while the previous one was committing.
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._queue: list[_Job] = []
+        self._leader: _Job | None = None
+
+    def run(self, work: Callable[[], T]) -> T:
+        job = _Job(work)
+        with self._lock:
+            self._queue.append(job)
+            leading = self._leader is None
+            if leading:
+                self._leader = job
+        if not leading:
+            job.wake.wait()
+        if not job.done:
+            self._lead()
+        if job.error is not None:
+            raise job.error
+        return cast(T, job.result)
+
+    def _lead(self) -> None:
+        with self._lock:
+            group, self._queue = self._queue, []
+        try:
+            with write():
+                for job in group:
+                    try:
+                        with db.atomic():  # a savepoint
+                            job.result = job.work()
+                    except Exception as exc:
+                        job.error = exc
+        except BaseException as exc:
+            # Not committed (the lock timed out, the disk failed, the leader was
+            # stopped): none of the group happened, and each job says so.
+            for job in group:
+                job.result, job.error = None, exc
+            raise
+        finally:
+            with self._lock:
+                self._leader = self._queue[0] if self._queue else None
+                following = self._leader
+            for job in group:
+                job.done = True
+                job.wake.set()
+            if following is not None:
+                following.wake.set()
+
+
+_TOGETHER = _Together()
+
+
+def write_together(work: Callable[[], T]) -> T:
+    """Run `work` in a write transaction, sharing its commit with the writers of this
+    process that arrive meanwhile; returns (or raises) once that commit is on disk.
+
+    `work` runs in its own savepoint, maybe on another thread's connection (the
+    group's leader), so it must use nothing thread-local but the database, and it sees
+    what the writers before it in the group wrote: the rules it checks hold as if
+    each ran alone. Inside a transaction already, it simply runs there.
+    """
+    if db.in_transaction():
+        with db.atomic():
+            return work()
+    return _TOGETHER.run(work)
 
 
 def _is_busy(exc: peewee.OperationalError) -> bool:

@@ -1,0 +1,112 @@
+"""Group commit (`bar.db.write_together`): writers that meet share one transaction, and
+every rule still holds as if each had written alone."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+
+from bar import orders
+from bar.db import db, write, write_together
+from bar.errors import QueueFull, TooManyOpenOrders
+from bar.models import Event, Order, State
+from tests.conftest import with_rules
+
+
+def _in_threads(count: int, target: Callable[[int], Any]) -> list[Any]:
+    """Run `target(i)` in `count` threads started together; their results or errors."""
+    results: list[Any] = [None] * count
+    start = threading.Barrier(count)
+
+    def run(i: int) -> None:
+        start.wait()
+        try:
+            results[i] = target(i)
+        except Exception as exc:
+            results[i] = exc
+        finally:
+            db.close()  # this thread's connection
+
+    threads = [threading.Thread(target=run, args=(i,)) for i in range(count)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    return results
+
+
+def test_many_guests_at_once_fill_the_queue_exactly(make, clock, settings):
+    capped = with_rules(settings, max_queue=20)
+    guests = [make.guest(f"Guest {i}") for i in range(32)]
+    results = _in_threads(32, lambda i: orders.place_order(
+        capped, guests[i].user_key, drink_id="negroni", now=clock()).order.number)
+    numbers = [r for r in results if isinstance(r, int)]
+    assert sorted(numbers) == list(range(1, 21))
+    assert [type(r) for r in results if not isinstance(r, int)] == [QueueFull] * 12
+    assert Order.select().count() == 20
+    assert Event.select().where(Event.type == "NEW_ORDER").count() == 60  # guest, admin, display
+
+
+def test_one_guest_tapping_many_times_gets_their_limit_exactly(make, clock, settings):
+    guest = make.guest()
+    limited = with_rules(settings, max_open_orders_per_guest=2)
+    results = _in_threads(10, lambda i: orders.place_order(
+        limited, guest, drink_id="negroni", now=clock()).created)
+    assert results.count(True) == 2
+    assert all(isinstance(r, TooManyOpenOrders) for r in results if r is not True)
+    assert Order.select().count() == 2
+
+
+def test_one_idempotency_key_from_many_threads_makes_one_order(make, clock):
+    guest = make.guest()
+    results = _in_threads(8, lambda i: orders.place_order(
+        make.settings, guest, drink_id="negroni", idempotency_key="tap-1", now=clock()))
+    assert {r.order.id for r in results} == {Order.get().id}
+    assert sum(r.created for r in results) == 1
+
+
+def _put(key: str, fail: bool = False) -> Callable[[], str]:
+    def work() -> str:
+        State.insert(key=key, value=1).execute()
+        if fail:
+            raise RuntimeError(f"{key} refused")
+        return key
+    return work
+
+
+def test_a_group_shares_one_transaction_and_a_failing_writer_undoes_only_its_own(keys):
+    """While the first writer holds the group, the others queue; they then commit as one
+    group in which one fails: its row is gone, the others' are there."""
+    holding, release = threading.Event(), threading.Event()
+
+    def first() -> str:
+        State.insert(key="first", value=1).execute()
+        holding.set()
+        release.wait(10)
+        return "first"
+
+    works = [first, _put("a"), _put("b", fail=True), _put("c")]
+
+    def run(i: int) -> Any:
+        if i:
+            holding.wait(10)  # the first leads; the rest queue behind it
+        return write_together(works[i])
+
+    releaser = threading.Timer(0.5, release.set)
+    releaser.start()
+    results = _in_threads(4, run)
+    releaser.join()
+    assert results[0] == "first" and results[1] == "a" and results[3] == "c"
+    assert isinstance(results[2], RuntimeError)
+    assert sorted(s.key for s in State.select()) == ["a", "c", "first"]
+
+
+def test_inside_a_transaction_it_just_runs_there(keys):
+    with pytest.raises(RuntimeError), write():
+        assert write_together(_put("inner")) == "inner"
+        assert State.get_or_none(State.key == "inner") is not None
+        raise RuntimeError("the outer transaction fails")
+    assert State.get_or_none(State.key == "inner") is None  # rolled back with it
