@@ -5,8 +5,8 @@ is not counted, so `RateLimited.retry_after` is exact: trying again after that m
 seconds works. A limit of 0 is no limit.
 
 Why this small module and not flask-limiter:
-- The order limit is a bar rule, so it belongs in the core. `check_orders` counts the
-  guest's rows in `orders` created within the window, inside `place_order`'s write
+- The order limit is a bar rule, so it belongs in the core. `check_orders` judges the
+  guest's rows in `orders` created within the window, read inside `place_order`'s write
   transaction (BEGIN IMMEDIATE): the count and the insert are one step, so it holds
   across processes (web, CLI, a second worker) and two simultaneous orders cannot both
   take the last slot. flask-limiter would keep a second count in its own storage, per
@@ -31,7 +31,6 @@ from collections import OrderedDict, deque
 from datetime import datetime, timedelta
 
 from bar.errors import RateLimited
-from bar.models import Guest, Order
 
 WINDOW = timedelta(minutes=1)
 MAX_KEYS = 10_000
@@ -92,23 +91,15 @@ class RateLimiter:
             del self._attempts[key]
 
 
-def check_orders(guest: Guest, limit: int, *, now: datetime) -> None:
-    """Refuse a new order if `guest` placed `limit` orders within the window.
+def check_orders(limit: int, nth_newest: datetime | None, *, now: datetime) -> None:
+    """Refuse a new order if the guest placed `limit` orders within the window.
 
-    Call inside the write transaction that creates the order.
+    `nth_newest` is when the guest's `limit`-th newest order within the window was
+    placed (None: fewer than `limit`), read in the write transaction that creates the
+    order (`bar.orders.place_order`).
     """
-    if limit <= 0:
-        return
-    recent = (
-        Order.select(Order.created_at)
-        .where(Order.guest == guest, Order.created_at > now - WINDOW)
-        .order_by(Order.created_at.desc())
-        .limit(limit)
-    )
-    times = [row.created_at for row in recent]
-    if len(times) < limit:
+    if limit <= 0 or nth_newest is None:
         return
     # The limit-th newest order leaving the window is what frees a slot.
-    seconds = _seconds_until(times[-1] + WINDOW, now)
+    seconds = _seconds_until(nth_newest + WINDOW, now)
     raise RateLimited(f"Too many orders: try again in {seconds} s", retry_after=seconds)
-

@@ -12,9 +12,11 @@ from bar.models import Order, State
 from bar.payloads import ShopStatusChanged
 from bar.status import QUEUE_STATUSES
 
+OPEN_KEY = "shop_open"  # the `state` row: JSON true or false; no row is open
+
 
 def is_open() -> bool:
-    row = State.select(State.value).where(State.key == "shop_open").first()
+    row = State.select(State.value).where(State.key == OPEN_KEY).first()
     return True if row is None else bool(row.value)
 
 
@@ -23,7 +25,7 @@ def set_open(open_: bool, *, now: datetime) -> bool:
     with write():
         if is_open() == open_:
             return False
-        State.insert(key="shop_open", value=open_).on_conflict_replace().execute()
+        State.insert(key=OPEN_KEY, value=open_).on_conflict_replace().execute()
         events.publish(events.CONFIG, ShopStatusChanged(open_), now=now)
         return True
 
