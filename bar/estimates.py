@@ -19,22 +19,28 @@ too few of those (the start of the night) `default_prep_time`.
 The estimate changes with the clock and the queue, so it is computed when asked and
 never stored in events. `wait_label` is the one rule that turns it into text: the
 guest page and the kiosk both show that text.
+
+A web process answers every guest's new order with its estimate, so it keeps the last
+computation (`QueueEstimates`) rather than walking the whole queue each time: a new
+order at the end of the line extends it in O(log baristas); any other change, or a
+second on the clock, computes it afresh.
 """
 
 from __future__ import annotations
 
 import heapq
+import json
+import threading
 from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, NamedTuple, Protocol
 
-from peewee import fn
-
 from bar.config import Settings
-from bar.db import db
-from bar.models import Order
+from bar.db import UtcDateTimeField, db
+from bar.events import ADMIN
 from bar.orders import PENDING, PREPARING, business_day
+from bar.payloads import NEW_ORDER
 
 WINDOW = timedelta(hours=3)  # makes older than this say little about tonight's pace
 SAMPLES = 10  # per drink: enough to smooth a batch, few enough to follow the pace
@@ -117,25 +123,27 @@ def summarize(
     )
 
 
+# The drinks made within the window, newest first, each with when its barista's drink
+# before it was ready. `day` first: it leads the (day, number) index, so old nights
+# are never read.
+_MADE = """
+SELECT drink_id, barista, created_at, ready_at,
+       LAG(ready_at) OVER (PARTITION BY COALESCE(barista, '') ORDER BY ready_at)
+FROM orders WHERE day >= ? AND ready_at >= ? ORDER BY ready_at DESC
+"""
+
+
 def prep_times(settings: Settings, *, now: datetime) -> PrepTimes:
     """Tonight's prep times, from one query over the drinks made within `WINDOW`."""
     since = now - WINDOW
-    ready_at = Order.ready_at
-    previous = fn.LAG(ready_at).over(
-        partition_by=[fn.COALESCE(Order.barista, "")], order_by=[ready_at]
-    ).alias("previous_ready_at")
-    query = (
-        Order.select(Order.drink, Order.barista, Order.created_at, ready_at, previous)
-        # `day` first: it leads the (day, number) index, so old nights are never read.
-        .where(Order.day >= business_day(since, settings.day_starts_at), ready_at >= since)
-        .order_by(ready_at.desc())
-    )
-    # The raw cursor: peewee's row conversion costs more than the query on a busy night
-    # (~1.5 of 2.5 ms for 160 drinks); the text is our own ISO format.
+    # Hand-written, and read from the raw cursor: peewee's building of the query and
+    # converting of its rows cost more than SQLite's running it (the text is our own
+    # ISO format).
     iso = datetime.fromisoformat
+    rows = db.execute_sql(_MADE, (business_day(since, settings.day_starts_at), _iso(since)))
     made = (
         Made(drink, barista, iso(created), iso(ready), iso(before) if before else None)
-        for drink, barista, created, ready, before in db.execute(query)
+        for drink, barista, created, ready, before in rows
     )
     rules = settings.rules
     return summarize(made, default=rules.default_prep_time, cap=rules.barista_timeout, now=now)
@@ -175,6 +183,70 @@ def _estimate(position: int | None, seconds: float) -> Estimate:
     return Estimate(position, round(seconds), wait_label(seconds))
 
 
+def _in_line(order: Queued) -> tuple[datetime, int]:
+    """Where a pending order stands: oldest first, by number among orders of one instant."""
+    return order.created_at, order.number
+
+
+class Schedule:
+    """The model's run through a queue from `start`: when each order will be ready.
+
+    `of` runs through a whole queue; `add` puts one more pending order at the end of
+    the line in O(log baristas), as if it had been in the queue from the start.
+    """
+
+    def __init__(self, prep: PrepTimes, start: datetime) -> None:
+        self.prep = prep
+        self.start = start
+        # Seconds from `start` until each barista's hands are free (a heap).
+        self.hands: list[float] = []
+        # Order id -> (place in line, None while being made; seconds from `start`).
+        self.done: dict[str, tuple[int | None, float]] = {}
+        self.pending = 0
+        self.last: tuple[datetime, int] | None = None  # `_in_line` of the last pending order
+
+    @classmethod
+    def of(cls, queue: Iterable[Queued], prep: PrepTimes, *, now: datetime) -> Schedule:
+        schedule = cls(prep, now)
+        pending: list[Queued] = []
+        preparing: list[Queued] = []
+        for order in queue:
+            if order.status == PENDING:
+                pending.append(order)
+            elif order.status == PREPARING:
+                preparing.append(order)
+        # A barista makes what they claimed one after the other.
+        free: dict[str, float] = {}
+        for order in sorted(preparing, key=lambda o: (o.updated_at, o.created_at, o.number)):
+            who = order.barista or ""
+            claimed = (order.updated_at - now).total_seconds()
+            done = max(claimed, free.get(who, claimed)) + prep.seconds_for(order.drink_id)
+            free[who] = done
+            schedule.done[order.id] = (None, done)
+        working = max(1, len(prep.baristas | free.keys()))
+        schedule.hands = [max(0.0, t) for t in free.values()] + [0.0] * (working - len(free))
+        heapq.heapify(schedule.hands)
+        for order in sorted(pending, key=_in_line):
+            schedule.add(order)
+        return schedule
+
+    def follows(self, order: Queued) -> bool:
+        """Does pending `order` stand behind every pending order so far (so `add` is exact)?"""
+        return self.last is None or _in_line(order) >= self.last
+
+    def add(self, order: Queued) -> None:
+        """A pending order at the end of the line: the first barista free makes it."""
+        done = heapq.heappop(self.hands) + self.prep.seconds_for(order.drink_id)
+        heapq.heappush(self.hands, done)
+        self.pending += 1
+        self.done[order.id] = (self.pending, done)
+        self.last = _in_line(order)
+
+    def estimate(self, order_id: str) -> Estimate | None:
+        found = self.done.get(order_id)
+        return None if found is None else _estimate(*found)
+
+
 def estimate(
     queue: Iterable[Queued], prep: PrepTimes, *, now: datetime, only: Collection[str] | None = None
 ) -> dict[str, Estimate]:
@@ -183,34 +255,35 @@ def estimate(
     Every order ahead counts, but only those in `only` (default: all) get an Estimate:
     a guest asks about their own one or two.
     """
-    pending: list[Queued] = []
-    preparing: list[Queued] = []
-    for order in queue:
-        if order.status == PENDING:
-            pending.append(order)
-        elif order.status == PREPARING:
-            preparing.append(order)
-    result: dict[str, Estimate] = {}
-    # Seconds from now until each barista's hands are free; a barista makes what they
-    # claimed one after the other.
-    free: dict[str, float] = {}
-    for order in sorted(preparing, key=lambda o: (o.updated_at, o.created_at, o.number)):
-        who = order.barista or ""
-        claimed = (order.updated_at - now).total_seconds()
-        done = max(claimed, free.get(who, claimed)) + prep.seconds_for(order.drink_id)
-        free[who] = done
-        if only is None or order.id in only:
-            result[order.id] = _estimate(None, done)
-    working = max(1, len(prep.baristas | free.keys()))
-    hands = [max(0.0, t) for t in free.values()] + [0.0] * (working - len(free))
-    heapq.heapify(hands)
-    pending.sort(key=lambda o: (o.created_at, o.number))
-    for position, order in enumerate(pending, start=1):
-        done = heapq.heappop(hands) + prep.seconds_for(order.drink_id)
-        heapq.heappush(hands, done)
-        if only is None or order.id in only:
-            result[order.id] = _estimate(position, done)
-    return result
+    schedule = Schedule.of(queue, prep, now=now)
+    return {
+        order_id: _estimate(*found) for order_id, found in schedule.done.items()
+        if only is None or order_id in only
+    }
+
+
+_ISO_FIELD = UtcDateTimeField()
+
+
+def _iso(when: datetime) -> str:
+    """A time in the stored form (sorts and compares as text)."""
+    return str(_ISO_FIELD.db_value(when))
+
+
+_QUEUE = f"""
+SELECT id, number, drink_id, status, barista, created_at, updated_at FROM orders
+WHERE status IN ('{PENDING}', '{PREPARING}')
+"""
+
+
+def _queue() -> list[QueuedOrder]:
+    """The orders waiting for or under a barista, from the raw cursor: at a long queue
+    peewee's row conversion cost more than the estimate itself (6 of 10 ms for 500)."""
+    iso = datetime.fromisoformat
+    return [
+        QueuedOrder(order_id, number, drink, status, barista, iso(created), iso(updated))
+        for order_id, number, drink, status, barista, created, updated in db.execute_sql(_QUEUE)
+    ]
 
 
 def current(
@@ -218,17 +291,66 @@ def current(
 ) -> dict[str, Estimate]:
     """Estimates for the queued orders now (those in `only`, if given): two queries, the
     queue and the prep times."""
-    query = Order.select(
-        Order.id, Order.number, Order.drink, Order.status, Order.barista,
-        Order.created_at, Order.updated_at,
-    ).where(Order.status.in_((PENDING, PREPARING)))
-    # The raw cursor, as in `prep_times`: at a long queue peewee's row conversion cost
-    # more than the estimate itself (6 of 10 ms for 500 orders).
-    iso = datetime.fromisoformat
-    queue = [
-        QueuedOrder(order_id, number, drink, status, barista, iso(created), iso(updated))
-        for order_id, number, drink, status, barista, created, updated in db.execute(query)
-    ]
+    queue = _queue()
     if not queue:
         return {}
     return estimate(queue, prep_times(settings, now=now), now=now, only=only)
+
+
+REFRESH = timedelta(seconds=1)  # how long a computation is extended before it is redone
+
+# What changed since the last computation: the `admin` channel has every order's every
+# change, with the whole order (index on channel, id: only the new rows are read).
+_CHANGES = f"SELECT id, type, payload FROM event WHERE channel = '{ADMIN}' AND id > ? ORDER BY id"
+
+
+class QueueEstimates:
+    """Estimates as a web process gives them: the last `Schedule`, kept up to date.
+
+    Each ask reads the events since the schedule was made. New orders at the end of the
+    line are `add`ed to it; any other change (a barista's move, an order placed out of
+    line), or `REFRESH` on the clock since it was made, makes it afresh. An estimate is
+    so at most a second behind the model, and exact under a frozen clock. Thread-safe.
+    """
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self._lock = threading.Lock()
+        self._schedule: Schedule | None = None
+        self._seen = 0  # the newest event id the schedule accounts for
+
+    def get(self, order_ids: Iterable[str], *, now: datetime) -> dict[str, Estimate]:
+        """The estimates of those of `order_ids` that are queued now."""
+        with self._lock:
+            schedule = self._up_to_date(now)
+            found = {order_id: schedule.estimate(order_id) for order_id in order_ids}
+        return {order_id: e for order_id, e in found.items() if e is not None}
+
+    def _up_to_date(self, now: datetime) -> Schedule:
+        schedule = self._schedule
+        if schedule is not None and timedelta(0) <= now - schedule.start < REFRESH:
+            for event_id, kind, payload in db.execute_sql(_CHANGES, (self._seen,)).fetchall():
+                if kind != NEW_ORDER:
+                    break
+                order = _queued(json.loads(payload))
+                if order.id not in schedule.done:  # else: read with the queue already
+                    if order.status != PENDING or not schedule.follows(order):
+                        break
+                    schedule.add(order)
+                self._seen = event_id
+            else:
+                return schedule
+        # Afresh. The newest event id first: a change committed meanwhile is then
+        # either in the queue read next or among the events read next time.
+        self._seen = db.execute_sql("SELECT MAX(id) FROM event").fetchone()[0] or 0
+        self._schedule = Schedule.of(_queue(), prep_times(self.settings, now=now), now=now)
+        return self._schedule
+
+
+def _queued(payload: Mapping[str, Any]) -> QueuedOrder:
+    """The queue's view of an order, from a `NEW_ORDER` on the `admin` channel."""
+    return QueuedOrder(
+        str(payload["order_id"]), int(payload["number"]), str(payload["drink_id"]),
+        str(payload["status"]), payload.get("barista"),
+        datetime.fromisoformat(payload["created_at"]), datetime.fromisoformat(payload["updated_at"]),
+    )

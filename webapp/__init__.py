@@ -14,6 +14,7 @@ from bar import datadir
 from bar.clock import Clock, utcnow
 from bar.config import Settings
 from bar.db import db
+from bar.estimates import QueueEstimates
 from bar.limits import RateLimiter
 from webapp import admin, api, errors, pages, ws
 from webapp.context import BarContext, bar_context
@@ -41,6 +42,7 @@ def create_app(settings: Settings, *, clock: Clock = utcnow) -> Flask:
         settings=settings, keys=keys, clock=clock, hub=Hub(settings, clock=clock),
         registrations=RateLimiter(settings.registrations_per_minute, what="attempts"),
         logins=RateLimiter(settings.logins_per_minute, what="attempts"),
+        estimates=QueueEstimates(settings),
     )
     errors.register(app)
     for blueprint in (pages.bp, api.bp, admin.bp, ws.bp):

@@ -124,12 +124,12 @@ def logout() -> dict[str, Any]:
 
 
 def guest_orders(rows: list[Order]) -> list[dict[str, Any]]:
-    """Order dicts with their wait estimates (queries the queue only if one is in it)."""
+    """Order dicts with their wait estimates (asks for them only if one is queued)."""
     found: dict[str, estimates.Estimate] = {}
-    queued = {o.id for o in rows if o.status in shop.QUEUE_STATUSES}
+    queued = [o.id for o in rows if o.status in shop.QUEUE_STATUSES]
     if queued:
         context = bar_context()
-        found = estimates.current(context.settings, now=context.now(), only=queued)
+        found = context.estimates.get(queued, now=context.now())
     return [
         {**orders.order_dict(o), "estimate": found[o.id].to_dict() if o.id in found else None}
         for o in rows

@@ -14,6 +14,7 @@ from flask import current_app, request
 
 from bar.clock import Clock
 from bar.config import Settings
+from bar.estimates import QueueEstimates
 from bar.limits import RateLimiter
 from bar.tokens import Keys
 
@@ -30,6 +31,8 @@ class BarContext:
     # Per client IP, in this process: `bar serve` runs one worker (see bar.limits).
     registrations: RateLimiter
     logins: RateLimiter
+    # Wait estimates, kept between requests (a new order extends the last computation).
+    estimates: QueueEstimates
 
     def now(self) -> datetime:
         return self.clock()
