@@ -23,7 +23,8 @@ guest page and the kiosk both show that text.
 A web process answers every guest's new order with its estimate, so it keeps the last
 computation (`QueueEstimates`) rather than walking the whole queue each time: a new
 order at the end of the line extends it in O(log baristas); any other change, or a
-second on the clock, computes it afresh.
+second on the clock, computes it afresh, reading the prep times again only when a drink
+was made since (or every ten seconds).
 """
 
 from __future__ import annotations
@@ -39,8 +40,8 @@ from typing import Any, NamedTuple, Protocol
 from bar.config import Settings
 from bar.db import UtcDateTimeField, db
 from bar.events import ADMIN
-from bar.orders import PENDING, PREPARING, business_day
-from bar.payloads import NEW_ORDER
+from bar.orders import PENDING, PREPARING, READY, business_day
+from bar.payloads import NEW_ORDER, ORDER_STATUS_CHANGED
 
 WINDOW = timedelta(hours=3)  # makes older than this say little about tonight's pace
 SAMPLES = 10  # per drink: enough to smooth a batch, few enough to follow the pace
@@ -298,6 +299,9 @@ def current(
 
 
 REFRESH = timedelta(seconds=1)  # how long a computation is extended before it is redone
+# How long prep times are reused when no drink was made meanwhile: the windows they look
+# back over (`ACTIVE`, `WINDOW`) are minutes and hours long.
+PREP_REFRESH = timedelta(seconds=10)
 
 # What changed since the last computation: the `admin` channel has every order's every
 # change, with the whole order (index on channel, id: only the new rows are read).
@@ -309,8 +313,10 @@ class QueueEstimates:
 
     Each ask reads the events since the schedule was made. New orders at the end of the
     line are `add`ed to it; any other change (a barista's move, an order placed out of
-    line), or `REFRESH` on the clock since it was made, makes it afresh. An estimate is
-    so at most a second behind the model, and exact under a frozen clock. Thread-safe.
+    line), or `REFRESH` on the clock since it was made, makes it afresh, with the prep
+    times of the last time unless a drink was made since or they are `PREP_REFRESH`
+    old. An estimate is so at most a second behind the model (its prep times, ten), and
+    exact under a frozen clock. Thread-safe.
     """
 
     def __init__(self, settings: Settings) -> None:
@@ -318,6 +324,8 @@ class QueueEstimates:
         self._lock = threading.Lock()
         self._schedule: Schedule | None = None
         self._seen = 0  # the newest event id the schedule accounts for
+        self._prep: PrepTimes | None = None
+        self._prep_at: datetime | None = None
 
     def get(self, order_ids: Iterable[str], *, now: datetime) -> dict[str, Estimate]:
         """The estimates of those of `order_ids` that are queued now."""
@@ -328,23 +336,44 @@ class QueueEstimates:
 
     def _up_to_date(self, now: datetime) -> Schedule:
         schedule = self._schedule
-        if schedule is not None and timedelta(0) <= now - schedule.start < REFRESH:
-            for event_id, kind, payload in db.execute_sql(_CHANGES, (self._seen,)).fetchall():
-                if kind != NEW_ORDER:
-                    break
-                order = _queued(json.loads(payload))
-                if order.id not in schedule.done:  # else: read with the queue already
-                    if order.status != PENDING or not schedule.follows(order):
-                        break
-                    schedule.add(order)
-                self._seen = event_id
-            else:
+        if schedule is None:
+            # The newest event id before the queue is read: what is committed after it
+            # is among the changes read next time (a new order read already is skipped).
+            self._seen = db.execute_sql("SELECT MAX(id) FROM event").fetchone()[0] or 0
+        else:
+            changes = db.execute_sql(_CHANGES, (self._seen,)).fetchall()
+            if changes:
+                self._seen = changes[-1][0]
+            if timedelta(0) <= now - schedule.start < REFRESH and _extend(schedule, changes):
                 return schedule
-        # Afresh. The newest event id first: a change committed meanwhile is then
-        # either in the queue read next or among the events read next time.
-        self._seen = db.execute_sql("SELECT MAX(id) FROM event").fetchone()[0] or 0
-        self._schedule = Schedule.of(_queue(), prep_times(self.settings, now=now), now=now)
+            if any(_made(kind, payload) for _, kind, payload in changes):
+                self._prep = None
+        if self._prep is None or self._prep_at is None or not (
+            timedelta(0) <= now - self._prep_at < PREP_REFRESH
+        ):
+            self._prep, self._prep_at = prep_times(self.settings, now=now), now
+        self._schedule = Schedule.of(_queue(), self._prep, now=now)
         return self._schedule
+
+
+def _extend(schedule: Schedule, changes: Iterable[tuple[int, str, str]]) -> bool:
+    """Add the new orders at the end of the line to `schedule`: False if anything else
+    changed (the schedule is then to be made afresh)."""
+    for _, kind, payload in changes:
+        if kind != NEW_ORDER:
+            return False
+        order = _queued(json.loads(payload))
+        if order.id in schedule.done:  # read with the queue already
+            continue
+        if order.status != PENDING or not schedule.follows(order):
+            return False
+        schedule.add(order)
+    return True
+
+
+def _made(kind: str, payload: str) -> bool:
+    """Is this change a drink made (an order now ready)? Only that moves prep times."""
+    return kind == ORDER_STATUS_CHANGED and json.loads(payload).get("status") == READY
 
 
 def _queued(payload: Mapping[str, Any]) -> QueuedOrder:

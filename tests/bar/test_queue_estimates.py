@@ -76,3 +76,21 @@ def test_within_a_second_the_kept_schedule_is_at_most_a_second_off(make, clock, 
     assert all(abs(near[i].seconds - exact[i].seconds) <= 1 for i in ids)
     clock.advance(seconds=0.4)  # a second on: computed afresh
     _same(kept, settings, clock)
+
+
+def test_prep_times_are_read_again_only_when_a_drink_was_made(make, clock, settings):
+    kept = QueueEstimates(settings)
+    first, second = make.order(make.guest("Ana")), make.order(make.guest("Ben"))
+    kept.get([second.id], now=clock())
+
+    def queries() -> int:
+        exact = estimates.current(settings, now=clock(), only={second.id})
+        with count_queries() as counter:
+            assert kept.get([second.id], now=clock()) == exact
+        return counter.count
+
+    orders.move(first.id, orders.PREPARING, actor="barista", barista="Sam", now=clock())
+    assert queries() == 2  # the changes, the queue
+    clock.advance(minutes=2)
+    orders.move(first.id, orders.READY, actor="barista", barista="Sam", now=clock())
+    assert queries() == 3  # and the prep times: a drink was made
