@@ -1,6 +1,6 @@
-"""`python -m bench [orders] [fanout] [capacity] [burst] [kiosk] [--quick] [--json PATH] [--profile DIR]`.
+"""`python -m bench [orders|night|fanout|capacity|burst|kiosk ...] [--quick] [--json PATH] [--profile DIR]`.
 
-Runs the named benchmarks (all five by default), prints a table for each with the
+Runs the named benchmarks (all six by default), prints a table for each with the
 machine, the date and the figures against their aims. Exit status 1 when something
 was lost or failed (a missing message, a lost order, a 5xx, SQLITE_BUSY); a figure
 short of its aim is shown as a miss, not a failure.
@@ -21,12 +21,14 @@ from rich.table import Table
 
 from bench.common import Result, machine
 
-BENCHES = ("orders", "fanout", "capacity", "burst", "kiosk")
+BENCHES = ("orders", "night", "fanout", "capacity", "burst", "kiosk")
 
 
 def _runner(name: str) -> Callable[[bool], Result]:
     if name == "orders":
         from bench.orders import run
+    elif name == "night":
+        from bench.night import run
     elif name == "fanout":
         from bench.fanout import run
     elif name == "capacity":

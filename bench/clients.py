@@ -91,6 +91,79 @@ def http_phases(
     out.put(merged)
 
 
+def http_paced(
+    base: str, guests: list[dict[str, Any]], drinks: list[str], per_guest_s: float,
+    inbox: Any, out: Any,
+) -> None:
+    """Like `http_phases`, but each guest sends one request every `per_guest_s` seconds
+    (sooner if late) instead of back to back: a load the server can keep up with, so
+    latency is the time to serve a request, not the time spent queueing for one.
+
+    Kind "healthz", "orders" or "idle" (no requests: the server's CPU at rest). Puts on
+    `out`, per phase: ({status or "409 <code>": [latencies in s]}).
+    """
+    import requests
+
+    out.put("ready")
+    phases: list[tuple[str, float, float]] = inbox.get()
+
+    results: list[list[dict[str, list[float]]]] = []
+    lock = threading.Lock()
+
+    def run(index: int, guest: dict[str, Any]) -> None:
+        mine: list[dict[str, list[float]]] = []
+        auth = {"Authorization": f"Bearer {guest['token']}"}
+        with requests.Session() as http:
+            for kind, start, end in phases:
+                found: dict[str, list[float]] = {}
+                if kind == "idle":
+                    mine.append(found)
+                    continue
+                # Guests spread over the interval, not all at its start.
+                due = start + per_guest_s * index / max(1, len(guests))
+                n = index
+                while True:
+                    _sleep_until(due)
+                    if time.time() >= end:
+                        break
+                    due += per_guest_s
+                    t0 = time.perf_counter()
+                    try:
+                        if kind == "healthz":
+                            response = http.get(f"{base}/healthz", timeout=30)
+                        else:
+                            n += 1
+                            response = http.post(
+                                f"{base}/api/orders", json={"drink_id": drinks[n % len(drinks)]},
+                                headers={**auth, "Idempotency-Key": uuid.uuid4().hex}, timeout=30,
+                            )
+                        took = time.perf_counter() - t0
+                        key = str(response.status_code)
+                        if 400 <= response.status_code < 500:
+                            key += " " + str(response.json()["error"]["code"])
+                    except (requests.RequestException, ValueError, KeyError):
+                        took, key = time.perf_counter() - t0, "0"
+                    if time.time() <= end:
+                        found.setdefault(key, []).append(took)
+                mine.append(found)
+        with lock:
+            results.append(mine)
+
+    threads = [threading.Thread(target=run, args=(i, g)) for i, g in enumerate(guests)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    merged: list[dict[str, list[float]]] = []
+    for p in range(len(phases)):
+        phase: dict[str, list[float]] = {}
+        for mine in results:
+            for key, latencies in mine[p].items():
+                phase.setdefault(key, []).extend(latencies)
+        merged.append(phase)
+    out.put(merged)
+
+
 def http_burst(
     base: str, guests: list[dict[str, Any]], drinks: list[str], per_guest: int,
     inbox: Any, out: Any,

@@ -29,6 +29,7 @@ from bench.common import (
 )
 
 AIM_RATIO = 0.50
+AIM_CPU_S = 0.0025  # server CPU per order (issue 14)
 
 
 def run(quick: bool = False) -> Result:
@@ -134,6 +135,9 @@ def run(quick: bool = False) -> Result:
     result.rows.append(["orders ÷ healthz", f"{ratio:.0%}", "", "", f"{cpu_ratio:.0%}", "", ""])
     result.aims.append(Aim("orders req/s ÷ /healthz req/s", f"{ratio:.0%}{spread}",
                            f"≥ {AIM_RATIO:.0%}", ratio >= AIM_RATIO))
+    order_cpu = median(per_kind["orders"]["cpu"])
+    result.aims.append(Aim("server CPU per order", ms(order_cpu), f"≤ {ms(AIM_CPU_S)}",
+                           order_cpu <= AIM_CPU_S))
     result.notes.append(
         f"{rounds} round(s) of {phase_s:.0f} s per endpoint after 1 s warm-ups; requests/s is the "
         "median over rounds, the ratio the median of per-round ratios; server CPU/req is the "
