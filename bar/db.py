@@ -131,6 +131,10 @@ def init_db(path: Path | str, *, synchronous: str = "FULL", busy_timeout_ms: int
 
 
 _WRITE_LOCK = threading.RLock()
+# The longest pause between two tries for the other process's write lock. Short: a
+# writer that sleeps long lets the other process's next transaction (a kiosk moving
+# orders) take the lock first again and again; a try costs a few microseconds.
+BUSY_PAUSE_MAX_S = 0.005
 
 
 @contextmanager
@@ -151,7 +155,7 @@ def write() -> Iterator[Any]:
                 if not _is_busy(exc) or time.monotonic() + pause > deadline:
                     raise
             time.sleep(pause)
-            pause = min(pause * 2, 0.05)
+            pause = min(pause * 2, BUSY_PAUSE_MAX_S)
         yield txn
 
 
