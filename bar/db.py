@@ -43,7 +43,18 @@ def _off_the_loop(call: Callable[[], T]) -> T:
         return call()
     import gevent
 
-    return cast(T, gevent.get_hub().threadpool.apply(call))
+    running = gevent.get_hub().threadpool.spawn(call)
+    try:
+        return cast(T, running.get())
+    except BaseException:
+        # Stopped (killed) while the pool thread still works: it must finish before the
+        # caller goes on, as what it works on (a connection mid-commit) is the caller's.
+        while not running.ready():
+            try:
+                running.wait()
+            except BaseException:
+                continue
+        raise
 
 
 # peewee's own: turns sqlite3's errors into peewee's, as its `commit` does.
@@ -87,6 +98,13 @@ class _Database(peewee.SqliteDatabase):
                 self._idle.pop().close()
             except IndexError:
                 break
+
+    def rollback(self) -> None:
+        # A commit interrupted by the caller's stop may still have gone through (see
+        # `_off_the_loop`): then there is nothing left to roll back.
+        if not self.is_closed() and not self.connection().in_transaction:
+            return
+        super().rollback()
 
     def commit(self) -> None:
         if self.is_closed():
@@ -192,17 +210,39 @@ class _Together:
             if leading:
                 self._leader = job
         if not leading:
-            job.wake.wait()
+            try:
+                job.wake.wait()
+            except BaseException:  # the caller was stopped (a greenlet killed) meanwhile
+                self._abandon(job)
+                raise
         if not job.done:
             self._lead()
-        if job.error is not None:
+        if job.error is None:
+            return cast(T, job.result)
+        if isinstance(job.error, Exception):
             raise job.error
-        return cast(T, job.result)
+        # The leader was stopped (GreenletExit, KeyboardInterrupt): that is not ours to
+        # raise in this caller, and nothing of the group is known to be written.
+        raise RuntimeError("the write was interrupted; nothing of it is known to be saved")
+
+    def _abandon(self, job: _Job) -> None:
+        """A queued job whose caller went away: it is not run, and if it was to lead the
+        next group, the job after it does."""
+        with self._lock:
+            if job in self._queue:
+                self._queue.remove(job)
+            if self._leader is not job or job.done:
+                return
+            self._leader = self._queue[0] if self._queue else None
+            following = self._leader
+        if following is not None:
+            following.wake.set()
 
     def _lead(self) -> None:
-        with self._lock:
-            group, self._queue = self._queue, []
+        group: list[_Job] = []
         try:
+            with self._lock:
+                group, self._queue = self._queue, []
             with write():
                 for job in group:
                     try:
@@ -212,7 +252,7 @@ class _Together:
                         job.error = exc
         except BaseException as exc:
             # Not committed (the lock timed out, the disk failed, the leader was
-            # stopped): none of the group happened, and each job says so.
+            # stopped): each job says so.
             for job in group:
                 job.result, job.error = None, exc
             raise

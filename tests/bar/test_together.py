@@ -3,6 +3,8 @@ every rule still holds as if each had written alone."""
 
 from __future__ import annotations
 
+import subprocess
+import sys
 import threading
 from collections.abc import Callable
 from typing import Any
@@ -10,7 +12,7 @@ from typing import Any
 import pytest
 
 from bar import orders
-from bar.db import db, write, write_together
+from bar.db import _Job, _Together, db, write, write_together
 from bar.errors import QueueFull, TooManyOpenOrders
 from bar.models import Event, Order, State
 from tests.conftest import with_rules
@@ -110,3 +112,61 @@ def test_inside_a_transaction_it_just_runs_there(keys):
         assert State.get_or_none(State.key == "inner") is not None
         raise RuntimeError("the outer transaction fails")
     assert State.get_or_none(State.key == "inner") is None  # rolled back with it
+
+
+# Under `bar serve` every request is a greenlet of one thread: a killed greenlet (a
+# dropped connection at shutdown) must never leave the queue without a leader.
+GEVENT_SCRIPT = """
+from gevent import monkey
+monkey.patch_all()
+import sys, threading
+import gevent, gevent.event
+from bar import db as dbm
+from bar.db import db, init_db, write_together
+
+init_db(sys.argv[1])
+db.execute_sql("CREATE TABLE t (a)")
+main_thread = monkey.get_original("threading", "get_native_id")
+assert dbm._off_the_loop(main_thread) != main_thread(), "the commit ran on the loop's thread"
+
+release = gevent.event.Event()
+
+def slow():
+    db.execute_sql("INSERT INTO t VALUES ('first')")
+    release.wait()
+    return "first"
+
+def put(value):
+    return lambda: db.execute_sql("INSERT INTO t VALUES (?)", (value,)) and value
+
+first = gevent.spawn(write_together, slow)
+gevent.sleep(0.05)
+gone = gevent.spawn(write_together, put("gone"))
+gevent.sleep(0.05)
+gone.kill()  # waiting behind the leader: it is taken out of the queue
+later = gevent.spawn(write_together, put("later"))
+gevent.sleep(0.05)
+release.set()
+gevent.joinall([first, later], timeout=10)
+rows = sorted(r[0] for r in db.execute_sql("SELECT a FROM t"))
+print(first.value, later.value, rows)
+"""
+
+
+def test_a_greenlet_killed_while_queued_is_not_written_and_stalls_no_one(tmp_path):
+    out = subprocess.run(
+        [sys.executable, "-c", GEVENT_SCRIPT, str(tmp_path / "g.db")],
+        capture_output=True, text=True, timeout=60,
+    )
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.split() == ["first", "later", "['first',", "'later']"]
+
+
+def test_a_caller_gone_before_leading_hands_the_lead_on():
+    together = _Together()
+    gone, waiting = _Job(lambda: None), _Job(lambda: None)
+    together._queue = [gone, waiting]
+    together._leader = gone  # made the next leader, but its greenlet was killed
+    together._abandon(gone)
+    assert together._leader is waiting and waiting.wake.is_set()
+    assert together._queue == [waiting]
