@@ -200,8 +200,8 @@ SELECT g.username, g.created_at, g.last_login, g.is_active, g.metadata,
        d.id, d.name, d.description, d.category, d.ingredients, d.tags, d.price, d.image,
        d.modifiers, d.is_active, d.position,
        (SELECT id FROM orders WHERE user_key = g.user_key AND idempotency_key = :key),
-       (SELECT created_at FROM orders WHERE user_key = g.user_key AND created_at > :since
-        ORDER BY created_at DESC LIMIT 1 OFFSET :nth),
+       (SELECT created_at FROM orders WHERE :limited AND user_key = g.user_key
+        AND created_at > :since ORDER BY created_at DESC LIMIT 1 OFFSET :nth),
        (SELECT COUNT(*) FROM orders
         WHERE user_key = g.user_key AND status IN ({", ".join(f"'{s}'" for s in OPEN_STATUSES)})),
        (SELECT COUNT(*) FROM orders WHERE status IN ({", ".join(f"'{s}'" for s in QUEUE_STATUSES)})),
@@ -240,7 +240,8 @@ class _Placing:
         per_minute = settings.orders_per_minute
         row = db.execute_sql(_FACTS, {
             "key": self.idempotency_key, "since": _ISO(now - limits.WINDOW),
-            "nth": max(0, per_minute - 1), "day": self.day, "drink": self.drink_id,
+            "limited": per_minute > 0, "nth": max(0, per_minute - 1), "day": self.day,
+            "drink": self.drink_id,
             "user_key": self.user_key,
         }).fetchone()
         if row is None or not row[3]:
