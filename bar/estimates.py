@@ -24,7 +24,7 @@ A web process answers every guest's new order with its estimate, so it keeps the
 computation (`QueueEstimates`) rather than walking the whole queue each time: a new
 order at the end of the line extends it in O(log baristas); any other change, or a
 second on the clock, computes it afresh, reading the prep times again only when a drink
-was made since (or every ten seconds).
+was made since (at most once a second; else every ten seconds).
 """
 
 from __future__ import annotations
@@ -314,9 +314,10 @@ class QueueEstimates:
     Each ask reads the events since the schedule was made. New orders at the end of the
     line are `add`ed to it; any other change (a barista's move, an order placed out of
     line), or `REFRESH` on the clock since it was made, makes it afresh, with the prep
-    times of the last time unless a drink was made since or they are `PREP_REFRESH`
-    old. An estimate is so at most a second behind the model (its prep times, ten), and
-    exact under a frozen clock. Thread-safe.
+    times of the last time unless a drink was made since they were read `REFRESH` ago
+    or more, or they are `PREP_REFRESH` old: however fast drinks are made, their window
+    query runs at most once a second. An estimate is so at most a second behind the
+    model (its prep times, ten when no drink is made). Thread-safe.
     """
 
     def __init__(self, settings: Settings) -> None:
@@ -326,6 +327,7 @@ class QueueEstimates:
         self._seen = 0  # the newest event id the schedule accounts for
         self._prep: PrepTimes | None = None
         self._prep_at: datetime | None = None
+        self._prep_made = False  # a drink was made since the prep times were read
 
     def get(self, order_ids: Iterable[str], *, now: datetime) -> dict[str, Estimate]:
         """The estimates of those of `order_ids` that are queued now."""
@@ -347,13 +349,18 @@ class QueueEstimates:
             if timedelta(0) <= now - schedule.start < REFRESH and _extend(schedule, changes):
                 return schedule
             if any(_made(kind, payload) for _, kind, payload in changes):
-                self._prep = None
-        if self._prep is None or self._prep_at is None or not (
-            timedelta(0) <= now - self._prep_at < PREP_REFRESH
-        ):
-            self._prep, self._prep_at = prep_times(self.settings, now=now), now
-        self._schedule = Schedule.of(_queue(), self._prep, now=now)
+                self._prep_made = True
+        self._schedule = Schedule.of(_queue(), self._prep_times(now), now=now)
         return self._schedule
+
+    def _prep_times(self, now: datetime) -> PrepTimes:
+        """The prep times read last, or read again (see the class doc for when)."""
+        age = None if self._prep_at is None else now - self._prep_at
+        if (self._prep is None or age is None or not timedelta(0) <= age < PREP_REFRESH
+                or (self._prep_made and age >= REFRESH)):
+            self._prep, self._prep_at = prep_times(self.settings, now=now), now
+            self._prep_made = False
+        return self._prep
 
 
 def _extend(schedule: Schedule, changes: Iterable[tuple[int, str, str]]) -> bool:
