@@ -106,12 +106,23 @@ class _Database(peewee.SqliteDatabase):
             return
         super().rollback()
 
+    def begin(self, lock_type: str | None = None) -> None:
+        super().begin(lock_type)
+        self._thread_state.changes_at_begin = self.connection().total_changes
+
+    @property
+    def _thread_state(self) -> Any:
+        return cast(Any, self)._state  # peewee's state of this thread (not in its stubs)
+
     def commit(self) -> None:
         if self.is_closed():
             raise peewee.InterfaceError("Cannot commit, database connection not open.")
         conn = self.connection()  # this greenlet's connection, handed to a pool thread
         with _PEEWEE_ERRORS:
-            _off_the_loop(conn.commit)
+            if conn.total_changes == getattr(self._thread_state, "changes_at_begin", None):
+                conn.commit()  # nothing written (a refused order): no fsync to wait for
+            else:
+                _off_the_loop(conn.commit)
 
 
 # One connection per thread (peewee's default): each greenlet of `bar serve`, and the
