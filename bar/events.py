@@ -92,7 +92,13 @@ def publish_many(batch: list[tuple[str, payloads.EventPayload]], *, now: datetim
     # Hand-written: it runs inside every order's write lock, where peewee's building of
     # a multi-row insert cost more than SQLite's writing it.
     created_at, to_json = Event.created_at.db_value(now), Event.payload.db_value
-    values = [v for c, e in batch for v in (c, e.type, to_json(e.to_payload()), created_at)]
+    texts: dict[int, str] = {}  # one event on several channels is serialised once
+    values: list[str | None] = []
+    for channel, event in batch:
+        text = texts.get(id(event))
+        if text is None:
+            text = texts[id(event)] = to_json(event.to_payload())
+        values += (channel, event.type, text, created_at)
     db.execute_sql(
         "INSERT INTO event (channel, type, payload, created_at) VALUES "
         + ", ".join(["(?, ?, ?, ?)"] * len(batch)),

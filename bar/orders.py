@@ -114,10 +114,10 @@ def display_dict(order: Order) -> dict[str, Any]:
 
 
 def _publish_new(order: Order, now: datetime) -> None:
-    info = OrderInfo.of(order)
+    new = NewOrder(OrderInfo.of(order))  # the guest's and the admins' are the same event
     events.publish_many([
-        (events.guest_channel(order.guest.user_key), NewOrder(info)),
-        (events.ADMIN, NewOrder(info)),
+        (events.guest_channel(order.guest.user_key), new),
+        (events.ADMIN, new),
         (events.DISPLAY, NewOrder(PublicOrder.of(order))),
     ], now=now)
 
