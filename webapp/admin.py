@@ -26,7 +26,7 @@ def login() -> dict[str, Any]:
     context.logins.hit(client_ip(), now=context.now())
     token = admins.login(
         context.settings, context.keys, field(body, "username", str),
-        field(body, "password", str), now=context.now(),
+        field(body, "password", str), now=context.now(), checks=context.password_checks,
     )
     return {"access_token": token, "expires_in": int(context.settings.access_ttl.total_seconds())}
 
