@@ -6,6 +6,8 @@ import unicodedata
 from datetime import timedelta
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from bar import guests, registration
 from bar.errors import InvalidInput, NameTaken
@@ -99,6 +101,23 @@ def test_the_boards_four_anas_are_one_name_or_refused():
     assert kept == {"Ana"}
     with pytest.raises(InvalidInput):
         clean_name("\u0410na")
+
+
+# Any text, with the characters these rules are about over-represented.
+_name_text = st.text(st.one_of(st.characters(), st.sampled_from(list(
+    "Ana \u200b\u200c\u200d\u00ad\ufeff\u0301\u094d\u0915\ufe0f\U0001f469\U0001f4bb"
+    "\u3164\u0410\u0645\u06cc\u0627\uff21"))), max_size=20)
+
+
+@settings(max_examples=300, deadline=None)
+@given(_name_text)
+def test_a_clean_name_is_its_own_clean_form(typed):
+    """Whatever is typed: a clear refusal, or a name that cleaning leaves as it is."""
+    try:
+        name = clean_name(typed)
+    except InvalidInput:
+        return
+    assert clean_name(name) == name
 
 
 def test_same_name_is_case_and_form_blind():
