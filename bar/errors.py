@@ -24,7 +24,8 @@
     │   ├── TooManyOpenOrders     too_many_open_orders
     │   ├── ScanCodeInvalid       scan_code_invalid | scan_code_missing | scan_code_stale
     │   ├── WindowSpent           window_spent
-    │   └── AlreadyExists         already_exists
+    │   ├── AlreadyExists         already_exists
+    │   └── NameTaken             name_taken        (a guest here has that name: add an initial?)
     └── RateLimited               rate_limited      (with `retry_after`, whole seconds)
 
 The core knows no transport: the web app maps these classes to HTTP statuses
@@ -145,6 +146,12 @@ class WindowSpent(Conflict):
 
 class AlreadyExists(Conflict):
     code = "already_exists"
+
+
+class NameTaken(Conflict):
+    """A guest still here has this name (case aside); the guest may confirm and join."""
+
+    code = "name_taken"
 
 
 class RateLimited(BarError):

@@ -35,7 +35,6 @@ message over `limits.ws_max_message` closes the socket with 1009.
 
 from __future__ import annotations
 
-import json
 import logging
 from typing import Any
 from urllib.parse import urlsplit
@@ -46,8 +45,9 @@ from simple_websocket import ConnectionClosed
 
 from bar import events, guests, notifications
 from bar.db import db
-from bar.errors import AuthError, Forbidden, SignedOut
+from bar.errors import AuthError, Forbidden, InvalidInput, InvalidJSON, SignedOut
 from bar.tokens import Claims, verify_access
+from webapp.body import parse_json
 from webapp.context import BarContext, bar_context, client_ip
 from webapp.errors import error_response
 from webapp.fanout import Slot, SocketRefused
@@ -130,9 +130,12 @@ class Session:
 
     def handle(self, raw: str | bytes) -> None:
         try:
-            message = json.loads(raw)
-        except (ValueError, UnicodeDecodeError):
+            message = parse_json(raw, what="the message")
+        except InvalidJSON:
             self.error("invalid_json", "messages must be JSON")
+            return
+        except InvalidInput as refused:  # too deep, or a lone surrogate: JSON we cannot use
+            self.error("invalid_message", refused.message)
             return
         if not isinstance(message, dict) or not isinstance(message.get("type"), str):
             self.error("invalid_message", 'messages must be objects with a "type"')

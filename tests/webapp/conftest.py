@@ -68,7 +68,8 @@ class ApiActions:
     def register(self, name: str = "Ana", code: str | None = None) -> ApiGuest:
         code = code or self.make.code()
         response = self.client.post(
-            "/api/register", json={"username": name}, headers={"X-Registration-Code": code}
+            "/api/register", json={"username": name, "same_name_ok": True},
+            headers={"X-Registration-Code": code},
         )
         assert response.status_code == 201, response.json
         body = response.json

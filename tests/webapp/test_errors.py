@@ -18,6 +18,7 @@ EXPECTED = {
     "Forbidden": 403, "CodeRefused": 403,
     "Conflict": 409, "InvalidTransition": 409, "ShopClosed": 409, "QueueFull": 409,
     "TooManyOpenOrders": 409, "ScanCodeInvalid": 409, "WindowSpent": 409, "AlreadyExists": 409,
+    "NameTaken": 409,
     "RateLimited": 429,
 }
 

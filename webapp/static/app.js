@@ -24,7 +24,7 @@ import { openInbox } from './guest/inbox.js';
 import { loadMenu } from './guest/menu.js';
 import { askNotifications } from './guest/notify.js';
 import { resyncOrders, scheduleEstimateRefresh } from './guest/orders.js';
-import { showJoin, signOut, startApp, submitJoin } from './guest/session.js';
+import { joinAnyway, showJoin, signOut, startApp, submitJoin } from './guest/session.js';
 import { closeSheet, submitOrder } from './guest/sheet.js';
 import { live } from './guest/socket.js';
 import { state } from './guest/state.js';
@@ -82,6 +82,7 @@ setInterval(() => {
 
 // Wire the static controls once.
 $('#join-form').addEventListener('submit', submitJoin);
+$('#join-anyway').addEventListener('click', joinAnyway);
 $('#username').addEventListener('input', () => {
   $('#username').removeAttribute('aria-invalid');
 });

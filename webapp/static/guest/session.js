@@ -54,15 +54,38 @@ export function showJoin(notice) {
   n.textContent = notice || '';
   n.hidden = !notice;
   $('#join-error').hidden = true;
+  $('#name-taken').hidden = true;
   if (code) setTimeout(() => $('#username').focus(), 0);
 }
 
-export async function submitJoin(event) {
+/** Someone here already has this name: suggest an initial, or joining with it as is. */
+function showNameTaken(name) {
+  $('#name-taken-text').textContent = `Someone here is already called ${name}. `
+    + `Add an initial so the barista can tell you apart, like “${name} B.”`;
+  const anyway = $('#join-anyway');
+  anyway.textContent = `Join as ${name} anyway`;
+  anyway.dataset.name = name;
+  $('#name-taken').hidden = false;
+  const input = $('#username');
+  input.value = `${name} `;
+  input.focus();
+  input.setSelectionRange(input.value.length, input.value.length);
+}
+
+export function submitJoin(event) {
   event.preventDefault();
+  return join($('#username').value.trim(), false);
+}
+
+/** The guest keeps the name someone else here has (the page asked first). */
+export function joinAnyway() {
+  return join($('#join-anyway').dataset.name || $('#username').value.trim(), true);
+}
+
+async function join(name, sameNameOk) {
   const button = $('#join-submit');
   if (button.disabled) return;
   const input = $('#username');
-  const name = input.value.trim();
   const err = $('#join-error');
   const fail = (message) => {
     err.textContent = message;
@@ -80,13 +103,17 @@ export async function submitJoin(event) {
     return;
   }
   err.hidden = true;
+  $('#name-taken').hidden = true;
   input.removeAttribute('aria-invalid');
   button.disabled = true;
+  $('#join-anyway').disabled = true;
   button.textContent = 'Joining…';
   try {
+    const body = { username: name };
+    if (sameNameOk) body.same_name_ok = true;
     const data = await api('POST', '/api/register', {
       headers: { 'X-Registration-Code': code },
-      body: { username: name },
+      body,
     });
     state.seen.clear();
     state.dismissed.clear();
@@ -102,9 +129,11 @@ export async function submitJoin(event) {
     history.replaceState(null, '', '/');
     startApp();
   } catch (e) {
-    fail(JOIN_ERRORS[e.code] || e.message);
+    if (e.code === 'name_taken') showNameTaken(name);
+    else fail(JOIN_ERRORS[e.code] || e.message);
   } finally {
     button.disabled = false;
+    $('#join-anyway').disabled = false;
     button.textContent = 'Join the bar';
   }
 }
