@@ -1,6 +1,9 @@
 """The `bar` command group, its context and the helpers every command uses.
 
 Errors from the core become one line (`Error: …`) and exit status 1, never a traceback.
+Everything is printed as it is: `console` reads no Rich markup and no emoji codes, so a
+guest called `[link=http://evil]click[/link]` or `x[/bold]` is shown literally (and
+never crashes a table). Style a cell with a `rich.text.Text`, never with markup.
 """
 
 from __future__ import annotations
@@ -20,7 +23,9 @@ from bar.config import Settings, load_settings
 from bar.errors import BarError
 from bar.tokens import Keys
 
-console = Console(highlight=False)
+# Names, notes and messages are typed by guests: nothing printed through this console
+# is markup (`[bold]`), an emoji code (`:beer:`) or highlighted. Use `Text` for style.
+console = Console(highlight=False, markup=False, emoji=False)
 
 
 class BarGroup(click.Group):

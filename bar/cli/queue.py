@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import click
+from rich.text import Text
 
 from bar import menu, orders, shop
 from bar.cli.base import Context, command_group, console, local_time, new_table, pass_ctx, print_json
@@ -27,7 +28,7 @@ def menu_list(ctx: Context, as_json: bool) -> None:
     table = new_table("id", "name", "category", "in stock", "modifiers", title="Menu")
     for d in drinks:
         mods = "\n".join(f"{k}: {' / '.join(v)}" for k, v in d.modifiers.items())
-        table.add_row(d.id, d.name, d.category, "yes" if d.is_active else "[red]no[/]", mods)
+        table.add_row(d.id, d.name, d.category, "yes" if d.is_active else Text("no", style="red"), mods)
     console.print(table)
 
 
