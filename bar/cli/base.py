@@ -9,7 +9,8 @@ never crashes a table). Style a cell with a `rich.text.Text`, never with markup.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+import textwrap
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -78,6 +79,19 @@ def command_group(name: str, help_: str, **kwargs: Any) -> Callable[..., click.G
 
 def print_json(data: Any) -> None:
     click.echo(json.dumps(data, indent=2, ensure_ascii=False, default=str))
+
+
+def print_json_list(items: Iterable[Any]) -> None:
+    """What `print_json(list(items))` prints, written item by item as they come.
+
+    A listing of thousands of orders is never held in memory as one list.
+    """
+    opening = "[\n"
+    for item in items:
+        body = json.dumps(item, indent=2, ensure_ascii=False, default=str)
+        click.echo(opening + textwrap.indent(body, "  "), nl=False)
+        opening = ",\n"
+    click.echo("[]" if opening == "[\n" else "\n]")
 
 
 def new_table(*columns: str, title: str | None = None) -> Table:
