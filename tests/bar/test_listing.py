@@ -8,8 +8,10 @@ import pytest
 
 from bar import orders
 from bar.cli.base import print_json_list
+from bar.cli.reports import EVENTS_BATCH
+from bar.db import write
 from bar.errors import InvalidInput
-from bar.models import Order
+from bar.models import Event, Order
 from tests.conftest import run_cli, with_rules
 from tests.crowd import insert_orders
 
@@ -91,3 +93,16 @@ def test_bar_orders_prints_every_open_order_and_says_how_many(crowd, settings):
 def test_print_json_list_prints_what_json_dumps_does(items, capsys):
     print_json_list(iter(items))
     assert capsys.readouterr().out == json.dumps(items, indent=2, ensure_ascii=False) + "\n"
+
+
+def test_bar_events_since_prints_every_event(settings, keys, clock):
+    # More than one batch of the CLI's reads, each line once and in id order.
+    rows = [{"channel": "announcements", "type": "ANNOUNCEMENT", "payload": {"message": f"m{i}"},
+             "created_at": clock()} for i in range(2 * EVENTS_BATCH + 345)]
+    with write():
+        for i in range(0, len(rows), 200):
+            Event.insert_many(rows[i:i + 200]).execute()
+    lines = run_cli(settings.data_dir, "events", "--since", "0", "--json").output.splitlines()
+    ids = [json.loads(line)["id"] for line in lines]
+    assert ids == sorted(set(ids)) and len(ids) == Event.select().count()
+    assert json.loads(lines[-1])["event"]["message"] == f"m{len(rows) - 1}"
