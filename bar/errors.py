@@ -53,6 +53,10 @@ class ServerFailed(BarError):
     code = "server_failed"
 
 
+class PortInUse(ServerFailed):
+    code = "port_in_use"
+
+
 class InvalidInput(BarError):
     code = "invalid_input"
 

@@ -4,6 +4,9 @@ Readers tail the table by id: the web process pushes new rows to its sockets, th
 kiosk posts them as Textual messages, `bar events --follow` prints them. Events older
 than the retention window are pruned; a reader asking for events from before the
 pruned point is told to resync over REST.
+
+What each event says is typed in `bar.payloads`: `publish` takes those dataclasses,
+a row keeps their JSON as `payload`, and `BarEvent.data` reads it back typed.
 """
 
 from __future__ import annotations
@@ -11,19 +14,22 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import cached_property
 from typing import Any
 
+from bar import payloads
 from bar.db import db, write
 from bar.models import Event, State
 
-NEW_ORDER = "NEW_ORDER"
-ORDER_STATUS_CHANGED = "ORDER_STATUS_CHANGED"
-ORDER_EXPIRED = "ORDER_EXPIRED"
-SHOP_STATUS_CHANGED = "SHOP_STATUS_CHANGED"
-MENU_CHANGED = "MENU_CHANGED"
-ANNOUNCEMENT = "ANNOUNCEMENT"
-ORDER_REMINDER = "ORDER_REMINDER"  # ready a while and not collected: told once more
-GUEST_SIGNED_OUT = "GUEST_SIGNED_OUT"  # kicked by the host: sockets close, tokens stop
+# The event types are named in `bar.payloads`, with their shapes; here too for readers.
+from bar.payloads import ANNOUNCEMENT as ANNOUNCEMENT
+from bar.payloads import GUEST_SIGNED_OUT as GUEST_SIGNED_OUT
+from bar.payloads import MENU_CHANGED as MENU_CHANGED
+from bar.payloads import NEW_ORDER as NEW_ORDER
+from bar.payloads import ORDER_EXPIRED as ORDER_EXPIRED
+from bar.payloads import ORDER_REMINDER as ORDER_REMINDER
+from bar.payloads import ORDER_STATUS_CHANGED as ORDER_STATUS_CHANGED
+from bar.payloads import SHOP_STATUS_CHANGED as SHOP_STATUS_CHANGED
 
 ADMIN = "admin"
 DISPLAY = "display"
@@ -48,11 +54,18 @@ def may_read(role: str | None, user_key: str | None, channel: str) -> bool:
 
 @dataclass(frozen=True)
 class BarEvent:
+    """One row of the table: `payload` as stored, `data` as its typed event."""
+
     id: int
     channel: str
     type: str
     payload: dict[str, Any]
     created_at: datetime
+
+    @cached_property
+    def data(self) -> payloads.EventPayload | None:
+        """The typed event (`bar.payloads`); None for a type this version does not know."""
+        return payloads.decode(self.type, self.payload)
 
     def to_message(self) -> dict[str, Any]:
         """The WebSocket/CLI form of the spec: `{"type": "event", "id", "channel", "event"}`."""
@@ -64,16 +77,19 @@ class BarEvent:
         }
 
 
-def publish(channel: str, type: str, payload: dict[str, Any], *, now: datetime) -> int:
+def publish(channel: str, event: payloads.EventPayload, *, now: datetime) -> int:
     """Append one event. Call inside the transaction of the change it announces."""
-    return Event.insert(channel=channel, type=type, payload=payload, created_at=now).execute()
-
-
-def publish_many(batch: list[tuple[str, str, dict[str, Any]]], *, now: datetime) -> None:
-    """Append several events (channel, type, payload) in one statement, in this order."""
-    Event.insert_many(
-        [{"channel": c, "type": t, "payload": p, "created_at": now} for c, t, p in batch]
+    return Event.insert(
+        channel=channel, type=event.type, payload=event.to_payload(), created_at=now
     ).execute()
+
+
+def publish_many(batch: list[tuple[str, payloads.EventPayload]], *, now: datetime) -> None:
+    """Append several events (channel, event) in one statement, in this order."""
+    Event.insert_many([
+        {"channel": c, "type": e.type, "payload": e.to_payload(), "created_at": now}
+        for c, e in batch
+    ]).execute()
 
 
 def _to_event(row: Event) -> BarEvent:

@@ -18,6 +18,7 @@ from bar import events
 from bar.db import write
 from bar.errors import InvalidInput, NotFound
 from bar.models import Guest, Order, RefreshToken
+from bar.payloads import GuestSignedOut
 
 
 @dataclass(frozen=True)
@@ -86,12 +87,12 @@ def kick(name_or_key: str, *, now: datetime) -> Guest:
         (RefreshToken.update(is_revoked=True, revoked_at=now)
          .where(RefreshToken.guest == guest.user_key, RefreshToken.is_revoked == False)  # noqa: E712
          .execute())
-        payload = {"user_key": guest.user_key, "username": guest.username}
+        signed_out = GuestSignedOut(guest.user_key, guest.username)
         # The guest's copy first: their page reads why just before the hub, acting on
         # the admin copy, closes their sockets.
         events.publish_many([
-            (events.guest_channel(guest.user_key), events.GUEST_SIGNED_OUT, payload),
-            (events.ADMIN, events.GUEST_SIGNED_OUT, payload),
+            (events.guest_channel(guest.user_key), signed_out),
+            (events.ADMIN, signed_out),
         ], now=now)
         guest.is_active = False
         return guest

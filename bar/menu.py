@@ -9,6 +9,7 @@ from bar.config import DrinkSpec
 from bar.db import write
 from bar.errors import NotFound
 from bar.models import Drink
+from bar.payloads import MenuChanged
 
 
 def sync_menu(specs: tuple[DrinkSpec, ...]) -> None:
@@ -58,11 +59,7 @@ def set_in_stock(ref: str, in_stock: bool, *, now: datetime) -> Drink:
         if drink.is_active != in_stock:
             drink.is_active = in_stock
             drink.save()
-            events.publish(
-                events.CONFIG, events.MENU_CHANGED,
-                {"drink_id": drink.id, "name": drink.name, "is_active": in_stock},
-                now=now,
-            )
+            events.publish(events.CONFIG, MenuChanged(drink.id, drink.name, in_stock), now=now)
         return drink
 
 

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import errno
 import socket
 from urllib.parse import quote
 
 from bar.config import Settings
+from bar.errors import PortInUse
 
 
 def lan_address() -> str:
@@ -35,3 +37,21 @@ def base_url(settings: Settings) -> str:
 
 def join_url(settings: Settings, code: str) -> str:
     return f"{base_url(settings)}/join?code={quote(code)}"
+
+
+def check_port_free(host: str, port: int) -> None:
+    """Raise PortInUse if `bar serve` could not listen on host:port (another bar, most
+    likely). Binds as gunicorn does (SO_REUSEADDR), so a port in TIME_WAIT counts as free."""
+    if port == 0:
+        return
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    with socket.socket(family, socket.SOCK_STREAM) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind((host, port))
+        except OSError as exc:
+            if exc.errno == errno.EADDRINUSE:
+                raise PortInUse(
+                    f"port {port} is in use — is another `bar up` running? Use --port"
+                ) from None
+            raise PortInUse(f"cannot listen on {host}:{port}: {exc.strerror}") from None

@@ -10,6 +10,7 @@ from bar import events
 from bar.db import write
 from bar.errors import InvalidInput
 from bar.models import Guest, Notification
+from bar.payloads import ANNOUNCEMENT, Announcement
 from bar.text import clean_text
 
 
@@ -48,14 +49,11 @@ def announce(text: str, *, now: datetime) -> int:
     """A message from the host to every guest: an event and an unread notification each."""
     message = clean_text(text, field="announcement", min_len=1, max_len=280)
     with write():
-        event_id = events.publish(
-            events.ANNOUNCEMENTS, events.ANNOUNCEMENT, {"message": message, "at": now.isoformat()},
-            now=now,
-        )
+        event_id = events.publish(events.ANNOUNCEMENTS, Announcement(message, at=now), now=now)
         payload = {"message": message, "event_id": event_id}
         guests = Guest.select(Guest.user_key).where(Guest.is_active == True)  # noqa: E712
         rows = [
-            {"guest": g.user_key, "type": events.ANNOUNCEMENT, "payload": payload, "created_at": now}
+            {"guest": g.user_key, "type": ANNOUNCEMENT, "payload": payload, "created_at": now}
             for g in guests
         ]
         for start in range(0, len(rows), 500):

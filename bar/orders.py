@@ -35,14 +35,30 @@ from bar.errors import (
     TooManyOpenOrders,
 )
 from bar.models import Drink, Guest, Notification, Order
+from bar.payloads import (
+    NOTIFY_ON,
+    ORDER_READY,
+    ORDER_REMINDER,
+    EventPayload,
+    NewOrder,
+    OrderExpired,
+    OrderInfo,
+    OrderReminder,
+    OrderStatusChanged,
+    PublicOrder,
+)
+from bar.status import (
+    CANCELLED,
+    EXPIRED,
+    FINAL_STATUSES,
+    OPEN_STATUSES,
+    PENDING,
+    PREPARING,
+    READY,
+    SERVED,
+    STATUSES,
+)
 from bar.text import clean_text
-
-PENDING, PREPARING, READY, SERVED = "pending", "preparing", "ready", "served"
-CANCELLED, EXPIRED = "cancelled", "expired"
-STATUSES = (PENDING, PREPARING, READY, SERVED, CANCELLED, EXPIRED)
-# Not final yet: on the barista's board, and counted by the per-guest limit.
-OPEN_STATUSES = (PENDING, PREPARING, READY)
-FINAL_STATUSES = (SERVED, CANCELLED, EXPIRED)
 
 Actor = Literal["guest", "barista", "system"]
 
@@ -61,9 +77,6 @@ TRANSITIONS: dict[tuple[str, str], frozenset[Actor]] = {
 
 # The next step for a barista's single "advance" key.
 NEXT_STATUS = {PENDING: PREPARING, PREPARING: READY, READY: SERVED}
-
-# What a guest must not miss, kept as an unread notification until read.
-NOTIFY_ON = (READY, CANCELLED, EXPIRED)
 
 NOTE_MAX = 200
 
@@ -89,79 +102,48 @@ def clean_modifiers(drink: Drink, chosen: object) -> dict[str, str]:
     return {name: chosen.get(name, options[0]) for name, options in allowed.items()}
 
 
-def first_name(username: str) -> str:
-    return username.split()[0] if username.split() else username
-
-
 def order_dict(order: Order) -> dict[str, Any]:
     """An order as the guest and the admin see it (the API's and events' shape)."""
-    return {
-        "order_id": order.id,
-        "number": order.number,
-        "user_key": order.guest.user_key,
-        "username": order.guest.username,
-        "drink_id": order.drink.id,
-        "drink_name": order.drink.name,
-        "modifiers": order.modifiers,
-        "note": order.note,
-        "status": order.status,
-        "barista": order.barista,
-        "cancel_reason": order.cancel_reason,
-        "created_at": order.created_at.isoformat(),
-        "updated_at": order.updated_at.isoformat(),
-        "ready_at": order.ready_at.isoformat() if order.ready_at else None,
-        "completed_at": order.completed_at.isoformat() if order.completed_at else None,
-    }
+    return OrderInfo.of(order).to_payload()
 
 
 def display_dict(order: Order) -> dict[str, Any]:
     """What the public board may show: no user keys, no ids, first names only."""
-    return {
-        "number": order.number,
-        "first_name": first_name(order.guest.username),
-        "drink_name": order.drink.name,
-        "status": order.status,
-        "updated_at": order.updated_at.isoformat(),
-    }
+    return PublicOrder.of(order).to_payload()
 
 
 def _publish_new(order: Order, now: datetime) -> None:
-    payload = order_dict(order)
+    info = OrderInfo.of(order)
     events.publish_many([
-        (events.guest_channel(order.guest.user_key), events.NEW_ORDER, payload),
-        (events.ADMIN, events.NEW_ORDER, payload),
-        (events.DISPLAY, events.NEW_ORDER, display_dict(order)),
+        (events.guest_channel(order.guest.user_key), NewOrder(info)),
+        (events.ADMIN, NewOrder(info)),
+        (events.DISPLAY, NewOrder(PublicOrder.of(order))),
     ], now=now)
 
 
-def _guest_view(order: Order) -> dict[str, Any]:
-    return {k: v for k, v in order_dict(order).items() if k not in ("user_key", "username")}
-
-
 def _publish_change(order: Order, now: datetime) -> None:
-    full = order_dict(order)
-    guest_view = _guest_view(order)
+    full = OrderInfo.of(order)
+    guest_view = full.for_guest()
     channel = events.guest_channel(order.guest.user_key)
-    batch = [
-        (channel, events.ORDER_STATUS_CHANGED, guest_view),
-        (events.ADMIN, events.ORDER_STATUS_CHANGED, full),
-        (events.DISPLAY, events.ORDER_STATUS_CHANGED, display_dict(order)),
+    batch: list[tuple[str, EventPayload]] = [
+        (channel, OrderStatusChanged(guest_view)),
+        (events.ADMIN, OrderStatusChanged(full)),
+        (events.DISPLAY, OrderStatusChanged(PublicOrder.of(order))),
     ]
     if order.status == EXPIRED:
-        batch += [(channel, events.ORDER_EXPIRED, guest_view),
-                  (events.ADMIN, events.ORDER_EXPIRED, full)]
+        batch += [(channel, OrderExpired(guest_view)), (events.ADMIN, OrderExpired(full))]
     events.publish_many(batch, now=now)
     if order.status in FINAL_STATUSES:
         # Served, cancelled or expired: "ready" and the reminder have nothing left to say
         # (a stale "ready" delivered on reconnect would ring for a drink that is gone).
         (Notification.update(read_at=now)
          .where(Notification.guest == order.guest, Notification.read_at.is_null(),
-                Notification.type.in_(("ORDER_READY", events.ORDER_REMINDER)),
+                Notification.type.in_((ORDER_READY, ORDER_REMINDER)),
                 fn.json_extract(Notification.payload, "$.order_id") == order.id)
          .execute())
     if order.status in NOTIFY_ON:
         Notification.create(
-            guest=order.guest, type=f"ORDER_{order.status.upper()}", payload=guest_view,
+            guest=order.guest, type=NOTIFY_ON[order.status], payload=guest_view.to_payload(),
             created_at=now,
         )
 
@@ -361,12 +343,13 @@ def remind_uncollected(rules: Rules, *, now: datetime) -> list[Order]:
         for order in due:
             order.reminded_at = now
             order.save()
-            payload = _guest_view(order)
+            guest_view = OrderInfo.of(order).for_guest()
             events.publish(
-                events.guest_channel(order.guest.user_key), events.ORDER_REMINDER, payload, now=now
+                events.guest_channel(order.guest.user_key), OrderReminder(guest_view), now=now
             )
             Notification.create(
-                guest=order.guest, type=events.ORDER_REMINDER, payload=payload, created_at=now
+                guest=order.guest, type=ORDER_REMINDER, payload=guest_view.to_payload(),
+                created_at=now,
             )
             reminded.append(order)
         return reminded

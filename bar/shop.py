@@ -9,9 +9,8 @@ from peewee import fn
 from bar import events
 from bar.db import write
 from bar.models import Order, State
-
-# What `max_queue` counts: orders waiting for or under a barista.
-QUEUE_STATUSES = ("pending", "preparing")
+from bar.payloads import ShopStatusChanged
+from bar.status import QUEUE_STATUSES
 
 
 def is_open() -> bool:
@@ -25,7 +24,7 @@ def set_open(open_: bool, *, now: datetime) -> bool:
         if is_open() == open_:
             return False
         State.insert(key="shop_open", value=open_).on_conflict_replace().execute()
-        events.publish(events.CONFIG, events.SHOP_STATUS_CHANGED, {"is_open": open_}, now=now)
+        events.publish(events.CONFIG, ShopStatusChanged(open_), now=now)
         return True
 
 

@@ -28,9 +28,8 @@ from typing import Any
 from peewee import SQL, fn
 
 from bar.models import Drink, Order
+from bar.status import FINAL_STATUSES, OPEN_STATUSES, SERVED
 
-COUNTED = ("served", "cancelled", "expired")
-OPEN = ("pending", "preparing", "ready")
 CSV_COLUMNS = ("day", "drink_id", "drink", "ordered", "served", "cancelled", "expired", "open")
 SLOT_MINUTES = 10
 
@@ -145,7 +144,9 @@ def _counts(where: Any, *by: Any) -> Any:
     return (
         Order.select(
             *by, Drink.id, Drink.name, fn.COUNT(Order.id),
-            *(fn.SUM(Order.status == s) for s in COUNTED), fn.SUM(Order.status.in_(OPEN)),
+            # The columns of `Counts`: each final status, then the open ones together.
+            *(fn.SUM(Order.status == s) for s in FINAL_STATUSES),
+            fn.SUM(Order.status.in_(OPEN_STATUSES)),
         )
         .join(Drink).where(where).group_by(*by, Drink.id)
         .order_by(*by, fn.COUNT(Order.id).desc(), Drink.position, Drink.id)
@@ -154,7 +155,7 @@ def _counts(where: Any, *by: Any) -> Any:
 
 def _guests(stats: Stats, where: Any) -> None:
     per_guest = (
-        Order.select(fn.COUNT(Order.id).alias("n"), fn.SUM(Order.status == "served").alias("s"))
+        Order.select(fn.COUNT(Order.id).alias("n"), fn.SUM(Order.status == SERVED).alias("s"))
         .where(where).group_by(Order.guest)
     )
     count, mean, most, served = (

@@ -2,8 +2,14 @@
 
 A thread tails the events table (`bar.events.EventTail`) and posts what it reads to
 the app as `EventsArrived`, so orders placed by the web process show up without a key
-press; the same thread runs the core's idempotent expiry now and then. The app keeps
-the open orders in memory (`Board`), loaded once and updated from event payloads.
+press; the same thread runs the core's housekeeping (`bar.housekeeping`: timers and
+pruning, idempotent) between polls.
+
+The app owns what the screens show: the open orders (`Board`, loaded once and updated
+from typed events), whether the bar is open, tonight's prep times. It never calls into
+a screen: it sets its reactive `changes` and `is_open`, and the screens watch them.
+The screens tell the app what they did with messages (`QueueScreen.OrderMoved`,
+`QueueScreen.ShopToggled`, `QueueScreen.ReloadRequested`).
 """
 
 from __future__ import annotations
@@ -15,19 +21,30 @@ from collections.abc import Iterable
 import peewee
 from textual import on
 from textual.binding import Binding
+from textual.reactive import var
 from textual.screen import Screen
 
-from bar import estimates, events, orders, shop, timers
+from bar import estimates, events, orders, shop
 from bar.clock import Clock, utcnow
 from bar.config import Settings
-from bar.models import Order
-from kiosk.board import OPEN_STATUSES, Board, OpenOrder
+from bar.housekeeping import Housekeeping
+from bar.payloads import (
+    Announcement,
+    GuestSignedOut,
+    NewOrder,
+    OrderExpired,
+    OrderInfo,
+    OrderStatusChanged,
+    ShopStatusChanged,
+)
+from bar.status import OPEN_STATUSES
+from kiosk.board import Board, BoardChange
 from kiosk.messages import EventsArrived
 from kiosk.screens.queue import QueueScreen
-from kiosk.screens.stats import StatsScreen
 from kiosk.tail import TailingApp
 
-ORDER_EVENTS = frozenset({events.NEW_ORDER, events.ORDER_STATUS_CHANGED, events.ORDER_EXPIRED})
+# What moves a card: the `admin` channel's order events (reminders go to guests only).
+ORDER_EVENTS = (NewOrder, OrderStatusChanged, OrderExpired)
 
 
 class KioskApp(TailingApp):
@@ -39,10 +56,13 @@ class KioskApp(TailingApp):
     # Ctrl+C quits too: under `bar up` it is how a host stops the whole bar.
     BINDINGS = [Binding("q", "quit", "Quit"), Binding("ctrl+c", "quit", show=False, priority=True)]
 
-    expire_every = 5.0  # seconds between runs of the core's (idempotent) timers
     # Seconds between reads of tonight's prep times (one query, on the tail thread): they
     # drift slowly, while the queue part of an estimate follows every event at once.
     prep_every = 15.0
+
+    # Set after every update of the board, even one like the last: screens redraw from it.
+    changes: var[BoardChange] = var(BoardChange(), always_update=True)
+    is_open: var[bool] = var(True)
 
     def __init__(
         self, settings: Settings, *, clock: Clock = utcnow, barista: str | None = None
@@ -52,10 +72,11 @@ class KioskApp(TailingApp):
         self.clock = clock
         self.barista = (barista or "").strip() or "barista"
         self.board = Board()
-        self.is_open = True
         self.queue_screen = QueueScreen()
         self._after = 0
-        self._next_expiry = 0.0  # the first round runs at once
+        # The web process runs it too: the chores are idempotent, and their events reach
+        # us through the tail like any other change.
+        self.housekeeping = Housekeeping(settings, clock)
         self.prep = estimates.PrepTimes(other=settings.rules.default_prep_time.total_seconds())
         self._next_prep = 0.0
 
@@ -77,7 +98,7 @@ class KioskApp(TailingApp):
     def reload(self) -> None:
         """Read the open orders and the shop state from the database."""
         rows = orders.list_orders(statuses=OPEN_STATUSES, limit=100_000, newest_first=False)
-        self.board.load(OpenOrder.from_order(order) for order in rows)
+        self.board.load(OrderInfo.of(order) for order in rows)
         self.is_open = shop.is_open()
         self.prep = estimates.prep_times(self.settings, now=self.clock())
         self._next_prep = time.monotonic() + self.prep_every
@@ -85,20 +106,12 @@ class KioskApp(TailingApp):
     # -- on the tail thread ----------------------------------------------------------------
 
     def on_tail_tick(self) -> None:
-        if time.monotonic() >= self._next_expiry:
-            self._next_expiry = time.monotonic() + self.expire_every
-            self._run_timers()
+        done = self.housekeeping.tick()  # never raises: the next round retries
+        if done.failed:
+            self.log.warning(f"housekeeping failed: {', '.join(done.failed)}")
         if time.monotonic() >= self._next_prep:
             self._next_prep = time.monotonic() + self.prep_every
             self._read_prep_times()
-
-    def _run_timers(self) -> None:
-        # The web process runs them too: they are idempotent, and their events reach us
-        # through the tail like any other change.
-        try:
-            timers.run_due(self.settings, now=self.clock())
-        except Exception as exc:  # the tail worker must outlive any one round: next one retries
-            self.log.warning(f"timers: {exc!r}")
 
     def _read_prep_times(self) -> None:
         # One immutable object swapped in: the UI thread reads whichever is current.
@@ -111,40 +124,49 @@ class KioskApp(TailingApp):
 
     @on(EventsArrived)
     def events_arrived(self, message: EventsArrived) -> None:
-        """Fold new events into the board and redraw what they touched."""
+        """Fold new events into the board; the screens redraw what they touched."""
         self.apply_events(message.events)
 
     def apply_events(self, batch: Iterable[events.BarEvent]) -> None:
         """Apply events read from the table (public: the benchmark calls it directly)."""
         changed: set[str] = set()
-        placed = shop_changed = any_order = False
+        placed = any_order = False
         for event in batch:
-            if event.channel == events.ADMIN and event.type in ORDER_EVENTS:
-                changed |= self.board.apply(event.payload)
-                placed = placed or event.type == events.NEW_ORDER
+            data = event.data
+            if (event.channel == events.ADMIN and isinstance(data, ORDER_EVENTS)
+                    and isinstance(data.order, OrderInfo)):
+                changed |= self.board.apply(data.order)
+                placed = placed or isinstance(data, NewOrder)
                 any_order = True
-            elif event.channel == events.CONFIG and event.type == events.SHOP_STATUS_CHANGED:
-                self.is_open = bool(event.payload.get("is_open"))
-                shop_changed = True
-            elif event.type == events.ANNOUNCEMENT:
-                message = str(event.payload.get("message", ""))
-                self.notify(message, title="Announced to guests", markup=False)
-            elif event.channel == events.ADMIN and event.type == events.GUEST_SIGNED_OUT:
-                name = str(event.payload.get("username", ""))
-                self.notify(f"{name} was signed out", markup=False)
+            elif event.channel == events.CONFIG and isinstance(data, ShopStatusChanged):
+                self.is_open = data.is_open
+            elif isinstance(data, Announcement):
+                self.notify(data.message, title="Announced to guests", markup=False)
+            elif event.channel == events.ADMIN and isinstance(data, GuestSignedOut):
+                self.notify(f"{data.username} was signed out", markup=False)
         if placed:
             self.bell()
-        if changed or shop_changed:
-            self.queue_screen.show_changes(changed)
-        if placed and self.settings.rules.popup:
-            self.queue_screen.refresh_qr()  # one drink fewer left in this window
-        if any_order and isinstance(self.screen, StatsScreen):
-            self.screen.refresh_soon()
+        if any_order:
+            self.changes = BoardChange(frozenset(changed), orders=True, placed=placed)
 
-    def apply_orders(self, changed_orders: Iterable[Order]) -> None:
-        """Show orders this kiosk just changed, before their events come back."""
-        changed: set[str] = set()
-        for order in changed_orders:
-            changed |= self.board.apply(orders.order_dict(order))
+    @on(QueueScreen.OrderMoved)
+    def order_moved(self, message: QueueScreen.OrderMoved) -> None:
+        """Show the barista's own move now; its event, arriving later, is an echo."""
+        changed = self.board.preview(message.order)
         if changed:
-            self.queue_screen.show_changes(changed)
+            self.changes = BoardChange(frozenset(changed))
+
+    @on(QueueScreen.ShopToggled)
+    def shop_toggled(self, message: QueueScreen.ShopToggled) -> None:
+        """The barista opened or closed the bar."""
+        self.is_open = message.is_open
+
+    @on(QueueScreen.ReloadRequested)
+    def reload_requested(self) -> None:
+        """Read everything again from the database (the source of truth)."""
+        try:
+            self.reload()
+        except peewee.DatabaseError:
+            self.notify("The database is busy: try again", severity="error")
+            return
+        self.changes = BoardChange(frozenset(OPEN_STATUSES), reloaded=True)

@@ -1,27 +1,26 @@
 """The kiosk's in-memory picture of the open orders, kept current from events.
 
-It is loaded once from the database, then updated from the `admin` channel's event
-payloads, which carry the whole order: applying an event costs a dict lookup and a
-sorted insert into one column, never a query. The database stays the source of
-truth; `r` (refresh) reloads from it.
+It is loaded once from the database, then updated from the `admin` channel's events,
+which carry the whole order (`bar.payloads.OrderInfo`): applying one costs a dict
+lookup and a sorted insert into one column, never a query. The database stays the
+source of truth; `r` (refresh) reloads from it.
 """
 
 from __future__ import annotations
 
 import bisect
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from bar.models import Order
-from bar.orders import OPEN_STATUSES, PENDING, order_dict
-from bar.shop import QUEUE_STATUSES
+from bar.payloads import OrderInfo
+from bar.status import OPEN_STATUSES, PENDING, QUEUE_STATUSES
 
 
 @dataclass(frozen=True, slots=True)
 class OpenOrder:
-    """What a card shows of one order (built from an `order_dict` payload)."""
+    """What a card shows of one order."""
 
     id: str
     number: int
@@ -36,24 +35,21 @@ class OpenOrder:
     updated_at: datetime  # while preparing: when it was claimed (wait estimates use it)
 
     @classmethod
-    def from_payload(cls, payload: Mapping[str, Any]) -> OpenOrder:
+    def of(cls, info: OrderInfo) -> OpenOrder:
+        """From the whole order (the `admin` channel's view, or the core's own)."""
         return cls(
-            id=str(payload["order_id"]),
-            number=int(payload["number"]),
-            username=str(payload["username"]),
-            drink_id=str(payload["drink_id"]),
-            drink_name=str(payload["drink_name"]),
-            modifiers=tuple((str(k), str(v)) for k, v in (payload.get("modifiers") or {}).items()),
-            note=str(payload.get("note") or ""),
-            status=str(payload["status"]),
-            barista=payload.get("barista"),
-            created_at=datetime.fromisoformat(payload["created_at"]),
-            updated_at=datetime.fromisoformat(payload["updated_at"]),
+            id=info.order_id,
+            number=info.number,
+            username=info.username or "",
+            drink_id=info.drink_id,
+            drink_name=info.drink_name,
+            modifiers=tuple(info.modifiers.items()),
+            note=info.note,
+            status=info.status,
+            barista=info.barista,
+            created_at=info.created_at,
+            updated_at=info.updated_at,
         )
-
-    @classmethod
-    def from_order(cls, order: Order) -> OpenOrder:
-        return cls.from_payload(order_dict(order))
 
     @property
     def sort_key(self) -> tuple[datetime, int]:
@@ -77,26 +73,42 @@ class Batch:
     modifiers: tuple[tuple[str, str], ...]
 
 
+@dataclass(frozen=True)
+class BoardChange:
+    """What one update did, for the screens that show the board (`KioskApp.changes`)."""
+
+    statuses: frozenset[str] = frozenset()  # the columns whose orders changed
+    orders: bool = False  # order events arrived (an echo changes no column)
+    placed: bool = False  # a new order: one drink fewer left in a pop-up window
+    reloaded: bool = False  # everything was read again from the database
+
+
 class Board:
     """Open orders by id, and one oldest-first list per status column."""
 
     def __init__(self) -> None:
         self._orders: dict[str, OpenOrder] = {}
         self._columns: dict[str, list[OpenOrder]] = {s: [] for s in OPEN_STATUSES}
+        # The latest change applied to each order, on the board or gone from it.
+        self._seen: dict[str, datetime] = {}
 
-    def load(self, orders: Iterable[OpenOrder]) -> None:
+    def load(self, orders: Iterable[OrderInfo]) -> None:
         """Replace everything (at start and on refresh)."""
-        self._orders = {o.id: o for o in orders if o.status in OPEN_STATUSES}
+        cards = (OpenOrder.of(info) for info in orders)
+        self._orders = {o.id: o for o in cards if o.status in OPEN_STATUSES}
+        self._seen = {o.id: o.updated_at for o in self._orders.values()}
         self._columns = {s: [] for s in OPEN_STATUSES}
         for order in self._orders.values():
             self._columns[order.status].append(order)
         for column in self._columns.values():
             column.sort(key=_sort_key)
 
-    def apply(self, payload: Mapping[str, Any]) -> set[str]:
-        """Upsert one order from an event payload; returns the columns that changed."""
-        new = OpenOrder.from_payload(payload)
+    def apply(self, info: OrderInfo) -> set[str]:
+        """Upsert one order from an event (in the log's order); returns the columns that
+        changed: none for the echo of a change already applied."""
+        new = OpenOrder.of(info)
         old = self._orders.get(new.id)
+        self._seen[new.id] = new.updated_at
         if old == new:
             return set()  # the echo of a change already applied
         changed: set[str] = set()
@@ -108,6 +120,17 @@ class Board:
             bisect.insort(self._columns[new.status], new, key=_sort_key)
             changed.add(new.status)
         return changed
+
+    def preview(self, info: OrderInfo) -> set[str]:
+        """Apply a change this kiosk just made, ahead of its event.
+
+        Unless events already brought a later change of that order: the barista's
+        move and the tail's news reach the app as two messages, in either order.
+        """
+        seen = self._seen.get(info.order_id)
+        if seen is not None and seen > info.updated_at:
+            return set()
+        return self.apply(info)
 
     def _remove(self, order: OpenOrder) -> None:
         del self._orders[order.id]

@@ -5,6 +5,9 @@ posts what it reads to the app as `EventsArrived`; on any `display` or `config` 
 the app re-reads the two short boards from the core, so an order moved by the kiosk
 or the web process shows up in a few tens of milliseconds. The content matches the
 web board (`/display`): order numbers and first names only, never a user key.
+
+The app owns what is shown (its reactive `boards`, and `orders_placed`, which tells a
+pop-up window's code that a drink was taken); the screen watches them.
 """
 
 from __future__ import annotations
@@ -12,15 +15,17 @@ from __future__ import annotations
 import peewee
 from textual import on
 from textual.binding import Binding
+from textual.reactive import var
 from textual.screen import Screen
 
 from bar import events, orders, shop
 from bar.clock import Clock, utcnow
 from bar.config import Settings
+from bar.payloads import NewOrder, PublicOrder
 from kiosk.messages import EventsArrived
 from kiosk.screens.display import DisplayScreen
 from kiosk.tail import TailingApp
-from kiosk.widgets.ticket_board import MAX_TICKETS, Ticket
+from kiosk.widgets.ticket_board import MAX_TICKETS, Boards, Ticket
 
 BOARD_CHANNELS = frozenset({events.DISPLAY, events.CONFIG})
 
@@ -39,13 +44,13 @@ class DisplayApp(TailingApp):
 
     poll_interval = 0.05  # seconds between event-table polls
 
+    boards: var[Boards] = var(Boards())
+    orders_placed: var[int] = var(0)  # since the start: each takes a pop-up window's drink
+
     def __init__(self, settings: Settings, *, clock: Clock = utcnow) -> None:
         super().__init__()
         self.settings = settings
         self.clock = clock
-        self.preparing: list[Ticket] = []
-        self.ready: list[Ticket] = []
-        self.is_open = True
         self.display_screen = DisplayScreen(settings, clock=clock)
         self._after = 0
 
@@ -59,22 +64,16 @@ class DisplayApp(TailingApp):
         self.reload()
 
     def on_mount(self) -> None:
-        self._show()
         self.start_tail(self._after)
 
     def reload(self) -> None:
         """Read both boards (oldest first, at most what fits) and the shop state."""
 
-        def board(status: str) -> list[Ticket]:
+        def board(status: str) -> tuple[Ticket, ...]:
             rows = orders.list_orders(statuses=(status,), newest_first=False, limit=MAX_TICKETS)
-            return [Ticket.from_display(orders.display_dict(order)) for order in rows]
+            return tuple(Ticket.of(PublicOrder.of(order)) for order in rows)
 
-        self.preparing = board(orders.PREPARING)
-        self.ready = board(orders.READY)
-        self.is_open = shop.is_open()
-
-    def _show(self) -> None:
-        self.display_screen.show(preparing=self.preparing, ready=self.ready, is_open=self.is_open)
+        self.boards = Boards(board(orders.PREPARING), board(orders.READY), shop.is_open())
 
     @on(EventsArrived)
     def events_arrived(self, message: EventsArrived) -> None:
@@ -83,8 +82,7 @@ class DisplayApp(TailingApp):
         if not relevant:
             return
         self.refresh_boards()
-        if self.settings.rules.popup and any(e.type == events.NEW_ORDER for e in relevant):
-            self.display_screen.refresh_code()  # one drink fewer left in this window
+        self.orders_placed += sum(isinstance(event.data, NewOrder) for event in relevant)
 
     def refresh_boards(self) -> None:
         """Re-read and redraw the boards; try again shortly if the database is busy."""
@@ -95,5 +93,3 @@ class DisplayApp(TailingApp):
         except peewee.DatabaseError as exc:
             self.log.warning(f"display reload: {exc}")
             self.set_timer(0.5, self.refresh_boards)
-            return
-        self._show()

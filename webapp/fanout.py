@@ -6,8 +6,8 @@ OS thread; in tests the werkzeug server runs the same code on threads.
 The tailer polls `bar.events.EventTail` (one `PRAGMA data_version` per poll while
 nothing changes), frames each new event once and hands the same bytes to every
 connection subscribed to its channel (`webapp.sockets`). Once a second it sweeps every
-socket (pings, deadlines, stalled sends), and it runs the bar's housekeeping: the
-timers of `bar.timers` and pruning old events, both idempotent and safe from any process.
+socket (pings, deadlines, stalled sends), and it ticks the bar's housekeeping
+(`bar.housekeeping`: timers and pruning, idempotent and safe from any process).
 
 Admission: the hub counts sockets per client address. Past a cap (in total, per
 address, or anonymous per address) `take_slot` refuses before the upgrade, so the
@@ -22,12 +22,13 @@ import threading
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import timedelta
 
-from bar import events, timers
+from bar import events
 from bar.clock import Clock
 from bar.config import Settings
 from bar.db import db
+from bar.housekeeping import Housekeeping
+from bar.payloads import GuestSignedOut
 from webapp.sockets import CloseCode, Connection, dumps, text_frame
 
 log = logging.getLogger(__name__)
@@ -86,8 +87,9 @@ class Hub:
         self.settings = settings
         self.clock = clock
         self.poll_interval = poll_interval
-        self.housekeeping_every = housekeeping_every
-        self.prune_every = prune_every
+        self.housekeeping = Housekeeping(
+            settings, clock, timers_every=housekeeping_every, prune_every=prune_every
+        )
         self.admission = Admission(
             total=max_sockets if max_sockets is not None else socket_capacity(),
             per_address=settings.sockets_per_address,
@@ -224,20 +226,13 @@ class Hub:
             return
         self._ready.set()
         next_sweep = time.monotonic() + SWEEP_EVERY_S
-        # The first rounds run at once: orders may have gone overdue while we were down.
-        next_housekeeping = next_prune = time.monotonic()
         try:
             while not self._stop.wait(self.poll_interval):
                 try:
                     self.dispatch(tail.poll())
-                    if time.monotonic() >= next_housekeeping:
-                        next_housekeeping = time.monotonic() + self.housekeeping_every
-                        # Its events are picked up by the next poll: EventTail also
-                        # notices this connection's own commits.
-                        self.housekeeping()
-                    if time.monotonic() >= next_prune:
-                        next_prune = time.monotonic() + self.prune_every
-                        self.prune()
+                    # Its events are picked up by the next poll: EventTail also notices
+                    # this connection's own commits.
+                    self.housekeeping.tick()
                     if time.monotonic() >= next_sweep:
                         next_sweep = time.monotonic() + SWEEP_EVERY_S
                         self.sweep()
@@ -253,8 +248,8 @@ class Hub:
             with self._lock:
                 self._position = max(self._position, event.id)
                 targets = list(self._channels.get(event.channel, ()))
-            if event.type == events.GUEST_SIGNED_OUT and event.channel == events.ADMIN:
-                self.sign_out(event.payload["user_key"])
+            if event.channel == events.ADMIN and event.type == GuestSignedOut.type:
+                self.sign_out(GuestSignedOut.from_payload(event.payload).user_key)
             if not targets:
                 continue
             frame = text_frame(dumps(event.to_message()))
@@ -277,24 +272,6 @@ class Hub:
         for conn in theirs:
             # The guest channel's copy of the event tells the page why, just before.
             conn.close(CloseCode.POLICY_VIOLATION, "signed_out")
-
-    def housekeeping(self) -> int:
-        """Run the bar's timers (expiry, reminders, last call, closing time); returns how
-        many orders expired. Errors are logged, never raised."""
-        try:
-            return len(timers.run_due(self.settings, now=self.clock()).expired)
-        except Exception:  # the next round tries again
-            log.exception("running the bar's timers failed")
-            return 0
-
-    def prune(self) -> int:
-        """Delete events older than the retention window. Errors are logged, never raised."""
-        try:
-            retention: timedelta = self.settings.event_retention
-            return events.prune(older_than=retention, now=self.clock())
-        except Exception:  # the next round tries again
-            log.exception("pruning old events failed")
-            return 0
 
 
 def _decrement(counts: dict[str, int], key: str) -> None:

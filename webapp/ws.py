@@ -269,6 +269,10 @@ def websocket(ws: Any) -> None:
     finally:
         context.hub.unsubscribe(conn)
         db.close()
-        # The reader ends on the phone's reply to a close frame; then the socket is ours.
+        # The reader ends on the phone's reply to a close frame; then the socket is ours
+        # to linger on. A phone that never replies is dropped (one reader per socket).
         ws.thread.join(CLOSE_TIMEOUT_S)
-        conn.outbox.linger(CLOSE_TIMEOUT_S)
+        if ws.thread.is_alive():
+            conn.outbox.abort()
+        else:
+            conn.outbox.linger(CLOSE_TIMEOUT_S)

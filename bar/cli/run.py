@@ -11,7 +11,7 @@ from bar import datadir, menu, registration
 from bar.cli.base import Context, cli, pass_ctx
 from bar.clock import utcnow
 from bar.config import Settings
-from bar.net import base_url, join_url
+from bar.net import base_url, check_port_free, join_url
 
 
 @cli.command()
@@ -32,6 +32,10 @@ def serve(ctx: Context, host: str | None, port: int | None) -> None:
     from webapp import server
 
     if not server.on_event_loop():
+        # Refused here, in one line, before gevent and gunicorn start (its own message
+        # would be a retry loop and a traceback).
+        settings = _with_address(ctx.settings, host, port)
+        check_port_free(settings.host, settings.port)
         server.restart_on_event_loop(sys.argv[1:])  # does not return
     from webapp import create_app
     from webapp.fanout import socket_capacity
@@ -87,6 +91,7 @@ def up(ctx: Context, host: str | None, port: int | None, barista: str | None) ->
     from kiosk.app import KioskApp  # textual only when the TUI starts
 
     settings = _with_address(ctx.settings, host, port)
+    check_port_free(settings.host, settings.port)  # before the kiosk takes the terminal
     datadir.init(settings)
     if settings.rules.popup:
         click.echo(f"Pop-up bar: open {base_url(settings)}/display?admin=1 on the TV")

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import Horizontal
@@ -13,17 +11,17 @@ from textual.widgets import Label
 from bar.clock import Clock
 from bar.config import Settings
 from kiosk.widgets.join_panel import JoinPanel
-from kiosk.widgets.ticket_board import Ticket, TicketBoard
+from kiosk.widgets.ticket_board import Boards, TicketBoard
 
 
 class DisplayScreen(Screen[None]):
-    """Shows what the display app read from the core; it reads only the QR code itself."""
+    """Shows what the display app read from the core (its `boards`, watched); it reads
+    only the QR code itself."""
 
     def __init__(self, settings: Settings, *, clock: Clock) -> None:
         super().__init__()
         self._settings = settings
         self._clock = clock
-        self._shown: tuple[tuple[Ticket, ...], tuple[Ticket, ...], bool] = ((), (), True)
 
     def compose(self) -> ComposeResult:
         with Horizontal(id="display-header"):
@@ -37,18 +35,14 @@ class DisplayScreen(Screen[None]):
             yield JoinPanel(self._settings, clock=self._clock, id="join")
 
     def on_mount(self) -> None:
-        self._apply()
+        self.watch(self.app, "boards", self._show)  # and once now, with what was read at start
+        self.watch(self.app, "orders_placed", self._order_placed, init=False)
 
-    def show(self, *, preparing: Sequence[Ticket], ready: Sequence[Ticket], is_open: bool) -> None:
-        """Redraw the boards and the open/closed badge (kept until mounted if need be)."""
-        self._shown = (tuple(preparing), tuple(ready), is_open)
-        if self.is_mounted:
-            self._apply()
-
-    def _apply(self) -> None:
-        preparing, ready, is_open = self._shown
-        self.query_one("#preparing", TicketBoard).show(preparing)
-        self.query_one("#ready", TicketBoard).show(ready)
+    def _show(self, boards: Boards) -> None:
+        """Redraw the boards and the open/closed badge."""
+        self.query_one("#preparing", TicketBoard).show(boards.preparing)
+        self.query_one("#ready", TicketBoard).show(boards.ready)
+        is_open = boards.is_open
         state = self.query_one("#display-state", Label)
         state.update("OPEN" if is_open else "CLOSED")
         state.set_class(is_open, "-open")
@@ -60,6 +54,7 @@ class DisplayScreen(Screen[None]):
         # after the next layout its own size is the new one.
         self.call_after_refresh(self.query_one(JoinPanel).fit)
 
-    def refresh_code(self) -> None:
-        """Re-read the QR code's window: an order just took one of its drinks."""
-        self.query_one(JoinPanel).refresh_code()
+    def _order_placed(self) -> None:
+        if self._settings.rules.popup:
+            # An order took one of the window's drinks: read the code's lines again.
+            self.query_one(JoinPanel).refresh_code()

@@ -1,31 +1,37 @@
-"""The barista's queue: pending, preparing and ready, moved along with single keys."""
+"""The barista's queue: pending, preparing and ready, moved along with single keys.
+
+The screen shows the app's board: it watches the app's `changes` and `is_open`, and
+tells the app what the barista did with its messages (`OrderMoved`, `ShopToggled`,
+`ReloadRequested`). It never changes the app's state itself.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from typing import TYPE_CHECKING, cast
+from typing import cast
 
 import peewee
 from textual import events, on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
+from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import Footer
 
 from bar import estimates, notifications, orders, shop
 from bar.errors import BarError
 from bar.models import Order
-from kiosk.board import OPEN_STATUSES, OpenOrder
+from bar.payloads import OrderInfo
+from bar.status import OPEN_STATUSES
+from kiosk.board import BoardChange, OpenOrder
+from kiosk.host import KioskHost
 from kiosk.screens.ask import AnnounceScreen, CancelScreen
 from kiosk.screens.stats import StatsScreen
 from kiosk.widgets.batch import BatchSummary
 from kiosk.widgets.header import HeaderBar
 from kiosk.widgets.order_column import OrderColumn
 from kiosk.widgets.qr_panel import QRPanel
-
-if TYPE_CHECKING:
-    from kiosk.app import KioskApp
 
 NARROW = 100  # below this many columns the QR panel gives its room to the queue
 AGE_TICK = 2.0  # seconds between age refreshes
@@ -49,6 +55,23 @@ class QueueScreen(Screen[None]):
         Binding("right,l", "column(1)", "Right", show=False),
     ]
 
+    class OrderMoved(Message):
+        """The barista moved an order: the core's answer, to show before its event."""
+
+        def __init__(self, order: OrderInfo) -> None:
+            super().__init__()
+            self.order = order
+
+    class ShopToggled(Message):
+        """The barista opened or closed the bar."""
+
+        def __init__(self, is_open: bool) -> None:
+            super().__init__()
+            self.is_open = is_open
+
+    class ReloadRequested(Message):
+        """`r`: read everything again from the database."""
+
     def __init__(self) -> None:
         super().__init__()
         self._active = 0
@@ -56,8 +79,8 @@ class QueueScreen(Screen[None]):
         self._boxes: dict[str, Vertical] = {}
 
     @property
-    def kiosk(self) -> KioskApp:
-        return cast("KioskApp", self.app)
+    def kiosk(self) -> KioskHost:
+        return cast(KioskHost, self.app)
 
     def compose(self) -> ComposeResult:
         yield HeaderBar(id="header")
@@ -76,19 +99,27 @@ class QueueScreen(Screen[None]):
         self._columns = {s: self.query_one(f"#{s}", OrderColumn) for s in OPEN_STATUSES}
         self._boxes = {s: self.query_one(f"#column-{s}", Vertical) for s in OPEN_STATUSES}
         self._activate(self._active)
-        self.show_changes(OPEN_STATUSES)
+        self._show_columns(OPEN_STATUSES)
         self.set_interval(AGE_TICK, self._tick_ages)
+        self.watch(self.app, "changes", self._board_changed, init=False)
+        self.watch(self.app, "is_open", self._show_header, init=False)
 
-    # -- what the app tells us -------------------------------------------------------------
+    # -- what the app's state says ---------------------------------------------------------
 
     @property
     def columns(self) -> list[OrderColumn]:
         return list(self._columns.values())
 
-    def show_changes(self, statuses: Iterable[str]) -> None:
+    def _board_changed(self, change: BoardChange) -> None:
+        self._show_columns(change.statuses)
+        if change.reloaded or (change.placed and self.kiosk.settings.rules.popup):
+            # A new order took one of the window's drinks; a reload may find a new code.
+            self.query_one(QRPanel).refresh_code()
+
+    def _show_columns(self, statuses: Iterable[str]) -> None:
         """Redraw the columns whose orders changed, and the header."""
-        if not self._columns:
-            return  # not mounted yet: on_mount shows everything
+        if not statuses:
+            return
         board = self.kiosk.board
         for status in statuses:
             self._columns[status].set_orders(board.column(status))
@@ -97,14 +128,14 @@ class QueueScreen(Screen[None]):
                 self.query_one(BatchSummary).show(board.batches())
         if {orders.PENDING, orders.PREPARING} & set(statuses):
             self._show_estimates()
-        settings = self.kiosk.settings
-        self.query_one(HeaderBar).show(
-            name=settings.name, is_open=self.kiosk.is_open, queue=board.queue_length,
-            max_queue=settings.rules.max_queue, barista=self.kiosk.barista,
-        )
+        self._show_header()
 
-    def refresh_qr(self) -> None:
-        self.query_one(QRPanel).refresh_code()
+    def _show_header(self) -> None:
+        kiosk = self.kiosk
+        self.query_one(HeaderBar).show(
+            name=kiosk.settings.name, is_open=kiosk.is_open, queue=kiosk.board.queue_length,
+            max_queue=kiosk.settings.rules.max_queue, barista=kiosk.barista,
+        )
 
     def _show_estimates(self) -> None:
         """The wait each pending guest's phone shows (the same core rule, from memory)."""
@@ -166,8 +197,8 @@ class QueueScreen(Screen[None]):
         except peewee.DatabaseError:
             self.notify("The database is busy: try again", severity="error")
             return
-        # Show it now; the event of the same change arrives a moment later as an echo.
-        self.kiosk.apply_orders([moved])
+        # The app shows it now; its event arrives a moment later as an echo.
+        self.post_message(self.OrderMoved(OrderInfo.of(moved)))
 
     def action_claim(self) -> None:
         kiosk = self.kiosk
@@ -208,8 +239,7 @@ class QueueScreen(Screen[None]):
             message = exc.message if isinstance(exc, BarError) else "the database is busy"
             self.notify(message, severity="error", markup=False)
             return
-        self.kiosk.is_open = opening
-        self.show_changes(())
+        self.post_message(self.ShopToggled(opening))
         self.notify("The bar is open" if opening else "The bar is closed: no new orders")
 
     def action_announce(self) -> None:
@@ -232,10 +262,4 @@ class QueueScreen(Screen[None]):
 
     def action_reload(self) -> None:
         """Reload everything from the database (the source of truth)."""
-        try:
-            self.kiosk.reload()
-        except peewee.DatabaseError:
-            self.notify("The database is busy: try again", severity="error")
-            return
-        self.show_changes(OPEN_STATUSES)
-        self.refresh_qr()
+        self.post_message(self.ReloadRequested())

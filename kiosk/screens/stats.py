@@ -1,12 +1,13 @@
 """Tonight in numbers, one key (`s`) away from the queue.
 
 The figures are the core's (`bar.stats`, SQL over the orders), read again when the
-app's event tail brings order changes: the screen keeps no counts of its own.
+app's event tail brings order changes (the screen watches the app's `changes`): the
+screen keeps no counts of its own.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, cast
+from typing import cast
 
 import peewee
 from rich.text import Text
@@ -17,10 +18,9 @@ from textual.screen import Screen
 from textual.widgets import Footer, Label
 
 from bar import orders, stats
+from kiosk.board import BoardChange
+from kiosk.host import KioskHost
 from kiosk.widgets.stats_charts import DrinkBars, SlotChart
-
-if TYPE_CHECKING:
-    from kiosk.app import KioskApp
 
 REFRESH_DELAY = 0.2  # seconds: a burst of events costs one read of the figures
 
@@ -37,8 +37,8 @@ class StatsScreen(Screen[None]):
         self.figures: stats.Stats | None = None
 
     @property
-    def kiosk(self) -> KioskApp:
-        return cast("KioskApp", self.app)
+    def kiosk(self) -> KioskHost:
+        return cast(KioskHost, self.app)
 
     def compose(self) -> ComposeResult:
         yield Label(id="stats-title")
@@ -56,9 +56,14 @@ class StatsScreen(Screen[None]):
         self.query_one("#stats-drinks-box").border_title = "Orders per drink"
         self.query_one("#stats-slots-box").border_title = "Orders per 10 minutes"
         self.load()
+        self.watch(self.app, "changes", self._board_changed, init=False)
+
+    def _board_changed(self, change: BoardChange) -> None:
+        if change.orders:
+            self.refresh_soon()
 
     def refresh_soon(self) -> None:
-        """Read the figures again shortly (called for every batch of order events)."""
+        """Read the figures again shortly (for every batch of order events)."""
         if not self._pending:
             self._pending = True
             self.set_timer(REFRESH_DELAY, self.load)

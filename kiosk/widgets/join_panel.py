@@ -1,8 +1,8 @@
 """The TV's big QR code: in pop-up mode the rotating scan code, at a party the invite.
 
-The panel asks the core which code is current (`bar.scan.current`,
-`bar.registration.current_invite`) and how many drinks its window has left; it only
-decides how large to draw it.
+The panel asks the core which code is current (`bar.registration.join_code`, off the
+UI thread: `kiosk.widgets.code_panel`) and how many drinks its window has left; it
+only decides how large to draw it.
 """
 
 from __future__ import annotations
@@ -11,21 +11,18 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import cast
 
-import peewee
 import segno
 from rich.text import Text
 from textual.app import ComposeResult
-from textual.containers import Vertical
 from textual.widgets import Label, Static
 
 from bar import qr, registration
 from bar.clock import Clock
 from bar.config import Settings
-from bar.errors import BarError
 from bar.net import join_url
-from kiosk.widgets.qr_panel import until
+from kiosk.widgets.code_panel import CodePanel
+from kiosk.widgets.qr_panel import QUIET_ZONE, until
 
-QUIET_ZONE = 2  # modules of light around the code (what `qr.half_blocks` draws by default)
 TEXT_ROWS = 7  # rows the title and the lines under the code take (display.tcss), a spare
 MIN_BOARDS_WIDTH = 64  # columns the two boards keep, however large the code could grow
 MAX_SCALE = 4  # beyond this a code is big enough for any room
@@ -73,13 +70,13 @@ def picture(code: segno.QRCode, *, width: int, height: int) -> str:
     return qr.half_blocks(enlarged, border=QUIET_ZONE * scale)
 
 
-class JoinPanel(Vertical):
+class JoinPanel(CodePanel):
     """The code the room scans, what it is good for, and (pop-up) when it changes."""
 
+    created_by = "display"
+
     def __init__(self, settings: Settings, *, clock: Clock, id: str | None = None) -> None:
-        super().__init__(id=id)
-        self._settings = settings
-        self._clock = clock
+        super().__init__(settings, clock=clock, id=id)
         self.shown: BoardLines | None = None
         self._qr: segno.QRCode | None = None
         self._room = (0, 0)  # cells the code may take: set from the screen's size
@@ -90,12 +87,6 @@ class JoinPanel(Vertical):
         yield Label(id="join-headline")
         yield Label(id="join-countdown")
         yield Static(id="join-url")
-
-    def on_mount(self) -> None:
-        self.refresh_code()
-        # A scan code rotates every few minutes and its countdown ticks each second; an
-        # invite changes only when it is used up or expires.
-        self.set_interval(1.0 if self._settings.rules.popup else 15.0, self.refresh_code)
 
     def on_resize(self) -> None:
         self.fit()
@@ -108,18 +99,13 @@ class JoinPanel(Vertical):
             self._room = room
             self._draw()
 
-    def refresh_code(self) -> None:
-        """Ask the core for the current code; redraw the QR only when the code changed."""
-        now = self._clock()
-        try:
-            shown = board_lines(
-                registration.join_code(self._settings, now=now, created_by="display"), now
-            )
-        except (BarError, peewee.DatabaseError) as exc:
-            # Keep the last code on screen: a busy database must not blank the TV.
-            message = exc.message if isinstance(exc, BarError) else "database busy"
-            self.log.warning(f"display code: {message}")
-            return
+    def show_error(self, message: str) -> None:
+        # Keep the last code on screen: a busy database must not blank the TV.
+        self.log.warning(f"display code: {message}")
+
+    def show_code(self, join: registration.JoinCode, now: datetime) -> None:
+        """Redraw the QR only when the code changed; the lines under it every time."""
+        shown = board_lines(join, now)
         previous, self.shown = self.shown, shown
         if previous is None or previous.code != shown.code:
             url = join_url(self._settings, shown.code)

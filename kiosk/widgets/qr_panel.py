@@ -1,24 +1,27 @@
 """The QR code guests scan: the current invite, or in pop-up mode the rotating scan code.
 
 The panel asks the core for the code and renders it; which code is current (and
-making one when none is) is the core's business, through its service functions.
+making one when none is) is the core's business, asked off the UI thread
+(`kiosk.widgets.code_panel`).
 """
 
 from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-import peewee
 from rich.text import Text
 from textual.app import ComposeResult
-from textual.containers import Vertical
 from textual.widgets import Label, Static
 
 from bar import qr, registration
 from bar.clock import Clock
 from bar.config import Settings
-from bar.errors import BarError
 from bar.net import join_url
+from kiosk.widgets.code_panel import CodePanel
+
+# The length of a usual code: invites are UUIDs, pop-up scan codes are shorter.
+USUAL_CODE_LENGTH = {"party": 36, "popup": 12}
+QUIET_ZONE = 2  # modules of light around the code (what `qr.half_blocks` draws by default)
 
 
 def until(delta: timedelta) -> str:
@@ -29,44 +32,41 @@ def until(delta: timedelta) -> str:
     return f"{seconds // 3600}h {seconds % 3600 // 60:02d}m"
 
 
-class QRPanel(Vertical):
+class QRPanel(CodePanel):
     """The join QR code, its URL, and how much of the code is left."""
 
+    created_by = "kiosk"
+
     def __init__(self, settings: Settings, *, clock: Clock, id: str | None = None) -> None:
-        super().__init__(id=id)
-        self._settings = settings
-        self._clock = clock
-        self.code: str | None = None
+        super().__init__(settings, clock=clock, id=id)
+        self.code: str | None = None  # the code on screen (None until the first answer)
+        # Room for a usual code's QR from the first frame: the columns keep their width
+        # when the worker's answer comes (a code of another length resizes the panel).
+        usual = "x" * USUAL_CODE_LENGTH[settings.rules.mode]
+        side = qr.make(join_url(settings, usual)).symbol_size(border=QUIET_ZONE)[0]
+        self.styles.width = side + 2
 
     def compose(self) -> ComposeResult:
-        yield Label(id="qr-title")
+        # The title depends on the mode alone: on screen from the first frame, before
+        # the worker's answer brings the code.
+        yield Label("Scan to order" if self._settings.rules.popup else "Scan to join", id="qr-title")
         yield Static(id="qr-code")
         yield Static(id="qr-url")
         yield Static(id="qr-detail")
 
-    def on_mount(self) -> None:
-        self.refresh_code()
-        # A scan code rotates every few minutes; an invite changes only when used up.
-        self.set_interval(1.0 if self._settings.rules.popup else 15.0, self.refresh_code)
+    def show_error(self, message: str) -> None:
+        self.query_one("#qr-detail", Static).update(Text(f"no code: {message}"))
 
-    def refresh_code(self) -> None:
-        """Show the current code (re-drawing the QR only when the code changed)."""
-        now = self._clock()
-        try:
-            shown = registration.join_code(self._settings, now=now, created_by="kiosk")
-        except (BarError, peewee.DatabaseError) as exc:
-            message = exc.message if isinstance(exc, BarError) else "database busy"
-            self.query_one("#qr-detail", Static).update(Text(f"no code: {message}"))
-            return
+    def show_code(self, shown: registration.JoinCode, now: datetime) -> None:
+        """Show the code (re-drawing the QR only when the code changed)."""
         if shown.code != self.code:
             self.code = shown.code
             url = join_url(self._settings, shown.code)
-            picture = qr.half_blocks(qr.make(url))
+            picture = qr.half_blocks(qr.make(url), border=QUIET_ZONE)
             self.query_one("#qr-code", Static).update(Text(picture, no_wrap=True))
             self.query_one("#qr-url", Static).update(Text(url, overflow="fold"))
             # As wide as the code itself: the columns get the rest of the screen.
             self.styles.width = len(picture.partition("\n")[0]) + 2
-        self.query_one("#qr-title", Label).update("Scan to order" if shown.popup else "Scan to join")
         self.query_one("#qr-detail", Static).update(Text(detail(shown, now)))
 
 

@@ -8,12 +8,13 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
 
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.widgets import Label
+
+from bar.payloads import PublicOrder
 
 MAX_TICKETS = 14  # what fits on a TV and can be read across the room (the web board's too)
 
@@ -26,9 +27,9 @@ class Ticket:
     first_name: str
 
     @classmethod
-    def from_display(cls, payload: dict[str, Any]) -> Ticket:
-        """From `bar.orders.display_dict`: the same public shape the `display` channel carries."""
-        return cls(int(payload["number"]), str(payload["first_name"]))
+    def of(cls, order: PublicOrder) -> Ticket:
+        """From the public view of an order, the one the `display` channel carries."""
+        return cls(order.number, order.first_name)
 
     def text(self) -> Text:
         # A Text, never markup: a guest called "[red]x" is shown as exactly that.
@@ -36,6 +37,15 @@ class Ticket:
             (f"{self.number:>4}", "bold"), "   ", (self.first_name, "bold"),
             no_wrap=True, overflow="ellipsis",
         )
+
+
+@dataclass(frozen=True)
+class Boards:
+    """What the TV shows besides the code: both boards, oldest first, and open or closed."""
+
+    preparing: tuple[Ticket, ...] = ()
+    ready: tuple[Ticket, ...] = ()
+    is_open: bool = True
 
 
 class TicketBoard(Vertical):

@@ -14,6 +14,7 @@ import pytest
 from bar import events, notifications
 from bar.db import write
 from bar.models import Event
+from bar.payloads import Announcement
 from tests import night
 from tests.conftest import SAMPLE_CONFIG, run_cli
 
@@ -69,7 +70,7 @@ def test_filters_by_channel_and_type_in_json(run, played):
 def test_control_characters_cannot_reach_the_terminal_raw(run, make):
     # The core refuses them in what guests type; an event of an older version may have one.
     with write():
-        events.publish(events.ANNOUNCEMENTS, events.ANNOUNCEMENT, {"message": "Last call\x1b[31m!"},
+        events.publish(events.ANNOUNCEMENTS, Announcement("Last call\x1b[31m!", at=make.clock()),
                        now=make.clock())
     (line,) = run("events", "--type", "ANNOUNCEMENT")
     assert "\x1b" not in line and line.endswith("ANNOUNCEMENT          Last call\\x1b[31m!")

@@ -7,19 +7,21 @@ from typing import Any
 import pytest
 
 from bar import orders
-from kiosk.board import Board, OpenOrder
+from bar.payloads import OrderInfo
+from kiosk.board import Board
 from tests.conftest import Factory
 
 T0 = "2026-11-20T19:00:00.000000+00:00"
 
 
-def payload(number: int, status: str = "pending", *, at: str = T0, **extra: Any) -> dict[str, Any]:
-    return {
+def info(number: int, status: str = "pending", *, at: str = T0, **extra: Any) -> OrderInfo:
+    """An order as an `admin` event carries it."""
+    return OrderInfo.from_payload({
         "order_id": f"id-{number}", "number": number, "user_key": "k", "username": f"guest {number}",
         "drink_id": "negroni", "drink_name": "Negroni", "modifiers": {"ice": "big cube"},
         "note": "", "status": status, "barista": None, "created_at": at, "updated_at": at,
         **extra,
-    }
+    })
 
 
 def numbers(board: Board, status: str) -> list[int]:
@@ -28,9 +30,9 @@ def numbers(board: Board, status: str) -> list[int]:
 
 def test_orders_go_to_their_column_oldest_first() -> None:
     board = Board()
-    board.apply(payload(2, at="2026-11-20T19:05:00+00:00"))
-    board.apply(payload(1, at="2026-11-20T19:01:00+00:00"))
-    board.apply(payload(3, at="2026-11-20T19:05:00+00:00"))  # same instant as #2
+    board.apply(info(2, at="2026-11-20T19:05:00+00:00"))
+    board.apply(info(1, at="2026-11-20T19:01:00+00:00"))
+    board.apply(info(3, at="2026-11-20T19:05:00+00:00"))  # same instant as #2
     assert numbers(board, "pending") == [1, 2, 3]
     assert board.queue_length == 3
 
@@ -49,8 +51,8 @@ def test_a_status_change_moves_or_removes_the_order(
     to: str, pending: list[int], preparing: list[int], ready: list[int]
 ) -> None:
     board = Board()
-    board.load(OpenOrder.from_payload(payload(n)) for n in (1, 2, 3))
-    changed = board.apply(payload(2, to))
+    board.load(info(n) for n in (1, 2, 3))
+    changed = board.apply(info(2, to))
     assert changed == {"pending"} | ({to} if to in ("preparing", "ready") else set())
     assert (numbers(board, "pending"), numbers(board, "preparing"), numbers(board, "ready")) == (
         pending, preparing, ready,
@@ -60,21 +62,21 @@ def test_a_status_change_moves_or_removes_the_order(
 
 def test_an_echo_of_an_applied_change_changes_nothing() -> None:
     board = Board()
-    assert board.apply(payload(1, "preparing", barista="Sam")) == {"preparing"}
-    assert board.apply(payload(1, "preparing", barista="Sam")) == set()
-    assert board.apply(payload(1, "preparing", barista="Kim")) == {"preparing"}
+    assert board.apply(info(1, "preparing", barista="Sam")) == {"preparing"}
+    assert board.apply(info(1, "preparing", barista="Sam")) == set()
+    assert board.apply(info(1, "preparing", barista="Kim")) == {"preparing"}
     assert board.get("id-1").barista == "Kim"  # type: ignore[union-attr]
 
 
 def test_batches_count_same_drink_and_modifiers() -> None:
     board = Board()
-    board.apply(payload(1))
-    board.apply(payload(2, modifiers={"ice": "crushed"}))
-    board.apply(payload(3))
-    board.apply(payload(4, drink_id="espresso", drink_name="Espresso", modifiers={}))
-    board.apply(payload(5, drink_id="espresso", drink_name="Espresso", modifiers={}))
-    board.apply(payload(6, drink_id="espresso", drink_name="Espresso", modifiers={}))
-    board.apply(payload(7, "preparing"))  # being made: not in a pending batch
+    board.apply(info(1))
+    board.apply(info(2, modifiers={"ice": "crushed"}))
+    board.apply(info(3))
+    board.apply(info(4, drink_id="espresso", drink_name="Espresso", modifiers={}))
+    board.apply(info(5, drink_id="espresso", drink_name="Espresso", modifiers={}))
+    board.apply(info(6, drink_id="espresso", drink_name="Espresso", modifiers={}))
+    board.apply(info(7, "preparing"))  # being made: not in a pending batch
     assert [(b.count, b.drink_name, b.modifiers) for b in board.batches()] == [
         (3, "Espresso", ()), (2, "Negroni", (("ice", "big cube"),)),
     ]
@@ -86,7 +88,7 @@ def test_loads_what_the_core_lists(make: Factory) -> None:
     orders.move(second.id, orders.PREPARING, actor="barista", barista="Sam", now=make.clock())
     board = Board()
     rows = orders.list_orders(statuses=orders.OPEN_STATUSES)
-    board.load(OpenOrder.from_order(o) for o in rows)
+    board.load(OrderInfo.of(o) for o in rows)
     assert (numbers(board, "pending"), numbers(board, "preparing")) == ([1], [2])
     assert board.get(second.id).barista == "Sam"  # type: ignore[union-attr]
 
@@ -121,3 +123,21 @@ def test_a_card_takes_the_lines_its_height_says(status, width, estimate):
     assert all(line.cell_len <= width for line in lines)
     if estimate and status == "pending" and len(estimate) <= width:
         assert estimate in "\n".join(line.plain for line in lines)
+
+
+def test_a_preview_never_undoes_a_later_change() -> None:
+    """The barista's own move and the tail's news reach the app in either order."""
+    board = Board()
+    board.load([info(1)])
+    claimed, made, served = (f"2026-11-20T19:0{m}:00+00:00" for m in (1, 2, 3))
+    # Another kiosk made the drink; the tail brought it before this kiosk's claim arrived.
+    assert board.apply(info(1, "ready", updated_at=made)) == {"pending", "ready"}
+    assert board.preview(info(1, "preparing", updated_at=claimed)) == set()
+    assert numbers(board, "ready") == [1]
+    # Gone from the board: a stale preview does not bring it back.
+    board.apply(info(1, "served", updated_at=served))
+    assert board.preview(info(1, "ready", updated_at=made)) == set()
+    assert board.get("id-1") is None
+    # A preview newer than anything seen is shown.
+    board.load([info(2)])
+    assert board.preview(info(2, "preparing", updated_at=claimed)) == {"pending", "preparing"}

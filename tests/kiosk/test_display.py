@@ -23,7 +23,7 @@ from bar.config import Settings
 from bar.models import Guest, Order, RegistrationCode, ScanWindow
 from bar.tokens import Keys
 from kiosk.display import DisplayApp
-from kiosk.widgets.join_panel import QUIET_ZONE, picture
+from kiosk.widgets.join_panel import QUIET_ZONE, JoinPanel, picture
 from kiosk.widgets.ticket_board import MAX_TICKETS, TicketBoard
 from tests.conftest import Factory, with_rules
 from tests.kiosk.conftest import wait_for
@@ -79,6 +79,16 @@ def pin_invite(clock: FrozenClock) -> None:
         code=INVITE, created_at=clock(), created_by="cli",
         expires_at=clock() + timedelta(hours=6), max_uses=50, use_count=12,
     )
+
+
+async def code_shown(pilot: Pilot[None]) -> None:
+    """The code is read on a worker thread: wait until it is on screen."""
+
+    def shown() -> bool:  # the screen may not be composed yet
+        panels = pilot.app.screen.query(JoinPanel)
+        return bool(panels) and panels.first().shown is not None
+
+    assert await wait_for(pilot, shown)
 
 
 # -- live updates ---------------------------------------------------------------------------
@@ -151,6 +161,7 @@ async def test_popup_shows_drinks_left_countdown_and_a_spent_window(
     clock.advance(minutes=2, seconds=29)  # windows are 5 min: the next code in 2:31
     app = DisplayApp(popup, clock=clock)
     async with app.run_test(size=TV) as pilot:
+        await code_shown(pilot)
         assert label_text(app, "#join-headline") == "3 drinks left"
         assert label_text(app, "#join-countdown") == "New code in 2:31"
         for name in ("Ana", "Bo", "Cy"):  # phones ordering through the web process
@@ -205,6 +216,7 @@ def test_snapshot_full_board(
     app = DisplayApp(party, clock=clock)
 
     async def settle(pilot: Pilot[None]) -> None:
+        await code_shown(pilot)
         await pilot.pause(0.1)
         save_artifact(pilot.app, "display-tui.svg")  # type: ignore[arg-type]
 
@@ -221,7 +233,12 @@ def test_snapshot_popup_window_spent(
     claim(placed[0], clock, ready=True)
     claim(placed[1], clock)
     app = DisplayApp(popup, clock=clock)
-    assert snap_compare(app, terminal_size=TV, run_before=lambda pilot: pilot.pause(0.1))
+
+    async def settle(pilot: Pilot[None]) -> None:
+        await code_shown(pilot)
+        await pilot.pause(0.1)
+
+    assert snap_compare(app, terminal_size=TV, run_before=settle)
 
 
 # -- the command and the code's drawing --------------------------------------------------

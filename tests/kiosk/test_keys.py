@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-from bar import orders, shop
+from bar import events, orders, shop
 from bar.models import Order
+from bar.payloads import OrderInfo
 from kiosk.app import KioskApp
+from kiosk.board import BoardChange
 from kiosk.screens.ask import CancelScreen
 from tests.conftest import Factory
 from tests.kiosk.conftest import SIZE, column, column_text, label_text, wait_for
@@ -150,3 +152,35 @@ async def test_m_announces_to_every_guest(app: KioskApp, make: Factory) -> None:
         sent = Event.get(Event.type == "ANNOUNCEMENT")
         assert sent.payload["message"] == "Last call <b>!"
         assert [n.payload["message"] for n in notifications.unread(mia.user_key)] == ["Last call <b>!"]
+
+
+async def test_a_move_is_applied_once_and_its_echo_changes_nothing(
+    app: KioskApp, make: Factory
+) -> None:
+    order = make.order(make.guest("Ana"))
+    applied: list[tuple[str, set[str]]] = []  # (status, columns changed) per application
+    apply = app.board.apply
+
+    def counting(info: OrderInfo) -> set[str]:
+        changed = apply(info)
+        applied.append((info.status, changed))
+        return changed
+
+    app.board.apply = counting  # type: ignore[method-assign]
+    read: list[int] = []  # ids of the events the tail brought
+    apply_events = app.apply_events
+    app.apply_events = lambda batch: (read.extend(e.id for e in batch), apply_events(batch))  # type: ignore[method-assign]
+    async with app.run_test(size=SIZE) as pilot:
+        changes: list[BoardChange] = []
+        app.queue_screen.watch(app, "changes", lambda change: changes.append(change), init=False)
+        await pilot.press("c")
+        assert "#1 Ana" in column_text(app, "preparing")
+        echo = events.last_event_id()  # the claim's events: guest, admin, display
+        assert await wait_for(pilot, lambda: bool(read) and max(read) >= echo)
+        assert applied == [
+            (orders.PREPARING, {orders.PENDING, orders.PREPARING}),  # the barista's move
+            (orders.PREPARING, set()),  # its echo from the admin channel: nothing to do
+        ]
+        assert [c.statuses for c in changes if c.statuses] == [
+            {orders.PENDING, orders.PREPARING}]  # the columns were redrawn once
+    assert row(order).status == orders.PREPARING

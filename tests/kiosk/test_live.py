@@ -71,7 +71,7 @@ async def test_overdue_orders_expire_from_the_kiosk(
     app: KioskApp, make: Factory, clock: FrozenClock
 ) -> None:
     order = make.order(make.guest("Cy"))
-    app.expire_every = 0.05  # instead of every 5 s
+    app.housekeeping.timers_every = 0.05  # instead of every 5 s
     async with app.run_test(size=SIZE) as pilot:
         assert "#1 Cy" in column_text(app, "pending")
         clock.advance(minutes=16)  # past the 15 min barista timeout

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import dataclasses
+import threading
 
+import pytest
 from textual.widgets import Static
 
-from bar import orders, scan
+from bar import orders, registration, scan
 from bar.clock import FrozenClock
 from bar.config import Settings
 from bar.models import RegistrationCode
@@ -16,7 +18,7 @@ from kiosk.screens.ask import CancelScreen
 from kiosk.widgets.batch import BatchSummary
 from kiosk.widgets.qr_panel import QRPanel
 from tests.conftest import Factory, with_rules
-from tests.kiosk.conftest import SIZE, column, column_text, label_text
+from tests.kiosk.conftest import SIZE, column, column_text, label_text, wait_for
 
 
 def static_text(widget: Static) -> str:
@@ -78,8 +80,9 @@ async def test_header_shows_bar_queue_and_barista(app: KioskApp, make: Factory) 
 async def test_the_qr_panel_makes_an_invite_when_there_is_none(
     app: KioskApp, make: Factory
 ) -> None:
-    async with app.run_test(size=SIZE):
+    async with app.run_test(size=SIZE) as pilot:
         panel = app.queue_screen.query_one(QRPanel)
+        assert await wait_for(pilot, lambda: panel.code is not None)  # read on a worker thread
         made = RegistrationCode.get(RegistrationCode.created_by == "kiosk")
         assert (made.max_uses, panel.code) == (50, made.code)
         url = static_text(panel.query_one("#qr-url", Static))
@@ -96,11 +99,30 @@ async def test_the_qr_panel_shows_the_newest_active_invite(
     clock.advance(seconds=1)
     spent = make.code(max_uses=1)
     RegistrationCode.update(use_count=1).where(RegistrationCode.code == spent).execute()
-    async with app.run_test(size=SIZE):
+    async with app.run_test(size=SIZE) as pilot:
         panel = app.queue_screen.query_one(QRPanel)
+        assert await wait_for(pilot, lambda: panel.code is not None)  # read on a worker thread
         assert panel.code == newest
         assert "5 of 5 uses left" in static_text(panel.query_one("#qr-detail", Static))
         assert not RegistrationCode.select().where(RegistrationCode.created_by == "kiosk").exists()
+
+
+async def test_the_code_is_read_off_the_ui_thread(
+    app: KioskApp, make: Factory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A busy database (a write lock held elsewhere) must never stall a frame."""
+    readers: list[int] = []
+    join_code = registration.join_code
+
+    def spy(*args: object, **kwargs: object) -> registration.JoinCode:
+        readers.append(threading.get_ident())
+        return join_code(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(registration, "join_code", spy)
+    async with app.run_test(size=SIZE) as pilot:
+        panel = app.queue_screen.query_one(QRPanel)
+        assert await wait_for(pilot, lambda: panel.code is not None)
+    assert readers and threading.get_ident() not in readers
 
 
 async def test_popup_mode_shows_the_scan_code_and_drinks_left(
@@ -111,6 +133,7 @@ async def test_popup_mode_shows_the_scan_code_and_drinks_left(
     app = KioskApp(popup, clock=clock)
     async with app.run_test(size=SIZE) as pilot:
         panel = app.queue_screen.query_one(QRPanel)
+        assert await wait_for(pilot, lambda: panel.code is not None)  # read on a worker thread
         current = scan.current(popup.rules, now=clock())
         assert panel.code == current.code
         detail = panel.query_one("#qr-detail", Static)
@@ -118,11 +141,10 @@ async def test_popup_mode_shows_the_scan_code_and_drinks_left(
         orders.place_order(popup, make.guest(), drink_id="negroni", scan_code=current.code,
                            now=clock())
         panel.refresh_code()
-        assert static_text(detail).startswith("2 drinks left")
+        assert await wait_for(pilot, lambda: static_text(detail).startswith("2 drinks left"))
         clock.advance(popup.rules.rotate_every)
         panel.refresh_code()  # the timer does this every second
-        await pilot.pause()
-        assert panel.code != current.code
+        assert await wait_for(pilot, lambda: panel.code != current.code)
         assert static_text(detail).startswith("3 drinks left")
 
 

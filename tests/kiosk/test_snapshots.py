@@ -18,8 +18,9 @@ from bar.clock import FrozenClock
 from bar.config import Settings
 from bar.models import RegistrationCode
 from kiosk.app import KioskApp
+from kiosk.widgets.qr_panel import QRPanel
 from tests.conftest import Factory
-from tests.kiosk.conftest import SIZE
+from tests.kiosk.conftest import SIZE, wait_for
 
 INVITE = "friday-night-invite"  # a fixed code: a random one would change the QR code
 
@@ -48,6 +49,16 @@ def fill_the_bar(make: Factory, clock: FrozenClock) -> None:
     clock.now = start + timedelta(minutes=7)
 
 
+async def code_shown(pilot: Pilot[None]) -> None:
+    """The QR code is read on a worker thread: wait until it is on screen."""
+
+    def shown() -> bool:  # the screen may not be composed yet
+        panels = pilot.app.screen.query(QRPanel)
+        return bool(panels) and panels.first().code is not None
+
+    assert await wait_for(pilot, shown)
+
+
 def save_artifact(app: KioskApp) -> None:
     if out := os.environ.get("BAR_ARTIFACTS"):
         app.save_screenshot(filename="kiosk.svg", path=out)
@@ -61,6 +72,7 @@ def test_queue_screen(
     app = KioskApp(kiosk_settings, clock=clock, barista="Sam")
 
     async def settle(pilot: Pilot[None]) -> None:
+        await code_shown(pilot)
         await pilot.pause(0.1)
         save_artifact(pilot.app)  # type: ignore[arg-type]
 
@@ -73,4 +85,4 @@ def test_queue_screen_cursor_on_preparing(
 ) -> None:
     fill_the_bar(make, clock)
     app = KioskApp(kiosk_settings, clock=clock, barista="Sam")
-    assert snap_compare(app, terminal_size=SIZE, press=["right"])
+    assert snap_compare(app, terminal_size=SIZE, press=["right"], run_before=code_shown)

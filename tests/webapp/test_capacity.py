@@ -174,3 +174,27 @@ def test_sigterm_with_many_sockets_open_closes_them_all_with_1001_quickly(start_
     assert codes == {1001}
     assert served.process.returncode == 0, err
     assert "Traceback" not in err
+
+
+def test_silent_sockets_are_closed_after_the_first_message_deadline(start_server, closing):  # noqa: F811
+    """A socket that upgrades and then neither speaks nor reads (nor answers our close)."""
+    served = start_server()
+    silent = []
+    for i in range(12):
+        sock = from_address(f"127.4.0.{1 + i // 4}", served.port)
+        sock.sendall(b"GET /ws HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+                     b"Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n")
+        silent.append(sock)
+    closing.extend(silent)
+    time.sleep(8)  # past the 5 s deadline and the 1 s wait for a reply that never comes
+    for sock in silent:
+        sock.settimeout(10)
+        received = b""
+        while chunk := sock.recv(65536):
+            received += chunk
+        assert received.startswith(b"HTTP/1.1 101")
+        assert b'"code":"timeout"' in received
+        assert b"\x88" in received  # a close frame, then the server hung up
+    served.signal(signal.SIGTERM)
+    out, err, _ = served.wait()
+    assert "Traceback" not in err and "rror" not in err, err

@@ -223,3 +223,21 @@ def test_keys_rotate_while_serving_keeps_old_tokens_and_signs_with_the_new_key(s
     assert new_kid != old_kid  # the running server signs with the new key at once
     new = {"Authorization": f"Bearer {fresh['access_token']}"}
     assert requests.get(f"{served.base_url}/api/orders", headers=new, timeout=5).status_code == 200
+
+
+@pytest.mark.parametrize("command", ["serve", "up"])
+def test_a_second_bar_on_a_taken_port_refuses_at_once_in_one_line(tmp_path, command):
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        env = {**os.environ, "BAR_DATA_DIR": str(tmp_path / "data"), "BAR_CONFIG": str(SAMPLE_CONFIG)}
+        done = subprocess.run(
+            [sys.executable, "-m", "bar", command, "--host", "127.0.0.1", "--port", str(port)],
+            cwd=ROOT, env=env, capture_output=True, text=True, timeout=60, stdin=subprocess.DEVNULL,
+        )
+    assert done.returncode == 1
+    assert done.stderr.strip().splitlines() == [
+        f"Error: port {port} is in use — is another `bar up` running? Use --port"
+    ]
+    assert "Traceback" not in done.stdout + done.stderr

@@ -1,0 +1,294 @@
+"""What each event says: one typed dataclass per event type, and the order's shapes.
+
+A service builds these and appends them with `bar.events.publish`, inside the
+transaction of the change they announce. `to_payload` is the JSON kept in the `events`
+table and sent on the wire (a WebSocket message's `event` is `{"type": ..., **payload}`);
+`from_payload` reads it back, so a reader gets the typed event of a row from
+`BarEvent.data` instead of picking keys out of a dict. Each shape is written once here.
+
+An order travels in one of three views, chosen by the channel it is published on:
+
+- `OrderInfo`: the whole order, on `admin` and in a guest's own `NEW_ORDER` (and in
+  the REST API, as `bar.orders.order_dict`);
+- `OrderInfo.for_guest()`: the same without `user_key` and `username`, for the changes
+  on the guest's channel and the notifications kept for them;
+- `PublicOrder`: number, first name, drink and status, for the public `display` board.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
+from datetime import datetime
+from typing import Any, ClassVar, Self
+
+from bar.models import Order
+from bar.status import CANCELLED, EXPIRED, READY
+
+# Event types: the `type` of a row and of the event a socket receives.
+NEW_ORDER = "NEW_ORDER"
+ORDER_STATUS_CHANGED = "ORDER_STATUS_CHANGED"
+ORDER_EXPIRED = "ORDER_EXPIRED"
+SHOP_STATUS_CHANGED = "SHOP_STATUS_CHANGED"
+MENU_CHANGED = "MENU_CHANGED"
+ANNOUNCEMENT = "ANNOUNCEMENT"
+ORDER_REMINDER = "ORDER_REMINDER"  # ready a while and not collected: told once more
+GUEST_SIGNED_OUT = "GUEST_SIGNED_OUT"  # kicked by the host: sockets close, tokens stop
+
+# Notification types: what a guest must not miss, kept unread until read. Besides
+# these, an `ORDER_REMINDER` and an `ANNOUNCEMENT` are kept too.
+ORDER_READY = "ORDER_READY"
+ORDER_CANCELLED = "ORDER_CANCELLED"
+NOTIFY_ON = {READY: ORDER_READY, CANCELLED: ORDER_CANCELLED, EXPIRED: ORDER_EXPIRED}
+
+
+def first_name(username: str) -> str:
+    """What the public board shows of a guest: "Ana Lopez" is "Ana"."""
+    return username.split()[0] if username.split() else username
+
+
+def _iso(when: datetime | None) -> str | None:
+    return when.isoformat() if when is not None else None
+
+
+def _time(text: str | None) -> datetime | None:
+    return datetime.fromisoformat(text) if text else None
+
+
+# -- the order's shapes -------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class OrderInfo:
+    """An order as the guest and the admin see it (the API's and the events' shape)."""
+
+    order_id: str
+    number: int
+    # None in the guest's own view (`for_guest`): the payload leaves both keys out.
+    user_key: str | None
+    username: str | None
+    drink_id: str
+    drink_name: str
+    modifiers: dict[str, str]
+    note: str
+    status: str
+    barista: str | None
+    cancel_reason: str | None
+    created_at: datetime
+    updated_at: datetime
+    ready_at: datetime | None
+    completed_at: datetime | None
+
+    @classmethod
+    def of(cls, order: Order) -> OrderInfo:
+        """From a loaded order (with its guest and drink)."""
+        return cls(
+            order_id=order.id, number=order.number,
+            user_key=order.guest.user_key, username=order.guest.username,
+            drink_id=order.drink.id, drink_name=order.drink.name,
+            modifiers=dict(order.modifiers), note=order.note, status=order.status,
+            barista=order.barista, cancel_reason=order.cancel_reason,
+            created_at=order.created_at, updated_at=order.updated_at,
+            ready_at=order.ready_at, completed_at=order.completed_at,
+        )
+
+    def for_guest(self) -> OrderInfo:
+        """The guest's own view: who ordered goes without saying."""
+        return replace(self, user_key=None, username=None)
+
+    def to_payload(self) -> dict[str, Any]:
+        who = {} if self.user_key is None else {"user_key": self.user_key, "username": self.username}
+        return {
+            "order_id": self.order_id,
+            "number": self.number,
+            **who,
+            "drink_id": self.drink_id,
+            "drink_name": self.drink_name,
+            "modifiers": self.modifiers,
+            "note": self.note,
+            "status": self.status,
+            "barista": self.barista,
+            "cancel_reason": self.cancel_reason,
+            "created_at": self.created_at.isoformat(),
+            "updated_at": self.updated_at.isoformat(),
+            "ready_at": _iso(self.ready_at),
+            "completed_at": _iso(self.completed_at),
+        }
+
+    @classmethod
+    def from_payload(cls, payload: Mapping[str, Any]) -> OrderInfo:
+        return cls(
+            order_id=str(payload["order_id"]), number=int(payload["number"]),
+            user_key=payload.get("user_key"), username=payload.get("username"),
+            drink_id=str(payload["drink_id"]), drink_name=str(payload["drink_name"]),
+            modifiers={str(k): str(v) for k, v in (payload.get("modifiers") or {}).items()},
+            note=str(payload.get("note") or ""), status=str(payload["status"]),
+            barista=payload.get("barista"), cancel_reason=payload.get("cancel_reason"),
+            created_at=datetime.fromisoformat(payload["created_at"]),
+            updated_at=datetime.fromisoformat(payload["updated_at"]),
+            ready_at=_time(payload.get("ready_at")),
+            completed_at=_time(payload.get("completed_at")),
+        )
+
+
+@dataclass(frozen=True)
+class PublicOrder:
+    """What the public board may show of an order: no user keys, no ids, first names."""
+
+    number: int
+    first_name: str
+    drink_name: str
+    status: str
+    updated_at: datetime
+
+    @classmethod
+    def of(cls, order: Order) -> PublicOrder:
+        return cls(order.number, first_name(order.guest.username), order.drink.name,
+                   order.status, order.updated_at)
+
+    def to_payload(self) -> dict[str, Any]:
+        return {
+            "number": self.number,
+            "first_name": self.first_name,
+            "drink_name": self.drink_name,
+            "status": self.status,
+            "updated_at": self.updated_at.isoformat(),
+        }
+
+    @classmethod
+    def from_payload(cls, payload: Mapping[str, Any]) -> PublicOrder:
+        return cls(int(payload["number"]), str(payload["first_name"]), str(payload["drink_name"]),
+                   str(payload["status"]), datetime.fromisoformat(payload["updated_at"]))
+
+
+# -- the events ---------------------------------------------------------------------------
+
+
+class EventPayload:
+    """A typed event: `type` names it in the table and on the wire."""
+
+    type: ClassVar[str]
+
+    def to_payload(self) -> dict[str, Any]:
+        raise NotImplementedError
+
+    @classmethod
+    def from_payload(cls, payload: Mapping[str, Any]) -> Self:
+        raise NotImplementedError
+
+
+@dataclass(frozen=True)
+class OrderEvent(EventPayload):
+    """An order, in the view of the channel it was published on (see the module's doc)."""
+
+    order: OrderInfo | PublicOrder
+
+    def to_payload(self) -> dict[str, Any]:
+        return self.order.to_payload()
+
+    @classmethod
+    def from_payload(cls, payload: Mapping[str, Any]) -> Self:
+        # Only the board's view has no order id.
+        view = OrderInfo if "order_id" in payload else PublicOrder
+        return cls(view.from_payload(payload))
+
+
+@dataclass(frozen=True)
+class NewOrder(OrderEvent):
+    type: ClassVar[str] = NEW_ORDER
+
+
+@dataclass(frozen=True)
+class OrderStatusChanged(OrderEvent):
+    """Every move, expiry and cancellation included."""
+
+    type: ClassVar[str] = ORDER_STATUS_CHANGED
+
+
+@dataclass(frozen=True)
+class OrderExpired(OrderEvent):
+    """Sent after the `ORDER_STATUS_CHANGED` of an expiry, to the guest and the admins."""
+
+    type: ClassVar[str] = ORDER_EXPIRED
+
+
+@dataclass(frozen=True)
+class OrderReminder(OrderEvent):
+    """A drink has waited at the bar a while: the guest is told once more."""
+
+    type: ClassVar[str] = ORDER_REMINDER
+
+
+@dataclass(frozen=True)
+class ShopStatusChanged(EventPayload):
+    type: ClassVar[str] = SHOP_STATUS_CHANGED
+    is_open: bool
+
+    def to_payload(self) -> dict[str, Any]:
+        return {"is_open": self.is_open}
+
+    @classmethod
+    def from_payload(cls, payload: Mapping[str, Any]) -> Self:
+        return cls(bool(payload["is_open"]))
+
+
+@dataclass(frozen=True)
+class MenuChanged(EventPayload):
+    """A drink went in or out of stock."""
+
+    type: ClassVar[str] = MENU_CHANGED
+    drink_id: str
+    name: str
+    is_active: bool
+
+    def to_payload(self) -> dict[str, Any]:
+        return {"drink_id": self.drink_id, "name": self.name, "is_active": self.is_active}
+
+    @classmethod
+    def from_payload(cls, payload: Mapping[str, Any]) -> Self:
+        return cls(str(payload["drink_id"]), str(payload["name"]), bool(payload["is_active"]))
+
+
+@dataclass(frozen=True)
+class Announcement(EventPayload):
+    """A message from the host to every guest."""
+
+    type: ClassVar[str] = ANNOUNCEMENT
+    message: str
+    at: datetime | None  # None only in events of older versions
+
+    def to_payload(self) -> dict[str, Any]:
+        return {"message": self.message, "at": _iso(self.at)}
+
+    @classmethod
+    def from_payload(cls, payload: Mapping[str, Any]) -> Self:
+        return cls(str(payload.get("message", "")), _time(payload.get("at")))
+
+
+@dataclass(frozen=True)
+class GuestSignedOut(EventPayload):
+    """The host kicked a guest: their sockets close, their tokens stop working."""
+
+    type: ClassVar[str] = GUEST_SIGNED_OUT
+    user_key: str
+    username: str
+
+    def to_payload(self) -> dict[str, Any]:
+        return {"user_key": self.user_key, "username": self.username}
+
+    @classmethod
+    def from_payload(cls, payload: Mapping[str, Any]) -> Self:
+        return cls(str(payload["user_key"]), str(payload["username"]))
+
+
+EVENT_TYPES: dict[str, type[EventPayload]] = {
+    cls.type: cls
+    for cls in (NewOrder, OrderStatusChanged, OrderExpired, OrderReminder, ShopStatusChanged,
+                MenuChanged, Announcement, GuestSignedOut)
+}
+
+
+def decode(type_name: str, payload: Mapping[str, Any]) -> EventPayload | None:
+    """The typed event of a stored row; None for a type this version does not know."""
+    cls = EVENT_TYPES.get(type_name)
+    return cls.from_payload(payload) if cls is not None else None

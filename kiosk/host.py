@@ -1,0 +1,23 @@
+"""What the kiosk's screens read from the app that hosts them.
+
+Screens know this protocol, never `kiosk.app`: the app imports its screens, so a
+screen importing the app (even for a type) would close an import loop.
+"""
+
+from __future__ import annotations
+
+from typing import Protocol
+
+from bar.clock import Clock
+from bar.config import Settings
+from bar.estimates import PrepTimes
+from kiosk.board import Board
+
+
+class KioskHost(Protocol):
+    settings: Settings
+    clock: Clock
+    barista: str
+    board: Board
+    prep: PrepTimes
+    is_open: bool

@@ -1,0 +1,88 @@
+"""What the two QR panels share: reading the code guests scan off the UI thread.
+
+Which code is current, and making one when there is none, is the core's business
+(`bar.registration.join_code`), and it is database work: a worker thread asks, and
+posts the answer back to the panel, which draws it. A busy database never stalls a
+frame.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import ClassVar
+
+import peewee
+from textual import on, work
+from textual.containers import Vertical
+from textual.message import Message
+from textual.worker import get_current_worker
+
+from bar import registration
+from bar.clock import Clock
+from bar.config import Settings
+from bar.db import db
+from bar.errors import BarError
+
+
+class CodePanel(Vertical):
+    """A panel that shows the current join code; subclasses draw it."""
+
+    created_by: ClassVar[str]  # who the core names as the maker of an invite made for us
+
+    class CodeRead(Message):
+        """The core's answer: the code (or why there is none) at `now`."""
+
+        bubble = False  # the panel's own business
+
+        def __init__(
+            self, shown: registration.JoinCode | None, now: datetime, error: str = ""
+        ) -> None:
+            super().__init__()
+            self.shown = shown
+            self.now = now
+            self.error = error
+
+    def __init__(self, settings: Settings, *, clock: Clock, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self._settings = settings
+        self._clock = clock
+
+    def on_mount(self) -> None:
+        self.refresh_code()
+        # A scan code rotates every few minutes and its countdown ticks each second; an
+        # invite changes only when it is used up or expires.
+        self.set_interval(1.0 if self._settings.rules.popup else 15.0, self.refresh_code)
+
+    def refresh_code(self) -> None:
+        """Ask the core for the current code; it is drawn when the answer comes."""
+        self._read_code(self._clock())
+
+    @work(thread=True, exclusive=True, group="join-code", name="join code")
+    def _read_code(self, now: datetime) -> None:
+        worker = get_current_worker()
+        try:
+            answer = self.CodeRead(
+                registration.join_code(self._settings, now=now, created_by=self.created_by), now
+            )
+        except (BarError, peewee.DatabaseError) as exc:
+            message = exc.message if isinstance(exc, BarError) else "database busy"
+            answer = self.CodeRead(None, now, error=message)
+        finally:
+            db.close()  # this thread's connection: the next read may run on another thread
+        if not worker.is_cancelled:  # a newer read was asked for: its answer is fresher
+            self.post_message(answer)
+
+    @on(CodeRead)
+    def _code_read(self, message: CodeRead) -> None:
+        if message.shown is None:
+            self.show_error(message.error)
+        else:
+            self.show_code(message.shown, message.now)
+
+    def show_code(self, shown: registration.JoinCode, now: datetime) -> None:
+        """Draw the code (on the UI thread)."""
+        raise NotImplementedError
+
+    def show_error(self, message: str) -> None:
+        """The core could not say which code is current."""
+        raise NotImplementedError
