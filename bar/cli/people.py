@@ -6,7 +6,6 @@ import dataclasses
 import sys
 
 import click
-from rich.text import Text
 
 from bar import admins, guests
 from bar.cli.base import Context, command_group, console, local_time, new_table, pass_ctx, print_json
@@ -31,8 +30,7 @@ def guests_list(ctx: Context, as_json: bool) -> None:
         return
     table = new_table("name", "key", "joined", "last seen", "orders", "phones", "status", title="Guests")
     for r in rows:
-        # Names are typed by guests: Text() shows them as they are, never as markup.
-        table.add_row(Text(r.username), r.user_key, local_time(r.created_at),
+        table.add_row(r.username, r.user_key, local_time(r.created_at),
                       local_time(r.last_login) if r.last_login else "", str(r.orders), str(r.sessions),
                       "active" if r.is_active else "signed out")
     console.print(table)
