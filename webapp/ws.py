@@ -109,7 +109,8 @@ def _before_upgrade() -> Response | None:
 
 
 @bp.teardown_request
-def _after_socket(exc: BaseException | None) -> None:
+def _give_back_slot(exc: BaseException | None = None) -> None:
+    """The socket no longer counts against its address (once, however it ended)."""
     slot: Slot | None = g.pop("slot", None)
     if slot is not None:
         bar_context().hub.give_back(slot)
@@ -271,6 +272,8 @@ def websocket(ws: Any) -> None:
         conn.close(CloseCode.INTERNAL_ERROR)
     finally:
         context.hub.unsubscribe(conn)
+        # A page that reloads opens its next socket while this one says goodbye.
+        _give_back_slot()
         db.close()
         # The reader ends on the phone's reply to a close frame; then the socket is ours
         # to linger on. A phone that never replies is dropped (one reader per socket).
