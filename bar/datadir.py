@@ -9,9 +9,11 @@ from bar.errors import ConfigError
 from bar.models import SCHEMA_VERSION, TABLES, SchemaVersion
 from bar.tokens import Keys
 
-# version -> SQL statements that bring the schema from version-1 to version.
+# version -> SQL statements that bring the schema from version-1 to version. A new
+# table needs none: `create_tables` makes it (version 3's `kicks`).
 MIGRATIONS: dict[int, list[str]] = {
     2: ['ALTER TABLE "orders" ADD COLUMN "reminded_at" TEXT'],
+    3: ['ALTER TABLE "app_users" ADD COLUMN "device_id" VARCHAR(255)'],
 }
 
 

@@ -16,7 +16,8 @@
     │   ├── RefreshInvalid        refresh_invalid
     │   └── LoginFailed           login_failed
     ├── Forbidden                 forbidden         (origin_refused: a socket from another site)
-    │   └── CodeRefused           code_invalid | code_expired | code_revoked | code_used_up
+    │   ├── CodeRefused           code_invalid | code_expired | code_revoked | code_used_up
+    │   └── Kicked                kicked            (the host keeps this name or phone out tonight)
     ├── Conflict                  conflict
     │   ├── InvalidTransition     invalid_transition
     │   ├── ShopClosed            shop_closed
@@ -114,6 +115,12 @@ class Forbidden(BarError):
 
 class CodeRefused(Forbidden):
     code = "code_invalid"
+
+
+class Kicked(Forbidden):
+    """The host kicked this name or this phone tonight (`bar guests kick`)."""
+
+    code = "kicked"
 
 
 class Conflict(BarError):
