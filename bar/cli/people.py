@@ -39,7 +39,8 @@ def guests_list(ctx: Context, as_json: bool) -> None:
 
 def _status(row: guests.GuestRow) -> str | Text:
     if row.kicked_until is not None:
-        return Text(f"kicked until {local_time(row.kicked_until)}", style="red")
+        # Within the day: a kick ends when the business day does.
+        return Text(f"kicked until {row.kicked_until.astimezone():%H:%M}", style="red")
     return "active" if row.is_active else "signed out"
 
 

@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+import json
 from datetime import date, time, timedelta
 
 import pytest
 
 from bar import datadir, events, guests, kicks, registration
+from bar.cli.base import local_time
 from bar.db import db
 from bar.errors import InvalidInput, Kicked, NotFound
 from bar.models import Event, Guest, Kick, RegistrationCode
 from bar.payloads import GuestLetBack
 from bar.timeparse import local_at
+from tests.conftest import run_cli
 
 PHONE = "3f0c8a1e9b7d4c2a8e6f1b0d9c7a5e3f"  # what the guest page makes: 32 hex digits
 OTHER_PHONE = "0123456789abcdef0123456789abcdef"
@@ -155,3 +158,42 @@ def test_a_schema_2_database_opens_and_kicks(settings, keys, make):
     make.kick("Mallory")
     with pytest.raises(Kicked):
         join(make, "Sunshine", device_id=PHONE)
+
+
+# -- the CLI: `bar guests kick|unkick|list` (the real clock, as the command uses) --------
+
+
+def _row(output, name):
+    return next(line for line in output.splitlines() if f" {name} " in line)
+
+
+def test_cli_kicks_lists_and_unkicks(settings, make):
+    data = settings.data_dir
+    mallory = make.guest("Mallory")
+    make.guest("Ana")
+    kicked = run_cli(data, "guests", "kick", "mallory").output
+    until = Kick.get(Kick.guest == mallory.user_key).until
+    assert kicked == (f"Signed out Mallory ({mallory.user_key}), kept out until "
+                      f"{local_time(until)}: `bar guests unkick` lets them back\n")
+
+    listed = run_cli(data, "guests", "list").output
+    assert "kicked" in _row(listed, "Mallory") and "active" in _row(listed, "Ana")
+    rows = {r["username"]: r for r in json.loads(run_cli(data, "guests", "list", "--json").output)}
+    assert rows["Mallory"]["kicked_until"] == str(until) and rows["Ana"]["kicked_until"] is None
+
+    assert run_cli(data, "guests", "unkick", "MALLORY").output == "Mallory may join again tonight\n"
+    row = _row(run_cli(data, "guests", "list").output, "Mallory")  # (the cell wraps)
+    assert "signed" in row and "kicked" not in row
+    again = run_cli(data, "guests", "unkick", "Mallory", ok=False)
+    assert again.output == (
+        "Error: nobody called 'Mallory' is kicked tonight: `bar guests list` shows who is\n"
+    )
+    assert run_cli(data, "guests", "unkick", "Ana", ok=False).exit_code == 1  # never kicked
+
+
+def test_cli_unkick_prints_names_literally(settings, make):
+    make.guest("[bold]Mia[/bold]")
+    run_cli(settings.data_dir, "guests", "kick", "[bold]Mia[/bold]")
+    assert run_cli(settings.data_dir, "guests", "unkick", "[bold]mia[/bold]").output == (
+        "[bold]Mia[/bold] may join again tonight\n"
+    )
