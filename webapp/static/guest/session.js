@@ -9,7 +9,7 @@ import { resyncOrders } from './orders.js';
 import { closeSheet } from './sheet.js';
 import { live } from './socket.js';
 import { state } from './state.js';
-import { KEYS, rememberScanCode, store } from './store.js';
+import { deviceId, KEYS, rememberScanCode, store } from './store.js';
 import { scheduleRefresh, setTokens } from './tokens.js';
 import { setLive, showTab, showView, toast } from './views.js';
 
@@ -42,6 +42,7 @@ const JOIN_ERRORS = {
   code_expired: 'This invite has expired. Ask the host for a new one.',
   code_revoked: 'This invite was withdrawn. Ask the host for a new one.',
   code_used_up: 'This invite has been used up. Ask the host for a new one.',
+  kicked: 'The host has asked you not to order tonight. If that’s a mistake, please ask at the bar.',
 };
 
 export function showJoin(notice) {
@@ -112,7 +113,7 @@ async function join(name, sameNameOk) {
     const body = { username: name };
     if (sameNameOk) body.same_name_ok = true;
     const data = await api('POST', '/api/register', {
-      headers: { 'X-Registration-Code': code },
+      headers: { 'X-Registration-Code': code, 'X-Device-Id': deviceId() },
       body,
     });
     state.seen.clear();
