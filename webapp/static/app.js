@@ -14,7 +14,7 @@
  * guest/: state and store (what the page holds and keeps), api and tokens (requests
  * and the session's tokens), session (join, start, sign out), menu, sheet (ordering),
  * orders and order-list, alerts and notify (what a guest must notice), inbox, socket
- * (live events) and views (views, tabs, toast, banners).
+ * (live events), tabs, and views (views, toast, banners).
  */
 
 import { $ } from './common.js';
@@ -30,7 +30,8 @@ import { live } from './guest/socket.js';
 import { state } from './guest/state.js';
 import { rememberScanCode } from './guest/store.js';
 import { followOtherTabs } from './guest/tokens.js';
-import { showError, showTab, showView } from './guest/views.js';
+import { showTab } from './guest/tabs.js';
+import { showError, showView } from './guest/views.js';
 
 // With no move at all the clock still shortens the wait (the drink being made gets
 // closer to done): refresh now and then too, only while we have an order queued.

@@ -10,7 +10,7 @@ import { api } from './api.js';
 import { readAbout } from './inbox.js';
 import { renderOrders, renderPickups } from './order-list.js';
 import { state } from './state.js';
-import { showTab } from './views.js';
+import { showTab } from './tabs.js';
 
 export const OPEN_STATUSES = new Set(OPEN);
 export const QUEUE_STATUSES = new Set(['pending', 'preparing']); // orders with a wait estimate

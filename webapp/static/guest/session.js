@@ -10,8 +10,9 @@ import { closeSheet } from './sheet.js';
 import { live } from './socket.js';
 import { state } from './state.js';
 import { KEYS, rememberScanCode, store } from './store.js';
+import { showTab } from './tabs.js';
 import { scheduleRefresh, setTokens } from './tokens.js';
-import { setLive, showTab, showView, toast } from './views.js';
+import { setLive, showView, toast } from './views.js';
 
 export function endSession(message) {
   state.tokens = null;

@@ -8,7 +8,8 @@ import { offerNotifications } from './notify.js';
 import { upsertOrder } from './orders.js';
 import { state } from './state.js';
 import { KEYS, scanCode, store } from './store.js';
-import { showTab, toast } from './views.js';
+import { showTab } from './tabs.js';
+import { toast } from './views.js';
 
 export function openSheet(drinkId) {
   const drink = state.drinksById.get(drinkId);
