@@ -11,15 +11,15 @@
  * arrive in any order.
  *
  * This module starts the page and wires its static controls; the parts live in
- * guest/: state and store (what the page holds and keeps), api and tokens (requests
- * and the session's tokens), session (join, start, sign out), menu, sheet (ordering),
+ * guest/: state and store (what the page holds and keeps), http, api and tokens
+ * (requests and the session's tokens), session (join, start, sign out), menu, sheet (ordering),
  * orders and order-list, alerts and notify (what a guest must notice), inbox, socket
  * (live events), tabs, and views (views, toast, banners).
  */
 
 import { $ } from './common.js';
 import { unlockAudioOnGesture } from './guest/alerts.js';
-import { NETWORK_MESSAGE } from './guest/api.js';
+import { NETWORK_MESSAGE } from './guest/http.js';
 import { openInbox } from './guest/inbox.js';
 import { loadMenu } from './guest/menu.js';
 import { askNotifications } from './guest/notify.js';
@@ -29,8 +29,8 @@ import { closeSheet, submitOrder } from './guest/sheet.js';
 import { live } from './guest/socket.js';
 import { state } from './guest/state.js';
 import { rememberScanCode } from './guest/store.js';
-import { followOtherTabs } from './guest/tokens.js';
 import { showTab } from './guest/tabs.js';
+import { followOtherTabs } from './guest/tokens.js';
 import { showError, showView } from './guest/views.js';
 
 // With no move at all the clock still shortens the wait (the drink being made gets

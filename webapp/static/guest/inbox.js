@@ -2,8 +2,9 @@
 
 import { $, el } from '../common.js';
 import { alertEnded, alertReady, alertReminder, showAnnouncement } from './alerts.js';
-import { api, SessionEnded } from './api.js';
+import { api } from './api.js';
 import { formatTime } from './format.js';
+import { SessionEnded } from './http.js';
 import { upsertOrder } from './orders.js';
 import { state } from './state.js';
 

@@ -1,7 +1,8 @@
 /* bar, guest page: joining the bar, starting the page, signing out, a session's end. */
 
 import { $ } from '../common.js';
-import { api, SessionEnded } from './api.js';
+import { api } from './api.js';
+import { SessionEnded } from './http.js';
 import { renderInbox } from './inbox.js';
 import { renderBar, renderMenu } from './menu.js';
 import { renderOrders, renderPickups } from './order-list.js';

@@ -1,8 +1,9 @@
 /* bar, guest page: the order sheet (a drink's modifiers and note) and placing the order. */
 
 import { $, el } from '../common.js';
-import { api, NETWORK_MESSAGE, SessionEnded } from './api.js';
+import { api } from './api.js';
 import { humanize, uuid4 } from './format.js';
+import { NETWORK_MESSAGE, SessionEnded } from './http.js';
 import { loadMenu, renderBar, renderMenu } from './menu.js';
 import { offerNotifications } from './notify.js';
 import { upsertOrder } from './orders.js';

@@ -2,7 +2,7 @@
 
 import { create as createLive } from '../live.js';
 import { alertReminder, showAnnouncement } from './alerts.js';
-import { SessionEnded, SIGNED_OUT_MESSAGE } from './api.js';
+import { SessionEnded, SIGNED_OUT_MESSAGE } from './http.js';
 import { handleNotification, scheduleNotificationSync, syncNotifications } from './inbox.js';
 import { loadMenu, renderBar, renderMenu } from './menu.js';
 import { resyncOrders, scheduleEstimateRefresh, upsertOrder } from './orders.js';

@@ -1,7 +1,7 @@
 /* bar, guest page: the access token's lifetime and the refresh token's rotation,
  * shared with the guest's other tabs through localStorage. */
 
-import { errorFrom, rawFetch, SessionEnded } from './api.js';
+import { errorFrom, rawFetch, SessionEnded } from './http.js';
 import { endSession } from './session.js';
 import { state } from './state.js';
 import { KEYS, store } from './store.js';
