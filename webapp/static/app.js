@@ -24,10 +24,10 @@ import { openInbox } from './guest/inbox.js';
 import { loadMenu } from './guest/menu.js';
 import { askNotifications } from './guest/notify.js';
 import { resyncOrders, scheduleEstimateRefresh } from './guest/orders.js';
-import { joinAnyway, showJoin, signOut, startApp, submitJoin } from './guest/session.js';
+import { endSession, joinAnyway, showJoin, signOut, startApp, submitJoin } from './guest/session.js';
 import { closeSheet, submitOrder } from './guest/sheet.js';
 import { live } from './guest/socket.js';
-import { state } from './guest/state.js';
+import { on, state } from './guest/state.js';
 import { rememberScanCode } from './guest/store.js';
 import { showTab } from './guest/tabs.js';
 import { followOtherTabs } from './guest/tokens.js';
@@ -60,6 +60,9 @@ async function boot() {
     showJoin();
   }
 }
+
+// What the parts below tell the parts above (see state.js).
+on('session-ended', endSession);
 
 followOtherTabs();
 unlockAudioOnGesture();

@@ -3,8 +3,7 @@
  * The request itself and its errors (ApiError, SessionEnded) are in http.js. */
 
 import { errorFrom, rawFetch, SessionEnded, SIGNED_OUT_MESSAGE } from './http.js';
-import { endSession } from './session.js';
-import { state } from './state.js';
+import { emit, state } from './state.js';
 import { ensureFreshToken, refreshTokens } from './tokens.js';
 
 /** A JSON request; with `auth`, a fresh access token, and on 401 one refresh and retry. */
@@ -20,14 +19,14 @@ export async function api(method, path, { body, headers, auth = false } = {}) {
     if (res.ok) return data || {};
     if (auth && res.status === 401) {
       if (data && data.error && data.error.code === 'signed_out') {
-        endSession(SIGNED_OUT_MESSAGE);
+        emit('session-ended', SIGNED_OUT_MESSAGE);
         throw new SessionEnded();
       }
       if (attempt === 0) {
         await refreshTokens();
         continue;
       }
-      endSession('Your session has ended. Scan the QR code at the bar to join again.');
+      emit('session-ended', 'Your session has ended. Scan the QR code at the bar to join again.');
       throw new SessionEnded();
     }
     throw errorFrom(res, data);

@@ -6,9 +6,8 @@ import { SessionEnded, SIGNED_OUT_MESSAGE } from './http.js';
 import { handleNotification, scheduleNotificationSync, syncNotifications } from './inbox.js';
 import { loadMenu, renderBar, renderMenu } from './menu.js';
 import { resyncOrders, scheduleEstimateRefresh, upsertOrder } from './orders.js';
-import { endSession } from './session.js';
 import { updateSheetAvailability } from './sheet.js';
-import { state } from './state.js';
+import { emit, state } from './state.js';
 import { KEYS, store } from './store.js';
 import { refreshTokens } from './tokens.js';
 import { setLive, toast } from './views.js';
@@ -52,7 +51,7 @@ function onMessage(msg, ws) {
       break;
     case 'error':
       if (msg.code === 'signed_out') {
-        endSession(SIGNED_OUT_MESSAGE);
+        emit('session-ended', SIGNED_OUT_MESSAGE);
         return;
       }
       if (msg.code === 'token_expired' || msg.code === 'token_invalid' || msg.code === 'unauthorized') {
@@ -60,7 +59,7 @@ function onMessage(msg, ws) {
         live.close();
         setLive('connecting');
         if (state.authFailures > 3) {
-          endSession('Your session has ended. Scan the QR code at the bar to join again.');
+          emit('session-ended', 'Your session has ended. Scan the QR code at the bar to join again.');
           return;
         }
         refreshTokens().then(
@@ -122,7 +121,7 @@ function onEvent(msg) {
       break;
     }
     case 'GUEST_SIGNED_OUT':
-      endSession(SIGNED_OUT_MESSAGE);
+      emit('session-ended', SIGNED_OUT_MESSAGE);
       break;
     default:
       break;
