@@ -23,6 +23,7 @@ import { NETWORK_MESSAGE } from './guest/http.js';
 import { openInbox } from './guest/inbox.js';
 import { loadMenu } from './guest/menu.js';
 import { askNotifications } from './guest/notify.js';
+import { renderOrders, renderPickups } from './guest/order-list.js';
 import { resyncOrders, scheduleEstimateRefresh } from './guest/orders.js';
 import { endSession, joinAnyway, showJoin, signOut, startApp, submitJoin } from './guest/session.js';
 import { closeSheet, submitOrder } from './guest/sheet.js';
@@ -62,6 +63,10 @@ async function boot() {
 }
 
 // What the parts below tell the parts above (see state.js).
+on('orders-changed', () => {
+  renderOrders();
+  renderPickups();
+});
 on('session-ended', endSession);
 
 followOtherTabs();

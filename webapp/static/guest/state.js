@@ -35,6 +35,7 @@ export const state = {
 
 // "Something changed" notices, from the parts below to the parts above that they must
 // not import (that would be an import loop): app.js wires the listeners at boot.
+//   'orders-changed': state.orders took an update or a reload, to show
 //   'session-ended' (message): the server or another tab ended the session
 const listeners = new Map(); // topic -> [listener]
 
