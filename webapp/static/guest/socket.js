@@ -1,9 +1,11 @@
-/* bar, guest page: the live connection: auth, channels, and what each event means. */
+/* bar, guest page: the live connection: auth, channels, and what each event and each
+ * notification means. */
 
 import { create as createLive } from '../live.js';
-import { alertReminder, showAnnouncement } from './alerts.js';
+import { alertEnded, alertReady, alertReminder, showAnnouncement } from './alerts.js';
+import { api } from './api.js';
 import { SessionEnded, SIGNED_OUT_MESSAGE } from './http.js';
-import { handleNotification, scheduleNotificationSync, syncNotifications } from './inbox.js';
+import { readNotes, renderInbox } from './inbox.js';
 import { loadMenu, renderBar, renderMenu } from './menu.js';
 import { resyncOrders, scheduleEstimateRefresh, upsertOrder } from './orders.js';
 import { updateSheetAvailability } from './sheet.js';
@@ -126,4 +128,62 @@ function onEvent(msg) {
     default:
       break;
   }
+}
+
+// What a guest must not miss is kept unread on the server until they have seen it:
+// in the inbox (the bell), or by acting on it ("Got it" on a pickup card, dismissing a
+// banner). It arrives first thing on every (re)connect, so a phone that slept through
+// "ready" still hears about it.
+function handleNotification(note) {
+  if (!note || typeof note !== 'object' || typeof note.id !== 'number') return;
+  const payload = note.payload || {};
+  const known = state.inbox.get(note.id);
+  state.inbox.set(note.id, { ...note, read: known ? known.read : false });
+  let moot = false; // nothing left to tell: see below
+  switch (note.type) {
+    case 'ORDER_READY':
+    case 'ORDER_REMINDER':
+    case 'ORDER_CANCELLED':
+    case 'ORDER_EXPIRED':
+      if (payload.order_id) {
+        // Also for a reminder: it may arrive before the orders have loaded.
+        upsertOrder(payload);
+        // react() in orders.js alerts on changes it sees; a notification about a change
+        // this page missed (it was closed at the time) still deserves its alert, unless
+        // the order has moved on since (a ready drink already served). Alerts are deduped.
+        const cur = state.orders.get(payload.order_id);
+        const expected = note.type === 'ORDER_REMINDER' ? 'ready' : payload.status;
+        // Moot: the order moved on since, or the guest already dismissed this alert
+        // (it can arrive live before its stored notification does).
+        moot = !cur || cur.status !== expected || state.acked.has(`${note.type}:${payload.order_id}`);
+        if (!moot && note.type === 'ORDER_REMINDER') alertReminder(cur);
+        else if (!moot && cur.status === 'ready') alertReady(cur);
+        else if (!moot) alertEnded(cur);
+      }
+      break;
+    case 'ANNOUNCEMENT':
+      moot = state.acked.has(`ANNOUNCEMENT:${payload.event_id}`);
+      if (!moot) showAnnouncement(payload.message, payload.event_id);
+      break;
+    default:
+      break;
+  }
+  if (moot) readNotes([note.id]);
+  renderInbox();
+}
+
+async function syncNotifications() {
+  if (!state.tokens) return;
+  try {
+    const data = await api('GET', '/api/notifications', { auth: true });
+    for (const note of data.notifications || []) handleNotification(note);
+  } catch (e) {
+    /* next connect tries again */
+  }
+}
+
+/** Live events that leave a notification behind: fetch and mark it read, a bit later. */
+function scheduleNotificationSync() {
+  clearTimeout(state.notifySyncTimer);
+  state.notifySyncTimer = setTimeout(syncNotifications, 1000 + Math.random() * 3000);
 }
