@@ -10,11 +10,19 @@
  * orders, and every update is merged by `updated_at`, so events and REST answers can
  * arrive in any order.
  *
- * This module starts the page and wires its static controls; the parts live in
- * guest/: state and store (what the page holds and keeps), http, api and tokens
- * (requests and the session's tokens), session (join, start, sign out), menu, sheet (ordering),
- * orders and order-list, alerts and notify (what a guest must notice), inbox, socket
- * (live events), tabs, and views (views, toast, banners).
+ * This module starts the page and wires its static controls and the parts together.
+ * The parts live in guest/; from the top down, each line imports only lines below it:
+ *   session: joining, starting the page, signing out, a session's end
+ *   socket (live events and notifications), ordering (placing an order), order-list
+ *   orders: the guest's orders, merged from REST answers and live events
+ *   alerts: what a guest must notice
+ *   menu (the bar and its drinks), inbox (the bell and its read marks)
+ *   api (requests with the guest's token), sheet (the order sheet), tabs
+ *   tokens, notify (the browser's notifications), views (views, toast, banners)
+ *   state: what the page holds, and its "something changed" notices
+ *   store (what the page keeps), http (a bare request and its errors), format
+ * A lower part tells a higher one that something changed with state.js's `emit`;
+ * the listeners are wired here, on top of them all.
  */
 
 import { $ } from './common.js';
