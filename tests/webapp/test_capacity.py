@@ -162,10 +162,11 @@ def test_sockets_per_address_are_capped_with_a_clear_503(start_server, closing):
 
 def test_sigterm_with_many_sockets_open_closes_them_all_with_1001_quickly(start_server, closing):  # noqa: F811
     served = start_server()
-    pages = [phone(served, i) for i in range(300)]
-    closing.extend(pages)
-    for page in pages:
-        page.subscribe(events.CONFIG)
+    pages = []
+    for i in range(300):  # each says hello at once, as a page does (5 s deadline)
+        pages.append(phone(served, i))
+        closing.append(pages[-1])
+        pages[-1].subscribe(events.CONFIG)
     served.signal(signal.SIGTERM)
     # Quickly means without waiting out the grace period: every page gets the server's
     # own 1001 (a worker killed at the end of it would send none), not a stopwatch.

@@ -1,7 +1,8 @@
 /* bar, guest page: joining the bar, starting the page, signing out, a session's end. */
 
 import { $ } from '../common.js';
-import { api, SessionEnded } from './api.js';
+import { api } from './api.js';
+import { SessionEnded } from './http.js';
 import { renderInbox } from './inbox.js';
 import { renderBar, renderMenu } from './menu.js';
 import { renderOrders, renderPickups } from './order-list.js';
@@ -10,8 +11,9 @@ import { closeSheet } from './sheet.js';
 import { live } from './socket.js';
 import { state } from './state.js';
 import { deviceId, KEYS, rememberScanCode, store } from './store.js';
+import { showTab } from './tabs.js';
 import { scheduleRefresh, setTokens } from './tokens.js';
-import { setLive, showTab, showView, toast } from './views.js';
+import { setLive, showView, toast } from './views.js';
 
 export function endSession(message) {
   state.tokens = null;
