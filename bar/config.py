@@ -84,6 +84,7 @@ class Settings:
     # [limits]: 0 turns a rate limit off.
     registrations_per_minute: int = 10
     logins_per_minute: int = 5
+    logins_per_minute_total: int = 20  # from all addresses together
     orders_per_minute: int = 3
     ws_max_message: int = 4096
     sockets_per_address: int = 32
@@ -205,6 +206,7 @@ _SCALARS: dict[tuple[str, str], tuple[str, Callable[[Any], Any]]] = {
     ("rules", "default_prep_time"): ("default_prep_time", _positive_duration),
     ("limits", "registrations_per_minute"): ("registrations_per_minute", _int(0)),
     ("limits", "logins_per_minute"): ("logins_per_minute", _int(0)),
+    ("limits", "logins_per_minute_total"): ("logins_per_minute_total", _int(0)),
     ("limits", "orders_per_minute"): ("orders_per_minute", _int(0)),
     # An auth message (a JWT) is under 1 KiB; a socket needs no more than a few.
     ("limits", "ws_max_message"): ("ws_max_message", _size(1024, 1024**2)),

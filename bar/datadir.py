@@ -17,9 +17,11 @@ from bar.models import SCHEMA_VERSION, TABLES, SchemaVersion
 if TYPE_CHECKING:
     from bar.tokens import Keys
 
-# version -> SQL statements that bring the schema from version-1 to version.
+# version -> SQL statements that bring the schema from version-1 to version. A new
+# table needs none: `create_tables` makes it (version 3's `kicks`).
 MIGRATIONS: dict[int, list[str]] = {
     2: ['ALTER TABLE "orders" ADD COLUMN "reminded_at" TEXT'],
+    3: ['ALTER TABLE "app_users" ADD COLUMN "device_id" VARCHAR(255)'],
 }
 
 

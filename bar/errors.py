@@ -16,7 +16,8 @@
     │   ├── RefreshInvalid        refresh_invalid
     │   └── LoginFailed           login_failed
     ├── Forbidden                 forbidden         (origin_refused: a socket from another site)
-    │   └── CodeRefused           code_invalid | code_expired | code_revoked | code_used_up
+    │   ├── CodeRefused           code_invalid | code_expired | code_revoked | code_used_up
+    │   └── Kicked                kicked            (the host keeps this name or phone out tonight)
     ├── Conflict                  conflict
     │   ├── InvalidTransition     invalid_transition
     │   ├── ShopClosed            shop_closed
@@ -24,7 +25,8 @@
     │   ├── TooManyOpenOrders     too_many_open_orders
     │   ├── ScanCodeInvalid       scan_code_invalid | scan_code_missing | scan_code_stale
     │   ├── WindowSpent           window_spent
-    │   └── AlreadyExists         already_exists
+    │   ├── AlreadyExists         already_exists
+    │   └── NameTaken             name_taken        (a guest here has that name: add an initial?)
     └── RateLimited               rate_limited      (with `retry_after`, whole seconds)
 
 The core knows no transport: the web app maps these classes to HTTP statuses
@@ -115,6 +117,12 @@ class CodeRefused(Forbidden):
     code = "code_invalid"
 
 
+class Kicked(Forbidden):
+    """The host kicked this name or this phone tonight (`bar guests kick`)."""
+
+    code = "kicked"
+
+
 class Conflict(BarError):
     code = "conflict"
 
@@ -145,6 +153,12 @@ class WindowSpent(Conflict):
 
 class AlreadyExists(Conflict):
     code = "already_exists"
+
+
+class NameTaken(Conflict):
+    """A guest still here has this name (case aside); the guest may confirm and join."""
+
+    code = "name_taken"
 
 
 class RateLimited(BarError):

@@ -24,6 +24,7 @@ from bar.models import Event, State
 
 # The event types are named in `bar.payloads`, with their shapes; here too for readers.
 from bar.payloads import ANNOUNCEMENT as ANNOUNCEMENT
+from bar.payloads import GUEST_LET_BACK as GUEST_LET_BACK
 from bar.payloads import GUEST_SIGNED_OUT as GUEST_SIGNED_OUT
 from bar.payloads import MENU_CHANGED as MENU_CHANGED
 from bar.payloads import NEW_ORDER as NEW_ORDER

@@ -1,7 +1,8 @@
-"""The guests who joined: who they are, and signing one out for good ("kick").
+"""The guests who joined: who they are, and keeping one out for the night ("kick").
 
-Kicking deactivates the guest, revokes every refresh token, and publishes
-`GUEST_SIGNED_OUT` (on `admin` and on the guest's own channel) in one transaction:
+Kicking deactivates the guest, revokes every refresh token, publishes
+`GUEST_SIGNED_OUT` (on `admin` and on the guest's own channel) and records a kick
+(`bar.kicks`: their name and phone may not join again tonight) in one transaction:
 each web process closes that guest's open sockets when the event reaches it, and
 `is_active` refuses their still-valid access tokens from then on.
 """
@@ -14,11 +15,11 @@ from typing import cast
 
 from peewee import JOIN, fn
 
-from bar import events
+from bar import events, kicks
 from bar.db import db, write
 from bar.errors import InvalidInput, NotFound
-from bar.models import Guest, Order, RefreshToken
-from bar.payloads import GuestSignedOut
+from bar.models import Guest, Kick, Order, RefreshToken
+from bar.payloads import GuestLetBack, GuestSignedOut
 
 
 @dataclass(frozen=True)
@@ -30,6 +31,7 @@ class GuestRow:
     is_active: bool
     orders: int
     sessions: int  # refresh tokens still usable
+    kicked_until: datetime | None = None  # kept out (`bar guests kick`) until then
 
 
 def is_active(user_key: str) -> bool:
@@ -63,11 +65,13 @@ def list_guests(*, now: datetime) -> list[GuestRow]:
         .order_by(Guest.created_at)
     )
     rows = cast(list[tuple[str, str, datetime, datetime | None, bool, int, int]], list(query.tuples()))
-    return [GuestRow(*row) for row in rows]
+    kicked = kicks.kicked_guests(now=now)
+    return [GuestRow(*row, kicked_until=kicked.get(row[0])) for row in rows]
 
 
 def find(name_or_key: str) -> Guest:
-    """A guest by user key, or by name when exactly one guest has it."""
+    """A guest by user key, or by name when exactly one guest (or one still signed in)
+    has it: a guest kicked, let back and joined again is found, not their old self."""
     text = name_or_key.strip()
     guest = Guest.get_or_none(Guest.user_key == text)
     if guest is not None:
@@ -77,27 +81,42 @@ def find(name_or_key: str) -> Guest:
     if not named:
         raise NotFound(f"no guest called {text!r}: `bar guests list` shows them")
     if len(named) > 1:
+        active = [g for g in named if g.is_active]
+        if len(active) == 1:
+            return active[0]
         keys = ", ".join(g.user_key for g in named)
         raise InvalidInput(f"{len(named)} guests are called {text!r}: kick one by key ({keys})")
     return named[0]
 
 
-def kick(name_or_key: str, *, now: datetime) -> Guest:
-    """Sign a guest out everywhere and keep them out. Their orders stay as they are."""
+def kick(name_or_key: str, *, day_starts_at: int, now: datetime) -> Kick:
+    """Sign a guest out everywhere and keep their name and phone out until the business
+    day ends (`bar.kicks`). Their orders stay as they are. A guest already signed out
+    (kicked and let back in) is kept out again."""
     with write():
         guest = find(name_or_key)
-        if not guest.is_active:
-            raise InvalidInput(f"{guest.username} is already signed out")
-        Guest.update(is_active=False).where(Guest.user_key == guest.user_key).execute()
-        (RefreshToken.update(is_revoked=True, revoked_at=now)
-         .where(RefreshToken.guest == guest.user_key, RefreshToken.is_revoked == False)  # noqa: E712
-         .execute())
-        signed_out = GuestSignedOut(guest.user_key, guest.username)
-        # The guest's copy first: their page reads why just before the hub, acting on
-        # the admin copy, closes their sockets.
-        events.publish_many([
-            (events.guest_channel(guest.user_key), signed_out),
-            (events.ADMIN, signed_out),
-        ], now=now)
-        guest.is_active = False
-        return guest
+        if kicks.kicked_until(guest.user_key, now=now) is not None:
+            raise InvalidInput(f"{guest.username} is already kicked for tonight")
+        if guest.is_active:
+            _sign_out(guest, now=now)
+        return kicks.record(guest, day_starts_at=day_starts_at, now=now)
+
+
+def _sign_out(guest: Guest, *, now: datetime) -> None:
+    Guest.update(is_active=False).where(Guest.user_key == guest.user_key).execute()
+    (RefreshToken.update(is_revoked=True, revoked_at=now)
+     .where(RefreshToken.guest == guest.user_key, RefreshToken.is_revoked == False)  # noqa: E712
+     .execute())
+    signed_out = GuestSignedOut(guest.user_key, guest.username)
+    # The guest's copy first: their page reads why just before the hub, acting on
+    # the admin copy, closes their sockets.
+    events.publish_many([
+        (events.guest_channel(guest.user_key), signed_out),
+        (events.ADMIN, signed_out),
+    ], now=now)
+    guest.is_active = False
+
+
+def unkick(name_or_key: str, *, now: datetime) -> GuestLetBack:
+    """Let a kicked name (or guest, by key) join again tonight; see `bar.kicks.lift`."""
+    return kicks.lift(name_or_key, now=now)

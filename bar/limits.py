@@ -1,4 +1,5 @@
-"""Rate limits: registrations and admin logins per client IP, orders per guest.
+"""Rate limits: registrations and admin logins per client IP (and logins in total),
+orders per guest.
 
 Each is a sliding window: at most `limit` attempts in any `WINDOW`. A refused attempt
 is not counted, so `RateLimited.retry_after` is exact: trying again after that many
@@ -21,6 +22,13 @@ runs one gunicorn worker, so one table sees every request (with several workers,
 would allow the limit). Memory is bounded: keys with no attempt left in the window are
 dropped once per window, and past `max_keys` the least recently seen key goes first
 (a flood of new addresses can then reset an old one: the price of a bounded table).
+
+A `RateLimiter` may also have a `total`: at most that many attempts from all keys
+together, checked under the same lock as the key's own limit, so an attempt refused by
+either counts toward neither. Admin sign-ins have one: each costs a scrypt hash, and
+twenty addresses on the Wi-Fi would otherwise get twenty times the per-address guesses.
+The price: a flood from many addresses also holds back a barista signing in for up to
+a minute (one already signed in keeps working).
 """
 
 from __future__ import annotations
@@ -44,17 +52,20 @@ def _seconds_until(when: datetime, now: datetime, window: timedelta = WINDOW) ->
 
 
 class RateLimiter:
-    """At most `limit` attempts per key (a client IP) in any `window`; thread-safe."""
+    """At most `limit` attempts per key (a client IP) in any `window`, and at most
+    `total` from all keys together (0: no total); thread-safe."""
 
     def __init__(
-        self, limit: int, *, window: timedelta = WINDOW, what: str = "attempts",
+        self, limit: int, *, total: int = 0, window: timedelta = WINDOW, what: str = "attempts",
         max_keys: int = MAX_KEYS,
     ) -> None:
         self.limit = limit
+        self.total = total
         self.window = window
         self.what = what
         self.max_keys = max_keys
         self._attempts: OrderedDict[str, deque[datetime]] = OrderedDict()
+        self._all: deque[datetime] = deque(maxlen=total or None)
         self._lock = threading.Lock()
         self._swept_at: datetime | None = None
 
@@ -63,30 +74,42 @@ class RateLimiter:
 
     def hit(self, key: str, *, now: datetime) -> None:
         """Count one attempt by `key`, or raise `RateLimited` if it has had its `limit`."""
-        if self.limit <= 0:
+        if self.limit <= 0 and self.total <= 0:
             return
         with self._lock:
-            self._sweep(now)
-            attempts = self._attempts.get(key)
-            if attempts is None:
-                attempts = self._attempts[key] = deque(maxlen=self.limit)
-                if len(self._attempts) > self.max_keys:
-                    self._attempts.popitem(last=False)
-            self._attempts.move_to_end(key)
-            # maxlen keeps the newest `limit`: the oldest of them says when one frees up.
-            if len(attempts) == self.limit and attempts[0] > now - self.window:
-                seconds = _seconds_until(attempts[0] + self.window, now, self.window)
-                raise RateLimited(
-                    f"Too many {self.what}: try again in {seconds} s", retry_after=seconds
-                )
-            attempts.append(now)
+            attempts = self._key_attempts(key, now) if self.limit > 0 else None
+            if attempts is not None:
+                self._check(attempts, self.limit, now, f"Too many {self.what}")
+            if self.total > 0:
+                self._check(self._all, self.total, now, f"Too many {self.what} on this bar")
+                self._all.append(now)
+            if attempts is not None:
+                attempts.append(now)
+
+    def _key_attempts(self, key: str, now: datetime) -> deque[datetime]:
+        self._sweep(now)
+        attempts = self._attempts.get(key)
+        if attempts is None:
+            attempts = self._attempts[key] = deque(maxlen=self.limit)
+            if len(self._attempts) > self.max_keys:
+                self._attempts.popitem(last=False)
+        self._attempts.move_to_end(key)
+        return attempts
+
+    def _check(self, attempts: deque[datetime], limit: int, now: datetime, message: str) -> None:
+        # maxlen keeps the newest `limit`: the oldest of them says when one frees up.
+        if len(attempts) == limit and attempts[0] > now - self.window:
+            seconds = _seconds_until(attempts[0] + self.window, now, self.window)
+            raise RateLimited(f"{message}: try again in {seconds} s", retry_after=seconds)
 
     def _sweep(self, now: datetime) -> None:
         """Drop the keys whose attempts have all left the window (once per window)."""
         if self._swept_at is not None and now - self._swept_at < self.window:
             return
         self._swept_at = now
-        idle = [key for key, seen in self._attempts.items() if seen[-1] <= now - self.window]
+        # Empty: a new key whose first attempt the total refused.
+        idle = [key for key, seen in self._attempts.items()
+                if not seen or seen[-1] <= now - self.window]
         for key in idle:
             del self._attempts[key]
 

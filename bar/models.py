@@ -6,7 +6,7 @@ import peewee as pw
 
 from bar.db import BaseModel, JSONField, UtcDateTimeField
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 
 
 class SchemaVersion(BaseModel):
@@ -20,9 +20,33 @@ class Guest(BaseModel):
     last_login = UtcDateTimeField(null=True)
     is_active = pw.BooleanField(default=True)
     metadata = JSONField(default=dict)
+    # The random id the phone's page keeps in localStorage (`X-Device-Id`), if it sent
+    # one: a kick keeps that phone out too. No index: an old database gains the column
+    # by migration, after `create_tables` has made the indexes.
+    device_id = pw.CharField(null=True)
 
     class Meta:
         table_name = "app_users"
+
+
+class Kick(BaseModel):
+    """The host keeps someone out (`bar guests kick`): their name and their phone.
+
+    A kick holds until `until` (the end of the business day it was made in) or until
+    the host lifts it (`bar guests unkick`); the rules are in `bar.kicks`.
+    """
+
+    id = pw.AutoField()
+    guest = pw.ForeignKeyField(Guest, column_name="user_key", backref="kicks")
+    username = pw.CharField(max_length=50)  # as the guest was called, for the host
+    name_key = pw.CharField(index=True)  # `bar.names.name_key(username)`
+    device_id = pw.CharField(null=True, index=True)
+    created_at = UtcDateTimeField()
+    until = UtcDateTimeField()
+    lifted_at = UtcDateTimeField(null=True)
+
+    class Meta:
+        table_name = "kicks"
 
 
 class RegistrationCode(BaseModel):
@@ -157,6 +181,6 @@ class State(BaseModel):
 
 
 TABLES: list[type[BaseModel]] = [
-    SchemaVersion, Guest, RegistrationCode, Admin, RefreshToken, Drink, Order,
+    SchemaVersion, Guest, Kick, RegistrationCode, Admin, RefreshToken, Drink, Order,
     ScanWindow, Event, Notification, Scheduled, State,
 ]

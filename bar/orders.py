@@ -13,8 +13,9 @@ notification are written in one transaction.
 from __future__ import annotations
 
 import json
+import operator
 import uuid
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Literal
@@ -430,12 +431,49 @@ def remind_uncollected(rules: Rules, *, now: datetime) -> list[Order]:
 
 def list_orders(
     *, statuses: tuple[str, ...] | None = None, user_key: str | None = None, limit: int = 500,
-    newest_first: bool = True,
+    newest_first: bool = True, after: str | None = None,
 ) -> list[Order]:
+    """At most `limit` orders, oldest or newest first, with their drink and guest.
+
+    The order is total and stable: by `created_at`, then `number`, then `id` (orders
+    placed in the same microsecond still come one way only). `after` is an order's id,
+    a keyset cursor: only the orders that come after that one in this order, so a
+    listing read page by page loses and repeats none while new orders arrive. Raises
+    `InvalidInput` for an id that is no order.
+    """
     query = Order.select(Order, Drink, Guest).join(Drink).switch(Order).join(Guest)
     if statuses:
         query = query.where(Order.status.in_(statuses))
     if user_key:
         query = query.where(Order.guest == user_key)
-    order_by = Order.created_at.desc() if newest_first else Order.created_at
-    return list(query.order_by(order_by).limit(limit))
+    if after is not None:
+        query = query.where(_beyond(after, newest_first))
+    keys = (Order.created_at, Order.number, Order.id)
+    order_by = [k.desc() for k in keys] if newest_first else list(keys)
+    return list(query.order_by(*order_by).limit(limit))
+
+
+def _beyond(order_id: str, newest_first: bool) -> Any:
+    """The condition "comes after order `order_id`" in `list_orders`' order."""
+    mark = Order.get_or_none(Order.id == order_id)
+    if mark is None:
+        raise InvalidInput(f"no order {order_id!r} to list on from")
+    # (created_at, number, id) past the mark's, spelled out rather than as a row value
+    # so each side goes through its field's conversion (created_at is ISO text).
+    past = operator.lt if newest_first else operator.gt
+    created, number = Order.created_at, Order.number
+    return past(created, mark.created_at) | ((created == mark.created_at) & (
+        past(number, mark.number) | ((number == mark.number) & past(Order.id, mark.id))))
+
+
+def iter_orders(
+    *, statuses: tuple[str, ...] | None = None, newest_first: bool = False, batch: int = 500,
+) -> Iterator[Order]:
+    """Every matching order, read `batch` at a time: a listing of any length in little memory."""
+    after: str | None = None
+    while True:
+        page = list_orders(statuses=statuses, newest_first=newest_first, limit=batch, after=after)
+        yield from page
+        if len(page) < batch:
+            return
+        after = page[-1].id

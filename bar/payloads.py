@@ -34,6 +34,7 @@ MENU_CHANGED = "MENU_CHANGED"
 ANNOUNCEMENT = "ANNOUNCEMENT"
 ORDER_REMINDER = "ORDER_REMINDER"  # ready a while and not collected: told once more
 GUEST_SIGNED_OUT = "GUEST_SIGNED_OUT"  # kicked by the host: sockets close, tokens stop
+GUEST_LET_BACK = "GUEST_LET_BACK"  # the host lifted a kick: that name and phone may join
 
 # Notification types: what a guest must not miss, kept unread until read. Besides
 # these, an `ORDER_REMINDER` and an `ANNOUNCEMENT` are kept too.
@@ -281,10 +282,26 @@ class GuestSignedOut(EventPayload):
         return cls(str(payload["user_key"]), str(payload["username"]))
 
 
+@dataclass(frozen=True)
+class GuestLetBack(EventPayload):
+    """The host lifted a kick (`bar guests unkick`): that name and phone may join again."""
+
+    type: ClassVar[str] = GUEST_LET_BACK
+    username: str
+    user_keys: tuple[str, ...]  # the guests whose kicks were lifted
+
+    def to_payload(self) -> dict[str, Any]:
+        return {"username": self.username, "user_keys": list(self.user_keys)}
+
+    @classmethod
+    def from_payload(cls, payload: Mapping[str, Any]) -> Self:
+        return cls(str(payload["username"]), tuple(str(k) for k in payload.get("user_keys", ())))
+
+
 EVENT_TYPES: dict[str, type[EventPayload]] = {
     cls.type: cls
     for cls in (NewOrder, OrderStatusChanged, OrderExpired, OrderReminder, ShopStatusChanged,
-                MenuChanged, Announcement, GuestSignedOut)
+                MenuChanged, Announcement, GuestSignedOut, GuestLetBack)
 }
 
 

@@ -12,7 +12,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from bar import scan
+from bar import kicks, names, scan
 from bar.config import Settings
 from bar.db import write
 from bar.errors import CodeMissing, CodeRefused, InvalidInput, NotFound
@@ -22,7 +22,8 @@ from bar.tokens import Keys, issue_access, new_refresh_token
 
 
 def clean_username(name: object) -> str:
-    return clean_text(name, field="name", min_len=2, max_len=50)
+    """A guest's name as stored and shown (the rule is `bar.names.clean_name`)."""
+    return names.clean_name(name)
 
 
 def create_code(
@@ -116,18 +117,32 @@ class Registration:
 
 def register(
     settings: Settings, keys: Keys, *, code: str | None, username: object,
-    device_info: str = "", now: datetime,
+    device_info: str = "", device_id: str | None = None, now: datetime,
+    refuse_same_name: bool = False,
 ) -> Registration:
-    """Create a guest with an invite code (or, in pop-up mode, the current scan code)."""
+    """Create a guest with an invite code (or, in pop-up mode, the current scan code).
+
+    `device_id` is the phone's own random id (`bar.kicks`): a name or a phone the host
+    kicked tonight raises `Kicked` and uses nothing. With `refuse_same_name`, a name
+    that a guest still signed in already has (case aside) raises `NameTaken` and uses
+    nothing: the join page then suggests an initial.
+    """
     if not code or not code.strip():
         raise CodeMissing("a registration code is required: scan the bar's QR code")
     code = code.strip()
     name = clean_username(username)
+    device_id = kicks.clean_device_id(device_id)
     with write():
+        # The code first: a bad code is the first thing to hear, and nobody without
+        # one learns whom the host kicked. A refusal rolls the use back.
         _consume_code(settings, code, now)
+        kicks.check_allowed(name, device_id, now=now)
+        if refuse_same_name:
+            names.check_not_taken(name, seen_since=now - settings.inactivity_timeout)
         guest = Guest.create(
             user_key=str(uuid.uuid4()), username=name, created_at=now, last_login=now,
             metadata={"registered_with": "scan" if settings.rules.popup else "invite"},
+            device_id=device_id,
         )
         refresh_token = new_refresh_token(
             guest, ttl=settings.refresh_ttl, device_info=device_info, now=now

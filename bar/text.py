@@ -1,7 +1,7 @@
 """Text that people type: one rule for every name, note, reason and message we store.
 
 It depends on nothing but the error family, so any module (settings included) can use it
-without pulling in the services.
+without pulling in the services. Guest names have stricter rules on top (`bar.names`).
 """
 
 from __future__ import annotations
@@ -16,13 +16,29 @@ from bar.errors import InvalidInput
 _BIDI_CONTROLS = re.compile("[\u202a-\u202e\u2066-\u2069]")
 
 
+def check_characters(text: str, *, field: str) -> None:
+    """Refuse what no text of ours may hold; raises `InvalidInput`.
+
+    Control characters and bidi controls (they change how the text shows), lone
+    surrogates (`"\\ud800"` in JSON, or undecodable bytes on a command line: not text,
+    and SQLite cannot store them), and line or paragraph separators (U+2028/U+2029 break
+    a line on some screens and not on others).
+    """
+    categories = {unicodedata.category(c) for c in text}
+    if "Cc" in categories or _BIDI_CONTROLS.search(text):
+        raise InvalidInput(f"{field} must not contain control characters")
+    if "Cs" in categories:
+        raise InvalidInput(f"{field} must not contain a lone surrogate (U+D800 to U+DFFF): not text")
+    if "Zl" in categories or "Zp" in categories:
+        raise InvalidInput(f"{field} must be one line: no line or paragraph separators")
+
+
 def clean_text(text: object, *, field: str, max_len: int, min_len: int = 0) -> str:
-    """Trim guest-typed text and refuse control characters; raises `InvalidInput`."""
+    """Trim guest-typed text and refuse what `check_characters` refuses; raises `InvalidInput`."""
     if not isinstance(text, str):
         raise InvalidInput(f"{field} must be text")
     text = text.strip()
-    if any(unicodedata.category(c) == "Cc" for c in text) or _BIDI_CONTROLS.search(text):
-        raise InvalidInput(f"{field} must not contain control characters")
+    check_characters(text, field=field)
     if not min_len <= len(text) <= max_len:
         if min_len:
             raise InvalidInput(f"{field} must be {min_len} to {max_len} characters")

@@ -17,11 +17,11 @@ import pytest
 from click.testing import CliRunner, Result
 from hypothesis import settings as hypothesis_settings
 
-from bar import datadir, orders, registration
+from bar import datadir, guests, orders, registration
 from bar.clock import FrozenClock
 from bar.config import Settings, load_settings
 from bar.db import db
-from bar.models import Guest, Order
+from bar.models import Guest, Kick, Order
 from bar.tokens import Keys
 
 # CI runs the same property-based examples every time (derandomized, no example
@@ -96,6 +96,10 @@ class Factory:
 
     def guest(self, name: str = "Ana") -> Guest:
         return self.registration(name).guest
+
+    def kick(self, guest: str) -> Kick:
+        """What `bar guests kick GUEST` does (a name or a user key)."""
+        return guests.kick(guest, day_starts_at=self.settings.day_starts_at, now=self.clock())
 
     def order(
         self, guest: Guest | None = None, drink_id: str = "negroni",

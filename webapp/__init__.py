@@ -11,6 +11,7 @@ from __future__ import annotations
 from flask import Flask
 
 from bar import datadir
+from bar.admins import PasswordChecks
 from bar.clock import Clock, utcnow
 from bar.config import Settings
 from bar.db import db
@@ -19,11 +20,14 @@ from bar.limits import RateLimiter
 from webapp import admin, api, errors, pages, ws
 from webapp.context import BarContext, bar_context
 from webapp.fanout import Hub
+from webapp.threads import off_the_event_loop
 
 __all__ = ["create_app", "bar_context", "BarContext"]
 
 # Requests are small JSON documents; anything bigger is a mistake or an attack.
 MAX_CONTENT_LENGTH = 16 * 1024
+# Admin password checks running at once (each: scrypt, up to 0.5 s of CPU and 32 MiB).
+PASSWORD_CHECKS_AT_ONCE = 2
 
 
 def create_app(settings: Settings, *, clock: Clock = utcnow) -> Flask:
@@ -41,7 +45,9 @@ def create_app(settings: Settings, *, clock: Clock = utcnow) -> Flask:
     app.extensions["bar"] = BarContext(
         settings=settings, keys=keys, clock=clock, hub=Hub(settings, clock=clock),
         registrations=RateLimiter(settings.registrations_per_minute, what="attempts"),
-        logins=RateLimiter(settings.logins_per_minute, what="attempts"),
+        logins=RateLimiter(settings.logins_per_minute, total=settings.logins_per_minute_total,
+                           what="attempts"),
+        password_checks=PasswordChecks(PASSWORD_CHECKS_AT_ONCE, run=off_the_event_loop),
         estimates=QueueEstimates(settings),
     )
     errors.register(app)

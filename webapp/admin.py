@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, request
+from flask import Blueprint, request, url_for
 
 from bar import admins, menu, net, orders, registration, scan, shop, waits
 from bar.errors import Conflict, InvalidInput
@@ -20,11 +20,13 @@ bp = Blueprint("admin", __name__, url_prefix="/api/admin")
 def login() -> dict[str, Any]:
     """An admin access token for the right name and password."""
     context = bar_context()
-    context.logins.hit(client_ip(), now=context.now())
+    # The body first: a request that is not even JSON (a cross-site `text/plain` form)
+    # gets its 415 without spending the address's attempts.
     body = json_body()
+    context.logins.hit(client_ip(), now=context.now())
     token = admins.login(
         context.settings, context.keys, field(body, "username", str),
-        field(body, "password", str), now=context.now(),
+        field(body, "password", str), now=context.now(), checks=context.password_checks,
     )
     return {"access_token": token, "expires_in": int(context.settings.access_ttl.total_seconds())}
 
@@ -50,10 +52,23 @@ def create_code() -> tuple[dict[str, Any], int]:
     }, 201
 
 
+# Orders per page of `GET /api/admin/orders`: the default, and the most one may ask for.
+ORDERS_PAGE = 100
+ORDERS_PAGE_MAX = 500
+
+
 @bp.get("/orders")
 @require_admin
 def list_orders() -> dict[str, Any]:
-    """Every order, newest first; `?status=pending,preparing` keeps only those.
+    """Orders, newest first, a page at a time.
+
+    Query: `status=pending,preparing` keeps only those; `limit` orders per page (1 to
+    500, default 100); `before=<order_id>` continues with the orders older than that
+    one. The answer is `{"orders": [...], "next": <URL or null>, "now", "waits"}`:
+    `next` is this path with the same query and the last order's id as `before`, null
+    on the last page. Following `next` reads every order once, none lost or repeated,
+    even while new orders arrive (those are newer than the cursor: a read from the top
+    shows them). The order is `created_at`, then `number`, then `order_id`, descending.
 
     With the server's `now` and the wait thresholds, so a barista page colours each
     order's age by the kiosk's rule without trusting the tablet's clock.
@@ -66,12 +81,33 @@ def list_orders() -> dict[str, Any]:
             raise InvalidInput(
                 f"unknown status {unknown[0]!r}: one of {', '.join(orders.STATUSES)}"
             )
-    rows = orders.list_orders(statuses=statuses)
+    limit = _page_size(request.args.get("limit"))
+    before = request.args.get("before") or None
+    # One more than a page: whether there is a next page, without asking again.
+    rows = orders.list_orders(statuses=statuses, limit=limit + 1, after=before)
+    next_url = None
+    if len(rows) > limit:
+        rows = rows[:limit]
+        query: dict[str, Any] = {k: v for k, v in request.args.items() if k in ("status", "limit")}
+        next_url = url_for(".list_orders", **query, before=rows[-1].id)
     return {
         "orders": [orders.order_dict(o) for o in rows],
+        "next": next_url,
         "now": bar_context().now().isoformat(),
         "waits": waits.thresholds(),
     }
+
+
+def _page_size(value: str | None) -> int:
+    if value is None:
+        return ORDERS_PAGE
+    try:
+        size = int(value)
+    except ValueError:
+        size = 0
+    if not 1 <= size <= ORDERS_PAGE_MAX:
+        raise InvalidInput(f"limit must be a whole number from 1 to {ORDERS_PAGE_MAX}")
+    return size
 
 
 @bp.post("/orders/<order_id>/status")

@@ -77,14 +77,23 @@ def get_display() -> dict[str, Any]:
 
 @bp.post("/register")
 def register() -> tuple[dict[str, Any], int]:
-    """A new guest, with the invite (or scan) code in `X-Registration-Code`."""
+    """A new guest, with the invite (or scan) code in `X-Registration-Code`.
+
+    `X-Device-Id` is the phone's own random id (the page keeps it in localStorage): a
+    name or a phone the host kicked tonight is a 403 `kicked`. A name a guest still
+    here already has is a 409 `name_taken` (the page suggests an initial) unless the
+    body says `"same_name_ok": true`.
+    """
     context = bar_context()
     context.registrations.hit(client_ip(), now=context.now())
     body = json_body()
     username = field(body, "username", str)
+    same_name_ok = field(body, "same_name_ok", bool, required=False)
     result = registration.register(
         context.settings, context.keys, code=request.headers.get("X-Registration-Code"),
-        username=username, device_info=_user_agent(), now=context.now(),
+        username=username, device_info=_user_agent(),
+        device_id=request.headers.get("X-Device-Id"), now=context.now(),
+        refuse_same_name=not same_name_ok,
     )
     return {
         "user": {"user_key": result.guest.user_key, "username": result.guest.username},

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 
 from flask import current_app, request
 
+from bar.admins import PasswordChecks
 from bar.clock import Clock
 from bar.config import Settings
 from bar.estimates import QueueEstimates
@@ -30,7 +31,9 @@ class BarContext:
     hub: Hub
     # Per client IP, in this process: `bar serve` runs one worker (see bar.limits).
     registrations: RateLimiter
-    logins: RateLimiter
+    logins: RateLimiter  # also in total, from all addresses
+    # scrypt costs 0.1-0.5 s of CPU and 32 MiB: only a few at once, off the event loop.
+    password_checks: PasswordChecks
     # Wait estimates, kept between requests (a new order extends the last computation).
     estimates: QueueEstimates
 

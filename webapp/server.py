@@ -29,6 +29,9 @@ from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
 from bar.config import Settings
 from bar.db import db
 from webapp.fanout import Hub, socket_capacity
+from webapp.threads import on_event_loop
+
+__all__ = ["on_event_loop", "restart_on_event_loop", "serve", "run_in_thread"]
 
 GRACEFUL_TIMEOUT_S = 3
 # A request line and headers take one packet from a phone; a few seconds cover a bad
@@ -37,13 +40,6 @@ HEADER_DEADLINE_S = 5
 BODY_DEADLINE_S = 5
 # Connections that are not WebSockets (plain requests) on top of the socket capacity.
 HTTP_HEADROOM = 1000
-
-
-def on_event_loop() -> bool:
-    """Has gevent patched this process (`python -m gevent.monkey`)?"""
-    from gevent import monkey
-
-    return bool(monkey.is_module_patched("socket"))
 
 
 def restart_on_event_loop(cli_args: list[str]) -> NoReturn:

@@ -37,9 +37,11 @@ class CloseCode(IntEnum):
 
 # A phone that takes no bytes for this long has gone (its Wi-Fi dropped mid-send).
 SEND_TIMEOUT_S = 5.0
-# What a socket may owe its phone before it is dropped: hundreds of events, a phone
-# that far behind reloads over REST anyway.
-MAX_BACKLOG = 256 * 1024
+# What a socket may owe its phone before it is dropped: thousands of events (a live
+# event's frame is one bytes object shared by every socket that queues it). A replay
+# waits for the phone below REPLAY_HIGH_WATER instead of queueing it all at once.
+MAX_BACKLOG = 1024 * 1024
+REPLAY_HIGH_WATER = 64 * 1024
 # Wi-Fi NATs forget idle flows after a minute or so; a ping every 25 s keeps them, and
 # a phone that has not answered by the next one is gone.
 PING_EVERY_S = 25.0
@@ -117,6 +119,16 @@ class Outbox:
             self._queued.append(data)
             self._queued_bytes += len(data)
             return True
+
+    def drain(self, below: int, timeout: float) -> bool:
+        """Wait (this thread or greenlet only) until less than `below` bytes are queued;
+        False if the socket failed or `timeout` passed first."""
+        deadline = time.monotonic() + timeout
+        while self._queued_bytes >= below and not self.failed:
+            if time.monotonic() > deadline:
+                return False
+            time.sleep(0.005)
+        return not self.failed
 
     def stalled(self, now: float) -> bool:
         """Has a queued write been waiting on the phone longer than SEND_TIMEOUT_S?"""
@@ -227,7 +239,11 @@ class Connection:
             return self._write_event(event_id, channel, frame)
 
     def replay(self, event_id: int, channel: str, frame: bytes) -> bool:
-        """A missed event read by the handler: written now, even while live ones are held."""
+        """A missed event read by the handler: written now, even while live ones are held.
+
+        Paced by the phone: a long replay waits for it rather than filling the backlog."""
+        if not self.outbox.drain(REPLAY_HIGH_WATER, SEND_TIMEOUT_S):
+            return False
         with self._lock:
             return self._write_event(event_id, channel, frame)
 

@@ -35,7 +35,6 @@ message over `limits.ws_max_message` closes the socket with 1009.
 
 from __future__ import annotations
 
-import json
 import logging
 from typing import Any
 from urllib.parse import urlsplit
@@ -46,8 +45,9 @@ from simple_websocket import ConnectionClosed
 
 from bar import events, guests, notifications
 from bar.db import db
-from bar.errors import AuthError, Forbidden, SignedOut
+from bar.errors import AuthError, Forbidden, InvalidInput, InvalidJSON, SignedOut
 from bar.tokens import Claims, verify_access
+from webapp.body import parse_json
 from webapp.context import BarContext, bar_context, client_ip
 from webapp.errors import error_response
 from webapp.fanout import Slot, SocketRefused
@@ -109,7 +109,8 @@ def _before_upgrade() -> Response | None:
 
 
 @bp.teardown_request
-def _after_socket(exc: BaseException | None) -> None:
+def _give_back_slot(exc: BaseException | None = None) -> None:
+    """The socket no longer counts against its address (once, however it ended)."""
     slot: Slot | None = g.pop("slot", None)
     if slot is not None:
         bar_context().hub.give_back(slot)
@@ -130,9 +131,12 @@ class Session:
 
     def handle(self, raw: str | bytes) -> None:
         try:
-            message = json.loads(raw)
-        except (ValueError, UnicodeDecodeError):
+            message = parse_json(raw, what="the message")
+        except InvalidJSON:
             self.error("invalid_json", "messages must be JSON")
+            return
+        except InvalidInput as refused:  # too deep, or a lone surrogate: JSON we cannot use
+            self.error("invalid_message", refused.message)
             return
         if not isinstance(message, dict) or not isinstance(message.get("type"), str):
             self.error("invalid_message", 'messages must be objects with a "type"')
@@ -268,7 +272,13 @@ def websocket(ws: Any) -> None:
         conn.close(CloseCode.INTERNAL_ERROR)
     finally:
         context.hub.unsubscribe(conn)
+        # A page that reloads opens its next socket while this one says goodbye.
+        _give_back_slot()
         db.close()
-        # The reader ends on the phone's reply to a close frame; then the socket is ours.
+        # The reader ends on the phone's reply to a close frame; then the socket is ours
+        # to linger on. A phone that never replies is dropped (one reader per socket).
         ws.thread.join(CLOSE_TIMEOUT_S)
-        conn.outbox.linger(CLOSE_TIMEOUT_S)
+        if ws.thread.is_alive():
+            conn.outbox.abort()
+        else:
+            conn.outbox.linger(CLOSE_TIMEOUT_S)

@@ -1,13 +1,17 @@
 """The `bar` command group, its context and the helpers every command uses.
 
 Errors from the core become one line (`Error: …`) and exit status 1, never a traceback.
+Everything is printed as it is: `console` reads no Rich markup and no emoji codes, so a
+guest called `[link=http://evil]click[/link]` or `x[/bold]` is shown literally (and
+never crashes a table). Style a cell with a `rich.text.Text`, never with markup.
 """
 
 from __future__ import annotations
 
 import importlib
 import json
-from collections.abc import Callable
+import textwrap
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -23,7 +27,9 @@ from bar.errors import BarError
 if TYPE_CHECKING:
     from bar.tokens import Keys
 
-console = Console(highlight=False)
+# Names, notes and messages are typed by guests: nothing printed through this console
+# is markup (`[bold]`), an emoji code (`:beer:`) or highlighted. Use `Text` for style.
+console = Console(highlight=False, markup=False, emoji=False)
 
 
 class BarGroup(click.Group):
@@ -108,6 +114,19 @@ def command_group(name: str, help_: str, **kwargs: Any) -> Callable[..., click.G
 
 def print_json(data: Any) -> None:
     click.echo(json.dumps(data, indent=2, ensure_ascii=False, default=str))
+
+
+def print_json_list(items: Iterable[Any]) -> None:
+    """What `print_json(list(items))` prints, written item by item as they come.
+
+    A listing of thousands of orders is never held in memory as one list.
+    """
+    opening = "[\n"
+    for item in items:
+        body = json.dumps(item, indent=2, ensure_ascii=False, default=str)
+        click.echo(opening + textwrap.indent(body, "  "), nl=False)
+        opening = ",\n"
+    click.echo("[]" if opening == "[\n" else "\n]")
 
 
 def new_table(*columns: str, title: str | None = None) -> Table:

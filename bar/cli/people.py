@@ -14,7 +14,7 @@ from bar.clock import utcnow
 from bar.timeparse import format_duration
 
 
-@command_group("guests", "The guests who joined; sign one out.")
+@command_group("guests", "The guests who joined; keep one out for the night, or let them back.")
 def guests_group() -> None:
     pass
 
@@ -31,21 +31,38 @@ def guests_list(ctx: Context, as_json: bool) -> None:
         return
     table = new_table("name", "key", "joined", "last seen", "orders", "phones", "status", title="Guests")
     for r in rows:
-        # Names are typed by guests: Text() shows them as they are, never as markup.
-        table.add_row(Text(r.username), r.user_key, local_time(r.created_at),
+        table.add_row(r.username, r.user_key, local_time(r.created_at),
                       local_time(r.last_login) if r.last_login else "", str(r.orders), str(r.sessions),
-                      "active" if r.is_active else "signed out")
+                      _status(r))
     console.print(table)
+
+
+def _status(row: guests.GuestRow) -> str | Text:
+    if row.kicked_until is not None:
+        # Within the day: a kick ends when the business day does.
+        return Text(f"kicked until {row.kicked_until.astimezone():%H:%M}", style="red")
+    return "active" if row.is_active else "signed out"
 
 
 @guests_group.command("kick")
 @click.argument("guest")
 @pass_ctx
 def guests_kick(ctx: Context, guest: str) -> None:
-    """Sign GUEST (a name or a key) out on every phone, for good."""
+    """Sign GUEST (a name or a key) out on every phone; keep that name and phone out tonight."""
     ctx.open()
-    kicked = guests.kick(guest, now=utcnow())
-    click.echo(f"Signed out {kicked.username} ({kicked.user_key})")
+    kick = guests.kick(guest, day_starts_at=ctx.settings.day_starts_at, now=utcnow())
+    click.echo(f"Signed out {kick.username} ({kick.guest.user_key}), kept out until "
+               f"{local_time(kick.until)}: `bar guests unkick` lets them back")
+
+
+@guests_group.command("unkick")
+@click.argument("guest")
+@pass_ctx
+def guests_unkick(ctx: Context, guest: str) -> None:
+    """Let GUEST (a kicked name, or a key) join again tonight with an invite code."""
+    ctx.open()
+    let_back = guests.unkick(guest, now=utcnow())
+    click.echo(f"{let_back.username} may join again tonight")
 
 
 @command_group("keys", "The key pair that signs access tokens.")

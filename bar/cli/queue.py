@@ -3,9 +3,19 @@
 from __future__ import annotations
 
 import click
+from rich.text import Text
 
 from bar import menu, orders, shop
-from bar.cli.base import Context, command_group, console, local_time, new_table, pass_ctx, print_json
+from bar.cli.base import (
+    Context,
+    command_group,
+    console,
+    local_time,
+    new_table,
+    pass_ctx,
+    print_json,
+    print_json_list,
+)
 from bar.clock import utcnow
 
 
@@ -27,7 +37,7 @@ def menu_list(ctx: Context, as_json: bool) -> None:
     table = new_table("id", "name", "category", "in stock", "modifiers", title="Menu")
     for d in drinks:
         mods = "\n".join(f"{k}: {' / '.join(v)}" for k, v in d.modifiers.items())
-        table.add_row(d.id, d.name, d.category, "yes" if d.is_active else "[red]no[/]", mods)
+        table.add_row(d.id, d.name, d.category, "yes" if d.is_active else Text("no", style="red"), mods)
     console.print(table)
 
 
@@ -96,9 +106,10 @@ def orders_group(click_ctx: click.Context, show_all: bool, as_json: bool) -> Non
         return
     click_ctx.obj.open()
     statuses = None if show_all else orders.OPEN_STATUSES
-    rows = orders.list_orders(statuses=statuses, newest_first=False)
+    # Every order, oldest first, read from the database a batch at a time.
+    rows = orders.iter_orders(statuses=statuses)
     if as_json:
-        print_json([orders.order_dict(o) for o in rows])
+        print_json_list(orders.order_dict(o) for o in rows)
         return
     table = new_table("#", "status", "guest", "drink", "modifiers", "note", "barista", "ordered")
     for o in rows:
@@ -106,6 +117,7 @@ def orders_group(click_ctx: click.Context, show_all: bool, as_json: bool) -> Non
         table.add_row(str(o.number), o.status, o.guest.username, o.drink.name, mods, o.note,
                       o.barista or "", local_time(o.created_at))
     console.print(table)
+    click.echo(f"{table.row_count} {'orders' if show_all else 'open orders'}")
 
 
 @orders_group.command("move")

@@ -92,6 +92,9 @@ def summary_command(ctx: Context, out: Path, day: str | None) -> None:
     click.echo(f"Wrote {out} (the night of {chosen})")
 
 
+EVENTS_BATCH = 1000
+
+
 @cli.command("events")
 @click.option("--follow", "-f", is_flag=True, help="Keep printing new events until Ctrl+C.")
 @click.option("--since", type=int, default=None, help="Events after this id (default: the last 20).")
@@ -112,11 +115,15 @@ def events_command(
         # The last id first: an event committed while we print is followed, not lost.
         after = events.last_event_id()
         found = events.read_last(20, channels, wanted, through=after)
+        for event in found:
+            click.echo(show(event))
     else:
-        found = events.read_since(since, channels, limit=100_000, types=wanted)
-        after = found[-1].id if found else since
-    for event in found:
-        click.echo(show(event))
+        # Every event after `since`, however many: read and printed a batch at a time.
+        after = since
+        while found := events.read_since(after, channels, limit=EVENTS_BATCH, types=wanted):
+            for event in found:
+                click.echo(show(event))
+            after = found[-1].id
     if not follow:
         return
     tail = events.EventTail(after=after)

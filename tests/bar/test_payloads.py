@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from bar import events, guests, menu, notifications, orders, shop
+from bar import events, menu, notifications, orders, shop
 from bar.payloads import (
     Announcement,
     EventPayload,
@@ -65,7 +65,7 @@ def test_rows_written_by_the_core_read_back_typed(make, clock) -> None:
     shop.set_open(False, now=clock())
     menu.set_in_stock("negroni", False, now=clock())
     notifications.announce("Last call!", now=clock())
-    guests.kick(ana.user_key, now=clock())
+    make.kick(ana.user_key)
     moved = orders.get_order(order.id)
     by_channel = {(e.channel, e.type): e.data for e in events.read_since(0)}
     mine = events.guest_channel(ana.user_key)

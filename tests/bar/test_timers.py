@@ -138,6 +138,7 @@ def test_a_schema_1_database_gains_reminded_at(settings, keys, make, clock):
     from bar.db import db
 
     db.execute_sql('ALTER TABLE "orders" DROP COLUMN "reminded_at"')
+    db.execute_sql('ALTER TABLE "app_users" DROP COLUMN "device_id"')  # schema 3's
     db.execute_sql("UPDATE schema_version SET version = 1")
     db.close()
     datadir.open_bar(settings)

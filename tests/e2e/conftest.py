@@ -22,10 +22,10 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from bar import orders, registration
+from bar import guests, orders, registration
 from bar.clock import utcnow
 from bar.config import Settings
-from bar.models import Guest, Order
+from bar.models import Guest, Kick, Order
 from bar.tokens import Keys
 from webapp import create_app
 from webapp.server import run_in_thread
@@ -84,6 +84,10 @@ class Live:
             self.settings, self.app.extensions["bar"].keys, code=self.code(), username=name,
             now=utcnow(),
         ).guest
+
+    def kick(self, guest: str) -> Kick:
+        """What `bar guests kick GUEST` does (a name or a user key)."""
+        return guests.kick(guest, day_starts_at=self.settings.day_starts_at, now=utcnow())
 
     def order(self, guest: Guest, drink_id: str = "negroni", **kw: Any) -> Order:
         return orders.place_order(

@@ -12,7 +12,7 @@ from bar import admins, datadir, scan, shop
 from bar.clock import utcnow
 from bar.db import db
 from tests.conftest import with_rules
-from tests.e2e.conftest import TV, Live, PageWatch, shot, watch
+from tests.e2e.conftest import TV, Live, PageWatch, Wifi, shot, watch
 
 pytestmark = pytest.mark.browser
 
@@ -143,3 +143,21 @@ def test_admin_display_shows_the_rotating_scan_code(browser: Any, popup_live: Li
         seen.check()
     finally:
         context.close()
+
+
+def test_board_says_offline_when_it_loses_the_server(tv: tuple[Any, PageWatch], live: Live) -> None:
+    page, _ = tv
+    wifi = Wifi(page)
+    page.goto(f"{live.url}/display")
+    page.wait_for_selector("#live-indicator[data-state=live]")
+    assert page.locator("#open-status").inner_text() == "Open"
+    assert page.locator("#offline-note").is_hidden()
+
+    wifi.drop()
+    assert page.locator("#open-status").inner_text() == "Offline"  # never a stale "Open"
+    assert page.locator("#offline-note").is_visible()
+    shot(page, "display-offline")
+
+    wifi.restore()
+    page.wait_for_selector("#offline-note", state="hidden")
+    assert page.locator("#open-status").inner_text() == "Open"

@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from bar import guests, notifications, orders
+from bar import notifications, orders
 from bar.clock import utcnow
 from bar.models import Notification, Order
 from tests.e2e.conftest import Live, PageWatch, shot
@@ -86,7 +86,7 @@ def test_a_guest_the_host_signs_out_is_sent_back_to_join(
     seen.allow(401, "/api/")
     join(page, live, name="Mallory")
     page.wait_for_selector("#live-indicator[data-state=live]")
-    guests.kick("Mallory", now=utcnow())
+    live.kick("Mallory")
     page.wait_for_selector("#join-view:visible")
     assert "The host signed you out" in page.locator("#join-notice").inner_text()
     assert page.evaluate("localStorage.getItem('bar.tokens')") is None
@@ -129,7 +129,7 @@ def test_a_signed_out_guest_is_told_so_by_the_api_too(phone: tuple[Any, PageWatc
     seen.allow(401, "/api/")
     page.route_web_socket("**/ws", lambda ws: ws.close())  # the Wi-Fi keeps dropping the socket
     join(page, live, name="Mallory")
-    guests.kick("Mallory", now=utcnow())
+    live.kick("Mallory")
     page.click('.drink[data-id="espresso"]')
     page.click("#order-button")
     page.wait_for_selector("#join-view:visible")

@@ -52,7 +52,8 @@ def app(kiosk_settings: Settings, keys: Keys, clock: FrozenClock) -> KioskApp:
     return KioskApp(kiosk_settings, clock=clock, barista="Sam")
 
 
-async def wait_for(pilot: Pilot[Any], condition: Callable[[], bool], timeout: float = 2.0) -> bool:
+# Generous: a busy machine repaints late; a condition that never holds fails all the same.
+async def wait_for(pilot: Pilot[Any], condition: Callable[[], bool], timeout: float = 10.0) -> bool:
     """Let the app run until `condition()` holds; False after `timeout` seconds."""
     loop = asyncio.get_running_loop()
     deadline = loop.time() + timeout

@@ -106,7 +106,7 @@ async def test_an_order_made_ready_elsewhere_appears_live(
         # As the barista's kiosk in another process would: its own thread and connection.
         elsewhere(lambda: orders.move(
             order.id, orders.READY, actor="barista", barista="Kim", now=clock()))
-        assert await wait_for(pilot, lambda: "Ana" in board_text(app, "ready"), timeout=3.0)
+        assert await wait_for(pilot, lambda: "Ana" in board_text(app, "ready"))
         assert board_text(app, "preparing") == "No orders in the queue"
 
 
@@ -118,7 +118,7 @@ async def test_closing_the_bar_elsewhere_shows_closed(
         assert label_text(app, "#display-state").strip() == "OPEN"
         elsewhere(lambda: shop.set_open(False, now=clock()))
         assert await wait_for(
-            pilot, lambda: label_text(app, "#display-state").strip() == "CLOSED", timeout=3.0)
+            pilot, lambda: label_text(app, "#display-state").strip() == "CLOSED")
 
 
 # -- what the boards show -----------------------------------------------------------------------

@@ -27,6 +27,9 @@ from webapp import create_app
 from webapp.server import run_in_thread
 
 ADMIN_PASSWORD = "correct horse battery"
+# Every wait for the server is bounded, and generous: on a busy machine a message can
+# take seconds to come; one that never comes fails the test all the same.
+WAIT_S = 15.0
 
 
 @pytest.fixture
@@ -68,7 +71,8 @@ class ApiActions:
     def register(self, name: str = "Ana", code: str | None = None) -> ApiGuest:
         code = code or self.make.code()
         response = self.client.post(
-            "/api/register", json={"username": name}, headers={"X-Registration-Code": code}
+            "/api/register", json={"username": name, "same_name_ok": True},
+            headers={"X-Registration-Code": code},
         )
         assert response.status_code == 201, response.json
         body = response.json
@@ -154,7 +158,7 @@ class Closed(Exception):
 class WsClient:
     """A real WebSocket client (websocket-client) speaking JSON, with bounded waits."""
 
-    def __init__(self, base_url: str, timeout: float = 5.0) -> None:
+    def __init__(self, base_url: str, timeout: float = WAIT_S) -> None:
         self.ws = websocket.create_connection(
             base_url.replace("http://", "ws://") + "/ws", timeout=timeout
         )
@@ -162,7 +166,7 @@ class WsClient:
     def send(self, message: dict[str, Any]) -> None:
         self.ws.send(json.dumps(message))
 
-    def recv(self, timeout: float = 5.0) -> dict[str, Any]:
+    def recv(self, timeout: float = WAIT_S) -> dict[str, Any]:
         """The next JSON message; raises `Closed` if the server closes instead."""
         self.ws.settimeout(timeout)
         while True:
@@ -174,7 +178,7 @@ class WsClient:
                 message: dict[str, Any] = json.loads(data)
                 return message
 
-    def closed(self, timeout: float = 5.0) -> int | None:
+    def closed(self, timeout: float = WAIT_S) -> int | None:
         """Wait for the server to close the socket; returns the close code.
 
         Then closes this side too, as a browser does (servers wait for it).
@@ -189,7 +193,7 @@ class WsClient:
             self.ws.shutdown()
         raise AssertionError(f"expected the socket to close, got {message}")
 
-    def recv_until(self, predicate: Any, timeout: float = 5.0) -> list[dict[str, Any]]:
+    def recv_until(self, predicate: Any, timeout: float = WAIT_S) -> list[dict[str, Any]]:
         """Messages up to and including the first one `predicate` accepts."""
         seen = []
         while True:
@@ -236,7 +240,7 @@ def ws_client(live_server: str) -> Iterator[Any]:
         c.close()
 
 
-def wait_for(predicate: Any, timeout: float = 5.0, interval: float = 0.01) -> Any:
+def wait_for(predicate: Any, timeout: float = WAIT_S, interval: float = 0.01) -> Any:
     """Poll `predicate` until it returns something truthy; fail after `timeout`."""
     deadline = time.monotonic() + timeout
     while True:

@@ -7,11 +7,11 @@ from datetime import timedelta
 import pytest
 import requests
 
-from bar import events, guests
+from bar import events
 from tests.webapp.conftest import Closed
 
 
-def test_kicked_guest_is_refused_and_their_socket_closes(api, ws_client, live_server, clock):
+def test_kicked_guest_is_refused_and_their_socket_closes(api, ws_client, live_server, make):
     ana, bob = api.register("Ana"), api.register("Bob")
     ana_ws, bob_ws = ws_client(), ws_client()
     ana_ws.auth(ana.access_token)
@@ -19,7 +19,7 @@ def test_kicked_guest_is_refused_and_their_socket_closes(api, ws_client, live_se
     bob_ws.auth(bob.access_token)
     bob_ws.subscribe(bob.channel)
 
-    guests.kick("Ana", now=clock())  # what `bar guests kick Ana` does, from another thread
+    make.kick("Ana")  # what `bar guests kick Ana` does, from another thread
 
     told = ana_ws.recv()
     assert (told["channel"], told["event"]["type"]) == (ana.channel, events.GUEST_SIGNED_OUT)
@@ -38,11 +38,11 @@ def test_kicked_guest_is_refused_and_their_socket_closes(api, ws_client, live_se
     assert requests.get(f"{live_server}/api/orders", headers=bob.auth, timeout=5).status_code == 200
 
 
-def test_a_kick_between_auth_and_subscribe_still_closes_the_socket(api, ws_client, clock):
+def test_a_kick_between_auth_and_subscribe_still_closes_the_socket(api, ws_client, make):
     ana = api.register("Ana")
     ws = ws_client()
     ws.auth(ana.access_token)
-    guests.kick(ana.user_key, now=clock())
+    make.kick(ana.user_key)
     ws.send({"type": "subscribe", "channels": [ana.channel]})
     with pytest.raises(Closed) as closed:
         for _ in range(5):  # `subscribed` and the event may come first, if the kick was slow

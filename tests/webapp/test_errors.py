@@ -15,9 +15,10 @@ EXPECTED = {
     "NotFound": 404, "DrinkUnavailable": 404,
     "AuthError": 401, "CodeMissing": 401, "TokenInvalid": 401, "TokenMissing": 401,
     "SignedOut": 401, "TokenExpired": 401, "RefreshInvalid": 401, "LoginFailed": 401,
-    "Forbidden": 403, "CodeRefused": 403,
+    "Forbidden": 403, "CodeRefused": 403, "Kicked": 403,
     "Conflict": 409, "InvalidTransition": 409, "ShopClosed": 409, "QueueFull": 409,
     "TooManyOpenOrders": 409, "ScanCodeInvalid": 409, "WindowSpent": 409, "AlreadyExists": 409,
+    "NameTaken": 409,
     "RateLimited": 429,
 }
 

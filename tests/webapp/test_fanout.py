@@ -372,3 +372,16 @@ def test_the_total_cap_refuses_everyone_past_it(settings, clock):
     assert refused.value.code == "server_full"
     hub.give_back(slots[0])
     hub.take_slot("10.0.0.9")
+
+
+def test_a_long_replay_waits_for_the_phone_instead_of_overflowing(new_conn):
+    conn, phone = new_conn()
+    frames = [text_frame(f"{i:06d}" + "r" * 1000) for i in range(3000)]  # ~3 MB > MAX_BACKLOG
+    assert sum(map(len, frames)) > 2 * sockets.MAX_BACKLOG
+    reader = threading.Thread(target=lambda: [phone.read(0.05) for _ in range(400)
+                                              if len(phone.frames) < len(frames)])
+    reader.start()
+    assert all(conn.replay(i + 1, "display", frame) for i, frame in enumerate(frames))
+    reader.join(timeout=60)
+    assert not conn.outbox.failed
+    assert [p[:6] for _, p in phone.frames] == [f"{i:06d}".encode() for i in range(3000)]

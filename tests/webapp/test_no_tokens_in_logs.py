@@ -45,7 +45,8 @@ def test_no_token_in_the_output_logs_or_files_of_bar_serve(served: Served) -> No
     forged = access[:-8] + "AAAAAAAA"
 
     # Refusals are where a server is most tempted to log what it was sent.
-    assert requests.post(f"{base}/api/orders", data="{not json", headers=guest,
+    assert requests.post(f"{base}/api/orders", data="{not json",
+                         headers={**guest, "Content-Type": "application/json"},
                          timeout=5).status_code == 400
     assert requests.get(f"{base}/api/orders", headers={"Authorization": f"Bearer {forged}"},
                         timeout=5).status_code == 401

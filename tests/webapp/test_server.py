@@ -28,6 +28,11 @@ from tests.conftest import ROOT, SAMPLE_CONFIG, make_settings
 from tests.webapp.conftest import WsClient, wait_for
 from webapp.server import HEADER_DEADLINE_S, gunicorn_options, run_in_thread
 
+# How long a stop may take in these tests. Generous on purpose: on a busy machine a
+# clean stop takes seconds; what shows it was clean is an event (every open socket
+# closed by the server with 1001, exit status 0), not a stopwatch.
+STOP_WITHIN_S = 30.0
+
 
 def free_port() -> int:
     with socket.socket() as probe:
@@ -84,9 +89,15 @@ class Served:
         self.signalled_at = time.monotonic()
         self.process.send_signal(sig)
 
-    def wait(self) -> tuple[str, str, float]:
-        """Wait for the exit; returns stdout, stderr and the seconds since `signal()`."""
-        out, err = self.process.communicate(timeout=10)
+    def wait(self, within: float = STOP_WITHIN_S) -> tuple[str, str, float]:
+        """Wait for the exit; returns stdout, stderr and the seconds since `signal()`.
+
+        Fails if the server is still running `within` seconds after the signal.
+        """
+        try:
+            out, err = self.process.communicate(timeout=within)
+        except subprocess.TimeoutExpired:
+            pytest.fail(f"bar serve still running {within:g} s after the signal")
         return out, err, time.monotonic() - self.signalled_at
 
     def close(self) -> None:
@@ -138,12 +149,12 @@ def test_bar_serve_serves_and_stops_cleanly_on_sigterm(start_server):
         shop.set_open(False, now=utcnow())
     assert client.recv()["event"] == {"type": "SHOP_STATUS_CHANGED", "is_open": False}
 
-    # An open WebSocket must not hold up shutdown: the server closes it at once.
+    # An open WebSocket must not hold up shutdown: the server closes it itself, with
+    # 1001 (a worker killed at the end of the grace period would send no close frame).
     served.signal(signal.SIGTERM)
-    assert client.closed() == 1001
-    out, err, took = served.wait()
+    assert client.closed(timeout=STOP_WITHIN_S) == 1001
+    out, err, _ = served.wait()
     assert served.process.returncode == 0, err
-    assert took < 3
     # The first line says where, and how many pages the server can hold.
     first = out.splitlines()[0]
     assert first.startswith(f"Serving Friday Night Bar at {served.base_url} — room for ")
@@ -154,9 +165,9 @@ def test_bar_serve_serves_and_stops_cleanly_on_sigterm(start_server):
 def test_bar_serve_stops_on_ctrl_c(start_server):
     served = start_server()
     served.signal(signal.SIGINT)
-    out, err, took = served.wait()
+    out, err, _ = served.wait()  # fails if it is still running long after Ctrl+C
     assert served.process.returncode == 0, err
-    assert took < 3
+    assert "Traceback" not in err
 
 
 def test_bar_serve_expires_overdue_orders_without_any_page_open(start_server, tmp_path):

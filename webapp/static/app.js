@@ -10,27 +10,38 @@
  * orders, and every update is merged by `updated_at`, so events and REST answers can
  * arrive in any order.
  *
- * This module starts the page and wires its static controls; the parts live in
- * guest/: state and store (what the page holds and keeps), api and tokens (requests
- * and the session's tokens), session (join, start, sign out), menu, sheet (ordering),
- * orders and order-list, alerts and notify (what a guest must notice), inbox, socket
- * (live events) and views (views, tabs, toast, banners).
+ * This module starts the page and wires its static controls and the parts together.
+ * The parts live in guest/; from the top down, each line imports only lines below it:
+ *   session: joining, starting the page, signing out, a session's end
+ *   socket (live events and notifications), ordering (placing an order), order-list
+ *   orders: the guest's orders, merged from REST answers and live events
+ *   alerts: what a guest must notice
+ *   menu (the bar and its drinks), inbox (the bell and its read marks)
+ *   api (requests with the guest's token), sheet (the order sheet), tabs
+ *   tokens, notify (the browser's notifications), views (views, toast, banners)
+ *   state: what the page holds, and its "something changed" notices
+ *   store (what the page keeps), http (a bare request and its errors), format
+ * A lower part tells a higher one that something changed with state.js's `emit`;
+ * the listeners are wired here, on top of them all.
  */
 
 import { $ } from './common.js';
 import { unlockAudioOnGesture } from './guest/alerts.js';
-import { NETWORK_MESSAGE } from './guest/api.js';
+import { NETWORK_MESSAGE } from './guest/http.js';
 import { openInbox } from './guest/inbox.js';
 import { loadMenu } from './guest/menu.js';
 import { askNotifications } from './guest/notify.js';
+import { renderOrders, renderPickups } from './guest/order-list.js';
+import { submitOrder } from './guest/ordering.js';
 import { resyncOrders, scheduleEstimateRefresh } from './guest/orders.js';
-import { showJoin, signOut, startApp, submitJoin } from './guest/session.js';
-import { closeSheet, submitOrder } from './guest/sheet.js';
+import { endSession, joinAnyway, showJoin, signOut, startApp, submitJoin } from './guest/session.js';
+import { closeSheet } from './guest/sheet.js';
 import { live } from './guest/socket.js';
-import { state } from './guest/state.js';
+import { on, state } from './guest/state.js';
 import { rememberScanCode } from './guest/store.js';
+import { showTab } from './guest/tabs.js';
 import { followOtherTabs } from './guest/tokens.js';
-import { showError, showTab, showView } from './guest/views.js';
+import { showError, showView } from './guest/views.js';
 
 // With no move at all the clock still shortens the wait (the drink being made gets
 // closer to done): refresh now and then too, only while we have an order queued.
@@ -60,6 +71,13 @@ async function boot() {
   }
 }
 
+// What the parts below tell the parts above (see state.js).
+on('orders-changed', () => {
+  renderOrders();
+  renderPickups();
+});
+on('session-ended', endSession);
+
 followOtherTabs();
 unlockAudioOnGesture();
 
@@ -82,6 +100,7 @@ setInterval(() => {
 
 // Wire the static controls once.
 $('#join-form').addEventListener('submit', submitJoin);
+$('#join-anyway').addEventListener('click', joinAnyway);
 $('#username').addEventListener('input', () => {
   $('#username').removeAttribute('aria-invalid');
 });

@@ -19,6 +19,7 @@ import { isOlder, OPEN } from './status.js';
 
 const AGE_TICK = 2000; // as often as the kiosk's
 const MAX_BATCHES = 3;
+const MAX_PAGES = 100; // of the API's 100 orders each: far past any queue
 const TOKEN_ERRORS = new Set(['token_expired', 'token_invalid', 'signed_out']);
 
 const state = {
@@ -49,13 +50,28 @@ function applyOrder(order) {
   else state.orders.delete(order.order_id);
 }
 
+/** Every open order: the API lists them a page at a time, so follow `next` to the end.
+ * Returns the first page's answer (its `now` and `waits`) with all the orders, and
+ * whether the list is complete (a runaway `next` stops after MAX_PAGES). */
+async function openOrders() {
+  const first = await api(`/api/admin/orders?status=${OPEN.join(',')}`);
+  const all = [...(first.orders || [])];
+  let next = first.next;
+  for (let pages = 1; next && pages < MAX_PAGES; pages++) {
+    const page = await api(next);
+    all.push(...(page.orders || []));
+    next = page.next;
+  }
+  return { ...first, orders: all, complete: !next };
+}
+
 async function reload() {
   const before = state.seq;
   let data;
   let menu;
   try {
     [data, menu] = await Promise.all([
-      api(`/api/admin/orders?status=${OPEN.join(',')}`),
+      openOrders(),
       fetch('/api/menu', { cache: 'no-store' }).then((r) => (r.ok ? r.json() : null)),
     ]);
   } catch (e) {
@@ -67,14 +83,16 @@ async function reload() {
   if (serverNow) state.skew = serverNow - Date.now();
   if (data.waits) state.waits = data.waits;
   const listed = new Set();
-  for (const order of data.orders || []) {
+  for (const order of data.orders) {
     listed.add(order.order_id);
     applyOrder(order);
   }
   // Gone from the server's list (served, cancelled, expired) unless a live event
-  // touched it while this request was on its way.
+  // touched it while this request was on its way. Only a complete list says "gone".
   for (const id of [...state.orders.keys()]) {
-    if (!listed.has(id) && (state.touched.get(id) || 0) <= before) state.orders.delete(id);
+    if (data.complete && !listed.has(id) && (state.touched.get(id) || 0) <= before) {
+      state.orders.delete(id);
+    }
   }
   bar.load(menu);
   render();

@@ -23,6 +23,7 @@ const PREPARING = new Set(['preparing']);
 
 const state = {
   bar: { name: 'Bar', is_open: true, mode: 'party' },
+  connection: 'connecting', // live.js: connecting | live | offline
   tickets: new Map(), // number -> {number, first_name, drink_name, status, updated_at}
   touched: new Map(), // number -> sequence of the last update
   fresh: new Map(), // number -> ms until which it flashes
@@ -44,10 +45,14 @@ function applyBar(bar) {
 function renderBar() {
   $('#bar-name').textContent = state.bar.name;
   document.title = `${state.bar.name} — orders`;
+  // Without its socket the board cannot know: a big green "Open" from minutes ago
+  // would send guests to a bar whose server is gone.
+  const offline = state.connection === 'offline';
   const status = $('#open-status');
-  status.textContent = state.bar.is_open ? 'Open' : 'Closed';
-  status.dataset.open = String(state.bar.is_open);
-  $('#closed-note').hidden = state.bar.is_open;
+  status.textContent = offline ? 'Offline' : state.bar.is_open ? 'Open' : 'Closed';
+  status.dataset.open = offline ? 'unknown' : String(state.bar.is_open);
+  $('#offline-note').hidden = !offline;
+  $('#closed-note').hidden = offline || state.bar.is_open;
 }
 
 function applyTicket(item, { live = false } = {}) {
@@ -135,6 +140,8 @@ function setLive(mode) {
   const ind = $('#live-indicator');
   ind.dataset.state = mode;
   ind.textContent = mode === 'live' ? 'Live' : mode === 'connecting' ? 'Connecting…' : 'Offline';
+  state.connection = mode;
+  renderBar();
 }
 
 // Connect, heartbeat, backoff and the `since` cursor live in live.js.

@@ -1,53 +1,11 @@
-/* bar, guest page: the notifications inbox (the bell), kept unread on the server. */
+/* bar, guest page: the notifications inbox (the bell), kept unread on the server until
+ * the guest has seen them. What arrives, and the alert it brings, is socket.js's. */
 
 import { $, el } from '../common.js';
-import { alertEnded, alertReady, alertReminder, showAnnouncement } from './alerts.js';
-import { api, SessionEnded } from './api.js';
+import { api } from './api.js';
 import { formatTime } from './format.js';
-import { upsertOrder } from './orders.js';
+import { SessionEnded } from './http.js';
 import { state } from './state.js';
-
-// What a guest must not miss is kept unread on the server until they have seen it:
-// in the inbox (the bell), or by acting on it ("Got it" on a pickup card, dismissing a
-// banner). It arrives first thing on every (re)connect, so a phone that slept through
-// "ready" still hears about it.
-export function handleNotification(note) {
-  if (!note || typeof note !== 'object' || typeof note.id !== 'number') return;
-  const payload = note.payload || {};
-  const known = state.inbox.get(note.id);
-  state.inbox.set(note.id, { ...note, read: known ? known.read : false });
-  let moot = false; // nothing left to tell: see below
-  switch (note.type) {
-    case 'ORDER_READY':
-    case 'ORDER_REMINDER':
-    case 'ORDER_CANCELLED':
-    case 'ORDER_EXPIRED':
-      if (payload.order_id) {
-        // Also for a reminder: it may arrive before the orders have loaded.
-        upsertOrder(payload);
-        // react() alerts on changes it sees; a notification about a change this page
-        // missed (it was closed at the time) still deserves its alert, unless the
-        // order has moved on since (a ready drink already served). Alerts are deduped.
-        const cur = state.orders.get(payload.order_id);
-        const expected = note.type === 'ORDER_REMINDER' ? 'ready' : payload.status;
-        // Moot: the order moved on since, or the guest already dismissed this alert
-        // (it can arrive live before its stored notification does).
-        moot = !cur || cur.status !== expected || state.acked.has(`${note.type}:${payload.order_id}`);
-        if (!moot && note.type === 'ORDER_REMINDER') alertReminder(cur);
-        else if (!moot && cur.status === 'ready') alertReady(cur);
-        else if (!moot) alertEnded(cur);
-      }
-      break;
-    case 'ANNOUNCEMENT':
-      moot = state.acked.has(`ANNOUNCEMENT:${payload.event_id}`);
-      if (!moot) showAnnouncement(payload.message, payload.event_id);
-      break;
-    default:
-      break;
-  }
-  if (moot) readNotes([note.id]);
-  renderInbox();
-}
 
 const NOTE_TITLES = {
   ORDER_READY: (p) => [`#${p.number} ${p.drink_name || ''} is ready`, 'Pick it up at the bar.'],
@@ -88,7 +46,7 @@ export function openInbox() {
 }
 
 /** Mark notes read here and on the server. */
-function readNotes(ids) {
+export function readNotes(ids) {
   for (const id of ids) {
     const note = state.inbox.get(id);
     if (note) note.read = true;
@@ -122,20 +80,4 @@ async function flushRead() {
   } catch (e) {
     if (!(e instanceof SessionEnded)) state.readTimer = setTimeout(flushRead, 15000);
   }
-}
-
-export async function syncNotifications() {
-  if (!state.tokens) return;
-  try {
-    const data = await api('GET', '/api/notifications', { auth: true });
-    for (const note of data.notifications || []) handleNotification(note);
-  } catch (e) {
-    /* next connect tries again */
-  }
-}
-
-/** Live events that leave a notification behind: fetch and mark it read, a bit later. */
-export function scheduleNotificationSync() {
-  clearTimeout(state.notifySyncTimer);
-  state.notifySyncTimer = setTimeout(syncNotifications, 1000 + Math.random() * 3000);
 }

@@ -1,8 +1,9 @@
 /* bar, guest page: "My orders" and the pickup card. */
 
 import { $, el } from '../common.js';
-import { api, SessionEnded } from './api.js';
+import { api } from './api.js';
 import { firstName, formatTime, humanize } from './format.js';
+import { SessionEnded } from './http.js';
 import { readAbout } from './inbox.js';
 import { OPEN_STATUSES, QUEUE_STATUSES, resyncOrders, sortedOrders, upsertOrder } from './orders.js';
 import { state } from './state.js';

@@ -8,9 +8,8 @@ import { isOlder, OPEN } from '../status.js';
 import { alertEnded, alertReady } from './alerts.js';
 import { api } from './api.js';
 import { readAbout } from './inbox.js';
-import { renderOrders, renderPickups } from './order-list.js';
-import { state } from './state.js';
-import { showTab } from './views.js';
+import { emit, state } from './state.js';
+import { showTab } from './tabs.js';
 
 export const OPEN_STATUSES = new Set(OPEN);
 export const QUEUE_STATUSES = new Set(['pending', 'preparing']); // orders with a wait estimate
@@ -26,10 +25,7 @@ export function upsertOrder(order, { render = true } = {}) {
   state.orders.set(order.order_id, merged);
   state.touched.set(order.order_id, ++state.seq);
   react(prev, merged);
-  if (render) {
-    renderOrders();
-    renderPickups();
-  }
+  if (render) emit('orders-changed');
 }
 
 /** What a guest must notice: a drink becoming ready, an order cancelled or expired. */
@@ -64,8 +60,7 @@ export async function resyncOrders() {
   }
   const first = !state.ordersLoaded;
   state.ordersLoaded = true;
-  renderOrders();
-  renderPickups();
+  emit('orders-changed');
   if (first && [...state.orders.values()].some((o) => OPEN_STATUSES.has(o.status))) showTab('orders');
 }
 

@@ -1,7 +1,8 @@
 /* bar, guest page: joining the bar, starting the page, signing out, a session's end. */
 
 import { $ } from '../common.js';
-import { api, SessionEnded } from './api.js';
+import { api } from './api.js';
+import { SessionEnded } from './http.js';
 import { renderInbox } from './inbox.js';
 import { renderBar, renderMenu } from './menu.js';
 import { renderOrders, renderPickups } from './order-list.js';
@@ -9,9 +10,10 @@ import { resyncOrders } from './orders.js';
 import { closeSheet } from './sheet.js';
 import { live } from './socket.js';
 import { state } from './state.js';
-import { KEYS, rememberScanCode, store } from './store.js';
+import { deviceId, KEYS, rememberScanCode, store } from './store.js';
+import { showTab } from './tabs.js';
 import { scheduleRefresh, setTokens } from './tokens.js';
-import { setLive, showTab, showView, toast } from './views.js';
+import { setLive, showView, toast } from './views.js';
 
 export function endSession(message) {
   state.tokens = null;
@@ -42,6 +44,7 @@ const JOIN_ERRORS = {
   code_expired: 'This invite has expired. Ask the host for a new one.',
   code_revoked: 'This invite was withdrawn. Ask the host for a new one.',
   code_used_up: 'This invite has been used up. Ask the host for a new one.',
+  kicked: 'The host has asked you not to order tonight. If that’s a mistake, please ask at the bar.',
 };
 
 export function showJoin(notice) {
@@ -54,15 +57,38 @@ export function showJoin(notice) {
   n.textContent = notice || '';
   n.hidden = !notice;
   $('#join-error').hidden = true;
+  $('#name-taken').hidden = true;
   if (code) setTimeout(() => $('#username').focus(), 0);
 }
 
-export async function submitJoin(event) {
+/** Someone here already has this name: suggest an initial, or joining with it as is. */
+function showNameTaken(name) {
+  $('#name-taken-text').textContent = `Someone here is already called ${name}. `
+    + `Add an initial so the barista can tell you apart, like “${name} B.”`;
+  const anyway = $('#join-anyway');
+  anyway.textContent = `Join as ${name} anyway`;
+  anyway.dataset.name = name;
+  $('#name-taken').hidden = false;
+  const input = $('#username');
+  input.value = `${name} `;
+  input.focus();
+  input.setSelectionRange(input.value.length, input.value.length);
+}
+
+export function submitJoin(event) {
   event.preventDefault();
+  return join($('#username').value.trim(), false);
+}
+
+/** The guest keeps the name someone else here has (the page asked first). */
+export function joinAnyway() {
+  return join($('#join-anyway').dataset.name || $('#username').value.trim(), true);
+}
+
+async function join(name, sameNameOk) {
   const button = $('#join-submit');
   if (button.disabled) return;
   const input = $('#username');
-  const name = input.value.trim();
   const err = $('#join-error');
   const fail = (message) => {
     err.textContent = message;
@@ -80,13 +106,17 @@ export async function submitJoin(event) {
     return;
   }
   err.hidden = true;
+  $('#name-taken').hidden = true;
   input.removeAttribute('aria-invalid');
   button.disabled = true;
+  $('#join-anyway').disabled = true;
   button.textContent = 'Joining…';
   try {
+    const body = { username: name };
+    if (sameNameOk) body.same_name_ok = true;
     const data = await api('POST', '/api/register', {
-      headers: { 'X-Registration-Code': code },
-      body: { username: name },
+      headers: { 'X-Registration-Code': code, 'X-Device-Id': deviceId() },
+      body,
     });
     state.seen.clear();
     state.dismissed.clear();
@@ -102,9 +132,11 @@ export async function submitJoin(event) {
     history.replaceState(null, '', '/');
     startApp();
   } catch (e) {
-    fail(JOIN_ERRORS[e.code] || e.message);
+    if (e.code === 'name_taken') showNameTaken(name);
+    else fail(JOIN_ERRORS[e.code] || e.message);
   } finally {
     button.disabled = false;
+    $('#join-anyway').disabled = false;
     button.textContent = 'Join the bar';
   }
 }

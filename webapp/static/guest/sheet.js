@@ -1,14 +1,9 @@
-/* bar, guest page: the order sheet (a drink's modifiers and note) and placing the order. */
+/* bar, guest page: the order sheet (a drink's modifiers and note); ordering.js places
+ * the order it holds. */
 
 import { $, el } from '../common.js';
-import { api, NETWORK_MESSAGE, SessionEnded } from './api.js';
 import { humanize, uuid4 } from './format.js';
-import { loadMenu, renderBar, renderMenu } from './menu.js';
-import { offerNotifications } from './notify.js';
-import { upsertOrder } from './orders.js';
 import { state } from './state.js';
-import { KEYS, scanCode, store } from './store.js';
-import { showTab, toast } from './views.js';
 
 export function openSheet(drinkId) {
   const drink = state.drinksById.get(drinkId);
@@ -53,7 +48,7 @@ export function closeSheet() {
   state.sheet = null;
 }
 
-function setOrderError(message) {
+export function setOrderError(message) {
   const p = $('#order-error');
   p.textContent = message;
   p.hidden = !message;
@@ -72,66 +67,4 @@ export function updateSheetAvailability() {
   if (reason) setOrderError(reason);
   else if ($('#order-error').dataset.kind === 'availability') setOrderError('');
   $('#order-error').dataset.kind = reason ? 'availability' : '';
-}
-
-const ORDER_ERRORS = {
-  shop_closed: 'The bar is closed right now — try again when it opens.',
-  queue_full: 'The queue is full — try again in a few minutes.',
-  too_many_open_orders: 'You already have a drink on the way. Collect it before ordering another.',
-  scan_code_missing: 'Scan the QR code at the bar to order.',
-  scan_code_invalid: "That QR code isn't ours — scan the code on the bar's screen.",
-  scan_code_stale: 'That QR code has expired — scan the current code at the bar.',
-  window_spent: "This QR code's drinks are all taken — wait for the next code and scan it.",
-  drink_unavailable: 'Sorry, that drink just ran out.',
-  not_found: "That drink isn't on the menu any more.",
-};
-
-export async function submitOrder(event) {
-  event.preventDefault();
-  const s = state.sheet;
-  if (!s || s.sending) return;
-  const button = $('#order-button');
-  if (button.disabled) return;
-  s.sending = true;
-  button.disabled = true;
-  button.textContent = 'Ordering…';
-  setOrderError('');
-  const modifiers = {};
-  for (const input of $('#sheet-modifiers').querySelectorAll('input[type=radio]:checked')) {
-    modifiers[input.dataset.modifier] = input.value;
-  }
-  const body = { drink_id: s.drink.id, modifiers, note: $('#order-note').value.trim() };
-  if (state.bar.mode === 'popup' && scanCode()) body.scan_code = scanCode();
-  try {
-    const data = await api('POST', '/api/orders', {
-      auth: true,
-      body,
-      headers: { 'Idempotency-Key': s.key },
-    });
-    const order = data.order;
-    if (order) upsertOrder(order);
-    if (state.sheet === s) closeSheet();
-    showTab('orders');
-    toast(order ? `Ordered! Your number is #${order.number}.` : 'Ordered!');
-    offerNotifications();
-  } catch (e) {
-    if (e instanceof SessionEnded) return;
-    if (state.sheet !== s) return;
-    setOrderError(ORDER_ERRORS[e.code] || e.message || NETWORK_MESSAGE);
-    if (e.code === 'scan_code_stale' || e.code === 'scan_code_invalid') {
-      store.del(KEYS.scan);
-      renderBar();
-    }
-    if (e.code === 'shop_closed') {
-      state.bar.is_open = false;
-      renderBar();
-      renderMenu();
-    }
-    if (e.code === 'drink_unavailable' || e.code === 'not_found') loadMenu().catch(() => {});
-  } finally {
-    if (state.sheet === s) {
-      s.sending = false;
-      updateSheetAvailability();
-    }
-  }
 }

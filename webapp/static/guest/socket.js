@@ -1,14 +1,15 @@
-/* bar, guest page: the live connection: auth, channels, and what each event means. */
+/* bar, guest page: the live connection: auth, channels, and what each event and each
+ * notification means. */
 
 import { create as createLive } from '../live.js';
-import { alertReminder, showAnnouncement } from './alerts.js';
-import { SessionEnded, SIGNED_OUT_MESSAGE } from './api.js';
-import { handleNotification, scheduleNotificationSync, syncNotifications } from './inbox.js';
+import { alertEnded, alertReady, alertReminder, showAnnouncement } from './alerts.js';
+import { api } from './api.js';
+import { SessionEnded, SIGNED_OUT_MESSAGE } from './http.js';
+import { readNotes, renderInbox } from './inbox.js';
 import { loadMenu, renderBar, renderMenu } from './menu.js';
 import { resyncOrders, scheduleEstimateRefresh, upsertOrder } from './orders.js';
-import { endSession } from './session.js';
 import { updateSheetAvailability } from './sheet.js';
-import { state } from './state.js';
+import { emit, state } from './state.js';
 import { KEYS, store } from './store.js';
 import { refreshTokens } from './tokens.js';
 import { setLive, toast } from './views.js';
@@ -52,7 +53,7 @@ function onMessage(msg, ws) {
       break;
     case 'error':
       if (msg.code === 'signed_out') {
-        endSession(SIGNED_OUT_MESSAGE);
+        emit('session-ended', SIGNED_OUT_MESSAGE);
         return;
       }
       if (msg.code === 'token_expired' || msg.code === 'token_invalid' || msg.code === 'unauthorized') {
@@ -60,7 +61,7 @@ function onMessage(msg, ws) {
         live.close();
         setLive('connecting');
         if (state.authFailures > 3) {
-          endSession('Your session has ended. Scan the QR code at the bar to join again.');
+          emit('session-ended', 'Your session has ended. Scan the QR code at the bar to join again.');
           return;
         }
         refreshTokens().then(
@@ -122,9 +123,67 @@ function onEvent(msg) {
       break;
     }
     case 'GUEST_SIGNED_OUT':
-      endSession(SIGNED_OUT_MESSAGE);
+      emit('session-ended', SIGNED_OUT_MESSAGE);
       break;
     default:
       break;
   }
+}
+
+// What a guest must not miss is kept unread on the server until they have seen it:
+// in the inbox (the bell), or by acting on it ("Got it" on a pickup card, dismissing a
+// banner). It arrives first thing on every (re)connect, so a phone that slept through
+// "ready" still hears about it.
+function handleNotification(note) {
+  if (!note || typeof note !== 'object' || typeof note.id !== 'number') return;
+  const payload = note.payload || {};
+  const known = state.inbox.get(note.id);
+  state.inbox.set(note.id, { ...note, read: known ? known.read : false });
+  let moot = false; // nothing left to tell: see below
+  switch (note.type) {
+    case 'ORDER_READY':
+    case 'ORDER_REMINDER':
+    case 'ORDER_CANCELLED':
+    case 'ORDER_EXPIRED':
+      if (payload.order_id) {
+        // Also for a reminder: it may arrive before the orders have loaded.
+        upsertOrder(payload);
+        // react() in orders.js alerts on changes it sees; a notification about a change
+        // this page missed (it was closed at the time) still deserves its alert, unless
+        // the order has moved on since (a ready drink already served). Alerts are deduped.
+        const cur = state.orders.get(payload.order_id);
+        const expected = note.type === 'ORDER_REMINDER' ? 'ready' : payload.status;
+        // Moot: the order moved on since, or the guest already dismissed this alert
+        // (it can arrive live before its stored notification does).
+        moot = !cur || cur.status !== expected || state.acked.has(`${note.type}:${payload.order_id}`);
+        if (!moot && note.type === 'ORDER_REMINDER') alertReminder(cur);
+        else if (!moot && cur.status === 'ready') alertReady(cur);
+        else if (!moot) alertEnded(cur);
+      }
+      break;
+    case 'ANNOUNCEMENT':
+      moot = state.acked.has(`ANNOUNCEMENT:${payload.event_id}`);
+      if (!moot) showAnnouncement(payload.message, payload.event_id);
+      break;
+    default:
+      break;
+  }
+  if (moot) readNotes([note.id]);
+  renderInbox();
+}
+
+async function syncNotifications() {
+  if (!state.tokens) return;
+  try {
+    const data = await api('GET', '/api/notifications', { auth: true });
+    for (const note of data.notifications || []) handleNotification(note);
+  } catch (e) {
+    /* next connect tries again */
+  }
+}
+
+/** Live events that leave a notification behind: fetch and mark it read, a bit later. */
+function scheduleNotificationSync() {
+  clearTimeout(state.notifySyncTimer);
+  state.notifySyncTimer = setTimeout(syncNotifications, 1000 + Math.random() * 3000);
 }

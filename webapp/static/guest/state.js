@@ -1,4 +1,5 @@
-/* bar, guest page: the page's state, one object every part reads and writes. */
+/* bar, guest page: the page's state, one object every part reads and writes, and the
+ * notices that something changed. */
 
 import { KEYS, persistentSet, store } from './store.js';
 
@@ -31,3 +32,20 @@ export const state = {
   started: false,
   everConnected: false,
 };
+
+// "Something changed" notices, from the parts below to the parts above that they must
+// not import (that would be an import loop): app.js wires the listeners at boot.
+//   'orders-changed': state.orders took an update or a reload, to show
+//   'session-ended' (message): the server or another tab ended the session
+const listeners = new Map(); // topic -> [listener]
+
+/** Call `listener(...args)` on every `emit(topic, ...args)`. */
+export function on(topic, listener) {
+  if (!listeners.has(topic)) listeners.set(topic, []);
+  listeners.get(topic).push(listener);
+}
+
+/** Tell the listeners of `topic`, at once, in the order they came. */
+export function emit(topic, ...args) {
+  for (const listener of listeners.get(topic) || []) listener(...args);
+}

@@ -11,6 +11,7 @@ export const KEYS = {
   seen: 'bar.seen', // alerts already given (ready:<id>, cancelled:<id>, ann:<event id>)
   dismissed: 'bar.dismissed', // pickup cards the guest closed
   acked: 'bar.acked', // <notification type>:<order id> the guest has seen and dismissed
+  device: 'bar.device', // this phone's random id, sent on joining (kept across sign-outs)
 };
 
 export const store = {
@@ -67,4 +68,22 @@ export function scanCode() {
 
 export function rememberScanCode(code) {
   store.set(KEYS.scan, { code, at: Date.now() });
+}
+
+let device = null;
+
+/** This phone's random id (32 hex digits), made once and kept: a kick keeps the phone
+ * out for the night as well as the name. Storage refused: one id for this page. */
+export function deviceId() {
+  if (device) return device;
+  const stored = store.get(KEYS.device);
+  if (typeof stored === 'string' && /^[0-9a-f]{32}$/.test(stored)) {
+    device = stored;
+  } else {
+    // getRandomValues, not randomUUID: the bar is plain http on the LAN.
+    const bytes = crypto.getRandomValues(new Uint8Array(16));
+    device = Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('');
+    store.set(KEYS.device, device);
+  }
+  return device;
 }

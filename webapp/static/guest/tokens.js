@@ -1,9 +1,8 @@
 /* bar, guest page: the access token's lifetime and the refresh token's rotation,
  * shared with the guest's other tabs through localStorage. */
 
-import { errorFrom, rawFetch, SessionEnded } from './api.js';
-import { endSession } from './session.js';
-import { state } from './state.js';
+import { errorFrom, rawFetch, SessionEnded } from './http.js';
+import { emit, state } from './state.js';
 import { KEYS, store } from './store.js';
 
 export function setTokens(data) {
@@ -73,7 +72,7 @@ export function refreshTokens() {
       return;
     }
     if (res.status === 400 || res.status === 401 || res.status === 403) {
-      endSession('Your session has ended. Scan the QR code at the bar to join again.');
+      emit('session-ended', 'Your session has ended. Scan the QR code at the bar to join again.');
       throw new SessionEnded();
     }
     throw errorFrom(res, data);
@@ -94,7 +93,7 @@ export function followOtherTabs() {
         state.tokens = tokens;
         scheduleRefresh();
       } else if (state.started) {
-        endSession('You left the bar in another tab.');
+        emit('session-ended', 'You left the bar in another tab.');
       }
     }
   });

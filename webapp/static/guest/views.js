@@ -1,8 +1,6 @@
-/* bar, guest page: which view shows, the tabs, the toast, banners, the Live badge. */
+/* bar, guest page: which view shows, the toast, banners, the Live badge. */
 
 import { $, el } from '../common.js';
-import { offerNotifications } from './notify.js';
-import { state } from './state.js';
 
 export function showView(name) {
   for (const view of ['loading', 'error', 'join', 'app']) {
@@ -51,20 +49,4 @@ export function setLive(mode) {
   ind.dataset.state = mode;
   ind.textContent = mode === 'live' ? 'Live' : 'Offline';
   ind.title = mode === 'live' ? 'Updates arrive instantly' : 'Reconnecting — your orders are safe';
-}
-
-export function showTab(name) {
-  state.tab = name;
-  for (const tab of ['menu', 'orders']) {
-    const selected = tab === name;
-    const button = $(`#tab-${tab}`);
-    button.setAttribute('aria-selected', String(selected));
-    button.tabIndex = selected ? 0 : -1;
-    $(`#${tab}-panel`).hidden = !selected;
-  }
-  if (name === 'orders') offerNotificationsIfOrdered();
-}
-
-function offerNotificationsIfOrdered() {
-  if (state.orders.size) offerNotifications();
 }
