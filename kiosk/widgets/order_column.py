@@ -1,17 +1,27 @@
-"""A column of order cards, drawn with Textual's Line API.
+"""A column of order cards, drawn with Textual's Line API: a virtualised list.
 
-Only the lines on screen are rendered, from a cache keyed by what a card shows, and
-placing the cards is a prefix sum of their heights: with hundreds of open orders an
-event that touches one column costs a relayout of that column, not a rebuild of
-widgets.
+Drawing costs what is on screen, whatever the queue's length:
+
+- only the lines on screen are rendered, from a cache keyed by what a card shows;
+- placing the cards is a prefix sum of their heights, each height kept until its
+  order (or its wait estimate) changes;
+- after any change (orders, estimates, the cursor, the clock) the column works out
+  what each line on screen now shows and repaints only the lines that differ: a new
+  order at the end of a long column repaints nothing but the scrollbar, a card whose
+  age ticks over repaints that card;
+- a change of the column's length moves the scrollbar's thumb without the
+  screen-wide layout that assigning `virtual_size` would ask for.
 """
 
 from __future__ import annotations
 
 import bisect
-from collections.abc import Mapping, Sequence
+from collections.abc import Hashable, Mapping, Sequence
 from datetime import datetime
+from itertools import accumulate
+from operator import attrgetter
 
+from rich.segment import Segment
 from rich.style import Style
 from rich.text import Text
 from textual import events
@@ -19,6 +29,7 @@ from textual.cache import LRUCache
 from textual.geometry import Region, Size
 from textual.message import Message
 from textual.scroll_view import ScrollView
+from textual.scrollbar import ScrollBar, ScrollBarRender
 from textual.strip import Strip
 
 from bar.clock import Clock
@@ -26,6 +37,17 @@ from kiosk.board import OpenOrder
 from kiosk.widgets.order_card import CardStyles, age_text, card_height, render_card, wait_level
 
 GUTTER = 2  # "▌ " marks the selected card
+
+_sort_key = attrgetter("sort_key")
+
+
+def _thumb(bar: ScrollBar, virtual_height: int) -> list[Segment]:
+    """How the vertical scrollbar draws its thumb for content this tall."""
+    drawn = ScrollBarRender.render_bar(
+        size=bar.size.height, virtual_size=virtual_height, window_size=bar.window_size,
+        position=bar.position,
+    )
+    return list(drawn.segments)
 
 
 class OrderColumn(ScrollView, can_focus=False):
@@ -81,15 +103,22 @@ class OrderColumn(ScrollView, can_focus=False):
         self._clock = clock
         self._orders: Sequence[OpenOrder] = ()
         self._estimates: Mapping[str, str] = {}  # order id -> "about 6 min"
+        # Order id -> (the order, its estimate, its height at `_text_width`).
+        self._heights: dict[str, tuple[OpenOrder, str, int]] = {}
         self._starts: list[int] = [0]  # first line of each card, then the total
         self._text_width = 0
         self._cursor = 0
-        self._selected_id: str | None = None
+        self._selected: OpenOrder | None = None
         self._active = False
+        # What each line on screen showed after the last change, and from which line.
+        self._shown: list[Hashable] = []
+        self._shown_top = 0
         self._now: datetime = clock()
         self._cache: LRUCache[tuple[object, ...], list[Strip]] = LRUCache(1024)
+        self._blanks: dict[tuple[int, Style], Strip] = {}
         self._card_styles: CardStyles | None = None
         self._base: Style | None = None  # the widget's rich_style, taken once per frame
+        self._width = 0  # the lines' width, taken once per frame
 
     # -- state ---------------------------------------------------------------------------
 
@@ -113,27 +142,35 @@ class OrderColumn(ScrollView, can_focus=False):
     def active(self, value: bool) -> None:
         if value != self._active:
             self._active = value
-            self._refresh_card(self._cursor)
+            self._repaint_changes()
 
-    def set_orders(self, orders: Sequence[OpenOrder]) -> None:
-        """Show `orders`; the cursor stays on its order, or in its place if it left."""
+    def set_orders(
+        self, orders: Sequence[OpenOrder], estimates: Mapping[str, str] | None = None
+    ) -> None:
+        """Show `orders` (and `estimates`, if given); the cursor stays on its order, or
+        in its place if it left."""
         self._orders = orders
-        if self._selected_id is not None:
-            for index, order in enumerate(orders):
-                if order.id == self._selected_id:
-                    self._cursor = index
-                    break
+        if estimates is not None:
+            self._estimates = estimates
+        if self._selected is not None:
+            found = self._index_of(self._selected)
+            if found is not None:
+                self._cursor = found
         self._cursor = max(0, min(self._cursor, len(orders) - 1))
-        self._selected_id = orders[self._cursor].id if orders else None
+        self._selected = orders[self._cursor] if orders else None
         self._relayout()
-        self.refresh()
+        self._repaint_changes()
 
     def set_estimates(self, labels: Mapping[str, str]) -> None:
-        """Wait estimates to show on the cards, by order id; redraws only on a change."""
+        """Wait estimates to show on the cards, by order id; repaints what they change."""
         if labels != self._estimates:
             self._estimates = labels
             self._relayout()  # a wait too long for its drink's line takes a line of its own
-            self.refresh()
+            self._repaint_changes()
+
+    def tick(self) -> None:
+        """The clock moved: repaint the cards whose age now reads differently."""
+        self._repaint_changes()
 
     def move_cursor(self, delta: int) -> None:
         self.select(self._cursor + delta)
@@ -141,12 +178,10 @@ class OrderColumn(ScrollView, can_focus=False):
     def select(self, index: int) -> None:
         if not self._orders:
             return
-        index = max(0, min(index, len(self._orders) - 1))
-        old, self._cursor = self._cursor, index
-        self._selected_id = self._orders[index].id
-        self._refresh_card(old)
-        self._refresh_card(index)
+        self._cursor = max(0, min(index, len(self._orders) - 1))
+        self._selected = self._orders[self._cursor]
         self.scroll_to_cursor()
+        self._repaint_changes()
 
     def scroll_to_cursor(self) -> None:
         if self._orders:
@@ -154,32 +189,115 @@ class OrderColumn(ScrollView, can_focus=False):
             region = Region(0, top, max(1, self._text_width), bottom - top)
             self.scroll_to_region(region, animate=False, force=True, immediate=True)
 
+    def _index_of(self, order: OpenOrder) -> int | None:
+        """Where `order` is in the column now (by bisection: its sort key never changes)."""
+        orders = self._orders
+        index = bisect.bisect_left(orders, order.sort_key, key=_sort_key)
+        while index < len(orders) and orders[index].sort_key == order.sort_key:
+            if orders[index].id == order.id:
+                return index
+            index += 1
+        return None
+
     # -- layout --------------------------------------------------------------------------
 
     def _relayout(self) -> None:
-        width = self._text_width
-        starts, total = [0], 0
+        """Place the cards: heights kept from the last layout unless their order or
+        estimate changed, then one prefix sum."""
+        width, labels, known = self._text_width, self._estimates, self._heights
+        heights: dict[str, tuple[OpenOrder, str, int]] = {}
+        lines: list[int] = []
         for order in self._orders:
-            total += card_height(order, width, self._estimates.get(order.id, ""))
-            starts.append(total)
-        self._starts = starts
-        self.virtual_size = Size(self.scrollable_content_region.width, max(total, 1))
+            label = labels.get(order.id, "")
+            entry = known.get(order.id)
+            if entry is None or entry[0] is not order or entry[1] != label:
+                entry = (order, label, card_height(order, width, label))
+            heights[order.id] = entry
+            lines.append(entry[2])
+        self._heights = heights
+        self._starts = list(accumulate(lines, initial=0))
+        self._set_virtual_height(self._starts[-1])
+
+    def _set_virtual_height(self, lines: int) -> None:
+        size = Size(self.scrollable_content_region.width, max(lines, 1))
+        old = self.virtual_size
+        if size == old:
+            return
+        viewport = self.scrollable_content_region.height
+        if size.width != old.width or (size.height > viewport) != (old.height > viewport):
+            self.virtual_size = size  # the scrollbar comes or goes: a layout places it
+            return
+        # At most the scrollbar's thumb changes. Assigning `virtual_size` would lay out
+        # the whole screen for every order that comes or goes.
+        self.set_reactive(OrderColumn.virtual_size, size)
+        if self.show_vertical_scrollbar:
+            bar = self.vertical_scrollbar
+            if _thumb(bar, bar.window_virtual_size) == _thumb(bar, size.height):
+                # The same thumb: keep the scrollbar right for dragging, repaint nothing
+                # (a repaint renders the whole bar, and every line beside it).
+                bar.set_reactive(ScrollBar.window_virtual_size, size.height)
+            else:
+                bar.window_virtual_size = size.height
+        self.scroll_y = self.validate_scroll_y(self.scroll_y)  # the column may have shrunk
 
     def on_resize(self, event: events.Resize) -> None:
         """Notes wrap by width, so card heights change with it."""
         width = max(1, self.scrollable_content_region.width - GUTTER)
         if width != self._text_width:
             self._text_width = width
-            self._relayout()
+            self._heights = {}
+            self._blanks.clear()
+        self._relayout()
+        self._repaint_changes()
 
-    def _refresh_card(self, index: int) -> None:
-        if 0 <= index < len(self._orders):
-            top, bottom = self._starts[index], self._starts[index + 1]
-            self.refresh(Region(0, top - int(self.scroll_y), self.size.width, bottom - top))
+    # -- repainting what changed -----------------------------------------------------------
+
+    def _card_key(self, index: int, now: datetime) -> Hashable:
+        """Everything a card's lines depend on, besides the width and the theme."""
+        order = self._orders[index]
+        age = now - order.created_at
+        return (order, self._active and index == self._cursor, age_text(age), wait_level(age),
+                self._estimates.get(order.id, ""))
+
+    def _line_keys(self) -> list[Hashable]:
+        """What each line on screen shows: (card key, row in the card), or None when blank."""
+        height = self.scrollable_content_region.height
+        if not self._orders:
+            return (["nothing here"] + [None] * (height - 1))[:height]
+        now = self._clock()
+        starts, count, top = self._starts, len(self._orders), int(self.scroll_y)
+        keys: list[Hashable] = []
+        index = bisect.bisect_right(starts, top) - 1
+        row = top - starts[index]
+        while len(keys) < height and index < count:
+            card = self._card_key(index, now)
+            rows = min(starts[index + 1] - starts[index], row + height - len(keys))
+            keys.extend((card, r) for r in range(row, rows))
+            index, row = index + 1, 0
+        return keys + [None] * (height - len(keys))
+
+    def _repaint_changes(self) -> None:
+        """Repaint the lines on screen that now show something else, and only those."""
+        keys, shown, top = self._line_keys(), self._shown, int(self.scroll_y)
+        moved = top != self._shown_top or len(keys) != len(shown)
+        self._shown, self._shown_top = keys, top
+        if moved:
+            self.refresh()  # scrolled or resized: every line moved
+            return
+        width, y, height = self.size.width, 0, len(keys)
+        while y < height:
+            if keys[y] == shown[y]:
+                y += 1
+                continue
+            start = y
+            while y < height and keys[y] != shown[y]:
+                y += 1
+            self.refresh(Region(0, start, width, y - start))
 
     def notify_style_update(self) -> None:
         super().notify_style_update()
         self._cache.clear()
+        self._blanks.clear()
         self._card_styles = None
 
     # -- rendering -----------------------------------------------------------------------
@@ -208,27 +326,46 @@ class OrderColumn(ScrollView, can_focus=False):
         return self._card_styles
 
     def render_lines(self, crop: Region) -> list[Strip]:
-        # One `now` per frame, so every card on screen shows the same moment.
+        # One `now` per frame, so every card repainted shows the same moment.
         self._now = self._clock()
-        self._base = self.rich_style  # once per frame: computing it walks the DOM
-        return super().render_lines(crop)
+        # Once per frame, not per line: computing them walks the DOM.
+        self._base = self.rich_style
+        self._width = self.scrollable_content_region.width
+        try:
+            return super().render_lines(crop)
+        finally:
+            self._base, self._width = None, 0
 
     def render_line(self, y: int) -> Strip:
         line = int(self.scroll_y) + y
-        width = self.scrollable_content_region.width
+        width = self._width or self.scrollable_content_region.width
         base = self._base or self.rich_style
         if not self._orders:
-            if line == 0:
-                empty = Text("  nothing here", self._style("empty"))
-                return Strip(list(empty.render(self.app.console))).adjust_cell_length(
-                    width).apply_style(base)
-            return Strip.blank(width, base)
+            return self._empty(width, base) if line == 0 else self._blank(width, base)
         index = bisect.bisect_right(self._starts, line) - 1
         if index >= len(self._orders):
-            return Strip.blank(width, base)
+            return self._blank(width, base)
         strips = self._card_strips(index, width)
         row = line - self._starts[index]
-        return strips[row] if row < len(strips) else Strip.blank(width, base)
+        return strips[row] if row < len(strips) else self._blank(width, base)
+
+    def _blank(self, width: int, base: Style) -> Strip:
+        """A blank line, the same object every frame (the compositor caches by strip)."""
+        key = (width, base)
+        blank = self._blanks.get(key)
+        if blank is None:
+            blank = self._blanks[key] = Strip.blank(width, base)
+        return blank
+
+    def _empty(self, width: int, base: Style) -> Strip:
+        key = ("nothing here", width, base)
+        strips = self._cache.get(key)
+        if strips is None:
+            empty = Text("  nothing here", self._style("empty"))
+            strips = [Strip(list(empty.render(self.app.console))).adjust_cell_length(width)
+                      .apply_style(base)]
+            self._cache[key] = strips
+        return strips[0]
 
     def _card_strips(self, index: int, width: int) -> list[Strip]:
         order = self._orders[index]
@@ -256,7 +393,7 @@ class OrderColumn(ScrollView, can_focus=False):
             .apply_style(card)
             for text in texts
         ]
-        strips.append(Strip.blank(width, base))  # the gap between cards
+        strips.append(self._blank(width, base))  # the gap between cards
         self._cache[key] = strips
         return strips
 
