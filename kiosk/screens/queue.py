@@ -153,9 +153,13 @@ class QueueScreen(Screen[None]):
     def _estimates(self) -> dict[str, str]:
         """The wait each pending guest's phone shows (the same core rule, from memory)."""
         board, kiosk = self.kiosk.board, self.kiosk
-        queue = [*board.column(orders.PENDING), *board.column(orders.PREPARING)]
-        found = estimates.estimate(queue, kiosk.prep, now=kiosk.clock())
-        return {order_id: e.label for order_id, e in found.items() if e.position is not None}
+        pending = board.column(orders.PENDING)
+        queue = [*pending, *board.column(orders.PREPARING)]
+        # Every order ahead counts; only the pending ones' waits are shown.
+        found = estimates.estimate(
+            queue, kiosk.prep, now=kiosk.clock(), only={order.id for order in pending}
+        )
+        return {order_id: e.label for order_id, e in found.items()}
 
     def _tick_ages(self) -> None:
         """Ages and waits move with the clock (and the prep times drift): repaint the

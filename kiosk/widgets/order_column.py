@@ -16,7 +16,7 @@ Drawing costs what is on screen, whatever the queue's length:
 from __future__ import annotations
 
 import bisect
-from collections.abc import Hashable, Mapping, Sequence
+from collections.abc import Callable, Hashable, Mapping, Sequence
 from datetime import datetime
 from itertools import accumulate
 from operator import attrgetter
@@ -34,9 +34,19 @@ from textual.strip import Strip
 
 from bar.clock import Clock
 from kiosk.board import OpenOrder
-from kiosk.widgets.order_card import CardStyles, age_text, card_height, render_card, wait_level
+from kiosk.widgets.order_card import (
+    CardShape,
+    CardStyles,
+    age_text,
+    card_shape,
+    detail_lines,
+    drink_lines,
+    header_line,
+    wait_level,
+)
 
 GUTTER = 2  # "▌ " marks the selected card
+CACHED_CARDS = 128  # rendered cards kept per column
 
 _sort_key = attrgetter("sort_key")
 
@@ -103,8 +113,8 @@ class OrderColumn(ScrollView, can_focus=False):
         self._clock = clock
         self._orders: Sequence[OpenOrder] = ()
         self._estimates: Mapping[str, str] = {}  # order id -> "about 6 min"
-        # Order id -> (the order, its estimate, its height at `_text_width`).
-        self._heights: dict[str, tuple[OpenOrder, str, int]] = {}
+        # Order id -> (the order, its card's shape at `_text_width`).
+        self._shapes: dict[str, tuple[OpenOrder, CardShape]] = {}
         self._starts: list[int] = [0]  # first line of each card, then the total
         self._text_width = 0
         self._cursor = 0
@@ -114,11 +124,15 @@ class OrderColumn(ScrollView, can_focus=False):
         self._shown: list[Hashable] = []
         self._shown_top = 0
         self._now: datetime = clock()
-        self._cache: LRUCache[tuple[object, ...], list[Strip]] = LRUCache(1024)
+        # A few screens of cards: enough to scroll back and forth without re-rendering,
+        # few enough that the collector does not walk thousands of cached strips.
+        self._cache: LRUCache[tuple[object, ...], list[Strip]] = LRUCache(CACHED_CARDS)
+        self._parts: LRUCache[tuple[object, ...], list[Strip]] = LRUCache(3 * CACHED_CARDS)
         self._blanks: dict[tuple[int, Style], Strip] = {}
         self._card_styles: CardStyles | None = None
         self._base: Style | None = None  # the widget's rich_style, taken once per frame
         self._width = 0  # the lines' width, taken once per frame
+        self._frame_cards: dict[int, list[Strip]] | None = None  # by index, while drawing
 
     # -- state ---------------------------------------------------------------------------
 
@@ -202,19 +216,17 @@ class OrderColumn(ScrollView, can_focus=False):
     # -- layout --------------------------------------------------------------------------
 
     def _relayout(self) -> None:
-        """Place the cards: heights kept from the last layout unless their order or
-        estimate changed, then one prefix sum."""
-        width, labels, known = self._text_width, self._estimates, self._heights
-        heights: dict[str, tuple[OpenOrder, str, int]] = {}
+        """Place the cards: each card's shape kept while its order stays the same, its
+        estimate added, then one prefix sum."""
+        width, labels, shapes, orders = self._text_width, self._estimates, self._shapes, self._orders
+        if len(shapes) > 2 * len(orders) + 100:  # forget the orders that left
+            shapes = self._shapes = {o.id: shapes[o.id] for o in orders if o.id in shapes}
         lines: list[int] = []
-        for order in self._orders:
-            label = labels.get(order.id, "")
-            entry = known.get(order.id)
-            if entry is None or entry[0] is not order or entry[1] != label:
-                entry = (order, label, card_height(order, width, label))
-            heights[order.id] = entry
-            lines.append(entry[2])
-        self._heights = heights
+        for order in orders:
+            entry = shapes.get(order.id)
+            if entry is None or entry[0] is not order:
+                entry = shapes[order.id] = (order, card_shape(order, width))
+            lines.append(entry[1].height(labels.get(order.id, "")))
         self._starts = list(accumulate(lines, initial=0))
         self._set_virtual_height(self._starts[-1])
 
@@ -245,7 +257,7 @@ class OrderColumn(ScrollView, can_focus=False):
         width = max(1, self.scrollable_content_region.width - GUTTER)
         if width != self._text_width:
             self._text_width = width
-            self._heights = {}
+            self._shapes = {}
             self._blanks.clear()
         self._relayout()
         self._repaint_changes()
@@ -297,6 +309,7 @@ class OrderColumn(ScrollView, can_focus=False):
     def notify_style_update(self) -> None:
         super().notify_style_update()
         self._cache.clear()
+        self._parts.clear()
         self._blanks.clear()
         self._card_styles = None
 
@@ -339,10 +352,11 @@ class OrderColumn(ScrollView, can_focus=False):
         # Once per frame, not per line: computing them walks the DOM.
         self._base = base = self.rich_style
         self._width = self.scrollable_content_region.width
+        self._frame_cards = {}
         try:
             lines = [self.render_line(y) for y in crop.line_range]
         finally:
-            self._base, self._width = None, 0
+            self._base, self._width, self._frame_cards = None, 0, None
         full = self.size.width  # the scrollbar's gutter too (the scrollbar covers it)
         _, background = self.background_colors
         filters = self.app.get_line_filters()
@@ -365,7 +379,12 @@ class OrderColumn(ScrollView, can_focus=False):
         index = bisect.bisect_right(self._starts, line) - 1
         if index >= len(self._orders):
             return self._blank(width, base)
-        strips = self._card_strips(index, width)
+        cards = self._frame_cards
+        strips = cards.get(index) if cards is not None else None
+        if strips is None:
+            strips = self._card_strips(index, width)
+            if cards is not None:
+                cards[index] = strips  # a card's lines come in a row: look it up once
         row = line - self._starts[index]
         return strips[row] if row < len(strips) else self._blank(width, base)
 
@@ -388,33 +407,52 @@ class OrderColumn(ScrollView, can_focus=False):
         return strips[0]
 
     def _card_strips(self, index: int, width: int) -> list[Strip]:
+        """A card's lines, cached whole and by part (see `order_card.render_card`): a new
+        wait or a new age renders one line of the card again, not all of it."""
         order = self._orders[index]
         selected = self._active and index == self._cursor
         age = self._now - order.created_at
+        shown_age, level = age_text(age), wait_level(age)
         base = self._base or self.rich_style
         estimate = self._estimates.get(order.id, "")
-        key = (order, selected, width, age_text(age), wait_level(age), estimate, base)
+        key = (order, selected, width, shown_age, level, estimate, base)
         cached = self._cache.get(key)
         if cached is not None:
             return cached
-        console = self.app.console
-        # The full style: its background blended over the column's, as CSS means it.
-        card = self.get_component_rich_style(
-            "order-column--cursor" if selected else "order-column--card"
-        )
-        marker = Text("▌ " if selected else "  ", self._style("marker"))
-        texts = render_card(
-            order, age=age, width=max(1, width - GUTTER), styles=self._styles(), console=console,
-            estimate=estimate,
-        )
+        text_width, styles, console = max(1, width - GUTTER), self._styles(), self.app.console
+        look = (selected, width, base)  # what every line of the card shares
         strips = [
-            Strip(list((marker + text).render(console)))
-            .adjust_cell_length(width, card)
-            .apply_style(card)
-            for text in texts
+            *self._part(
+                ("head", order.number, order.username, shown_age, level, *look),
+                lambda: [header_line(order, age=age, width=text_width, styles=styles)]),
+            *self._part(
+                ("drink", order.drink_name, order.status, order.barista, estimate, *look),
+                lambda: drink_lines(order, width=text_width, styles=styles, estimate=estimate)),
+            *self._part(
+                ("details", order.modifiers, order.note, *look),
+                lambda: detail_lines(order, width=text_width, styles=styles, console=console)),
+            self._blank(width, base),  # the gap between cards
         ]
-        strips.append(self._blank(width, base))  # the gap between cards
         self._cache[key] = strips
+        return strips
+
+    def _part(self, key: tuple[object, ...], texts: Callable[[], list[Text]]) -> list[Strip]:
+        """Lines of one part of a card; `key` ends with (selected, width, base style)."""
+        strips = self._parts.get(key)
+        if strips is None:
+            selected, width = key[-3], key[-2]
+            # The full style: its background blended over the column's, as CSS means it.
+            card = self.get_component_rich_style(
+                "order-column--cursor" if selected else "order-column--card"
+            )
+            marker = Text("▌ " if selected else "  ", self._style("marker"))
+            console = self.app.console
+            strips = self._parts[key] = [
+                Strip(list((marker + text).render(console)))
+                .adjust_cell_length(width, card)
+                .apply_style(card)
+                for text in texts()
+            ]
         return strips
 
     # -- mouse ---------------------------------------------------------------------------
