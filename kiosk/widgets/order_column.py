@@ -264,15 +264,24 @@ class OrderColumn(ScrollView, can_focus=False):
 
     # -- repainting what changed -----------------------------------------------------------
 
-    def _card_key(self, index: int, now: datetime) -> Hashable:
-        """Everything a card's lines depend on, besides the width and the theme."""
+    def _row_keys(self, index: int, now: datetime) -> list[Hashable]:
+        """What each line of a card shows, by part (see `order_card.render_card`): its
+        age is on the first line only, its wait on the drink's line(s)."""
         order = self._orders[index]
+        selected = self._active and index == self._cursor
         age = now - order.created_at
-        return (order, self._active and index == self._cursor, age_text(age), wait_level(age),
-                self._estimates.get(order.id, ""))
+        estimate = self._estimates.get(order.id, "")
+        shape = self._shapes[order.id][1]
+        drink = shape.height(estimate) - shape.lines + 1  # the wait may take a line
+        return [
+            ("head", order, selected, age_text(age), wait_level(age)),
+            *(("drink", order, selected, estimate, row) for row in range(drink)),
+            *(("details", order, selected, row) for row in range(shape.lines - 3)),
+            None,  # the gap between cards: a blank line like any other
+        ]
 
     def _line_keys(self) -> list[Hashable]:
-        """What each line on screen shows: (card key, row in the card), or None when blank."""
+        """What each line on screen shows (None: blank), for `_repaint_changes`."""
         height = self.scrollable_content_region.height
         if not self._orders:
             return (["nothing here"] + [None] * (height - 1))[:height]
@@ -282,9 +291,7 @@ class OrderColumn(ScrollView, can_focus=False):
         index = bisect.bisect_right(starts, top) - 1
         row = top - starts[index]
         while len(keys) < height and index < count:
-            card = self._card_key(index, now)
-            rows = min(starts[index + 1] - starts[index], row + height - len(keys))
-            keys.extend((card, r) for r in range(row, rows))
+            keys += self._row_keys(index, now)[row:row + height - len(keys)]
             index, row = index + 1, 0
         return keys + [None] * (height - len(keys))
 
