@@ -284,7 +284,8 @@ class OrderColumn(ScrollView, can_focus=False):
         """What each line on screen shows (None: blank), for `_repaint_changes`."""
         height = self.scrollable_content_region.height
         if not self._orders:
-            return (["nothing here"] + [None] * (height - 1))[:height]
+            empty: list[Hashable] = ["nothing here", *[None] * (height - 1)]
+            return empty[:height]
         now = self._clock()
         starts, count, top = self._starts, len(self._orders), int(self.scroll_y)
         keys: list[Hashable] = []
@@ -430,24 +431,28 @@ class OrderColumn(ScrollView, can_focus=False):
         look = (selected, width, base)  # what every line of the card shares
         strips = [
             *self._part(
-                ("head", order.number, order.username, shown_age, level, *look),
+                ("head", order.number, order.username, shown_age, level), look,
                 lambda: [header_line(order, age=age, width=text_width, styles=styles)]),
             *self._part(
-                ("drink", order.drink_name, order.status, order.barista, estimate, *look),
+                ("drink", order.drink_name, order.status, order.barista, estimate), look,
                 lambda: drink_lines(order, width=text_width, styles=styles, estimate=estimate)),
             *self._part(
-                ("details", order.modifiers, order.note, *look),
+                ("details", order.modifiers, order.note), look,
                 lambda: detail_lines(order, width=text_width, styles=styles, console=console)),
             self._blank(width, base),  # the gap between cards
         ]
         self._cache[key] = strips
         return strips
 
-    def _part(self, key: tuple[object, ...], texts: Callable[[], list[Text]]) -> list[Strip]:
-        """Lines of one part of a card; `key` ends with (selected, width, base style)."""
+    def _part(
+        self, what: tuple[object, ...], look: tuple[bool, int, Style],
+        texts: Callable[[], list[Text]],
+    ) -> list[Strip]:
+        """Lines of one part of a card: `what` it shows, and how (selected, width, base)."""
+        key = (*what, *look)
         strips = self._parts.get(key)
         if strips is None:
-            selected, width = key[-3], key[-2]
+            selected, width, _ = look
             # The full style: its background blended over the column's, as CSS means it.
             card = self.get_component_rich_style(
                 "order-column--cursor" if selected else "order-column--card"
