@@ -2,7 +2,8 @@
 
 Drawing costs what is on screen, whatever the queue's length:
 
-- only the lines on screen are rendered, from a cache keyed by what a card shows;
+- only the lines on screen are rendered, from a cache keyed by what a card shows
+  (`kiosk.widgets.card_strips`);
 - placing the cards is a prefix sum of their heights, each height kept until its
   order (or its wait estimate) changes;
 - after any change (orders, estimates, the cursor, the clock) the column works out
@@ -16,16 +17,14 @@ Drawing costs what is on screen, whatever the queue's length:
 from __future__ import annotations
 
 import bisect
-from collections.abc import Callable, Hashable, Mapping, Sequence
+from collections.abc import Hashable, Mapping, Sequence
 from datetime import datetime
 from itertools import accumulate
 from operator import attrgetter
 
 from rich.segment import Segment
 from rich.style import Style
-from rich.text import Text
 from textual import events
-from textual.cache import LRUCache
 from textual.geometry import Region, Size
 from textual.message import Message
 from textual.scroll_view import ScrollView
@@ -34,19 +33,8 @@ from textual.strip import Strip
 
 from bar.clock import Clock
 from kiosk.board import OpenOrder
-from kiosk.widgets.order_card import (
-    CardShape,
-    CardStyles,
-    age_text,
-    card_shape,
-    detail_lines,
-    drink_lines,
-    header_line,
-    wait_level,
-)
-
-GUTTER = 2  # "▌ " marks the selected card
-CACHED_CARDS = 128  # rendered cards kept per column
+from kiosk.widgets.card_strips import GUTTER, CardStrips
+from kiosk.widgets.order_card import CardShape, age_text, card_shape, wait_level
 
 _sort_key = attrgetter("sort_key")
 
@@ -124,12 +112,7 @@ class OrderColumn(ScrollView, can_focus=False):
         self._shown: list[Hashable] = []
         self._shown_top = 0
         self._now: datetime = clock()
-        # A few screens of cards: enough to scroll back and forth without re-rendering,
-        # few enough that the collector does not walk thousands of cached strips.
-        self._cache: LRUCache[tuple[object, ...], list[Strip]] = LRUCache(CACHED_CARDS)
-        self._parts: LRUCache[tuple[object, ...], list[Strip]] = LRUCache(3 * CACHED_CARDS)
-        self._blanks: dict[tuple[int, Style], Strip] = {}
-        self._card_styles: CardStyles | None = None
+        self._strips = CardStrips(self, "order-column")
         self._base: Style | None = None  # the widget's rich_style, taken once per frame
         self._width = 0  # the lines' width, taken once per frame
         self._frame_cards: dict[int, list[Strip]] | None = None  # by index, while drawing
@@ -258,7 +241,7 @@ class OrderColumn(ScrollView, can_focus=False):
         if width != self._text_width:
             self._text_width = width
             self._shapes = {}
-            self._blanks.clear()
+            self._strips.clear()
         self._relayout()
         self._repaint_changes()
 
@@ -316,35 +299,9 @@ class OrderColumn(ScrollView, can_focus=False):
 
     def notify_style_update(self) -> None:
         super().notify_style_update()
-        self._cache.clear()
-        self._parts.clear()
-        self._blanks.clear()
-        self._card_styles = None
+        self._strips.clear()
 
     # -- rendering -----------------------------------------------------------------------
-
-    def _style(self, name: str) -> Style:
-        """A component's colour and text style, blended as CSS says, without background.
-
-        Partial styles would not blend translucent colours; the card draws its own
-        background under the text.
-        """
-        full = self.get_component_rich_style(f"order-column--{name}")
-        return Style(
-            color=full.color, bold=full.bold, italic=full.italic, dim=full.dim,
-            reverse=full.reverse, underline=full.underline,
-        )
-
-    def _styles(self) -> CardStyles:
-        if self._card_styles is None:
-            part = self._style
-            self._card_styles = CardStyles(
-                number=part("number"), name=part("name"), drink=part("drink"),
-                detail=part("detail"), note=part("note"), barista=part("barista"),
-                estimate=part("estimate"),
-                waits={"fresh": part("fresh"), "waiting": part("waiting"), "late": part("late")},
-            )
-        return self._card_styles
 
     def render_lines(self, crop: Region) -> list[Strip]:
         """The lines in `crop`, from the card cache.
@@ -383,89 +340,23 @@ class OrderColumn(ScrollView, can_focus=False):
         width = self._width or self.scrollable_content_region.width
         base = self._base or self.rich_style
         if not self._orders:
-            return self._empty(width, base) if line == 0 else self._blank(width, base)
+            return self._strips.empty(width, base) if line == 0 else self._strips.blank(width, base)
         index = bisect.bisect_right(self._starts, line) - 1
         if index >= len(self._orders):
-            return self._blank(width, base)
+            return self._strips.blank(width, base)
         cards = self._frame_cards
         strips = cards.get(index) if cards is not None else None
         if strips is None:
-            strips = self._card_strips(index, width)
+            order = self._orders[index]
+            strips = self._strips.card(
+                order, now=self._now, selected=self._active and index == self._cursor,
+                estimate=self._estimates.get(order.id, ""), width=width, base=base,
+            )
             if cards is not None:
                 cards[index] = strips  # a card's lines come in a row: look it up once
         row = line - self._starts[index]
-        return strips[row] if row < len(strips) else self._blank(width, base)
+        return strips[row] if row < len(strips) else self._strips.blank(width, base)
 
-    def _blank(self, width: int, base: Style) -> Strip:
-        """A blank line, the same object every frame (the compositor caches by strip)."""
-        key = (width, base)
-        blank = self._blanks.get(key)
-        if blank is None:
-            blank = self._blanks[key] = Strip.blank(width, base)
-        return blank
-
-    def _empty(self, width: int, base: Style) -> Strip:
-        key = ("nothing here", width, base)
-        strips = self._cache.get(key)
-        if strips is None:
-            empty = Text("  nothing here", self._style("empty"))
-            strips = [Strip(list(empty.render(self.app.console))).adjust_cell_length(width)
-                      .apply_style(base)]
-            self._cache[key] = strips
-        return strips[0]
-
-    def _card_strips(self, index: int, width: int) -> list[Strip]:
-        """A card's lines, cached whole and by part (see `order_card.render_card`): a new
-        wait or a new age renders one line of the card again, not all of it."""
-        order = self._orders[index]
-        selected = self._active and index == self._cursor
-        age = self._now - order.created_at
-        shown_age, level = age_text(age), wait_level(age)
-        base = self._base or self.rich_style
-        estimate = self._estimates.get(order.id, "")
-        key = (order, selected, width, shown_age, level, estimate, base)
-        cached = self._cache.get(key)
-        if cached is not None:
-            return cached
-        text_width, styles, console = max(1, width - GUTTER), self._styles(), self.app.console
-        look = (selected, width, base)  # what every line of the card shares
-        strips = [
-            *self._part(
-                ("head", order.number, order.username, shown_age, level), look,
-                lambda: [header_line(order, age=age, width=text_width, styles=styles)]),
-            *self._part(
-                ("drink", order.drink_name, order.status, order.barista, estimate), look,
-                lambda: drink_lines(order, width=text_width, styles=styles, estimate=estimate)),
-            *self._part(
-                ("details", order.modifiers, order.note), look,
-                lambda: detail_lines(order, width=text_width, styles=styles, console=console)),
-            self._blank(width, base),  # the gap between cards
-        ]
-        self._cache[key] = strips
-        return strips
-
-    def _part(
-        self, what: tuple[object, ...], look: tuple[bool, int, Style],
-        texts: Callable[[], list[Text]],
-    ) -> list[Strip]:
-        """Lines of one part of a card: `what` it shows, and how (selected, width, base)."""
-        key = (*what, *look)
-        strips = self._parts.get(key)
-        if strips is None:
-            selected, width, _ = look
-            # The full style: its background blended over the column's, as CSS means it.
-            card = self.get_component_rich_style(
-                "order-column--cursor" if selected else "order-column--card"
-            )
-            marker = Text("▌ " if selected else "  ", self._style("marker"))
-            console = self.app.console
-            strips = self._parts[key] = [
-                Strip(list((marker + text).render(console)))
-                .adjust_cell_length(width, card)
-                .apply_style(card)
-                for text in texts()
-            ]
-        return strips
 
     # -- mouse ---------------------------------------------------------------------------
 
