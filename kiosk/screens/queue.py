@@ -118,7 +118,7 @@ class QueueScreen(Screen[None]):
         return list(self._columns.values())
 
     def _board_changed(self, change: BoardChange) -> None:
-        with self.app.batch_update():  # one frame, however many columns changed
+        with self.app.batch_update():  # one frame, however many columns it touched
             self._show_columns(change.statuses)
         if change.reloaded or (change.placed and self.kiosk.settings.rules.popup):
             # A new order took one of the window's drinks; a reload may find a new code.
