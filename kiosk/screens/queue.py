@@ -11,7 +11,7 @@ costs about the same with 20 open orders as with 500.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from typing import cast
 
 import peewee
@@ -95,7 +95,8 @@ class QueueScreen(Screen[None]):
                     with ColumnBox(classes="column", id=f"column-{status}"):
                         if status == orders.PENDING:
                             yield BatchSummary(id="batches")
-                        yield OrderColumn(status, clock=self.kiosk.clock, id=status)
+                        waits = self._waits if status == orders.PENDING else None
+                        yield OrderColumn(status, clock=self.kiosk.clock, waits=waits, id=status)
             yield QRPanel(self.kiosk.settings, clock=self.kiosk.clock, id="qr")
         yield Footer()
 
@@ -130,15 +131,12 @@ class QueueScreen(Screen[None]):
         if not statuses:
             return
         board = self.kiosk.board
-        # The queue ahead of every pending order changed: so may their waits.
-        waits = self._estimates() if statuses & {orders.PENDING, orders.PREPARING} else None
-        for status in OPEN_STATUSES:
-            column = self._columns[status]
-            if status in statuses:
-                column.set_orders(board.column(status), waits if status == orders.PENDING else None)
-                self._boxes[status].show_title(f"{status.title()} · {len(board.column(status))}")
-            elif status == orders.PENDING and waits is not None:
-                column.set_estimates(waits)
+        for status in statuses:
+            self._columns[status].set_orders(board.column(status))
+            self._boxes[status].show_title(f"{status.title()} · {len(board.column(status))}")
+        if orders.PREPARING in statuses and orders.PENDING not in statuses:
+            # Who is busy, and until when, changed: so may every pending order's wait.
+            self._columns[orders.PENDING].refresh_waits()
         if orders.PENDING in statuses:
             self._batches.show(board.batches())
         self._show_header()
@@ -150,14 +148,14 @@ class QueueScreen(Screen[None]):
             max_queue=kiosk.settings.rules.max_queue, barista=kiosk.barista,
         )
 
-    def _estimates(self) -> dict[str, str]:
-        """The wait each pending guest's phone shows (the same core rule, from memory)."""
-        board, kiosk = self.kiosk.board, self.kiosk
-        pending = board.column(orders.PENDING)
-        queue = [*pending, *board.column(orders.PREPARING)]
-        # Every order ahead counts; only the pending ones' waits are shown.
+    def _waits(self, ahead: Sequence[OpenOrder]) -> dict[str, str]:
+        """The waits the guests' phones show for the first pending orders (`ahead`): the
+        same core rule, from memory. A wait depends on the orders ahead of it only, so
+        the orders after these are left out."""
+        kiosk = self.kiosk
+        queue = [*ahead, *kiosk.board.column(orders.PREPARING)]
         found = estimates.estimate(
-            queue, kiosk.prep, now=kiosk.clock(), only={order.id for order in pending}
+            queue, kiosk.prep, now=kiosk.clock(), only={order.id for order in ahead}
         )
         return {order_id: e.label for order_id, e in found.items()}
 
@@ -165,9 +163,8 @@ class QueueScreen(Screen[None]):
         """Ages and waits move with the clock (and the prep times drift): repaint the
         cards that now read differently."""
         with self.app.batch_update():
-            for status, column in self._columns.items():
-                if status == orders.PENDING:
-                    column.set_estimates(self._estimates())
+            for column in self._columns.values():
+                column.refresh_waits()
                 column.tick()
 
     def on_resize(self, event: events.Resize) -> None:

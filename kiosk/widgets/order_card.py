@@ -18,11 +18,14 @@ from rich.console import Console
 from rich.style import Style
 from rich.text import Text
 
+from bar.estimates import wait_label
 from bar.orders import PENDING, PREPARING
 from bar.waits import WaitLevel, wait_level
 from kiosk.board import OpenOrder
 
 WRAP_LINES = 2  # long modifiers or notes wrap to two lines, then end in an ellipsis
+# The widest wording of a wait ("under a minute"): past three hours it reads the same.
+WIDEST_WAIT = max(cell_len(wait_label(60 * minutes)) for minutes in range(181))
 
 
 def age_text(age: timedelta) -> str:

@@ -6,6 +6,10 @@ Drawing costs what is on screen, whatever the queue's length:
   (`kiosk.widgets.card_strips`);
 - placing the cards is a prefix sum of their heights, each height kept until its
   order (or its wait estimate) changes;
+- the pending column asks for the waits of the cards it shows (and a screen more),
+  not of the whole queue: a wait depends only on the orders ahead of it. Only at
+  widths where a wait may not fit beside its drink's name does a card's height
+  depend on the wait's wording; those cards' waits are asked for wherever they are;
 - after any change (orders, estimates, the cursor, the clock) the column works out
   what each line on screen now shows and repaints only the lines that differ: a new
   order at the end of a long column repaints nothing but the scrollbar, a card whose
@@ -17,7 +21,7 @@ Drawing costs what is on screen, whatever the queue's length:
 from __future__ import annotations
 
 import bisect
-from collections.abc import Hashable, Mapping, Sequence
+from collections.abc import Callable, Hashable, Mapping, Sequence
 from datetime import datetime
 from itertools import accumulate
 from operator import attrgetter
@@ -34,9 +38,12 @@ from textual.strip import Strip
 from bar.clock import Clock
 from kiosk.board import OpenOrder
 from kiosk.widgets.card_strips import GUTTER, CardStrips
-from kiosk.widgets.order_card import CardShape, age_text, card_shape, wait_level
+from kiosk.widgets.order_card import WIDEST_WAIT, CardShape, age_text, card_shape, wait_level
 
 _sort_key = attrgetter("sort_key")
+
+# The waits of the first cards of a column, by order id (see `OrderColumn`).
+Waits = Callable[[Sequence[OpenOrder]], Mapping[str, str]]
 
 
 def _thumb(bar: ScrollBar, virtual_height: int) -> list[Segment]:
@@ -94,13 +101,20 @@ class OrderColumn(ScrollView, can_focus=False):
             return self.column
 
     def __init__(
-        self, status: str, *, clock: Clock, id: str | None = None, classes: str | None = None
+        self, status: str, *, clock: Clock, waits: Waits | None = None, id: str | None = None,
+        classes: str | None = None,
     ) -> None:
+        """`waits(cards)`: the wait each of the column's first `cards` shows, by order id
+        (the pending column: "about 6 min"); asked when they may have changed, and for
+        more cards when the column scrolls to them."""
         super().__init__(id=id, classes=classes)
         self.status = status
         self._clock = clock
+        self._waits = waits
         self._orders: Sequence[OpenOrder] = ()
         self._estimates: Mapping[str, str] = {}  # order id -> "about 6 min"
+        self._waits_for = 0  # how many cards, from the top, `_estimates` covers
+        self._waits_stale = False
         # Order id -> (the order, its card's shape at `_text_width`).
         self._shapes: dict[str, tuple[OpenOrder, CardShape]] = {}
         self._starts: list[int] = [0]  # first line of each card, then the total
@@ -141,14 +155,10 @@ class OrderColumn(ScrollView, can_focus=False):
             self._active = value
             self._repaint_changes()
 
-    def set_orders(
-        self, orders: Sequence[OpenOrder], estimates: Mapping[str, str] | None = None
-    ) -> None:
-        """Show `orders` (and `estimates`, if given); the cursor stays on its order, or
-        in its place if it left."""
+    def set_orders(self, orders: Sequence[OpenOrder]) -> None:
+        """Show `orders`; the cursor stays on its order, or in its place if it left."""
         self._orders = orders
-        if estimates is not None:
-            self._estimates = estimates
+        self._waits_stale = True  # the queue ahead of some cards changed
         if self._selected is not None:
             found = self._index_of(self._selected)
             if found is not None:
@@ -158,11 +168,12 @@ class OrderColumn(ScrollView, can_focus=False):
         self._relayout()
         self._repaint_changes()
 
-    def set_estimates(self, labels: Mapping[str, str]) -> None:
-        """Wait estimates to show on the cards, by order id; repaints what they change."""
-        if labels != self._estimates:
-            self._estimates = labels
-            self._relayout()  # a wait too long for its drink's line takes a line of its own
+    def refresh_waits(self) -> None:
+        """The waits may read differently (other orders moved, the clock, the prep
+        times): ask for them again, repaint what they change."""
+        if self._waits is not None:
+            self._waits_stale = True
+            self._relayout()
             self._repaint_changes()
 
     def tick(self) -> None:
@@ -200,18 +211,48 @@ class OrderColumn(ScrollView, can_focus=False):
 
     def _relayout(self) -> None:
         """Place the cards: each card's shape kept while its order stays the same, its
-        estimate added, then one prefix sum."""
-        width, labels, shapes, orders = self._text_width, self._estimates, self._shapes, self._orders
+        wait added, then one prefix sum."""
+        width, shapes, orders, labels = self._text_width, self._shapes, self._orders, self._estimates
         if len(shapes) > 2 * len(orders) + 100:  # forget the orders that left
             shapes = self._shapes = {o.id: shapes[o.id] for o in orders if o.id in shapes}
+        cards: list[CardShape] = []
         lines: list[int] = []
+        wording = 0  # cards, from the top, up to the last one whose wait sets its height
         for order in orders:
             entry = shapes.get(order.id)
             if entry is None or entry[0] is not order:
                 entry = shapes[order.id] = (order, card_shape(order, width))
-            lines.append(entry[1].height(labels.get(order.id, "")))
+            card = entry[1]
+            cards.append(card)
+            # A card past the waits asked for has none yet: the height it will have.
+            lines.append(card.height(labels.get(order.id, "")))
+            if card.wait_room < WIDEST_WAIT:  # its height depends on its wait's wording
+                wording = len(cards)
         self._starts = list(accumulate(lines, initial=0))
+        if self._waits is not None:
+            # The cards on screen, a screen below them (a claim or a keypress brings
+            # those up), and every card whose height its wait's wording sets.
+            below = int(self.scroll_y) + 2 * self.scrollable_content_region.height
+            wanted = min(len(orders), max(wording, bisect.bisect_right(self._starts, below)))
+            if self._waits_stale or wanted > self._waits_for:
+                self._estimates = labels = self._waits(orders[:wanted])
+                self._waits_for, self._waits_stale = wanted, False
+                # Only those cards' heights may change (past them: see above).
+                lines[:wanted] = [
+                    card.height(labels.get(order.id, ""))
+                    for card, order in zip(cards[:wanted], orders[:wanted], strict=True)
+                ]
+                self._starts = list(accumulate(lines, initial=0))
         self._set_virtual_height(self._starts[-1])
+
+    def watch_scroll_y(self, old: float, new: float) -> None:
+        super().watch_scroll_y(old, new)
+        if self._waits is not None and self._orders:
+            # Scrolled past the cards whose waits were asked for: ask for more (their
+            # heights stay: only cards whose wait sets their height were asked already).
+            screen = self.scrollable_content_region.height
+            if bisect.bisect_right(self._starts, int(new) + screen) > self._waits_for:
+                self._relayout()
 
     def _set_virtual_height(self, lines: int) -> None:
         size = Size(self.scrollable_content_region.width, max(lines, 1))

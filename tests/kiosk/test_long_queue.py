@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from textual.geometry import Region
 
-from bar import events, orders
+from bar import estimates, events, orders
 from bar.clock import FrozenClock
 from bar.config import Settings
 from bar.models import Order
@@ -66,6 +66,23 @@ async def test_the_cursor_scrolls_a_long_column(
         assert Order.get_by_id(placed[-1].id).status == orders.PREPARING
         assert pending.selected.id == placed[-2].id  # the cursor stays in its place
         assert f"#{LONG - 1} Guest {LONG - 1}" in on_screen(app, "pending")
+
+
+async def test_cards_scrolled_to_show_the_guests_wait(
+    app: KioskApp, make: Factory, kiosk_settings: Settings, clock: FrozenClock
+) -> None:
+    """The column asks for the waits of the cards it shows; those far below get theirs
+    when they come on screen, word for word what the guest's phone shows. (Wide columns:
+    any wait fits beside the drink's name, so no card's height needs it.)"""
+    placed = place(make, with_rules(kiosk_settings, max_queue=100), LONG, drink_id="espresso")
+    async with app.run_test(size=(200, 40)) as pilot:
+        api = estimates.current(kiosk_settings, now=clock())
+        for order in (placed[0], placed[LONG // 2], placed[-1]):
+            await pilot.press(*["k"] * LONG, *["j"] * placed.index(order))
+            lines = on_screen(app, "pending").splitlines()
+            top = next(y for y, line in enumerate(lines) if f"#{order.number} " in line)
+            card = " ".join(lines[top:top + 3])  # a long wait goes under the drink's name
+            assert " ".join(api[order.id].label.split()) in " ".join(card.split())
 
 
 async def test_the_selection_follows_its_order_when_an_older_one_lands_above(
