@@ -89,14 +89,15 @@ class QueueScreen(Screen[None]):
 
     def compose(self) -> ComposeResult:
         yield HeaderBar(id="header")
+        # The columns share what the QR panel leaves (no container of their own: every
+        # container spanning the columns adds to the cost of every frame).
         with Horizontal(id="main"):
-            with Horizontal(id="columns"):
-                for status in OPEN_STATUSES:
-                    with ColumnBox(classes="column", id=f"column-{status}"):
-                        if status == orders.PENDING:
-                            yield BatchSummary(id="batches")
-                        waits = self._waits if status == orders.PENDING else None
-                        yield OrderColumn(status, clock=self.kiosk.clock, waits=waits, id=status)
+            for status in OPEN_STATUSES:
+                with ColumnBox(classes="column", id=f"column-{status}"):
+                    if status == orders.PENDING:
+                        yield BatchSummary(id="batches")
+                    waits = self._waits if status == orders.PENDING else None
+                    yield OrderColumn(status, clock=self.kiosk.clock, waits=waits, id=status)
             yield QRPanel(self.kiosk.settings, clock=self.kiosk.clock, id="qr")
         yield Footer()
 

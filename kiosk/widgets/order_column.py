@@ -127,9 +127,6 @@ class OrderColumn(ScrollView, can_focus=False):
         self._shown_top = 0
         self._now: datetime = clock()
         self._strips = CardStrips(self, "order-column")
-        self._base: Style | None = None  # the widget's rich_style, taken once per frame
-        self._width = 0  # the lines' width, taken once per frame
-        self._frame_cards: dict[int, list[Strip]] | None = None  # by index, while drawing
 
     # -- state ---------------------------------------------------------------------------
 
@@ -329,6 +326,7 @@ class OrderColumn(ScrollView, can_focus=False):
             self.refresh()  # scrolled or resized: every line moved
             return
         width, y, height = self.size.width, 0, len(keys)
+        changed: list[Region] = []
         while y < height:
             if keys[y] == shown[y]:
                 y += 1
@@ -336,7 +334,9 @@ class OrderColumn(ScrollView, can_focus=False):
             start = y
             while y < height and keys[y] != shown[y]:
                 y += 1
-            self.refresh(Region(0, start, width, y - start))
+            changed.append(Region(0, start, width, y - start))
+        if changed:
+            self.refresh(*changed)
 
     def notify_style_update(self) -> None:
         super().notify_style_update()
@@ -353,22 +353,18 @@ class OrderColumn(ScrollView, can_focus=False):
         cache already holds finished lines; handing back the same strips frame after
         frame also lets the compositor reuse the cuts it made in them.
         """
-        # One `now` per frame, so every card repainted shows the same moment.
+        # One `now` per frame, so every card drawn shows the same moment.
         self._now = self._clock()
-        # Once per frame, not per line: computing them walks the DOM.
-        self._base = base = self.rich_style
-        self._width = self.scrollable_content_region.width
-        self._frame_cards = {}
-        try:
-            lines = [self.render_line(y) for y in crop.line_range]
-        finally:
-            self._base, self._width, self._frame_cards = None, 0, None
-        full = self.size.width  # the scrollbar's gutter too (the scrollbar covers it)
+        base = self.rich_style  # once per frame: computing it walks the DOM
+        width, full = self.scrollable_content_region.width, self.size.width
+        top = int(self.scroll_y)
+        lines = self._lines(top + crop.y, top + crop.bottom, width, base)
         _, background = self.background_colors
         filters = self.app.get_line_filters()
         strips = []
         for line in lines:
-            strip = line.adjust_cell_length(full, base)  # cached by the strip: same object
+            # The scrollbar's gutter too (the scrollbar covers it); cached by the strip.
+            strip = line.adjust_cell_length(full, base)
             for line_filter in filters:
                 strip = strip.apply_filter(line_filter, background)
             strips.append(strip)
@@ -377,27 +373,31 @@ class OrderColumn(ScrollView, can_focus=False):
         return strips
 
     def render_line(self, y: int) -> Strip:
-        line = int(self.scroll_y) + y
-        width = self._width or self.scrollable_content_region.width
-        base = self._base or self.rich_style
-        if not self._orders:
-            return self._strips.empty(width, base) if line == 0 else self._strips.blank(width, base)
-        index = bisect.bisect_right(self._starts, line) - 1
-        if index >= len(self._orders):
-            return self._strips.blank(width, base)
-        cards = self._frame_cards
-        strips = cards.get(index) if cards is not None else None
-        if strips is None:
-            order = self._orders[index]
-            strips = self._strips.card(
+        top = int(self.scroll_y) + y
+        return self._lines(top, top + 1, self.scrollable_content_region.width, self.rich_style)[0]
+
+    def _lines(self, first: int, end: int, width: int, base: Style) -> list[Strip]:
+        """Lines `first` to `end` of the column (counting from its top, not the screen's),
+        a card at a time."""
+        orders, starts, cards = self._orders, self._starts, self._strips
+        if not orders:
+            return [cards.empty(width, base) if line == 0 else cards.blank(width, base)
+                    for line in range(first, end)]
+        lines: list[Strip] = []
+        index = bisect.bisect_right(starts, first) - 1
+        line = first
+        while line < end and index < len(orders):
+            order = orders[index]
+            card = cards.card(
                 order, now=self._now, selected=self._active and index == self._cursor,
                 estimate=self._estimates.get(order.id, ""), width=width, base=base,
             )
-            if cards is not None:
-                cards[index] = strips  # a card's lines come in a row: look it up once
-        row = line - self._starts[index]
-        return strips[row] if row < len(strips) else self._strips.blank(width, base)
-
+            row = line - starts[index]
+            shown = card[row:row + end - line]
+            lines += shown
+            line += len(shown)
+            index += 1
+        return lines + [cards.blank(width, base)] * (end - line)
 
     # -- mouse ---------------------------------------------------------------------------
 
