@@ -128,26 +128,31 @@ class KioskApp(TailingApp):
         self.apply_events(message.events)
 
     def apply_events(self, batch: Iterable[events.BarEvent]) -> None:
-        """Apply events read from the table (public: the benchmark calls it directly)."""
+        """Apply events read from the table (public: the benchmark calls it directly).
+
+        However many the tail read at once, the board takes them all and the screens
+        hear of it once: one update, one frame.
+        """
         changed: set[str] = set()
         placed = any_order = False
-        for event in batch:
-            data = event.data
-            if (event.channel == events.ADMIN and isinstance(data, ORDER_EVENTS)
-                    and isinstance(data.order, OrderInfo)):
-                changed |= self.board.apply(data.order)
-                placed = placed or isinstance(data, NewOrder)
-                any_order = True
-            elif event.channel == events.CONFIG and isinstance(data, ShopStatusChanged):
-                self.is_open = data.is_open
-            elif isinstance(data, Announcement):
-                self.notify(data.message, title="Announced to guests", markup=False)
-            elif event.channel == events.ADMIN and isinstance(data, GuestSignedOut):
-                self.notify(f"{data.username} was signed out", markup=False)
-        if placed:
-            self.bell()
-        if any_order:
-            self.changes = BoardChange(frozenset(changed), orders=True, placed=placed)
+        with self.batch_update():
+            for event in batch:
+                data = event.data
+                if (event.channel == events.ADMIN and isinstance(data, ORDER_EVENTS)
+                        and isinstance(data.order, OrderInfo)):
+                    changed |= self.board.apply(data.order)
+                    placed = placed or isinstance(data, NewOrder)
+                    any_order = True
+                elif event.channel == events.CONFIG and isinstance(data, ShopStatusChanged):
+                    self.is_open = data.is_open
+                elif isinstance(data, Announcement):
+                    self.notify(data.message, title="Announced to guests", markup=False)
+                elif event.channel == events.ADMIN and isinstance(data, GuestSignedOut):
+                    self.notify(f"{data.username} was signed out", markup=False)
+            if placed:
+                self.bell()
+            if any_order:
+                self.changes = BoardChange(frozenset(changed), orders=True, placed=placed)
 
     @on(QueueScreen.OrderMoved)
     def order_moved(self, message: QueueScreen.OrderMoved) -> None:

@@ -2,8 +2,9 @@
 
 It is loaded once from the database, then updated from the `admin` channel's events,
 which carry the whole order (`bar.payloads.OrderInfo`): applying one costs a dict
-lookup and a sorted insert into one column, never a query. The database stays the
-source of truth; `r` (refresh) reloads from it.
+lookup and a sorted insert into one column, never a query, and keeps the pending
+batches counted as it goes, so nothing walks a whole column per event. The database
+stays the source of truth; `r` (refresh) reloads from it.
 """
 
 from __future__ import annotations
@@ -12,7 +13,6 @@ import bisect
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 
 from bar.payloads import OrderInfo
 from bar.status import OPEN_STATUSES, PENDING, QUEUE_STATUSES
@@ -83,6 +83,9 @@ class BoardChange:
     reloaded: bool = False  # everything was read again from the database
 
 
+BatchKey = tuple[str, tuple[tuple[str, str], ...]]
+
+
 class Board:
     """Open orders by id, and one oldest-first list per status column."""
 
@@ -91,6 +94,8 @@ class Board:
         self._columns: dict[str, list[OpenOrder]] = {s: [] for s in OPEN_STATUSES}
         # The latest change applied to each order, on the board or gone from it.
         self._seen: dict[str, datetime] = {}
+        # Pending orders by batch key, oldest first: a batch's size and its oldest order.
+        self._batches: dict[BatchKey, list[OpenOrder]] = {}
 
     def load(self, orders: Iterable[OrderInfo]) -> None:
         """Replace everything (at start and on refresh)."""
@@ -102,6 +107,9 @@ class Board:
             self._columns[order.status].append(order)
         for column in self._columns.values():
             column.sort(key=_sort_key)
+        self._batches = {}
+        for order in self._columns[PENDING]:
+            self._batches.setdefault(order.batch_key, []).append(order)
 
     def apply(self, info: OrderInfo) -> set[str]:
         """Upsert one order from an event (in the log's order); returns the columns that
@@ -118,6 +126,8 @@ class Board:
         if new.status in OPEN_STATUSES:
             self._orders[new.id] = new
             bisect.insort(self._columns[new.status], new, key=_sort_key)
+            if new.status == PENDING:
+                bisect.insort(self._batches.setdefault(new.batch_key, []), new, key=_sort_key)
             changed.add(new.status)
         return changed
 
@@ -134,11 +144,12 @@ class Board:
 
     def _remove(self, order: OpenOrder) -> None:
         del self._orders[order.id]
-        column = self._columns[order.status]
-        index = bisect.bisect_left(column, order.sort_key, key=_sort_key)
-        while column[index].id != order.id:  # orders created in the same instant
-            index += 1
-        del column[index]
+        _remove_sorted(self._columns[order.status], order)
+        if order.status == PENDING:
+            batch = self._batches[order.batch_key]
+            _remove_sorted(batch, order)
+            if not batch:
+                del self._batches[order.batch_key]
 
     def get(self, order_id: str) -> OpenOrder | None:
         return self._orders.get(order_id)
@@ -156,15 +167,18 @@ class Board:
         return sum(len(self._columns[status]) for status in QUEUE_STATUSES)
 
     def batches(self, *, min_count: int = 2) -> list[Batch]:
-        """Identical pending drinks, biggest batch first (ties: oldest first)."""
-        counts: dict[tuple[str, tuple[tuple[str, str], ...]], list[Any]] = {}
-        for order in self._columns[PENDING]:
-            entry = counts.setdefault(order.batch_key, [0, order])
-            entry[0] += 1
-        batches = [
-            Batch(count, first.drink_name, first.modifiers)
-            for count, first in counts.values()
-            if count >= min_count
-        ]
-        batches.sort(key=lambda b: -b.count)  # stable: equal counts keep queue order
-        return batches
+        """Identical pending drinks, biggest batch first (ties: oldest first).
+
+        Counted as orders come and go: this costs one entry per kind of drink.
+        """
+        big = [orders for orders in self._batches.values() if len(orders) >= min_count]
+        big.sort(key=lambda orders: (-len(orders), orders[0].sort_key))
+        return [Batch(len(orders), orders[0].drink_name, orders[0].modifiers) for orders in big]
+
+
+def _remove_sorted(orders: list[OpenOrder], order: OpenOrder) -> None:
+    """Take `order` out of an oldest-first list, found by bisection."""
+    index = bisect.bisect_left(orders, order.sort_key, key=_sort_key)
+    while orders[index].id != order.id:  # orders created in the same instant
+        index += 1
+    del orders[index]

@@ -15,12 +15,16 @@ class HeaderBar(Horizontal):
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
         self._shown: dict[str, str] = {}  # selector -> text on screen
+        self._labels: dict[str, Label] = {}  # selector -> label, not queried per event
 
     def compose(self) -> ComposeResult:
         yield Label(id="bar-name")
         yield Label(id="shop-state")
         yield Label(id="queue-length")
         yield Label(id="barista")
+
+    def on_mount(self) -> None:
+        self._labels = {f"#{label.id}": label for label in self.query(Label)}
 
     def show(
         self, *, name: str, is_open: bool, queue: int, max_queue: int, barista: str
@@ -36,7 +40,7 @@ class HeaderBar(Horizontal):
 
     def _set(self, selector: str, text: str) -> Label:
         """Update a label only when its text changed; lay out only when its width did."""
-        label = self.query_one(selector, Label)
+        label = self._labels.get(selector) or self.query_one(selector, Label)
         old = self._shown.get(selector)
         if old != text:
             # A relayout repaints the whole screen: only when the label's width changes.

@@ -7,20 +7,25 @@ on the order and the width, so a column can place 500 of them without rendering 
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import NamedTuple
 
 from rich.cells import cell_len
 from rich.console import Console
 from rich.style import Style
 from rich.text import Text
 
+from bar.estimates import wait_label
 from bar.orders import PENDING, PREPARING
 from bar.waits import WaitLevel, wait_level
 from kiosk.board import OpenOrder
 
 WRAP_LINES = 2  # long modifiers or notes wrap to two lines, then end in an ellipsis
+# The widest wording of a wait ("under a minute"): past three hours it reads the same.
+WIDEST_WAIT = max(cell_len(wait_label(60 * minutes)) for minutes in range(181))
 
 
 def age_text(age: timedelta) -> str:
@@ -52,10 +57,30 @@ def _wait_below(order: OpenOrder, width: int, estimate: str) -> bool:
     )
 
 
+class CardShape(NamedTuple):
+    """How many lines a card takes at a width, whatever its wait estimate says."""
+
+    lines: int  # its gap included, and no line of its own for a wait
+    wait_room: int  # cells beside the drink's name for a wait; a longer one goes under it
+
+    def height(self, estimate: str = "") -> int:
+        """Lines the card takes showing `estimate`."""
+        return self.lines + (bool(estimate) and cell_len(estimate) > self.wait_room)
+
+
+def card_shape(order: OpenOrder, width: int) -> CardShape:
+    """The card's shape at `width` columns of text (a column keeps it while the order
+    stays the same: estimates change far more often than orders)."""
+    details = _lines_for(modifiers_text(order.modifiers), width)
+    lines = 2 + details + _lines_for(_note(order), width) + 1
+    # Only a pending card shows a wait (a preparing one shows its barista there).
+    room = width - 1 - cell_len(order.drink_name) if order.status == PENDING else sys.maxsize
+    return CardShape(lines, room)
+
+
 def card_height(order: OpenOrder, width: int, estimate: str = "") -> int:
     """Lines the card takes at `width` columns of text, its gap included."""
-    details = _lines_for(modifiers_text(order.modifiers), width)
-    return 2 + _wait_below(order, width, estimate) + details + _lines_for(_note(order), width) + 1
+    return card_shape(order, width).height(estimate)
 
 
 def _wrap(text: Text, width: int, console: Console) -> list[Text]:
@@ -94,6 +119,36 @@ def _spread(left: Text, right: Text, width: int) -> Text:
     return line
 
 
+def header_line(order: OpenOrder, *, age: timedelta, width: int, styles: CardStyles) -> Text:
+    """The card's first line: number and guest, and how long the order has waited."""
+    header = Text.assemble((f"#{order.number}", styles.number), " ", (order.username, styles.name))
+    return _spread(header, Text(age_text(age), styles.waits[wait_level(age)]), width)
+
+
+def drink_lines(
+    order: OpenOrder, *, width: int, styles: CardStyles, estimate: str = ""
+) -> list[Text]:
+    """The drink, with its barista (preparing) or its wait (pending): one line, or two
+    when the wait does not fit beside the drink's name."""
+    drink = Text(order.drink_name, styles.drink)
+    wait = Text(estimate, styles.estimate)
+    if order.status == PREPARING:
+        return [_spread(drink, Text(order.barista or "", styles.barista), width)]
+    if _wait_below(order, width, estimate):  # the drink's name whole, the wait under it
+        return [_spread(drink, Text(), width), _spread(Text(), wait, width)]
+    return [_spread(drink, wait, width)]
+
+
+def detail_lines(
+    order: OpenOrder, *, width: int, styles: CardStyles, console: Console
+) -> list[Text]:
+    """Modifiers and note, each wrapped to at most `WRAP_LINES` lines (none if empty)."""
+    return [
+        *_wrap(Text(modifiers_text(order.modifiers), styles.detail), width, console),
+        *_wrap(Text(_note(order), styles.note), width, console),
+    ]
+
+
 def render_card(
     order: OpenOrder, *, age: timedelta, width: int, styles: CardStyles, console: Console,
     estimate: str = "",
@@ -101,17 +156,11 @@ def render_card(
     """The card's text lines (without its gap line), each at most `width` cells.
 
     `estimate` is the wait the guest's phone shows ("about 6 min"), on a pending card.
+    The three parts change at different times (the age every minute, the wait with the
+    queue, the rest with the order): a column caches each on its own.
     """
-    header = Text.assemble((f"#{order.number}", styles.number), " ", (order.username, styles.name))
-    lines = [_spread(header, Text(age_text(age), styles.waits[wait_level(age)]), width)]
-    drink = Text(order.drink_name, styles.drink)
-    wait = Text(estimate, styles.estimate)
-    if order.status == PREPARING:
-        lines.append(_spread(drink, Text(order.barista or "", styles.barista), width))
-    elif _wait_below(order, width, estimate):  # the drink's name whole, the wait under it
-        lines += [_spread(drink, Text(), width), _spread(Text(), wait, width)]
-    else:
-        lines.append(_spread(drink, wait, width))
-    lines.extend(_wrap(Text(modifiers_text(order.modifiers), styles.detail), width, console))
-    lines.extend(_wrap(Text(_note(order), styles.note), width, console))
-    return lines
+    return [
+        header_line(order, age=age, width=width, styles=styles),
+        *drink_lines(order, width=width, styles=styles, estimate=estimate),
+        *detail_lines(order, width=width, styles=styles, console=console),
+    ]

@@ -82,6 +82,31 @@ def test_batches_count_same_drink_and_modifiers() -> None:
     ]
 
 
+def test_batches_follow_orders_as_they_come_and_go() -> None:
+    """Counted as events arrive: the same as counting a board loaded from scratch."""
+    board = Board()
+    espresso = {"drink_id": "espresso", "drink_name": "Espresso", "modifiers": {}}
+    board.apply(info(1, **espresso))
+    board.apply(info(2))
+    board.apply(info(3, **espresso))
+    board.apply(info(4))
+    board.apply(info(5, at="2026-11-20T19:00:01+00:00"))
+    assert [(b.count, b.drink_name) for b in board.batches()] == [(3, "Negroni"), (2, "Espresso")]
+    board.apply(info(2, "preparing"))  # claimed: no longer in the batch
+    # Two and two: the batch with the oldest order (#1, an Espresso) first.
+    assert [(b.count, b.drink_name) for b in board.batches()] == [(2, "Espresso"), (2, "Negroni")]
+    board.apply(info(4, "cancelled"))
+    assert [(b.count, b.drink_name) for b in board.batches()] == [(2, "Espresso")]
+    board.apply(info(1, "preparing", **espresso))
+    assert board.batches() == []
+    board.apply(info(2, "pending", updated_at="2026-11-20T19:09:00+00:00"))  # unclaimed
+    assert [(b.count, b.drink_name) for b in board.batches()] == [(2, "Negroni")]
+    fresh = Board()
+    fresh.load(info(o.number, o.status, drink_id=o.drink_id, drink_name=o.drink_name,
+                    modifiers=dict(o.modifiers)) for o in board.column("pending"))
+    assert fresh.batches() == board.batches()
+
+
 def test_loads_what_the_core_lists(make: Factory) -> None:
     make.order(make.guest("Ana"))
     second = make.order(make.guest("Bo"))
