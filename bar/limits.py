@@ -86,6 +86,14 @@ class RateLimiter:
             if attempts is not None:
                 attempts.append(now)
 
+    def check(self, key: str, *, now: datetime) -> None:
+        """Raise `RateLimited` if `key` has had its `limit`, without counting an attempt
+        (for failures counted only once they happen: `hit` then)."""
+        if self.limit <= 0:
+            return
+        with self._lock:
+            self._check(self._key_attempts(key, now), self.limit, now, f"Too many {self.what}")
+
     def _key_attempts(self, key: str, now: datetime) -> deque[datetime]:
         self._sweep(now)
         attempts = self._attempts.get(key)

@@ -45,6 +45,7 @@ def create_app(settings: Settings, *, clock: Clock = utcnow) -> Flask:
     app.extensions["bar"] = BarContext(
         settings=settings, keys=keys, clock=clock, hub=Hub(settings, clock=clock),
         registrations=RateLimiter(settings.registrations_per_minute, what="attempts"),
+        scan_guesses=RateLimiter(settings.orders_per_minute, what="wrong scan codes"),
         logins=RateLimiter(settings.logins_per_minute, total=settings.logins_per_minute_total,
                            what="attempts"),
         password_checks=PasswordChecks(PASSWORD_CHECKS_AT_ONCE, run=off_the_event_loop),

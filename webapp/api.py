@@ -22,7 +22,7 @@ from flask import Blueprint, request
 
 from bar import estimates, menu, notifications, orders, registration, shop, tokens
 from bar.config import Settings
-from bar.errors import Forbidden
+from bar.errors import Forbidden, ScanCodeInvalid
 from bar.models import Order
 from webapp.auth import current_claims, require_guest
 from webapp.body import field, json_body
@@ -169,15 +169,26 @@ def place_order() -> tuple[dict[str, Any], int]:
     """Order a drink. A retry with the same `Idempotency-Key` returns the first order (200)."""
     context = bar_context()
     body = json_body()
-    placed = orders.place_order(
-        context.settings, current_claims().user_key,
-        drink_id=field(body, "drink_id", str),
-        modifiers=field(body, "modifiers", dict, required=False),
-        note=field(body, "note", str, required=False) or "",
-        scan_code=field(body, "scan_code", str, required=False),
-        idempotency_key=request.headers.get("Idempotency-Key"),
-        now=context.now(),
-    )
+    user_key, now = current_claims().user_key, context.now()
+    scan_code = field(body, "scan_code", str, required=False)
+    if scan_code is not None:
+        # Guessing scan codes is not free: a guest who sent as many wrong ones as they
+        # may place orders in a minute waits, before the write lock is even taken.
+        context.scan_guesses.check(user_key, now=now)
+    try:
+        placed = orders.place_order(
+            context.settings, user_key,
+            drink_id=field(body, "drink_id", str),
+            modifiers=field(body, "modifiers", dict, required=False),
+            note=field(body, "note", str, required=False) or "",
+            scan_code=scan_code,
+            idempotency_key=request.headers.get("Idempotency-Key"),
+            now=now,
+        )
+    except ScanCodeInvalid:
+        if scan_code is not None:
+            context.scan_guesses.hit(user_key, now=now)
+        raise
     return {"order": guest_orders([placed.order])[0]}, 201 if placed.created else 200
 
 

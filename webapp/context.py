@@ -32,6 +32,8 @@ class BarContext:
     # Per client IP, in this process: `bar serve` runs one worker (see bar.limits).
     registrations: RateLimiter
     logins: RateLimiter  # also in total, from all addresses
+    # Per guest: wrong or stale scan codes (pop-up), as many a minute as orders.
+    scan_guesses: RateLimiter
     # scrypt costs 0.1-0.5 s of CPU and 32 MiB: only a few at once, off the event loop.
     password_checks: PasswordChecks
     # Wait estimates, kept between requests (a new order extends the last computation).

@@ -280,3 +280,30 @@ def test_mark_read_with_bad_ids_is_400(client, api, ids):
     response = client.post("/api/notifications/read", json={"ids": ids}, headers=guest.auth)
     assert response.status_code == 400
     assert response.json["error"]["code"] == "invalid_input"
+
+
+def test_wrong_scan_codes_are_limited_per_guest(popup_client, clock):
+    client, popup = popup_client
+    code = scan.current(popup.rules, now=clock()).code
+
+    def join(name):
+        joined = client.post("/api/register", json={"username": name},
+                             headers={"X-Registration-Code": code})
+        assert joined.status_code == 201
+        return {"Authorization": f"Bearer {joined.json['access_token']}"}
+
+    guesser, other = join("Eve"), join("Ana")
+
+    def order(auth, scan_code):
+        return client.post("/api/orders", json={"drink_id": "negroni", "scan_code": scan_code},
+                           headers=auth)
+
+    for guess in range(popup.orders_per_minute):
+        assert order(guesser, f"guess-{guess}").json["error"]["code"] == "scan_code_invalid"
+    refused = order(guesser, "guess-next")
+    assert refused.status_code == 429 and int(refused.headers["Retry-After"]) > 0
+    assert order(guesser, code).status_code == 429  # even the right code, for the minute
+    assert order(other, code).status_code == 201  # another guest is not affected
+    clock.advance(seconds=61)
+    assert order(guesser, "guess-late").json["error"]["code"] == "scan_code_invalid"
+    assert Order.select().count() == 1
