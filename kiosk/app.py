@@ -70,7 +70,8 @@ class KioskApp(TailingApp):
         super().__init__()
         self.settings = settings
         self.clock = clock
-        self.barista = (barista or "").strip() or "barista"
+        # No name given: orders carry none, and guests read "Being made", not "by barista".
+        self.barista: str | None = (barista or "").strip() or None
         self.board = Board()
         self.queue_screen = QueueScreen()
         self._after = 0

@@ -17,7 +17,7 @@ from kiosk.board import Board
 class KioskHost(Protocol):
     settings: Settings
     clock: Clock
-    barista: str
+    barista: str | None
     board: Board
     prep: PrepTimes
     is_open: bool

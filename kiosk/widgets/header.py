@@ -27,7 +27,7 @@ class HeaderBar(Horizontal):
         self._labels = {f"#{label.id}": label for label in self.query(Label)}
 
     def show(
-        self, *, name: str, is_open: bool, queue: int, max_queue: int, barista: str
+        self, *, name: str, is_open: bool, queue: int, max_queue: int, barista: str | None
     ) -> None:
         # Text objects, not markup: names come from a config file and the command line.
         self._set("#bar-name", name)
@@ -36,7 +36,7 @@ class HeaderBar(Horizontal):
         state.set_class(not is_open, "-closed")
         length = self._set("#queue-length", f"queue {queue} of {max_queue}")
         length.set_class(queue >= max_queue, "-full")
-        self._set("#barista", f"barista: {barista}")
+        self._set("#barista", f"barista: {barista}" if barista else "barista: no name (--barista)")
 
     def _set(self, selector: str, text: str) -> Label:
         """Update a label only when its text changed; lay out only when its width did."""

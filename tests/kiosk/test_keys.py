@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 from bar import events, orders, shop
+from bar.clock import FrozenClock
+from bar.config import Settings
 from bar.models import Order
 from bar.payloads import OrderInfo
+from bar.tokens import Keys
 from kiosk.app import KioskApp
 from kiosk.board import BoardChange
 from kiosk.screens.ask import CancelScreen
@@ -184,3 +187,15 @@ async def test_a_move_is_applied_once_and_its_echo_changes_nothing(
         assert [c.statuses for c in changes if c.statuses] == [
             {orders.PENDING, orders.PREPARING}]  # the columns were redrawn once
     assert row(order).status == orders.PREPARING
+
+
+async def test_a_kiosk_without_a_barista_name_claims_without_one(
+    kiosk_settings: Settings, clock: FrozenClock, keys: Keys, make: Factory
+) -> None:
+    """Guests read "Being made", never "Being made by barista"."""
+    order = make.order(make.guest("Ana"))
+    app = KioskApp(kiosk_settings, clock=clock)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("c")
+        assert (row(order).status, row(order).barista) == (orders.PREPARING, None)
+        assert "--barista" in label_text(app, "#barista")
