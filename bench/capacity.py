@@ -23,7 +23,7 @@ import selectors
 import time
 from typing import Any
 
-from bench.clients import connect_from, phone_address, ws_guests
+from bench.clients import connect_from, phone_address, start_phones, stop_phones
 from bench.common import (
     HOST,
     Aim,
@@ -36,7 +36,6 @@ from bench.common import (
     spawn_context,
     summarise_trouble,
 )
-from bench.fanout import _close
 
 PHONES = 1000
 PAGES_PER_ADDRESS = 4
@@ -151,21 +150,8 @@ def run(quick: bool = False) -> Result:
         moves: list[tuple[int, str, str, float, str]] = []
         empty = newcomer(bar.port, first["token"], [], first["user_key"], "empty")
 
+        pipes, clients, errors = start_phones(bar.ws_url, guests, 4 if not quick else 2)
         ctx = spawn_context()
-        pipes, clients = [], []
-        procs = 4 if not quick else 2
-        for p in range(procs):
-            mine, theirs = ctx.Pipe()
-            client = ctx.Process(target=ws_guests, args=(bar.ws_url, guests[p::procs], theirs),
-                                 daemon=True)
-            client.start()
-            pipes.append(mine)
-            clients.append(client)
-        errors = []
-        for pipe in pipes:
-            reply = pipe.recv() if pipe.poll(180) else ("error", "no answer within 180 s")
-            if reply[0] != "ready":
-                errors.append(str(reply[1]))
         room, theirs = ctx.Pipe()
         attacker = ctx.Process(target=hostile, args=(bar.port, half_sent, anonymous, theirs),
                                daemon=True)
@@ -182,7 +168,7 @@ def run(quick: bool = False) -> Result:
         counts = room.recv()[1] if room.poll(30) else {}
         attacker.join(10)
         end = proc_status(worker)
-        _close(pipes, clients)
+        stop_phones(pipes, clients)
         trouble = server.trouble()
 
     for label in empty:

@@ -13,15 +13,18 @@ import time
 import uuid
 from typing import Any
 
+from bench.common import spawn_context, wait_until
+
 # -- HTTP: guests placing orders -------------------------------------------------------
 
 
-def _sleep_until(when: float) -> None:
-    while True:
-        left = when - time.time()
-        if left <= 0:
-            return
-        time.sleep(min(left, 0.05))
+def _each_guest(run: Any, guests: list[dict[str, Any]]) -> None:
+    """`run(index, guest)` for every guest at once, one thread each; returns when all end."""
+    threads = [threading.Thread(target=run, args=(i, g)) for i, g in enumerate(guests)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
 
 
 def http_phases(
@@ -49,7 +52,7 @@ def http_phases(
             for kind, start, end in phases:
                 latencies: list[float] = []
                 statuses: dict[int, int] = {}
-                _sleep_until(start)
+                wait_until(start)
                 n = index
                 while time.time() < end:
                     t0 = time.perf_counter()
@@ -74,11 +77,7 @@ def http_phases(
         with lock:
             results.append(mine)
 
-    threads = [threading.Thread(target=run, args=(i, g)) for i, g in enumerate(guests)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    _each_guest(run, guests)
     merged = []
     for p in range(len(phases)):
         latencies: list[float] = []
@@ -123,7 +122,7 @@ def http_paced(
                 due = start + per_guest_s * index / max(1, len(guests))
                 n = index
                 while True:
-                    _sleep_until(due)
+                    wait_until(due)
                     if time.time() >= end:
                         break
                     due += per_guest_s
@@ -149,11 +148,7 @@ def http_paced(
         with lock:
             results.append(mine)
 
-    threads = [threading.Thread(target=run, args=(i, g)) for i, g in enumerate(guests)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    _each_guest(run, guests)
     merged: list[dict[str, list[float]]] = []
     for p in range(len(phases)):
         phase: dict[str, list[float]] = {}
@@ -186,7 +181,7 @@ def http_burst(
         auth = {"Authorization": f"Bearer {guest['token']}"}
         with requests.Session() as http:
             http.get(f"{base}/healthz", timeout=30)  # the connection, before the clock starts
-            _sleep_until(start)
+            wait_until(start)
             for n in range(per_guest):
                 t0 = time.time()
                 order_id, status = None, 0
@@ -205,11 +200,7 @@ def http_burst(
         with lock:
             done.extend(mine)
 
-    threads = [threading.Thread(target=run, args=(i, g)) for i, g in enumerate(guests)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    _each_guest(run, guests)
     out.put(done)
 
 
@@ -394,6 +385,46 @@ def ws_guests(url: str, guests: list[dict[str, Any]], control: Any) -> None:
                 control.send(("result", _report(guests, received, expected_moves,
                                                 duplicates[0], closed[0])))
                 expected_moves = None
+
+
+def start_phones(ws_url: str, guests: list[dict[str, Any]], procs: int) -> tuple[
+    list[Any], list[Any], list[str]
+]:
+    """Hold `guests`' WebSockets in `procs` client processes (`ws_guests`), and wait until
+    each has connected and subscribed its share. Returns their control pipes, the
+    processes, and the errors they reported; `stop_phones` ends them."""
+    ctx = spawn_context()
+    pipes, processes = [], []
+    for p in range(procs):
+        mine, theirs = ctx.Pipe()
+        process = ctx.Process(target=ws_guests, args=(ws_url, guests[p::procs], theirs),
+                              daemon=True)
+        process.start()
+        pipes.append(mine)
+        processes.append(process)
+    errors = []
+    for pipe in pipes:
+        if not pipe.poll(180):
+            errors.append("a client process did not connect within 180 s")
+            continue
+        reply = pipe.recv()
+        if reply[0] != "ready":
+            errors.append(str(reply[1]))
+    return pipes, processes, errors
+
+
+def stop_phones(pipes: list[Any], processes: list[Any]) -> None:
+    """Tell the client processes of `start_phones` to close their sockets, and end them."""
+    for pipe in pipes:
+        try:
+            pipe.send(("close",))
+        except (OSError, BrokenPipeError):
+            pass
+    for process in processes:
+        process.join(15)
+        if process.is_alive():
+            process.terminate()
+            process.join(5)
 
 
 def _expected(guest: dict[str, Any], moves: list[tuple[int, str, str, float, str]]):  # noqa: ANN202

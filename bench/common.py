@@ -386,6 +386,48 @@ class Server:
         return [line for line in self.log().splitlines() if TROUBLE.search(line)]
 
 
+def wait_until(when: float) -> None:
+    """Sleep until the wall-clock time `when` (time.time()), in short steps."""
+    while (left := when - time.time()) > 0:
+        time.sleep(min(left, 0.05))
+
+
+def phase_schedule(
+    kinds: list[tuple[str, int | None]], *, warmup_s: float, phase_s: float, gap_s: float,
+    warmups: int = 2,
+) -> list[tuple[str, float, float]]:
+    """(kind, start, end) wall-clock times for each phase, back to back with `gap_s`
+    between them; the first `warmups` last `warmup_s`, the others `phase_s`."""
+    t = time.time() + 0.5
+    phases = []
+    for i, (kind, _) in enumerate(kinds):
+        length = warmup_s if i < warmups else phase_s
+        phases.append((kind, t, t + length))
+        t += length + gap_s
+    return phases
+
+
+def server_cpu_per_phase(
+    worker_pid: int, name: str, kinds: list[tuple[str, int | None]],
+    phases: list[tuple[str, float, float]], gap_s: float,
+) -> list[tuple[float, float]]:
+    """Follow the phases as they happen: the server's (user, system) CPU seconds in each.
+    With `--profile`, each counted phase (round not None) is py-spied."""
+    cpu: list[tuple[float, float]] = []
+    for (kind, rnd), (_, start, end) in zip(kinds, phases, strict=True):
+        profile = Profile(worker_pid, f"{name}-server-{kind}-{rnd}")
+        wait_until(start - gap_s * 0.75)
+        if rnd is not None:
+            profile.start()  # only with --profile
+        wait_until(start)
+        before = proc_cpu_split(worker_pid)
+        wait_until(end)
+        after = proc_cpu_split(worker_pid)
+        cpu.append((after[0] - before[0], after[1] - before[1]))
+        profile.stop()
+    return cpu
+
+
 def summarise_trouble(lines: Iterable[str], limit: int = 3) -> str:
     lines = list(lines)
     shown = "; ".join(line.strip()[:160] for line in lines[:limit])

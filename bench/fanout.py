@@ -25,7 +25,7 @@ from __future__ import annotations
 import time
 from typing import Any
 
-from bench.clients import phone_address, ws_guests
+from bench.clients import phone_address, start_phones, stop_phones
 from bench.common import (
     Aim,
     Bar,
@@ -37,7 +37,6 @@ from bench.common import (
     percentile,
     proc_cpu,
     proc_status,
-    spawn_context,
     summarise_trouble,
 )
 
@@ -86,29 +85,13 @@ def one(g: int, paced_moves: int, flood_moves: int, result: Result, *, quick: bo
         assert worker is not None
         idle = proc_status(worker)
 
-        ctx = spawn_context()
-        pipes, clients = [], []
         t_connect = time.monotonic()
-        for p in range(procs):
-            mine, theirs = ctx.Pipe()
-            client = ctx.Process(target=ws_guests, args=(bar.ws_url, guests[p::procs], theirs),
-                                 daemon=True)
-            client.start()
-            pipes.append(mine)
-            clients.append(client)
-        errors = []
-        for pipe in pipes:
-            if not pipe.poll(180):
-                errors.append("a client process did not connect within 180 s")
-                continue
-            reply = pipe.recv()
-            if reply[0] != "ready":
-                errors.append(str(reply[1]))
+        pipes, clients, errors = start_phones(bar.ws_url, guests, procs)
         connect_s = time.monotonic() - t_connect
         if errors:
             result.failures.append(f"G={g}: could not connect: {errors[0]}")
             result.rows.append([str(g), "FAIL"] + [""] * (len(result.columns) - 2))
-            _close(pipes, clients)
+            stop_phones(pipes, clients)
             return
         time.sleep(0.5)  # let the handshakes' garbage settle before measuring
         connected = proc_status(worker)
@@ -159,7 +142,7 @@ def one(g: int, paced_moves: int, flood_moves: int, result: Result, *, quick: bo
         t_stop = time.monotonic()
         server.stop()
         stop_s = time.monotonic() - t_stop
-        _close(pipes, clients)
+        stop_phones(pipes, clients)
         trouble = server.trouble()
 
     paced = [x for r in reports for x in r["latencies"].get("paced", [])]
@@ -211,16 +194,3 @@ def one(g: int, paced_moves: int, flood_moves: int, result: Result, *, quick: bo
         rss = end.get("VmHWM", 0)
         result.aims.append(Aim("server RSS at 5000 guests (peak)", mb(rss), "< 400 MB",
                                rss < AIM_RSS_KB if rss else None))
-
-
-def _close(pipes: list[Any], clients: list[Any]) -> None:
-    for pipe in pipes:
-        try:
-            pipe.send(("close",))
-        except (OSError, BrokenPipeError):
-            pass
-    for client in clients:
-        client.join(15)
-        if client.is_alive():
-            client.terminate()
-            client.join(5)

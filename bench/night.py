@@ -27,12 +27,12 @@ from bench.clients import http_paced
 from bench.common import (
     Aim,
     Bar,
-    Profile,
     Result,
     median,
     ms,
     percentile,
-    proc_cpu_split,
+    phase_schedule,
+    server_cpu_per_phase,
     spawn_context,
     start_clients,
     summarise_trouble,
@@ -109,12 +109,7 @@ def run(quick: bool = False) -> Result:
         for r in range(rounds):
             three = ["healthz", "orders", "idle"]
             kinds.extend((kind, r) for kind in three[r % 3:] + three[:r % 3])
-        t = time.time() + 0.5
-        phases = []
-        for i, (kind, _) in enumerate(kinds):
-            length = 2.0 if i < 2 else phase_s
-            phases.append((kind, t, t + length))
-            t += length + gap_s
+        phases = phase_schedule(kinds, warmup_s=2.0, phase_s=phase_s, gap_s=gap_s)
         for inbox in inboxes:
             inbox.put(phases)
 
@@ -128,18 +123,7 @@ def run(quick: bool = False) -> Result:
 
         worker_pid = server.worker_pid()
         assert worker_pid is not None
-        cpu: list[tuple[float, float]] = []
-        for (kind, rnd), (_, start, end) in zip(kinds, phases, strict=True):
-            profile = Profile(worker_pid, f"night-server-{kind}-{rnd}")
-            _wait(start - gap_s * 0.75)
-            if rnd is not None:
-                profile.start()  # only with --profile
-            _wait(start)
-            before = proc_cpu_split(worker_pid)
-            _wait(end)
-            after = proc_cpu_split(worker_pid)
-            cpu.append((after[0] - before[0], after[1] - before[1]))
-            profile.stop()
+        cpu = server_cpu_per_phase(worker_pid, "night", kinds, phases, gap_s)
 
         merged: list[dict[str, list[float]]] = [{} for _ in phases]
         for _ in workers:
@@ -219,8 +203,3 @@ def run(quick: bool = False) -> Result:
     result.failures.extend(errors)
     result.seconds = time.monotonic() - started
     return result
-
-
-def _wait(when: float) -> None:
-    while (left := when - time.time()) > 0:
-        time.sleep(min(left, 0.05))

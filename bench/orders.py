@@ -17,12 +17,12 @@ from bench.clients import http_phases
 from bench.common import (
     Aim,
     Bar,
-    Profile,
     Result,
     median,
     ms,
     percentile,
-    proc_cpu_split,
+    phase_schedule,
+    server_cpu_per_phase,
     spawn_context,
     start_clients,
     summarise_trouble,
@@ -59,29 +59,13 @@ def run(quick: bool = False) -> Result:
         for r in range(rounds):
             pair = [("healthz", r), ("orders", r)]
             kinds.extend(pair if r % 2 == 0 else pair[::-1])
-        t = time.time() + 0.5
-        phases = []
-        for i, (kind, _) in enumerate(kinds):
-            length = 1.0 if i < 2 else phase_s
-            phases.append((kind, t, t + length))
-            t += length + gap_s
+        phases = phase_schedule(kinds, warmup_s=1.0, phase_s=phase_s, gap_s=gap_s)
         for inbox in inboxes:
             inbox.put(phases)
 
         worker_pid = server.worker_pid()
         assert worker_pid is not None
-        cpu: list[tuple[float, float]] = []
-        for (kind, rnd), (_, start, end) in zip(kinds, phases, strict=True):
-            profile = Profile(worker_pid, f"orders-server-{kind}-{rnd}")
-            _wait(start - gap_s * 0.75)
-            if rnd is not None:
-                profile.start()  # only with --profile
-            _wait(start)
-            before = proc_cpu_split(worker_pid)
-            _wait(end)
-            after = proc_cpu_split(worker_pid)
-            cpu.append((after[0] - before[0], after[1] - before[1]))
-            profile.stop()
+        cpu = server_cpu_per_phase(worker_pid, "orders", kinds, phases, gap_s)
 
         merged: list[tuple[list[float], dict[int, int]]] = [([], {}) for _ in phases]
         for _ in workers:
@@ -148,8 +132,3 @@ def run(quick: bool = False) -> Result:
         result.failures.append(summarise_trouble(trouble))
     result.seconds = time.monotonic() - started
     return result
-
-
-def _wait(when: float) -> None:
-    while (left := when - time.time()) > 0:
-        time.sleep(min(left, 0.05))
