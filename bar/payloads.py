@@ -17,6 +17,7 @@ An order travels in one of three views, chosen by the channel it is published on
 
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from datetime import datetime
@@ -165,17 +166,19 @@ class PublicOrder:
 # -- the events ---------------------------------------------------------------------------
 
 
-class EventPayload:
+class EventPayload(ABC):
     """A typed event: `type` names it in the table and on the wire."""
 
     type: ClassVar[str]
 
+    @abstractmethod
     def to_payload(self) -> dict[str, Any]:
-        raise NotImplementedError
+        """The event's JSON object, as stored and sent."""
 
     @classmethod
+    @abstractmethod
     def from_payload(cls, payload: Mapping[str, Any]) -> Self:
-        raise NotImplementedError
+        """The event read back from its JSON object."""
 
 
 @dataclass(frozen=True)
