@@ -348,7 +348,11 @@ class Server:
         except ServerFailed as failed:
             self.stop()
             raise RuntimeError(f"bar serve: {failed.message}:\n{self.log()}") from None
+        deadline = time.monotonic() + timeout
         while not self.worker_pid():  # answering means the worker is up; its pid shows soon
+            if time.monotonic() > deadline:
+                self.stop()
+                raise RuntimeError(f"bar serve answered but shows no worker:\n{self.log()}")
             time.sleep(0.05)
 
     @property

@@ -154,12 +154,12 @@ def serve(
 ) -> None:
     """Serve `app` under gunicorn's gevent worker until SIGTERM or Ctrl+C (exit status 0).
 
-    Call it on the event loop (`restart_on_event_loop`), after `raise_open_file_limit`:
-    unpatched, every open socket would block the worker.
+    Call it on the event loop (`restart_on_event_loop`): unpatched, every open socket
+    would block the worker. Create `app` after `raise_open_file_limit`: its hub sizes
+    the admission by the limit, and the worker's pool follows the hub.
     """
     settings: Settings = app.extensions["bar"].settings
-    capacity = socket_capacity()
-    app.extensions["bar"].hub.admission.total = capacity
+    capacity = app.extensions["bar"].hub.admission.total
     options = gunicorn_options(
         settings, host=host or settings.host, port=settings.port if port is None else port,
         errorlog=errorlog, capacity=capacity,

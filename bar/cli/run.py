@@ -31,26 +31,25 @@ def serve(ctx: Context, host: str | None, port: int | None) -> None:
     """Serve the guest page, the TV board and the API (no TUI) until stopped."""
     from webapp import server
 
+    settings = _with_address(ctx.settings, host, port)
     if not server.on_event_loop():
         # Refused here, in one line, before gevent and gunicorn start (its own message
         # would be a retry loop and a traceback).
-        settings = _with_address(ctx.settings, host, port)
         check_port_free(settings.host, settings.port)
         server.restart_on_event_loop(sys.argv[1:])  # does not return
     from webapp import create_app
-    from webapp.fanout import socket_capacity
 
-    settings = _with_address(ctx.settings, host, port)
     datadir.init(settings)
     base = base_url(settings)
-    files = server.raise_open_file_limit()
-    click.echo(f"Serving {settings.name} at {base} — room for {socket_capacity()} open "
-               f"pages (open-file limit {files})")
+    files = server.raise_open_file_limit()  # before the app: its hub sizes itself by it
+    app = create_app(settings)
+    click.echo(f"Serving {settings.name} at {base} — room for "
+               f"{app.extensions['bar'].hub.admission.total} open pages (open-file limit {files})")
     if settings.rules.popup:
         click.echo(f"Guests join with the code on the board: open {base}/display on the TV")
     else:
         click.echo("Guests join with an invite: bar codes create --max-uses 25 --expires 1d")
-    server.serve(create_app(settings), host=settings.host, port=settings.port)
+    server.serve(app, host=settings.host, port=settings.port)
 
 
 @cli.command("kiosk")
