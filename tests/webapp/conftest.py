@@ -7,10 +7,12 @@ sign in an admin, order — each through the HTTP API, asserting it worked.
 from __future__ import annotations
 
 import json
+import socket
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urlsplit
 
 import pytest
 import websocket
@@ -158,9 +160,16 @@ class Closed(Exception):
 class WsClient:
     """A real WebSocket client (websocket-client) speaking JSON, with bounded waits."""
 
-    def __init__(self, base_url: str, timeout: float = WAIT_S) -> None:
+    def __init__(self, base_url: str, timeout: float = WAIT_S, source: str | None = None) -> None:
+        """Connect to `base_url`'s /ws; from the loopback address `source` if given (as
+        a phone of its own: the server's caps are per client address)."""
+        url = urlsplit(base_url)
+        sock = None
+        if source is not None:
+            sock = socket.create_connection((url.hostname, url.port), timeout=timeout,
+                                            source_address=(source, 0))
         self.ws = websocket.create_connection(
-            base_url.replace("http://", "ws://") + "/ws", timeout=timeout
+            base_url.replace("http://", "ws://") + "/ws", timeout=timeout, socket=sock
         )
 
     def send(self, message: dict[str, Any]) -> None:

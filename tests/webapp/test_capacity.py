@@ -38,12 +38,8 @@ def from_address(address: str, port: int) -> socket.socket:
 
 def phone(served: Served, index: int) -> WsClient:
     """A WebSocket from 127.0.<index // 4>.<…>: four pages per address, like a few tabs."""
-    address = f"127.0.{1 + index // 4 // 250}.{1 + index // 4 % 250}"
-    client = WsClient.__new__(WsClient)
-    client.ws = websocket.create_connection(
-        f"ws://127.0.0.1:{served.port}/ws", timeout=10, socket=from_address(address, served.port)
-    )
-    return client
+    return WsClient(served.base_url, timeout=10,
+                    source=f"127.0.{1 + index // 4 // 250}.{1 + index // 4 % 250}")
 
 
 def half_sent(served: Served, index: int) -> socket.socket:
@@ -124,9 +120,7 @@ def test_sockets_per_address_are_capped_with_a_clear_503(start_server, closing):
     token = guest_token(served)
 
     def page(address: str = "127.3.0.1") -> WsClient:
-        client = WsClient.__new__(WsClient)
-        client.ws = websocket.create_connection(f"ws://127.0.0.1:{served.port}/ws", timeout=10,
-                                                socket=from_address(address, served.port))
+        client = WsClient(served.base_url, timeout=10, source=address)
         closing.append(client)
         return client
 
