@@ -59,7 +59,7 @@ def serve(data_dir: Path) -> tuple[subprocess.Popen[str], str]:
     port = free_port()
     process = start(["-m", "bar", "serve", "--host", "127.0.0.1", "--port", str(port)], data_dir)
     base_url = f"http://127.0.0.1:{port}"
-    wait_until_serving(base_url, process)
+    wait_until_serving(base_url, process, timeout=90)  # a bound for a busy machine, not a speed
     return process, base_url
 
 
