@@ -35,7 +35,12 @@ DISPLAY_ROWS = 14
 
 
 def bar_info(settings: Settings) -> dict[str, Any]:
-    return {"name": settings.name, "is_open": shop.is_open(), "mode": settings.rules.mode}
+    """The bar as a page first reads it; live, `SHOP_STATUS_CHANGED` updates the same
+    `is_open` and `queue_full` (the queue at `max_queue`: new orders are refused)."""
+    return {
+        "name": settings.name, "is_open": shop.is_open(),
+        "queue_full": shop.queue_full(settings.rules.max_queue), "mode": settings.rules.mode,
+    }
 
 
 def _expires_in(settings: Settings) -> int:
