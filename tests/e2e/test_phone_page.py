@@ -118,3 +118,39 @@ def test_a_cancellation_or_a_ready_drink_comes_into_view_when_scrolled(
         shot(page, "phone-cancelled")
     else:
         assert "Ready! Pick it up at the bar" in text
+
+
+def test_a_full_queue_is_said_before_a_drink_is_chosen_and_unsaid_when_one_is_made(
+    phone: tuple[Any, PageWatch], live: Live
+) -> None:
+    page, _ = phone
+    join(page, live)
+    page.wait_for_selector("#live-indicator[data-state=live]")
+    assert page.locator("#full-banner").is_hidden()
+    order_sheet(page, "negroni")  # a guest picking options as the queue fills
+    others = [live.order(live.guest(name), "espresso") for name in ("Bo", "Cy")]
+    page.wait_for_selector("#order-error:has-text('The queue is full right now')")
+    assert page.locator("#order-button").is_disabled()
+    page.click("#sheet-close")
+    banner = page.locator("#full-banner")
+    banner.wait_for()
+    assert "The queue is full right now" in banner.inner_text()
+    assert page.locator(".drink:enabled").count() == 0
+    page.reload()  # the menu says so from the start, not only live
+    page.wait_for_selector("#full-banner:visible")
+    assert page.locator(".drink:enabled").count() == 0
+    page.wait_for_selector("#live-indicator[data-state=live]")
+    page.wait_for_selector("#toast", state="hidden")
+    shot(page, "phone-queue-full")
+
+    live.advance(others[0].id)  # claimed: still in the queue
+    page.wait_for_timeout(300)
+    assert banner.is_visible()
+    for _ in range(2):  # made, then served: room for one more
+        live.advance(others[0].id)
+    page.wait_for_selector("#full-banner", state="hidden")
+    assert page.locator('.drink[data-id="negroni"]').is_enabled()
+    assert "room in the queue again" in page.locator("#toast").inner_text()
+    order_sheet(page, "negroni")
+    page.click("#order-button")
+    page.locator(".order[data-number]").first.wait_for()
