@@ -82,6 +82,7 @@ def in_view(page: Any, selector: str) -> None:
     )
 
 
+@pytest.mark.parametrize("end", ["cancelled", "ready"])
 def test_a_cancellation_or_a_ready_drink_comes_into_view_when_scrolled(
     phone: tuple[Any, PageWatch], live: Live, end: str
 ) -> None:
@@ -154,3 +155,57 @@ def test_a_full_queue_is_said_before_a_drink_is_chosen_and_unsaid_when_one_is_ma
     order_sheet(page, "negroni")
     page.click("#order-button")
     page.locator(".order[data-number]").first.wait_for()
+
+
+def test_a_wrong_invite_is_said_before_a_name_is_asked_for(
+    phone: tuple[Any, PageWatch], live: Live
+) -> None:
+    page, _ = phone
+    page.goto(f"{live.url}/j/ZZZZ-ZZZZ")
+    box = page.locator("#join-bad-code")
+    box.wait_for()
+    assert "This invite code isn't valid" in box.inner_text()
+    assert page.locator("#username").is_hidden()
+    assert page.locator("#code-input").is_visible()
+    shot(page, "phone-bad-invite")
+
+    # A code typed by hand, as the host reads it out: any case, with a dash.
+    code = live.code()
+    page.fill("#code-input", f"{code[:4].lower()}-{code[4:].lower()}")
+    page.click("#code-submit")
+    page.fill("#username", "Ana")
+    assert box.is_hidden()
+    page.click("#join-submit")
+    page.wait_for_selector(".drink[data-id]")
+    assert RegistrationCode.get_by_id(code).use_count == 1
+
+
+@pytest.mark.parametrize("spoil,message", [
+    ({"expires_at": "past"}, "This invite has expired\nAsk the host for a new QR code."),
+    ({"use_count": 50}, "This invite has been used up\nAsk the host for a new QR code."),
+])
+def test_an_expired_or_used_up_invite_says_what_to_do_next(
+    phone: tuple[Any, PageWatch], live: Live, spoil: dict[str, Any], message: str
+) -> None:
+    page, _ = phone
+    code = live.code()
+    values = {k: (utcnow() if v == "past" else v) for k, v in spoil.items()}
+    RegistrationCode.update(**values).where(RegistrationCode.code == code).execute()
+    page.goto(f"{live.url}/j/{code}")
+    page.wait_for_selector("#join-bad-code:visible")
+    assert page.locator("#join-bad-code").inner_text().split() == message.split()
+    assert page.locator("#join-form").is_hidden()
+    if "expires_at" in spoil:
+        shot(page, "phone-expired-invite")
+
+
+def test_a_short_link_joins_and_leaves_the_address_bar(
+    phone: tuple[Any, PageWatch], live: Live
+) -> None:
+    page, _ = phone
+    code = live.code()
+    page.goto(f"{live.url}/j/{code}")
+    page.fill("#username", "Ana")
+    page.click("#join-submit")
+    page.wait_for_selector(".drink[data-id]")
+    assert page.url == f"{live.url}/"  # the code left the address bar
