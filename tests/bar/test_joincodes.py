@@ -96,7 +96,8 @@ def test_check_code_says_what_register_would_and_uses_nothing(
     assert Guest.select().count() == 0
 
 
-@pytest.mark.parametrize("code", ["ZZZZZZZZ", "not-a-real-code", "x" * 65, str(uuid.uuid4())])
+@pytest.mark.parametrize("code", [
+    "ZZZZZZZZ", "not-a-real-code", "x" * 65, "0f1e2d3c-4b5a-4987-a6b5-c4d3e2f1a0b9"])
 def test_check_code_of_an_unknown_code(clock, settings, keys, code):
     checked = registration.check_code(settings, code, now=clock())
     assert (checked.valid, checked.reason) == (False, "code_invalid")
