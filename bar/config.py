@@ -86,6 +86,9 @@ class Settings:
     logins_per_minute: int = 5
     logins_per_minute_total: int = 20  # from all addresses together
     orders_per_minute: int = 3
+    # Wrong invite codes from all addresses together (joining and the invite check);
+    # per address, `registrations_per_minute` holds for them too (bar.joincodes).
+    wrong_codes_per_minute_total: int = 100
     ws_max_message: int = 4096
     sockets_per_address: int = 32
     anonymous_sockets_per_address: int = 8
@@ -208,6 +211,7 @@ _SCALARS: dict[tuple[str, str], tuple[str, Callable[[Any], Any]]] = {
     ("limits", "logins_per_minute"): ("logins_per_minute", _int(0)),
     ("limits", "logins_per_minute_total"): ("logins_per_minute_total", _int(0)),
     ("limits", "orders_per_minute"): ("orders_per_minute", _int(0)),
+    ("limits", "wrong_codes_per_minute_total"): ("wrong_codes_per_minute_total", _int(0)),
     # An auth message (a JWT) is under 1 KiB; a socket needs no more than a few.
     ("limits", "ws_max_message"): ("ws_max_message", _size(1024, 1024**2)),
     # A phone has a few tabs; a household or an office NAT puts a few phones behind one

@@ -87,12 +87,16 @@ class RateLimiter:
                 attempts.append(now)
 
     def check(self, key: str, *, now: datetime) -> None:
-        """Raise `RateLimited` if `key` has had its `limit`, without counting an attempt
-        (for failures counted only once they happen: `hit` then)."""
-        if self.limit <= 0:
+        """Raise `RateLimited` if `key` has had its `limit` (or all keys their `total`),
+        without counting an attempt (for failures counted only once they happen: `hit`
+        then)."""
+        if self.limit <= 0 and self.total <= 0:
             return
         with self._lock:
-            self._check(self._key_attempts(key, now), self.limit, now, f"Too many {self.what}")
+            if self.limit > 0:
+                self._check(self._key_attempts(key, now), self.limit, now, f"Too many {self.what}")
+            if self.total > 0:
+                self._check(self._all, self.total, now, f"Too many {self.what} on this bar")
 
     def _key_attempts(self, key: str, now: datetime) -> deque[datetime]:
         self._sweep(now)

@@ -36,7 +36,9 @@ def base_url(settings: Settings) -> str:
 
 
 def join_url(settings: Settings, code: str) -> str:
-    return f"{base_url(settings)}/join?code={quote(code)}"
+    """What a QR code points to: short enough for one line of the kiosk and to type
+    (`http://192.168.1.23:8000/j/K7QM4XPA`). `/join?code=` works as well."""
+    return f"{base_url(settings)}/j/{quote(code, safe='')}"
 
 
 def check_port_free(host: str, port: int) -> None:

@@ -293,6 +293,8 @@ class _Placing:
             idempotency_key=self.idempotency_key, created_at=now, updated_at=now,
         )
         _publish_new(order, now)
+        if queued + 1 >= rules.max_queue:
+            shop.queue_filled(rules.max_queue, now=now)
         return Placed(order, created=True)
 
 
@@ -363,10 +365,13 @@ def _apply(
         order.completed_at = now
     if to in (CANCELLED, EXPIRED):
         order.cancel_reason = reason
+    left_queue = order.status in QUEUE_STATUSES and to not in QUEUE_STATUSES
     order.status = to
     order.updated_at = now
     order.save()
     _publish_change(order, now)
+    if left_queue:
+        shop.queue_left(now=now)
 
 
 def advance(order_id: str, *, barista: str | None, now: datetime) -> Order:

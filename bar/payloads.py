@@ -225,15 +225,18 @@ class OrderReminder(OrderEvent):
 
 @dataclass(frozen=True)
 class ShopStatusChanged(EventPayload):
+    """The bar opened or closed, or its queue filled up or has room again (`bar.shop`)."""
+
     type: ClassVar[str] = SHOP_STATUS_CHANGED
     is_open: bool
+    queue_full: bool = False  # absent from events of older versions
 
     def to_payload(self) -> dict[str, Any]:
-        return {"is_open": self.is_open}
+        return {"is_open": self.is_open, "queue_full": self.queue_full}
 
     @classmethod
     def from_payload(cls, payload: Mapping[str, Any]) -> Self:
-        return cls(bool(payload["is_open"]))
+        return cls(bool(payload["is_open"]), bool(payload.get("queue_full", False)))
 
 
 @dataclass(frozen=True)

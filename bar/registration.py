@@ -4,6 +4,10 @@ A registration consumes one use of its code with one conditional UPDATE inside t
 same write transaction that creates the guest, so a code is never used more than
 `max_uses` times however many phones register at once, and a registration that fails
 half way gives its use back (the transaction rolls back).
+
+Codes are short (`bar.joincodes`: 8 symbols, `K7QM-4XPA`); the UUID codes of older
+versions still work. `check_code` says whether a code would register a guest now,
+without using it: the join page asks before it asks for a name.
 """
 
 from __future__ import annotations
@@ -11,8 +15,9 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
-from bar import kicks, names, scan
+from bar import joincodes, kicks, names, scan
 from bar.config import Settings
 from bar.db import write
 from bar.errors import CodeMissing, CodeRefused, InvalidInput, NotFound
@@ -36,8 +41,11 @@ def create_code(
         raise InvalidInput("expires_at must be in the future")
     notes = clean_text(notes or "", field="notes", max_len=200)
     with write():
+        code = joincodes.new_code()
+        while RegistrationCode.select().where(RegistrationCode.code == code).exists():
+            code = joincodes.new_code()  # 1 in 10**12 per live code: never, but not twice
         return RegistrationCode.create(
-            code=str(uuid.uuid4()), created_at=now, created_by=created_by,
+            code=code, created_at=now, created_by=created_by,
             expires_at=expires_at, max_uses=max_uses, notes=notes,
         )
 
@@ -48,7 +56,7 @@ def list_codes() -> list[RegistrationCode]:
 
 def revoke_code(code: str) -> RegistrationCode:
     with write():
-        row = RegistrationCode.get_or_none(RegistrationCode.code == code.strip())
+        row = RegistrationCode.get_or_none(RegistrationCode.code == joincodes.normalize(code))
         if row is None:
             raise NotFound(f"no such code: {code}")
         row.revoked = True
@@ -158,7 +166,7 @@ def _consume_code(settings: Settings, code: str, now: datetime) -> None:
     used = (
         RegistrationCode.update(use_count=RegistrationCode.use_count + 1)
         .where(
-            RegistrationCode.code == code,
+            RegistrationCode.code == joincodes.normalize(code),
             RegistrationCode.revoked == False,  # noqa: E712
             RegistrationCode.expires_at > now,
             RegistrationCode.use_count < RegistrationCode.max_uses,
@@ -167,17 +175,67 @@ def _consume_code(settings: Settings, code: str, now: datetime) -> None:
     )
     if used:
         return
-    row = RegistrationCode.get_or_none(RegistrationCode.code == code)
+    refusal = _refusal(settings, code, now)
+    if refusal is not None:
+        raise refusal
+
+
+# Longer than any code we make (a UUID is 36, a scan code 12): not worth a lookup.
+MAX_CODE_LENGTH = 64
+
+_REFUSALS = {
+    "revoked": ("code_revoked", "this code has been revoked"),
+    "expired": ("code_expired", "this code has expired"),
+    "used up": ("code_used_up", "this code has been used up"),
+}
+
+
+def _refusal(settings: Settings, code: str, now: datetime) -> CodeRefused | None:
+    """Why `code` registers nobody at `now`, or None if it registers a guest."""
+    row = RegistrationCode.get_or_none(RegistrationCode.code == joincodes.normalize(code))
     if row is None:
-        # Pop-up mode: the scan code on the display registers too, using no drink.
-        if settings.rules.popup and scan.is_acceptable(code, settings.rules, now=now):
-            return
-        raise CodeRefused("this code is not valid", code="code_invalid")
+        # Pop-up mode: the scan code on the display registers too, using no drink. It is
+        # compared as it came (scan codes are case-sensitive, and never short codes).
+        if settings.rules.popup:
+            if scan.is_acceptable(code, settings.rules, now=now):
+                return None
+            if scan.was_issued(code):
+                return CodeRefused(
+                    "this QR code has changed: scan the code on the bar's screen",
+                    code="code_expired",
+                )
+        return CodeRefused("this code is not valid", code="code_invalid")
     status = code_status(row, now)
-    messages = {
-        "revoked": ("code_revoked", "this code has been revoked"),
-        "expired": ("code_expired", "this code has expired"),
-        "used up": ("code_used_up", "this code has been used up"),
-    }
-    error_code, message = messages.get(status, ("code_invalid", "this code is not valid"))
-    raise CodeRefused(message, code=error_code)
+    if status == "active":
+        return None
+    error_code, message = _REFUSALS.get(status, ("code_invalid", "this code is not valid"))
+    return CodeRefused(message, code=error_code)
+
+
+@dataclass(frozen=True)
+class CodeCheck:
+    """Whether a code would register a guest now; if not, the error `register` raises."""
+
+    valid: bool
+    reason: str | None = None  # code_invalid, code_expired, code_revoked, code_used_up
+    message: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"valid": self.valid, "reason": self.reason, "message": self.message}
+
+
+def check_code(settings: Settings, code: object, *, now: datetime) -> CodeCheck:
+    """Would `code` register a guest at `now`? Uses nothing, writes nothing.
+
+    The join page asks this when it opens, so a guest with a wrong or expired invite
+    hears it before typing a name. The caller limits how often an address may ask
+    (`webapp`'s `code_guesses`: the same budget as joining with a wrong code).
+    """
+    if not isinstance(code, str) or not code.strip():
+        raise CodeMissing("a registration code is required: scan the bar's QR code")
+    if len(code) > MAX_CODE_LENGTH:
+        return CodeCheck(False, "code_invalid", "this code is not valid")
+    refusal = _refusal(settings, code, now)
+    if refusal is None:
+        return CodeCheck(True)
+    return CodeCheck(False, refusal.code, refusal.message)

@@ -60,6 +60,11 @@ def is_acceptable(code: str, rules: Rules, *, now: datetime) -> bool:
     )
 
 
+def was_issued(code: str) -> bool:
+    """Was `code` ever a window's code (now stale, or not yet current)?"""
+    return ScanWindow.select().where(ScanWindow.code == code).exists()
+
+
 def use_drink(code: str | None, rules: Rules, *, now: datetime) -> None:
     """Take one drink from the window of `code`. Call inside the order's write transaction."""
     if not code:

@@ -1,4 +1,15 @@
-"""The shop: open or closed, and how full the queue is."""
+"""The shop: open or closed, and how full the queue is.
+
+Both are on the public `config` channel as `SHOP_STATUS_CHANGED` (`is_open`,
+`queue_full`), so a guest's menu can say "the queue is full" before they pick a drink,
+and take it back the moment there is room. The queue's fullness is announced when it
+flips, not with every order: the order that fills the queue (`bar.orders.place_order`)
+and the move that makes room (`bar.orders` `_apply`) publish it in their own
+transaction. A `state` row remembers the flip (the `max_queue` it was full at), so
+each flip is announced once whichever process makes it; `sync_queue_full` puts that
+row right when it disagrees with the queue (`max_queue` changed in bar.toml), from the
+housekeeping every process runs.
+"""
 
 from __future__ import annotations
 
@@ -13,6 +24,9 @@ from bar.payloads import ShopStatusChanged
 from bar.status import QUEUE_STATUSES
 
 OPEN_KEY = "shop_open"  # the `state` row: JSON true or false; no row is open
+# The `state` row: the `max_queue` the queue was full at when it last filled; no row
+# (or null) while it has room.
+QUEUE_FULL_KEY = "queue_full"
 
 
 def is_open() -> bool:
@@ -26,7 +40,8 @@ def set_open(open_: bool, *, now: datetime) -> bool:
         if is_open() == open_:
             return False
         State.insert(key=OPEN_KEY, value=open_).on_conflict_replace().execute()
-        events.publish(events.CONFIG, ShopStatusChanged(open_), now=now)
+        full = _full_at() is not None
+        events.publish(events.CONFIG, ShopStatusChanged(open_, queue_full=full), now=now)
         return True
 
 
@@ -34,3 +49,52 @@ def queue_length() -> int:
     """Orders waiting for or under a barista: what `max_queue` counts."""
     # COUNT over the status index; peewee's .count() would wrap the query in a subquery.
     return Order.select(fn.COUNT(Order.id)).where(Order.status.in_(QUEUE_STATUSES)).scalar()
+
+
+def queue_full(max_queue: int) -> bool:
+    """Is the queue at `max_queue`, so that new orders are refused?"""
+    return queue_length() >= max_queue
+
+
+def _full_at() -> int | None:
+    row = State.select(State.value).where(State.key == QUEUE_FULL_KEY).first()
+    return int(row.value) if row is not None and row.value is not None else None
+
+
+def _announce_queue(full_at: int | None, *, now: datetime) -> None:
+    State.insert(key=QUEUE_FULL_KEY, value=full_at).on_conflict_replace().execute()
+    events.publish(
+        events.CONFIG, ShopStatusChanged(is_open(), queue_full=full_at is not None), now=now
+    )
+
+
+def queue_filled(max_queue: int, *, now: datetime) -> None:
+    """An order just took the queue to `max_queue`: say so, once.
+
+    Call inside the write transaction that placed the order.
+    """
+    if _full_at() is None:
+        _announce_queue(max_queue, now=now)
+
+
+def queue_left(*, now: datetime) -> None:
+    """An order just left the queue (made, cancelled, expired): say so if that made room.
+
+    Call inside the write transaction that moved the order.
+    """
+    full_at = _full_at()
+    if full_at is not None and queue_length() < full_at:
+        _announce_queue(None, now=now)
+
+
+def sync_queue_full(max_queue: int, *, now: datetime) -> bool:
+    """Put the remembered flip right if it disagrees with the queue (after `max_queue`
+    changed); returns whether anything changed. Idempotent: every process may run it."""
+    if queue_full(max_queue) == (_full_at() is not None):
+        return False  # the usual case: a read, no write lock
+    with write():
+        full = queue_full(max_queue)
+        if full == (_full_at() is not None):
+            return False
+        _announce_queue(max_queue if full else None, now=now)
+        return True

@@ -39,6 +39,7 @@ class Ran:
 def run_due(settings: Settings, *, now: datetime) -> Ran:
     """Do everything that is due at `now`."""
     plan_daily(settings, now=now)
+    shop.sync_queue_full(settings.rules.max_queue, now=now)
     return Ran(
         expired=orders.expire_overdue(settings.rules, now=now),
         reminded=orders.remind_uncollected(settings.rules, now=now),

@@ -45,6 +45,8 @@ def create_app(settings: Settings, *, clock: Clock = utcnow) -> Flask:
     app.extensions["bar"] = BarContext(
         settings=settings, keys=keys, clock=clock, hub=Hub(settings, clock=clock),
         registrations=RateLimiter(settings.registrations_per_minute, what="attempts"),
+        code_guesses=RateLimiter(settings.registrations_per_minute,
+                                 total=settings.wrong_codes_per_minute_total, what="attempts"),
         scan_guesses=RateLimiter(settings.orders_per_minute, what="wrong scan codes"),
         logins=RateLimiter(settings.logins_per_minute, total=settings.logins_per_minute_total,
                            what="attempts"),

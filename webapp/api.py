@@ -22,7 +22,7 @@ from flask import Blueprint, request
 
 from bar import estimates, menu, notifications, orders, registration, shop, tokens
 from bar.config import Settings
-from bar.errors import Forbidden, ScanCodeInvalid
+from bar.errors import CodeRefused, Forbidden, InvalidInput, ScanCodeInvalid
 from bar.models import Order
 from webapp.auth import current_claims, require_guest
 from webapp.body import field, json_body
@@ -35,7 +35,12 @@ DISPLAY_ROWS = 14
 
 
 def bar_info(settings: Settings) -> dict[str, Any]:
-    return {"name": settings.name, "is_open": shop.is_open(), "mode": settings.rules.mode}
+    """The bar as a page first reads it; live, `SHOP_STATUS_CHANGED` updates the same
+    `is_open` and `queue_full` (the queue at `max_queue`: new orders are refused)."""
+    return {
+        "name": settings.name, "is_open": shop.is_open(),
+        "queue_full": shop.queue_full(settings.rules.max_queue), "mode": settings.rules.mode,
+    }
 
 
 def _expires_in(settings: Settings) -> int:
@@ -75,6 +80,33 @@ def get_display() -> dict[str, Any]:
 # -- registration and tokens ------------------------------------------------------------
 
 
+@bp.get("/invites/<path:code>")
+def check_invite(code: str) -> dict[str, Any]:
+    """Would this invite (or pop-up scan) code let a guest join now? Uses nothing.
+
+    `{"valid": true, ...}`, or `{"valid": false, "reason": "code_expired", "message": ...}`
+    with the error code `POST /api/register` would answer. The join page asks when it
+    opens, before it asks for a name.
+
+    A wrong answer is a guess, counted as joining counts one (`code_guesses`: per
+    address and from all together); once an address, or the bar, has had its wrong
+    codes for the minute, every check is a 429 before the code is even looked up, right
+    or wrong, so a guesser learns nothing from a 429 and no more codes a minute than
+    by joining. A right code costs nothing: a guest who checks, then joins, has spent
+    one registration attempt, as before.
+    """
+    context = bar_context()
+    address, now = client_ip(), context.now()
+    if not 0 < len(code) <= registration.MAX_CODE_LENGTH or not code.isprintable():
+        raise InvalidInput(f"code: 1 to {registration.MAX_CODE_LENGTH} printable characters")
+    context.code_guesses.check(address, now=now)
+    checked = registration.check_code(context.settings, code, now=now)
+    if not checked.valid:
+        context.code_guesses.hit(address, now=now)
+    return checked.to_dict()
+
+
+
 @bp.post("/register")
 def register() -> tuple[dict[str, Any], int]:
     """A new guest, with the invite (or scan) code in `X-Registration-Code`.
@@ -85,16 +117,22 @@ def register() -> tuple[dict[str, Any], int]:
     body says `"same_name_ok": true`.
     """
     context = bar_context()
-    context.registrations.hit(client_ip(), now=context.now())
+    address, now = client_ip(), context.now()
+    context.registrations.hit(address, now=now)
     body = json_body()
     username = field(body, "username", str)
     same_name_ok = field(body, "same_name_ok", bool, required=False)
-    result = registration.register(
-        context.settings, context.keys, code=request.headers.get("X-Registration-Code"),
-        username=username, device_info=_user_agent(),
-        device_id=request.headers.get("X-Device-Id"), now=context.now(),
-        refuse_same_name=not same_name_ok,
-    )
+    context.code_guesses.check(address, now=now)
+    try:
+        result = registration.register(
+            context.settings, context.keys, code=request.headers.get("X-Registration-Code"),
+            username=username, device_info=_user_agent(),
+            device_id=request.headers.get("X-Device-Id"), now=now,
+            refuse_same_name=not same_name_ok,
+        )
+    except CodeRefused:
+        context.code_guesses.hit(address, now=now)
+        raise
     return {
         "user": {"user_key": result.guest.user_key, "username": result.guest.username},
         "access_token": result.access_token,

@@ -31,6 +31,9 @@ class BarContext:
     hub: Hub
     # Per client IP, in this process: `bar serve` runs one worker (see bar.limits).
     registrations: RateLimiter
+    # Wrong invite codes, per client IP and from all together: joining and the invite
+    # check share it, so neither guesses codes faster than the other (bar.joincodes).
+    code_guesses: RateLimiter
     logins: RateLimiter  # also in total, from all addresses
     # Per guest: wrong or stale scan codes (pop-up), as many a minute as orders.
     scan_guesses: RateLimiter

@@ -17,8 +17,10 @@ bp = Blueprint("pages", __name__)
 
 @bp.get("/")
 @bp.get("/join")
-def guest_page() -> str:
-    """The guest page; `/join?code=…` is what invite and display QR codes point to."""
+@bp.get("/j/<path:code>")
+def guest_page(code: str | None = None) -> str:
+    """The guest page; `/j/CODE` (short, what invite and display QR codes point to) and
+    `/join?code=CODE` open it with the code filled in (its script reads the address)."""
     return render_template("index.html", bar_name=bar_context().settings.name)
 
 

@@ -1,4 +1,8 @@
-"""`bar codes`: invite codes, their join URL and QR code."""
+"""`bar codes`: invite codes, their join URL and QR code.
+
+Codes are shown grouped for people (`K7QM-4XPA`, `bar.joincodes`) and given as stored
+in `--json` (`K7QM4XPA`); every command takes either, in any case.
+"""
 
 from __future__ import annotations
 
@@ -6,7 +10,7 @@ from pathlib import Path
 
 import click
 
-from bar import qr, registration
+from bar import joincodes, qr, registration
 from bar.cli.base import Context, command_group, console, local_time, new_table, pass_ctx, print_json
 from bar.clock import utcnow
 from bar.net import join_url
@@ -56,7 +60,7 @@ def codes_create(
 
 def print_invite(code: str, url: str, detail: str) -> None:
     click.echo(qr.half_blocks(qr.make(url)))
-    click.echo(f"Code      {code}\nJoin URL  {url}\n          {detail}")
+    click.echo(f"Code      {joincodes.grouped(code)}\nJoin URL  {url}\n          {detail}")
 
 @codes.command("list")
 @click.option("--json", "as_json", is_flag=True)
@@ -76,8 +80,8 @@ def codes_list(ctx: Context, as_json: bool) -> None:
     table = new_table("code", "status", "used", "expires", "notes", title="Invite codes")
     table.columns[0].overflow = "fold"  # a host copies the code: never cut it short
     for r in rows:
-        table.add_row(r.code, registration.code_status(r, now), f"{r.use_count}/{r.max_uses}",
-                      local_time(r.expires_at), r.notes)
+        table.add_row(joincodes.grouped(r.code), registration.code_status(r, now),
+                      f"{r.use_count}/{r.max_uses}", local_time(r.expires_at), r.notes)
     console.print(table)
 
 
@@ -87,5 +91,5 @@ def codes_list(ctx: Context, as_json: bool) -> None:
 def codes_revoke(ctx: Context, code: str) -> None:
     """Stop a code from registering anyone else."""
     ctx.open()
-    registration.revoke_code(code)
-    click.echo(f"Revoked {code.strip()}")
+    row = registration.revoke_code(code)
+    click.echo(f"Revoked {joincodes.grouped(row.code)}")

@@ -52,7 +52,7 @@ def test_commands_before_init_say_so(tmp_path):
 def test_codes_create_json_list_revoke(run, tmp_path):
     data = json.loads(run("codes", "create", "--max-uses", "25", "--expires", "1d", "--json").output)
     assert set(data) == {"code", "expires_at", "max_uses", "join_url"}
-    assert data["max_uses"] == 25 and data["join_url"].endswith(f"/join?code={data['code']}")
+    assert data["max_uses"] == 25 and data["join_url"].endswith(f"/j/{data['code']}")
     listed = json.loads(run("codes", "list", "--json").output)
     assert listed[0]["code"] == data["code"] and listed[0]["status"] == "active"
     assert "Revoked" in run("codes", "revoke", data["code"]).output

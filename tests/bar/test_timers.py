@@ -89,7 +89,7 @@ def test_close_at_after_midnight_closes_the_bar_that_night(clock, settings, keys
     assert [r.outcome for r in timers.run_due(bar, now=clock()).scheduled] == ["closed"]
     assert not shop.is_open()
     change = Event.select().where(Event.type == events.SHOP_STATUS_CHANGED).get()
-    assert change.payload == {"is_open": False}
+    assert change.payload == {"is_open": False, "queue_full": False}
 
 
 def test_a_missed_announcement_is_skipped_but_closing_still_happens(clock, settings, keys):

@@ -304,13 +304,26 @@ def test_refused_refresh_sends_the_guest_back_to_join(
 
 
 def test_bad_invite_code_is_explained(phone: tuple[Any, PageWatch], live: Live) -> None:
+    page, _ = phone
+    page.goto(f"{live.url}/join?code=not-a-real-code")
+    page.wait_for_selector("#join-bad-code:visible")
+    assert "isn't valid" in page.locator("#join-bad-code").inner_text()
+    assert page.locator("#username").is_hidden()  # said before any name is asked for
+
+
+def test_a_code_refused_when_joining_is_explained(phone: tuple[Any, PageWatch], live: Live) -> None:
+    """Good when the page opened, used up by the time the guest typed a name."""
+    from bar.models import RegistrationCode
+
     page, seen = phone
     seen.allow(403, "/api/register")
-    page.goto(f"{live.url}/join?code=not-a-real-code")
+    code = live.code(max_uses=1)
+    page.goto(f"{live.url}/join?code={code}")
     page.fill("#username", "Ana")
+    RegistrationCode.update(use_count=1).execute()
     page.click("#join-submit")
     page.wait_for_selector("#join-error:visible")
-    assert "isn't valid" in page.locator("#join-error").inner_text()
+    assert "used up — ask the host for a new QR code" in page.locator("#join-error").inner_text()
 
 
 def test_no_code_explains_how_to_join(phone: tuple[Any, PageWatch], live: Live) -> None:
@@ -319,6 +332,8 @@ def test_no_code_explains_how_to_join(phone: tuple[Any, PageWatch], live: Live) 
     page.wait_for_selector("#join-no-code:visible")
     assert "Scan the QR code at the bar to join" in page.locator("#join-no-code").inner_text()
     assert page.locator("#join-form").is_hidden()
+    assert page.locator("#code-input").is_visible()  # or type the code
+    shot(page, "guest-no-code")
 
 
 @pytest.fixture

@@ -86,7 +86,7 @@ async def test_the_qr_panel_makes_an_invite_when_there_is_none(
         made = RegistrationCode.get(RegistrationCode.created_by == "kiosk")
         assert (made.max_uses, panel.code) == (50, made.code)
         url = static_text(panel.query_one("#qr-url", Static))
-        assert url == f"http://bar.test:8000/join?code={made.code}"
+        assert url == f"http://bar.test:8000/j/{made.code}"
         assert "█" in static_text(panel.query_one("#qr-code", Static))
 
 

@@ -65,7 +65,7 @@ def test_bar_up_serves_phones_and_quitting_the_kiosk_stops_both(tmp_path, quit_k
     try:
         assert _wait(lambda: _healthy(port), 30), screen.decode(errors="replace")[-2000:]
         assert _wait(lambda: b"Scan to join" in screen, 30)
-        assert b"/join?code=" in screen  # the first-run invite, printed and on the panel
+        assert b"/j/" in screen  # the first-run invite, printed and on the panel
         os.write(master, quit_key)
         assert process.wait(timeout=20) == 0
         assert not _healthy(port)

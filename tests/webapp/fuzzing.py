@@ -42,7 +42,8 @@ STATUSES = [*orders.STATUSES, "PENDING", "done", ""]
 def fuzz_settings(tmp_path):
     base = make_settings(tmp_path / "data", max_queue=100_000, max_open_orders_per_guest=100_000)
     return dataclasses.replace(base, registrations_per_minute=0, logins_per_minute=0,
-                               logins_per_minute_total=0, orders_per_minute=0)
+                               logins_per_minute_total=0, orders_per_minute=0,
+                               wrong_codes_per_minute_total=0)
 
 
 @dataclasses.dataclass

@@ -24,7 +24,7 @@ def test_create_a_code_with_a_duration(client, api, clock):
     body = response.json
     assert body["max_uses"] == 25
     assert datetime.fromisoformat(body["expires_at"]) == clock() + timedelta(days=1)
-    assert body["join_url"].endswith(f"/join?code={body['code']}")
+    assert body["join_url"].endswith(f"/j/{body['code']}")
     row = RegistrationCode.get_by_id(body["code"])
     assert (row.created_by, row.notes) == ("sam", "friday")
     # The code works for registering.
@@ -188,7 +188,7 @@ def test_scan_code_in_popup_mode(settings, keys, clock, make):
     admin = ApiActions(client, make).admin()
     body = client.get("/api/admin/scan-code", headers=admin).json
     assert body["drinks_remaining"] == 10
-    assert body["join_url"].endswith(f"/join?code={body['code']}")
+    assert body["join_url"].endswith(f"/j/{body['code']}")
     assert datetime.fromisoformat(body["rotates_at"]) > clock()
     # Same window, same code.
     assert client.get("/api/admin/scan-code", headers=admin).json["code"] == body["code"]

@@ -20,7 +20,8 @@ def test_menu_lists_drinks_and_the_bar(client, clock):
     response = client.get("/api/menu")
     assert response.status_code == 200
     body = response.json
-    assert body["bar"] == {"name": "Friday Night Bar", "is_open": True, "mode": "party"}
+    assert body["bar"] == {"name": "Friday Night Bar", "is_open": True, "queue_full": False,
+                           "mode": "party"}
     drinks = {d["id"]: d for d in body["drinks"]}
     assert drinks["negroni"]["modifiers"] == {"ice": ["big cube", "crushed", "no ice"]}
     assert drinks["margarita"]["is_active"] is False
@@ -150,10 +151,16 @@ def test_full_queue_is_409(settings, keys, clock, make):
         tokens.append({"Authorization": f"Bearer {response.json['access_token']}"})
     assert client.post("/api/orders", json={"drink_id": "negroni"},
                        headers=tokens[0]).status_code == 201
+    # The menu says so before anyone picks a drink.
+    assert client.get("/api/menu").json["bar"]["queue_full"] is True
     response = client.post("/api/orders", json={"drink_id": "negroni"}, headers=tokens[1])
     assert response.status_code == 409
     assert response.json["error"]["code"] == "queue_full"
     assert Order.select().count() == 1
+    orders.advance(Order.get().id, barista="Joe", now=clock())
+    orders.advance(Order.get().id, barista="Joe", now=clock())
+    assert client.get("/api/menu").json["bar"]["queue_full"] is False
+    app.extensions["bar"].hub.stop()
 
 
 @pytest.fixture

@@ -150,7 +150,8 @@ def test_bar_serve_serves_and_stops_cleanly_on_sigterm(start_server):
     client.subscribe(events.CONFIG)
     with core_on(served.data_dir):
         shop.set_open(False, now=utcnow())
-    assert client.recv()["event"] == {"type": "SHOP_STATUS_CHANGED", "is_open": False}
+    assert client.recv()["event"] == {
+        "type": "SHOP_STATUS_CHANGED", "is_open": False, "queue_full": False}
 
     # An open WebSocket must not hold up shutdown: the server closes it itself, with
     # 1001 (a worker killed at the end of the grace period would send no close frame).

@@ -78,7 +78,8 @@ def test_anonymous_socket_reads_public_channels_only(ws_client, api, clock):
     assert board["event"]["first_name"] == "Ana"
     assert guest.user_key not in str(board)
     shop.set_open(False, now=clock())
-    assert ws.recv()["event"] == {"type": "SHOP_STATUS_CHANGED", "is_open": False}
+    assert ws.recv()["event"] == {"type": "SHOP_STATUS_CHANGED", "is_open": False,
+                                     "queue_full": False}
     menu.set_in_stock("negroni", False, now=clock())
     assert ws.recv()["event"]["type"] == "MENU_CHANGED"
     notifications.announce("Last call!", now=clock())

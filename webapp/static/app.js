@@ -1,4 +1,4 @@
-/* bar: the guest page (served at / and /join?code=…).
+/* bar: the guest page (served at /, /j/CODE and /join?code=…).
  *
  * Vanilla JS in native ES modules, no build step, no CDN. The page is served under a
  * strict CSP, so there is no inline code anywhere, and every piece of text that comes
@@ -34,7 +34,7 @@ import { askNotifications } from './guest/notify.js';
 import { renderOrders, renderPickups } from './guest/order-list.js';
 import { submitOrder } from './guest/ordering.js';
 import { resyncOrders, scheduleEstimateRefresh } from './guest/orders.js';
-import { endSession, joinAnyway, showJoin, signOut, startApp, submitJoin } from './guest/session.js';
+import { cleanCode, endSession, joinAnyway, showJoin, signOut, startApp, submitCode, submitJoin } from './guest/session.js';
 import { closeSheet } from './guest/sheet.js';
 import { live } from './guest/socket.js';
 import { on, state } from './guest/state.js';
@@ -47,9 +47,22 @@ import { showError, showView } from './guest/views.js';
 // closer to done): refresh now and then too, only while we have an order queued.
 const ESTIMATE_EVERY_MS = 60_000;
 
+/** The code a QR code or a link brought: `/j/CODE` (short) or `/join?code=CODE`. */
+function codeFromAddress() {
+  const short = location.pathname.match(/^\/j\/([^/]+)\/?$/);
+  let code = new URLSearchParams(location.search).get('code') || '';
+  if (!code && short) {
+    try {
+      code = decodeURIComponent(short[1]);
+    } catch (e) {
+      code = '';
+    }
+  }
+  return cleanCode(code);
+}
+
 async function boot() {
-  const params = new URLSearchParams(location.search);
-  const code = (params.get('code') || '').trim();
+  const code = codeFromAddress();
   if (code) state.joinCode = code;
   showView('loading');
   try {
@@ -100,6 +113,7 @@ setInterval(() => {
 
 // Wire the static controls once.
 $('#join-form').addEventListener('submit', submitJoin);
+$('#code-form').addEventListener('submit', submitCode);
 $('#join-anyway').addEventListener('click', joinAnyway);
 $('#username').addEventListener('input', () => {
   $('#username').removeAttribute('aria-invalid');

@@ -1,5 +1,6 @@
 /* bar, guest page: what a guest must notice: sound, vibration, banners, the title. */
 
+import { $ } from '../common.js';
 import { readAbout, readWhere } from './inbox.js';
 import { systemNotify } from './notify.js';
 import { state } from './state.js';
@@ -10,28 +11,68 @@ export function alertReady(order) {
   if (state.seen.has(key)) return;
   state.seen.add(key);
   const drink = order.drink_name || 'Your drink';
-  buzz([250, 120, 250, 120, 500]);
-  chime();
-  systemNotify(`#${order.number} is ready!`, `${drink} — pick it up at the bar.`, key);
-  flashTitle(`#${order.number} ready!`);
-  window.scrollTo({ top: 0, behavior: 'smooth' });
+  attention({
+    key,
+    title: `#${order.number} is ready!`,
+    body: `${drink} — pick it up at the bar.`,
+    buzz: [250, 120, 250, 120, 500],
+    notes: RISING,
+    show: `#ready-banner .pickup[data-number="${order.number}"]`,
+  });
 }
 
 export function alertEnded(order) {
   const key = `${order.status}:${order.order_id}`;
   if (state.seen.has(key)) return;
   state.seen.add(key);
+  const cancelled = order.status === 'cancelled';
   const what = `#${order.number} ${order.drink_name || ''}`.trim();
-  const reason = order.cancel_reason ? ` (${order.cancel_reason})` : '';
-  const text =
-    order.status === 'cancelled'
-      ? `Your order ${what} was cancelled${reason}.`
-      : `Your order ${what} expired${reason}.`;
-  const type = order.status === 'cancelled' ? 'ORDER_CANCELLED' : 'ORDER_EXPIRED';
-  addMessage(order.status, text, { onDismiss: () => readAbout(order.order_id, [type]) });
-  buzz([200]);
-  systemNotify(order.status === 'cancelled' ? 'Order cancelled' : 'Order expired', text, key);
+  const title = cancelled ? `Your order ${what} was cancelled` : `Your order ${what} expired`;
+  const why = order.cancel_reason ? `Reason: ${order.cancel_reason}. ` : '';
+  const text = `${why}You can order something else from the menu.`;
+  const type = cancelled ? 'ORDER_CANCELLED' : 'ORDER_EXPIRED';
+  const box = addMessage(order.status, text, { title, onDismiss: () => readAbout(order.order_id, [type]) });
+  attention({
+    key,
+    title,
+    body: `${why}${cancelled ? 'Cancelled' : 'Expired'}.`,
+    buzz: [200, 100, 200],
+    notes: FALLING,
+    show: box,
+  });
 }
+
+/**
+ * What a guest must not miss, whatever it says (ready, cancelled, expired): one path
+ * for all of them. The phone vibrates and chimes, the system shows a notification
+ * when the page is not in front, the tab's title flashes, and the card that says it
+ * is scrolled into view however far down the guest had gone.
+ */
+function attention({ key, title, body, buzz: pattern, notes, show }) {
+  buzz(pattern);
+  chime(notes);
+  systemNotify(title, body, key);
+  flashTitle(title);
+  bringIntoView(show);
+}
+
+/**
+ * Scroll to the card, after this change is drawn (a pickup card is rendered just after
+ * its alert). `card` is an element or a selector; cards sit at the top of the page, so
+ * one not drawn (yet) is found by going to the top.
+ */
+function bringIntoView(card) {
+  const behavior = window.matchMedia('(prefers-reduced-motion: reduce)').matches ? 'auto' : 'smooth';
+  requestAnimationFrame(() => {
+    const node = typeof card === 'string' ? $(card) : card;
+    if (node && node.isConnected && node.getClientRects().length) node.scrollIntoView({ block: 'start', behavior });
+    else window.scrollTo({ top: 0, behavior });
+  });
+}
+
+// Good news rises, bad news falls: the same three notes, the other way round.
+const RISING = [784, 1047, 1568];
+const FALLING = [1047, 784, 523];
 
 const audio = { ctx: null };
 
@@ -61,17 +102,14 @@ export function unlockAudioOnGesture() {
   }
 }
 
-/** A short rising three-note chime, made with WebAudio (no sound file to download). */
-function chime() {
+/** A short three-note chime (`notes` in Hz), made with WebAudio (no sound file to download). */
+function chime(notes = RISING) {
   const ctx = audio.ctx;
   if (!ctx) return;
   const play = () => {
     const t0 = ctx.currentTime + 0.03;
-    [
-      [784, 0],
-      [1047, 0.16],
-      [1568, 0.32],
-    ].forEach(([freq, dt]) => {
+    notes.forEach((freq, i) => {
+      const dt = i * 0.16;
       const osc = ctx.createOscillator();
       const gain = ctx.createGain();
       osc.type = 'sine';
@@ -130,8 +168,6 @@ export function alertReminder(order) {
   if (state.seen.has(key)) return;
   state.seen.add(key);
   const text = `#${order.number} ${order.drink_name || 'Your drink'} is still waiting for you at the bar.`;
-  addMessage('reminder', text, { title: 'Don’t forget your drink!', onDismiss: () => readAbout(order.order_id, ['ORDER_REMINDER']) });
-  buzz([250, 120, 250]);
-  chime();
-  systemNotify(`#${order.number} is still waiting`, text, key);
+  const box = addMessage('reminder', text, { title: 'Don’t forget your drink!', onDismiss: () => readAbout(order.order_id, ['ORDER_REMINDER']) });
+  attention({ key, title: `#${order.number} is still waiting`, body: text, buzz: [250, 120, 250], notes: RISING, show: box });
 }

@@ -1,11 +1,13 @@
-/* bar, guest page: the bar (open or closed, party or pop-up) and its menu. */
+/* bar, guest page: the bar (open or closed, its queue full or not, party or pop-up) and
+ * its menu. */
 
 import { $, el } from '../common.js';
 import { api } from './api.js';
 import { formatPrice } from './format.js';
 import { openSheet, updateSheetAvailability } from './sheet.js';
-import { state } from './state.js';
+import { orderingPaused, state } from './state.js';
 import { scanCode } from './store.js';
+import { toast } from './views.js';
 
 export async function loadMenu() {
   const data = await api('GET', '/api/menu');
@@ -13,6 +15,7 @@ export async function loadMenu() {
   state.bar = {
     name: bar.name || 'Bar',
     is_open: bar.is_open !== false,
+    queue_full: bar.queue_full === true,
     mode: bar.mode === 'popup' ? 'popup' : 'party',
   };
   state.drinks = Array.isArray(data.drinks) ? data.drinks : [];
@@ -27,9 +30,28 @@ export function renderBar() {
   document.title = state.bar.name;
   $('#join-title').textContent = `Welcome to ${state.bar.name}!`;
   $('#closed-banner').hidden = state.bar.is_open;
+  // Said before a guest picks a drink: closed says it all; full, only while open.
+  $('#full-banner').hidden = !state.bar.is_open || !state.bar.queue_full;
   document.body.classList.toggle('bar-closed', !state.bar.is_open);
+  document.body.classList.toggle('ordering-paused', Boolean(orderingPaused()));
   $('#scan-banner').hidden = !(state.bar.mode === 'popup' && !scanCode());
   updateSheetAvailability();
+}
+
+/**
+ * The bar opened or closed, or its queue filled up or has room again (`SHOP_STATUS_CHANGED`
+ * on the public `config` channel). Redraws and says so only when something changed.
+ */
+export function applyShop(ev) {
+  const was = { is_open: state.bar.is_open, queue_full: state.bar.queue_full };
+  if (typeof ev.is_open === 'boolean') state.bar.is_open = ev.is_open;
+  if (typeof ev.queue_full === 'boolean') state.bar.queue_full = ev.queue_full;
+  const { is_open: open, queue_full: full } = state.bar;
+  if (was.is_open === open && was.queue_full === full) return;
+  renderBar();
+  renderMenu();
+  if (was.is_open !== open) toast(open ? 'The bar is open — order away!' : 'The bar just closed.');
+  else if (open && !full) toast('There’s room in the queue again — order away!');
 }
 
 export function renderMenu() {
@@ -58,7 +80,7 @@ function drinkCard(drink) {
     'data-id': drink.id,
     'aria-haspopup': 'dialog',
   });
-  card.disabled = !available || !state.bar.is_open;
+  card.disabled = !available || Boolean(orderingPaused());
   const head = el('span', { class: 'drink-head' }, el('span', { class: 'drink-name', text: drink.name }));
   if (!available) head.append(el('span', { class: 'chip chip-out', text: 'Out of stock' }));
   else if (formatPrice(drink.price)) head.append(el('span', { class: 'drink-price', text: formatPrice(drink.price) }));

@@ -61,8 +61,10 @@ export async function submitOrder(event) {
       store.del(KEYS.scan);
       renderBar();
     }
-    if (e.code === 'shop_closed') {
-      state.bar.is_open = false;
+    if (e.code === 'shop_closed' || e.code === 'queue_full') {
+      // Live events put it right again (room in the queue, the bar open).
+      if (e.code === 'shop_closed') state.bar.is_open = false;
+      else state.bar.queue_full = true;
       renderBar();
       renderMenu();
     }

@@ -38,27 +38,107 @@ export function endSession(message) {
   showJoin(message);
 }
 
+// What went wrong with an invite, and what to do next: said when the join page opens
+// (`GET /api/invites/<code>`) and when joining is refused. Pop-up mode's code is the
+// one on the bar's screen, which changes every few minutes.
+const INVITE_PROBLEMS = {
+  code_missing: ['No invite code', 'Scan the QR code at the bar to join.'],
+  code_invalid: ["This invite code isn't valid", 'Check the code, or scan the QR code at the bar again.'],
+  code_expired: ['This invite has expired', 'Ask the host for a new QR code.'],
+  code_revoked: ['This invite was withdrawn', 'Ask the host for a new QR code.'],
+  code_used_up: ['This invite has been used up', 'Ask the host for a new QR code.'],
+};
+const POPUP_PROBLEMS = {
+  code_invalid: ["That QR code isn't ours", "Scan the code on the bar's screen."],
+  code_expired: ['That QR code has changed', "Scan the code on the bar's screen again: it changes every few minutes."],
+};
+
+/** [what is wrong, what to do next] for an error code of joining, or null. */
+function inviteProblem(code) {
+  return (state.bar.mode === 'popup' && POPUP_PROBLEMS[code]) || INVITE_PROBLEMS[code] || null;
+}
+
+/** The same, in one line: "This invite has expired — ask the host for a new QR code." */
+function inviteProblemLine(code) {
+  const problem = inviteProblem(code);
+  return problem ? `${problem[0]} — ${problem[1][0].toLowerCase()}${problem[1].slice(1)}` : null;
+}
+
 const JOIN_ERRORS = {
-  code_missing: 'Scan the QR code at the bar to join.',
-  code_invalid: "That QR code isn't valid. Scan the code at the bar again.",
-  code_expired: 'This invite has expired. Ask the host for a new one.',
-  code_revoked: 'This invite was withdrawn. Ask the host for a new one.',
-  code_used_up: 'This invite has been used up. Ask the host for a new one.',
   kicked: 'The host has asked you not to order tonight. If that’s a mistake, please ask at the bar.',
 };
 
+/** A code as typed or carried by a link: spaces dropped (the server forgives the rest). */
+export function cleanCode(text) {
+  return String(text || '').replace(/\s+/g, '');
+}
+
+/**
+ * The join screen. With a code, the code is checked first and the name asked for only
+ * if it would let the guest in; without one (or with a bad one), how to get one.
+ */
 export function showJoin(notice) {
   showView('join');
   setLive('hidden');
   const code = state.joinCode;
   $('#join-no-code').hidden = Boolean(code);
-  $('#join-form').hidden = !code;
+  $('#code-form').hidden = Boolean(code);
+  $('#join-bad-code').hidden = true;
+  $('#join-form').hidden = true;
   const n = $('#join-notice');
   n.textContent = notice || '';
   n.hidden = !notice;
   $('#join-error').hidden = true;
   $('#name-taken').hidden = true;
-  if (code) setTimeout(() => $('#username').focus(), 0);
+  if (code) checkInvite(code);
+}
+
+/** Ask whether `code` would let a guest in; show the name field, or what to do instead. */
+async function checkInvite(code) {
+  const checking = $('#join-checking');
+  checking.hidden = false;
+  let answer = null;
+  let problem = null;
+  try {
+    answer = await api('GET', `/api/invites/${encodeURIComponent(code)}`);
+  } catch (e) {
+    // Too many wrong codes from here: say so; no code at all: as a wrong one. Anything
+    // else (the Wi-Fi): ask for the name all the same, and let joining say what is wrong.
+    if (e.code === 'rate_limited') problem = ['Too many wrong codes from this phone', e.message];
+    else if (e.code === 'invalid_input') problem = inviteProblem('code_invalid');
+  }
+  if (state.joinCode !== code || $('#join-view').hidden) return; // the guest moved on
+  checking.hidden = true;
+  if (answer && answer.valid === false) problem = inviteProblem(answer.reason) || inviteProblem('code_invalid');
+  if (problem) {
+    showBadCode(problem);
+    return;
+  }
+  $('#join-form').hidden = false;
+  $('#username').focus();
+}
+
+function showBadCode([what, next]) {
+  $('#bad-code-text').textContent = what;
+  $('#bad-code-next').textContent = next;
+  $('#join-bad-code').hidden = false;
+  $('#code-form').hidden = false;
+}
+
+/** A code typed by hand (from a card, or read out by the host). */
+export function submitCode(event) {
+  event.preventDefault();
+  const code = cleanCode($('#code-input').value);
+  const err = $('#code-error');
+  if (!code) {
+    err.textContent = 'Type the code from the card, like K7QM-4XPA.';
+    err.hidden = false;
+    $('#code-input').focus();
+    return;
+  }
+  err.hidden = true;
+  state.joinCode = code;
+  showJoin();
 }
 
 /** Someone here already has this name: suggest an initial, or joining with it as is. */
@@ -133,7 +213,7 @@ async function join(name, sameNameOk) {
     startApp();
   } catch (e) {
     if (e.code === 'name_taken') showNameTaken(name);
-    else fail(JOIN_ERRORS[e.code] || e.message);
+    else fail(JOIN_ERRORS[e.code] || inviteProblemLine(e.code) || e.message);
   } finally {
     button.disabled = false;
     $('#join-anyway').disabled = false;

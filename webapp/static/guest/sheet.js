@@ -3,11 +3,11 @@
 
 import { $, el } from '../common.js';
 import { humanize, uuid4 } from './format.js';
-import { state } from './state.js';
+import { orderingPaused, state } from './state.js';
 
 export function openSheet(drinkId) {
   const drink = state.drinksById.get(drinkId);
-  if (!drink || drink.is_active === false || !state.bar.is_open) return;
+  if (!drink || drink.is_active === false || orderingPaused()) return;
   // The Idempotency-Key belongs to this tap-intent: every retry from this sheet reuses it.
   state.sheet = { drink, key: uuid4(), sending: false };
   $('#sheet-title').textContent = drink.name;
@@ -59,9 +59,8 @@ export function updateSheetAvailability() {
   if (!s) return;
   const drink = state.drinksById.get(s.drink.id) || s.drink;
   const button = $('#order-button');
-  let reason = '';
-  if (!state.bar.is_open) reason = 'The bar is closed right now.';
-  else if (drink.is_active === false) reason = `Sorry, ${drink.name} just ran out.`;
+  let reason = orderingPaused();
+  if (!reason && drink.is_active === false) reason = `Sorry, ${drink.name} just ran out.`;
   button.disabled = s.sending || Boolean(reason);
   button.textContent = s.sending ? 'Ordering…' : 'Order';
   if (reason) setOrderError(reason);

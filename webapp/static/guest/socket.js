@@ -6,13 +6,13 @@ import { alertEnded, alertReady, alertReminder, showAnnouncement } from './alert
 import { api } from './api.js';
 import { SessionEnded, SIGNED_OUT_MESSAGE } from './http.js';
 import { readNotes, renderInbox } from './inbox.js';
-import { loadMenu, renderBar, renderMenu } from './menu.js';
+import { applyShop, loadMenu, renderMenu } from './menu.js';
 import { resyncOrders, scheduleEstimateRefresh, upsertOrder } from './orders.js';
 import { updateSheetAvailability } from './sheet.js';
 import { emit, state } from './state.js';
 import { KEYS, store } from './store.js';
 import { refreshTokens } from './tokens.js';
-import { setLive, toast } from './views.js';
+import { setLive } from './views.js';
 
 // Connect, heartbeat, backoff and the `since` cursor live in live.js; the cursor is
 // kept in localStorage so that a reload carries on where the page left off.
@@ -92,13 +92,8 @@ function onEvent(msg) {
         scheduleEstimateRefresh();
       }
       break;
-    case 'SHOP_STATUS_CHANGED':
-      if (typeof ev.is_open === 'boolean' && ev.is_open !== state.bar.is_open) {
-        state.bar.is_open = ev.is_open;
-        renderBar();
-        renderMenu();
-        toast(ev.is_open ? 'The bar is open — order away!' : 'The bar just closed.');
-      }
+    case 'SHOP_STATUS_CHANGED': // opened, closed, the queue full or with room again
+      applyShop(ev);
       break;
     case 'MENU_CHANGED': {
       const drink = state.drinksById.get(ev.drink_id);

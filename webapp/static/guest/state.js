@@ -4,7 +4,7 @@
 import { KEYS, persistentSet, store } from './store.js';
 
 export const state = {
-  bar: { name: 'Bar', is_open: true, mode: 'party' },
+  bar: { name: 'Bar', is_open: true, queue_full: false, mode: 'party' },
   drinks: [],
   drinksById: new Map(),
   menuLoaded: false,
@@ -43,6 +43,13 @@ const listeners = new Map(); // topic -> [listener]
 export function on(topic, listener) {
   if (!listeners.has(topic)) listeners.set(topic, []);
   listeners.get(topic).push(listener);
+}
+
+/** Why nobody can order right now ('' when they can): the bar closed, or its queue full. */
+export function orderingPaused() {
+  if (!state.bar.is_open) return 'The bar is closed right now.';
+  if (state.bar.queue_full) return 'The queue is full right now — try again in a few minutes.';
+  return '';
 }
 
 /** Tell the listeners of `topic`, at once, in the order they came. */
