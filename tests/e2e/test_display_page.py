@@ -55,6 +55,19 @@ def full_hd(browser: Any) -> Iterator[tuple[Any, PageWatch]]:
     seen.check()
 
 
+def orders_on_the_board(
+    live: Live, names: list[str], *, claimed: int, made: int, drink_id: str = "negroni"
+) -> list[Any]:
+    """An order each, in this order: the first `claimed` are claimed, the first `made`
+    of those ready, the rest in line."""
+    placed = [live.order(live.guest(name), drink_id=drink_id) for name in names]
+    for order in placed[:claimed]:
+        live.advance(order.id)  # preparing
+    for order in placed[:made]:
+        live.advance(order.id)  # ready
+    return placed
+
+
 def font_px(locator: Any) -> float:
     return float(locator.evaluate("e => parseFloat(getComputedStyle(e).fontSize)"))
 
@@ -63,11 +76,7 @@ def test_board_follows_orders_live(tv: tuple[Any, PageWatch], live: Live) -> Non
     page, seen = tv
     names = ["Bea Smith", "Cai", "Dan O'Neil", "<img src=x onerror=alert(1)>", "Fay", "Gus",
              "Hana Mori", "Ivo"]
-    placed = [live.order(live.guest(name), drink_id="espresso") for name in names]
-    for order in placed[:6]:
-        live.advance(order.id)  # preparing
-    for order in placed[:3]:
-        live.advance(order.id)  # ready
+    placed = orders_on_the_board(live, names, claimed=6, made=3, drink_id="espresso")
 
     page.goto(f"{live.url}/display")
     page.wait_for_selector("#live-indicator[data-state=live]")
@@ -246,12 +255,8 @@ def test_a_night_of_twenty_orders_and_of_two(browser: Any, live: Live) -> None:
     live.code()  # the party's invite, as `bar up` makes one
     names = ["Ana Lopez", "Bo", "Cyrille", "Dee Dee", "Eli", "Fay", "Gus", "Hana Mori", "Ivo",
              "Jun", "Kai", "Lea", "Mo", "Nils", "Oona", "Pia", "Quinn", "Rafa", "Sol", "Tomasz"]
-    placed = [live.order(live.guest(name)) for name in names]
+    placed = orders_on_the_board(live, names, claimed=12, made=6)
     with full_hd(browser) as (page, _):
-        for order in placed[:12]:
-            live.advance(order.id)  # preparing
-        for order in placed[:6]:
-            live.advance(order.id)  # ready
         page.goto(f"{live.url}/display")
         page.wait_for_selector("#scan-panel:visible")
         ticket(page, "waiting", placed[19].number).wait_for()
