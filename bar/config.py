@@ -92,6 +92,9 @@ class Settings:
     ws_max_message: int = 4096
     sockets_per_address: int = 32
     anonymous_sockets_per_address: int = 8
+    # [display]: the TV boards show the code guests join with (the party's invite, or a
+    # pop-up's scan code). Off for a screen that faces people who are not guests.
+    show_join_code: bool = True
 
     @property
     def db_path(self) -> Path:
@@ -126,6 +129,18 @@ def _choice(*options: str) -> Callable[[Any], str]:
         return next(o for o in options if o.lower() == text.lower())
 
     return parse
+
+
+def _bool(value: Any) -> bool:
+    """A TOML boolean, or from the environment: true/false, 1/0, yes/no, on/off."""
+    if isinstance(value, bool):
+        return value
+    text = str(value).strip().lower()
+    if text in ("true", "1", "yes", "on"):
+        return True
+    if text in ("false", "0", "no", "off"):
+        return False
+    raise ValueError(f"expected true or false, got {value!r}")
 
 
 def _text(value: Any) -> str:
@@ -218,6 +233,7 @@ _SCALARS: dict[tuple[str, str], tuple[str, Callable[[Any], Any]]] = {
     # address. A TV or a page not signed in yet needs one or two anonymous sockets.
     ("limits", "sockets_per_address"): ("sockets_per_address", _int(0)),
     ("limits", "anonymous_sockets_per_address"): ("anonymous_sockets_per_address", _int(0)),
+    ("display", "show_join_code"): ("show_join_code", _bool),
 }
 
 # Keys of older versions, accepted and ignored so an old bar.toml still starts.

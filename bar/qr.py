@@ -1,9 +1,11 @@
-"""QR codes: in the terminal (half blocks), as PNG/SVG files, and for Wi-Fi."""
+"""QR codes: in the terminal (half blocks), as SVG for the pages, and for Wi-Fi.
+
+The invite card to print (PNG, SVG, PDF) is `bar.card`.
+"""
 
 from __future__ import annotations
 
 import io
-from pathlib import Path
 
 import segno
 from segno import helpers
@@ -46,8 +48,3 @@ def svg(qr: segno.QRCode, *, scale: int = 8) -> bytes:
     qr.save(out, kind="svg", scale=scale, border=4, light="#fff")
     return out.getvalue()
 
-
-def save(qr: segno.QRCode, path: Path, kind: str) -> Path:
-    """Write a PNG or SVG big enough to print."""
-    qr.save(str(path), kind=kind, scale=10, border=4)
-    return path

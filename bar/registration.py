@@ -64,6 +64,20 @@ def revoke_code(code: str) -> RegistrationCode:
         return row
 
 
+def active_invite(*, now: datetime) -> RegistrationCode | None:
+    """The newest invite that still registers guests, or None: it never makes one."""
+    return (
+        RegistrationCode.select()
+        .where(
+            RegistrationCode.revoked == False,  # noqa: E712
+            RegistrationCode.expires_at > now,
+            RegistrationCode.use_count < RegistrationCode.max_uses,
+        )
+        .order_by(RegistrationCode.created_at.desc())
+        .first()
+    )
+
+
 DEFAULT_INVITE_USES = 50
 DEFAULT_INVITE_LIFETIME = timedelta(days=1)
 
@@ -74,9 +88,9 @@ def current_invite(*, now: datetime, created_by: str) -> RegistrationCode:
     What the kiosk's QR panel shows and `bar up` prints: the host never has to make a
     code before the first guest arrives.
     """
-    for row in list_codes():
-        if code_status(row, now) == "active":
-            return row
+    row = active_invite(now=now)
+    if row is not None:
+        return row
     return create_code(
         max_uses=DEFAULT_INVITE_USES, expires_at=now + DEFAULT_INVITE_LIFETIME,
         created_by=created_by, notes=f"made by {created_by}", now=now,

@@ -1,12 +1,14 @@
 """`bar display`: the TV board in a terminal, full screen, no keys but quit.
 
 Like the barista's kiosk, a thread tails the events table (`bar.events.EventTail`) and
-posts what it reads to the app as `EventsArrived`; on any `display` or `config` event
-the app re-reads the two short boards from the core, so an order moved by the kiosk
-or the web process shows up in a few tens of milliseconds. The content matches the
-web board (`/display`): order numbers and first names only, never a user key.
+posts what it reads to the app as `EventsArrived`; on any `display`, `config` or
+`announcements` event the app re-reads the board from the core (`bar.board.read`), so
+an order moved by the kiosk or the web process shows up in a few tens of milliseconds.
+The content matches the web board (`/display`): In line, Preparing and Ready with
+order numbers and first names only, never a user key or a note, and the host's
+announcement while it is fresh (a timer reads the board again when it is over).
 
-The app owns what is shown (its reactive `boards`, and `orders_placed`, which tells a
+The app owns what is shown (its reactive `board`, and `orders_placed`, which tells a
 pop-up window's code that a drink was taken); the screen watches them.
 """
 
@@ -17,17 +19,18 @@ from textual import on
 from textual.binding import Binding
 from textual.reactive import var
 from textual.screen import Screen
+from textual.timer import Timer
 
-from bar import events, orders, shop
+from bar import events
+from bar.board import Board, read
 from bar.clock import Clock, utcnow
 from bar.config import Settings
-from bar.payloads import NewOrder, PublicOrder
+from bar.payloads import NewOrder
 from kiosk.messages import EventsArrived
 from kiosk.screens.display import DisplayScreen
 from kiosk.tail import TailingApp
-from kiosk.widgets.ticket_board import MAX_TICKETS, Boards, Ticket
 
-BOARD_CHANNELS = frozenset({events.DISPLAY, events.CONFIG})
+BOARD_CHANNELS = frozenset({events.DISPLAY, events.CONFIG, events.ANNOUNCEMENTS})
 
 
 class DisplayApp(TailingApp):
@@ -44,7 +47,7 @@ class DisplayApp(TailingApp):
 
     poll_interval = 0.05  # seconds between event-table polls
 
-    boards: var[Boards] = var(Boards())
+    board: var[Board] = var(Board())
     orders_placed: var[int] = var(0)  # since the start: each takes a pop-up window's drink
 
     def __init__(self, settings: Settings, *, clock: Clock = utcnow) -> None:
@@ -53,6 +56,7 @@ class DisplayApp(TailingApp):
         self.clock = clock
         self.display_screen = DisplayScreen(settings, clock=clock)
         self._after = 0
+        self._news_over: Timer | None = None
 
     def get_default_screen(self) -> Screen[None]:
         return self.display_screen
@@ -67,13 +71,16 @@ class DisplayApp(TailingApp):
         self.start_tail(self._after)
 
     def reload(self) -> None:
-        """Read both boards (oldest first, at most what fits) and the shop state."""
-
-        def board(status: str) -> tuple[Ticket, ...]:
-            rows = orders.list_orders(statuses=(status,), newest_first=False, limit=MAX_TICKETS)
-            return tuple(Ticket.of(PublicOrder.of(order)) for order in rows)
-
-        self.boards = Boards(board(orders.PREPARING), board(orders.READY), shop.is_open())
+        """Read the board (the core says what is on it and how much)."""
+        now = self.clock()
+        self.board = read(now=now)
+        if self._news_over is not None:
+            self._news_over.stop()
+            self._news_over = None
+        if self.board.announcement is not None:
+            # Read again when it is over: nothing else would say so.
+            left = (self.board.announcement.until - now).total_seconds()
+            self._news_over = self.set_timer(max(0.1, left), self.refresh_boards)
 
     @on(EventsArrived)
     def events_arrived(self, message: EventsArrived) -> None:
@@ -87,8 +94,8 @@ class DisplayApp(TailingApp):
     def refresh_boards(self) -> None:
         """Re-read and redraw the boards; try again shortly if the database is busy."""
         try:
-            # Two queries of at most 14 rows: simpler than folding payloads into a
-            # board of our own, and the database stays the one source of truth.
+            # A few short queries: simpler than folding payloads into a board of our
+            # own, and the database stays the one source of truth.
             self.reload()
         except peewee.DatabaseError as exc:
             self.log.warning(f"display reload: {exc}")

@@ -20,7 +20,7 @@ from typing import Any
 
 from flask import Blueprint, request
 
-from bar import estimates, menu, notifications, orders, registration, shop, tokens
+from bar import board, estimates, menu, notifications, orders, registration, shop, tokens
 from bar.config import Settings
 from bar.errors import CodeRefused, Forbidden, InvalidInput, ScanCodeInvalid
 from bar.models import Order
@@ -29,10 +29,6 @@ from webapp.body import field, json_body
 from webapp.context import bar_context, client_ip
 
 bp = Blueprint("api", __name__, url_prefix="/api")
-
-# The board shows this many orders per column: more would not be readable on a TV.
-DISPLAY_ROWS = 14
-
 
 def bar_info(settings: Settings) -> dict[str, Any]:
     """The bar as a page first reads it; live, `SHOP_STATUS_CHANGED` updates the same
@@ -63,17 +59,19 @@ def get_menu() -> dict[str, Any]:
 
 @bp.get("/display")
 def get_display() -> dict[str, Any]:
-    """What the board shows, for a page that (re)loads: first names and numbers only."""
-    settings = bar_context().settings
+    """What the TV board shows (`bar.board`): numbers and first names, the fresh
+    announcement, and at a party the invite (only with `display.show_join_code`).
 
-    def column(status: str) -> list[dict[str, Any]]:
-        rows = orders.list_orders(statuses=(status,), newest_first=False, limit=DISPLAY_ROWS)
-        return [orders.display_dict(o) for o in rows]
-
+    The board reads this on every (re)connect, after an announcement, and every half
+    minute (an invite that runs out announces nothing)."""
+    context = bar_context()
+    now = context.now()
+    invite = board.board_invite(context.settings, now=now)
     return {
-        "bar": bar_info(settings),
-        "preparing": column(orders.PREPARING),
-        "ready": column(orders.READY),
+        "bar": bar_info(context.settings),
+        **board.read(now=now).to_payload(now),
+        "invite": invite.to_payload() if invite else None,
+        "show_join_code": context.settings.show_join_code,
     }
 
 

@@ -1,4 +1,4 @@
-"""`bar codes`: invite codes, their join URL and QR code.
+"""`bar codes`: invite codes, their join URL and QR code, and a card to print.
 
 Codes are shown grouped for people (`K7QM-4XPA`, `bar.joincodes`) and given as stored
 in `--json` (`K7QM4XPA`); every command takes either, in any case.
@@ -10,7 +10,7 @@ from pathlib import Path
 
 import click
 
-from bar import joincodes, qr, registration
+from bar import card, joincodes, qr, registration
 from bar.cli.base import Context, command_group, console, local_time, new_table, pass_ctx, print_json
 from bar.clock import utcnow
 from bar.net import join_url
@@ -26,17 +26,26 @@ def codes() -> None:
 @click.option("--max-uses", type=click.IntRange(1, 100_000), default=25, show_default=True)
 @click.option("--expires", default="1d", show_default=True, help="Duration (12h, 2d) or ISO time.")
 @click.option("--notes", default="", help="A note for yourself, e.g. who it is for.")
-@click.option("--png", type=click.Path(dir_okay=False, path_type=Path), help="Write the QR as PNG.")
-@click.option("--svg", type=click.Path(dir_okay=False, path_type=Path), help="Write the QR as SVG.")
-@click.option("--wifi", metavar="SSID", help="Also print a QR that joins this Wi-Fi network.")
+@click.option("--png", type=click.Path(dir_okay=False, path_type=Path),
+              help="Write a card to print as PNG (300 dpi).")
+@click.option("--svg", type=click.Path(dir_okay=False, path_type=Path),
+              help="Write a card to print as SVG.")
+@click.option("--pdf", type=click.Path(dir_okay=False, path_type=Path),
+              help="Write a card to print as PDF.")
+@click.option("--wifi", metavar="SSID",
+              help="Also a QR code that joins this Wi-Fi network (printed, and on the card).")
 @click.option("--wifi-password", metavar="PASSWORD", help="The Wi-Fi password (WPA).")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object and nothing else.")
 @pass_ctx
 def codes_create(
     ctx: Context, max_uses: int, expires: str, notes: str, png: Path | None, svg: Path | None,
-    wifi: str | None, wifi_password: str | None, as_json: bool,
+    pdf: Path | None, wifi: str | None, wifi_password: str | None, as_json: bool,
 ) -> None:
-    """Make an invite code and print its join URL and QR code."""
+    """Make an invite code and print its join URL and QR code.
+
+    --png, --svg and --pdf write a card to print: the bar's name, the QR code, the join
+    URL, the code, its limits and, with --wifi, the Wi-Fi's QR code, name and password.
+    """
     ctx.open()
     now = utcnow()
     row = registration.create_code(
@@ -44,15 +53,27 @@ def codes_create(
         notes=notes, now=now,
     )
     url = join_url(ctx.settings, row.code)
-    code_qr = qr.make(url)
-    written = [qr.save(code_qr, path, kind) for path, kind in ((png, "png"), (svg, "svg")) if path]
+    invite = card.Card(
+        bar_name=ctx.settings.name, join_url=url, code=joincodes.grouped(row.code), expires_at=row.expires_at,
+        max_uses=row.max_uses, wifi=card.Wifi(wifi, wifi_password) if wifi else None,
+    )
+    written = []
+    for path, kind in ((png, "png"), (svg, "svg"), (pdf, "pdf")):
+        if path is None:
+            continue
+        try:
+            written.append(card.write(invite, path, kind))
+        except OSError as exc:
+            raise click.ClickException(
+                f"cannot write {path}: {exc.strerror or exc} (the code "
+                f"{joincodes.grouped(row.code)} was made all the same)") from None
     if as_json:
         print_json({"code": row.code, "expires_at": row.expires_at.isoformat(),
                      "max_uses": row.max_uses, "join_url": url})
         return
     print_invite(row.code, url, f"{row.max_uses} uses, expires {local_time(row.expires_at)}")
     for path in written:
-        click.echo(f"Wrote {path}")
+        click.echo(f"Wrote the card {path}")
     if wifi:
         click.echo(f"\nWi-Fi: scan to join {wifi}")
         click.echo(qr.half_blocks(qr.wifi(wifi, wifi_password)))
@@ -61,6 +82,7 @@ def codes_create(
 def print_invite(code: str, url: str, detail: str) -> None:
     click.echo(qr.half_blocks(qr.make(url)))
     click.echo(f"Code      {joincodes.grouped(code)}\nJoin URL  {url}\n          {detail}")
+
 
 @codes.command("list")
 @click.option("--json", "as_json", is_flag=True)

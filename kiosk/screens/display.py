@@ -1,4 +1,5 @@
-"""The TV board: the bar's name, open or closed, Preparing and Ready, and the big QR code."""
+"""The TV board: the bar's name, open or closed, the host's announcement, In line,
+Preparing and Ready, and the big QR code (unless `display.show_join_code` is off)."""
 
 from __future__ import annotations
 
@@ -8,14 +9,16 @@ from textual.containers import Horizontal
 from textual.screen import Screen
 from textual.widgets import Label
 
+from bar.board import Board
 from bar.clock import Clock
 from bar.config import Settings
+from bar.payloads import PublicOrder
 from kiosk.widgets.join_panel import JoinPanel
-from kiosk.widgets.ticket_board import Boards, TicketBoard
+from kiosk.widgets.ticket_board import LineBoard, ReadyBoard, Ticket, TicketBoard
 
 
 class DisplayScreen(Screen[None]):
-    """Shows what the display app read from the core (its `boards`, watched); it reads
+    """Shows what the display app read from the core (its `board`, watched); it reads
     only the QR code itself."""
 
     def __init__(self, settings: Settings, *, clock: Clock) -> None:
@@ -29,32 +32,45 @@ class DisplayScreen(Screen[None]):
             yield Label(Text(self._settings.name), id="display-name")
             yield Label("The bar is closed right now", id="display-closed-note")
             yield Label(id="display-state")
+        yield Label(id="display-news")
         with Horizontal(id="display-main"):
-            yield TicketBoard("Preparing", empty="No orders in the queue", id="preparing")
-            yield TicketBoard("Ready", empty="Nothing waiting", id="ready")
-            yield JoinPanel(self._settings, clock=self._clock, id="join")
+            yield LineBoard("In line", empty="No one in line", id="waiting")
+            yield TicketBoard("Preparing", empty="Nothing being made", id="preparing")
+            yield ReadyBoard("Ready", empty="Nothing waiting", id="ready")
+            if self._settings.show_join_code:
+                yield JoinPanel(self._settings, clock=self._clock, id="join")
 
     def on_mount(self) -> None:
-        self.watch(self.app, "boards", self._show)  # and once now, with what was read at start
+        self.watch(self.app, "board", self._show)  # and once now, with what was read at start
         self.watch(self.app, "orders_placed", self._order_placed, init=False)
 
-    def _show(self, boards: Boards) -> None:
-        """Redraw the boards and the open/closed badge."""
-        self.query_one("#preparing", TicketBoard).show(boards.preparing)
-        self.query_one("#ready", TicketBoard).show(boards.ready)
-        is_open = boards.is_open
+    def _show(self, board: Board) -> None:
+        """Redraw the boards, the announcement and the open/closed badge."""
+
+        def tickets(orders: tuple[PublicOrder, ...]) -> list[Ticket]:
+            return [Ticket.of(order) for order in orders]
+
+        self.query_one("#waiting", LineBoard).show(tickets(board.waiting), board.waiting_count)
+        self.query_one("#preparing", TicketBoard).show(tickets(board.preparing))
+        self.query_one("#ready", ReadyBoard).show(tickets(board.ready))
+        news = self.query_one("#display-news", Label)
+        # A Text: what the host typed is shown as typed, never as markup.
+        news.update(Text(board.announcement.message) if board.announcement else "")
+        news.display = board.announcement is not None
         state = self.query_one("#display-state", Label)
-        state.update("OPEN" if is_open else "CLOSED")
-        state.set_class(is_open, "-open")
-        state.set_class(not is_open, "-closed")
-        self.query_one("#display-closed-note", Label).display = not is_open
+        state.update("OPEN" if board.is_open else "CLOSED")
+        state.set_class(board.is_open, "-open")
+        state.set_class(not board.is_open, "-closed")
+        self.query_one("#display-closed-note", Label).display = not board.is_open
 
     def on_resize(self) -> None:
         # A wider terminal leaves the panel's height alone, so it hears of it only here;
         # after the next layout its own size is the new one.
-        self.call_after_refresh(self.query_one(JoinPanel).fit)
+        for panel in self.query(JoinPanel):
+            self.call_after_refresh(panel.fit)
 
     def _order_placed(self) -> None:
         if self._settings.rules.popup:
             # An order took one of the window's drinks: read the code's lines again.
-            self.query_one(JoinPanel).refresh_code()
+            for panel in self.query(JoinPanel):
+                panel.refresh_code()

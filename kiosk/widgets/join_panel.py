@@ -24,7 +24,7 @@ from kiosk.widgets.code_panel import CodePanel
 from kiosk.widgets.qr_panel import QUIET_ZONE, until
 
 TEXT_ROWS = 7  # rows the title and the lines under the code take (display.tcss), a spare
-MIN_BOARDS_WIDTH = 64  # columns the two boards keep, however large the code could grow
+MIN_BOARDS_WIDTH = 86  # columns the three boards keep, however large the code could grow
 MAX_SCALE = 4  # beyond this a code is big enough for any room
 PADDING = 4  # the panel's padding left and right (display.tcss)
 

@@ -61,11 +61,22 @@ def _write(tmp_path: Path, text: str) -> Path:
     ("[[menu]]\nid = 'Bad Id'\nname = 'x'\n", "menu[0].id"),
     ("[[menu]]\nid = 'a'\nname = 'A'\nmodifiers = { milk = 'oat' }\n", "menu.a.modifiers"),
     ("rules = [", "not valid TOML"),
+    ("[display]\nshow_join_code = 'maybe'\n", "display.show_join_code"),
 ])
 def test_wrong_values_name_the_key(tmp_path, text, names):
     with pytest.raises(ConfigError) as error:
         load_settings(_write(tmp_path, text), environ={})
     assert names in error.value.message
+
+
+@pytest.mark.parametrize("text,environ,shown", [
+    ("", {}, True),  # on unless the host turns it off
+    ("[display]\nshow_join_code = false\n", {}, False),
+    ("", {"BAR_DISPLAY_SHOW_JOIN_CODE": "off"}, False),
+    ("[display]\nshow_join_code = false\n", {"BAR_DISPLAY_SHOW_JOIN_CODE": "1"}, True),
+])
+def test_show_join_code_from_the_file_or_the_environment(tmp_path, text, environ, shown):
+    assert load_settings(_write(tmp_path, text), environ=environ).show_join_code is shown
 
 
 def test_wrong_environment_value_names_the_variable():

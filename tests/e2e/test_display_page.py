@@ -1,35 +1,82 @@
-"""The TV board: live Preparing/Ready columns, and the pop-up scan code for admins."""
+"""The TV board: In line, Preparing and Ready live, the party's invite, announcements,
+type that scales with the count, and the pop-up scan code for admins."""
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import timedelta
 from typing import Any
 
 import pytest
 
-from bar import admins, datadir, scan, shop
+from bar import admins, board, datadir, notifications, orders, registration, scan, shop
 from bar.clock import utcnow
+from bar.config import Settings
 from bar.db import db
+from bar.tokens import Keys
 from tests.conftest import with_rules
 from tests.e2e.conftest import TV, Live, PageWatch, Wifi, shot, watch
+from webapp import create_app
+from webapp.server import run_in_thread
+
+FULL_HD = {"width": 1920, "height": 1080}
 
 pytestmark = pytest.mark.browser
 
 
-def ticket(page: Any, board: str, number: int) -> Any:
-    return page.locator(f'#{board}-board .ticket[data-number="{number}"]')
+def ticket(page: Any, column: str, number: int) -> Any:
+    return page.locator(f'#{column}-board [data-number="{number}"]')
+
+
+@contextmanager
+def serving(settings: Settings) -> Iterator[Live]:
+    """The web app for `settings` (an initialised data dir) on a loopback port."""
+    app = create_app(settings)
+    server, url = run_in_thread(app, host="127.0.0.1", port=0)
+    try:
+        yield Live(app=app, url=url, settings=settings)
+    finally:
+        server.shutdown()
+        app.extensions["bar"].hub.stop()
+
+
+@contextmanager
+def full_hd(browser: Any) -> Iterator[tuple[Any, PageWatch]]:
+    """A 1920×1080 TV."""
+    context = browser.new_context(viewport=FULL_HD, device_scale_factor=1, locale="en-GB")
+    page = context.new_page()
+    seen = watch(page)
+    try:
+        yield page, seen
+    finally:
+        context.close()
+    seen.check()
+
+
+def orders_on_the_board(
+    live: Live, names: list[str], *, claimed: int, made: int, drink_id: str = "negroni"
+) -> list[Any]:
+    """An order each, in this order: the first `claimed` are claimed, the first `made`
+    of those ready, the rest in line."""
+    placed = [live.order(live.guest(name), drink_id=drink_id) for name in names]
+    for order in placed[:claimed]:
+        live.advance(order.id)  # preparing
+    for order in placed[:made]:
+        live.advance(order.id)  # ready
+    return placed
+
+
+def font_px(locator: Any) -> float:
+    return float(locator.evaluate("e => parseFloat(getComputedStyle(e).fontSize)"))
 
 
 def test_board_follows_orders_live(tv: tuple[Any, PageWatch], live: Live) -> None:
     page, seen = tv
     names = ["Bea Smith", "Cai", "Dan O'Neil", "<img src=x onerror=alert(1)>", "Fay", "Gus",
              "Hana Mori", "Ivo"]
-    placed = [live.order(live.guest(name), drink_id="espresso") for name in names]
-    for order in placed[:6]:
-        live.advance(order.id)  # preparing
-    for order in placed[:3]:
-        live.advance(order.id)  # ready
+    placed = orders_on_the_board(live, names, claimed=6, made=3, drink_id="espresso")
 
     page.goto(f"{live.url}/display")
     page.wait_for_selector("#live-indicator[data-state=live]")
@@ -39,7 +86,9 @@ def test_board_follows_orders_live(tv: tuple[Any, PageWatch], live: Live) -> Non
         ticket(page, "ready", order.number).wait_for()
     for order in placed[3:6]:
         ticket(page, "preparing", order.number).wait_for()
-    assert page.locator(".ticket").count() == 6  # pending orders stay off the board
+    assert page.locator(".ticket").count() == 6
+    for order in placed[6:]:  # the rest are in line
+        ticket(page, "waiting", order.number).wait_for()
 
     # Names are text: the would-be <img> is shown literally, first word only.
     markup = ticket(page, "preparing", placed[3].number)
@@ -130,7 +179,6 @@ def test_admin_display_shows_the_rotating_scan_code(browser: Any, popup_live: Li
         page.wait_for_function("document.querySelector('#scan-qr').naturalWidth > 0")
 
         # A guest orders with the code: the count goes down within a poll or two.
-        from bar import orders
         guest = live.guest("Ola")
         orders.place_order(live.settings, guest, drink_id="espresso", scan_code=current.code,
                            now=utcnow())
@@ -161,3 +209,155 @@ def test_board_says_offline_when_it_loses_the_server(tv: tuple[Any, PageWatch], 
     wifi.restore()
     page.wait_for_selector("#offline-note", state="hidden")
     assert page.locator("#open-status").inner_text() == "Open"
+
+
+# -- the line, the invite, announcements, type that scales ---------------------------------
+
+
+def test_twenty_waiting_orders_are_in_line(browser: Any, live: Live) -> None:
+    """The queue is full (20 pending): the board lists them by number and first name,
+    as many as fit, and counts the rest; nothing says the queue is empty."""
+    placed = [live.order(live.guest(f"Guest{n:02d} Surname")) for n in range(20)]
+    with full_hd(browser) as (page, _):
+        page.goto(f"{live.url}/display")
+        page.wait_for_selector("#live-indicator[data-state=live]")
+        ticket(page, "waiting", placed[0].number).wait_for()
+        assert page.locator("#waiting-count").inner_text() == "20"
+        chips = page.locator("#waiting-board .line-ticket")
+        shown = chips.count()
+        numbers = [int(n) for n in chips.evaluate_all("es => es.map(e => e.dataset.number)")]
+        assert numbers == [o.number for o in placed[:shown]]  # the oldest first
+        assert chips.first.locator(".ticket-name").inner_text() == "Guest00"
+        if shown < 20:
+            assert page.locator(".line-more").inner_text() == f"+{20 - shown} more"
+        else:
+            assert page.locator(".line-more").is_hidden()
+        assert shown >= 12  # a 1080p TV has room for most of a full queue
+        # Every listed ticket is on screen, inside its board.
+        box = page.locator("#waiting-board").bounding_box()
+        last = chips.nth(shown - 1).bounding_box()
+        assert last["y"] + last["height"] <= box["y"] + box["height"] + 1
+        assert "No orders in the queue" not in page.locator("body").inner_text()
+        shot(page, "tv-1080p-20-waiting")
+
+        # Two claimed, one made: the board moves them along live.
+        live.advance(placed[0].id)
+        live.advance(placed[1].id)
+        live.advance(placed[0].id)
+        ticket(page, "ready", placed[0].number).wait_for()
+        ticket(page, "preparing", placed[1].number).wait_for()
+        page.wait_for_selector("#waiting-count:text-is('18')")
+
+
+def test_a_night_of_twenty_orders_and_of_two(browser: Any, live: Live) -> None:
+    """Screenshots of the TV at 1080p: a busy night (8 in line, 6 being made, 6 ready)
+    with the invite, and a quiet one (one being made, one ready)."""
+    live.code()  # the party's invite, as `bar up` makes one
+    names = ["Ana Lopez", "Bo", "Cyrille", "Dee Dee", "Eli", "Fay", "Gus", "Hana Mori", "Ivo",
+             "Jun", "Kai", "Lea", "Mo", "Nils", "Oona", "Pia", "Quinn", "Rafa", "Sol", "Tomasz"]
+    placed = orders_on_the_board(live, names, claimed=12, made=6)
+    with full_hd(browser) as (page, _):
+        page.goto(f"{live.url}/display")
+        page.wait_for_selector("#scan-panel:visible")
+        ticket(page, "waiting", placed[19].number).wait_for()
+        page.wait_for_function("document.querySelector('#scan-qr').naturalWidth > 0")
+        assert page.locator(".ticket").count() == 12
+        shot(page, "tv-1080p-20-orders")
+
+        for order in placed[:6]:
+            live.advance(order.id)  # served
+        for order in placed[7:11]:
+            live.advance(order.id)  # ready
+            live.advance(order.id)  # served
+        for order in placed[12:]:
+            cancel(order.id)
+        live.advance(placed[6].id)  # ready; placed[11] is still being made
+        ticket(page, "ready", placed[6].number).wait_for()
+        ticket(page, "waiting", placed[19].number).wait_for(state="detached")
+        ticket(page, "ready", placed[10].number).wait_for(state="detached")
+        assert page.locator(".ticket").count() == 2
+        shot(page, "tv-1080p-2-orders")
+
+
+def cancel(order_id: str) -> None:
+    orders.move(order_id, orders.CANCELLED, actor="barista", barista="Sam", reason="out of limes",
+                now=utcnow())
+
+
+def test_the_party_invite_shows_big_unless_the_host_turns_it_off(
+    browser: Any, settings: Settings, keys: Keys
+) -> None:
+    with serving(settings) as live:
+        code = live.code()
+        with full_hd(browser) as (page, _):
+            page.goto(f"{live.url}/display")
+            page.wait_for_selector("#scan-panel:visible")
+            assert page.locator("#scan-title").inner_text() == "Scan to join"
+            assert page.locator("#scan-url").inner_text().endswith(f"/j/{code}")
+            page.wait_for_function("document.querySelector('#scan-qr').naturalWidth > 0")
+            qr = page.locator("#scan-qr").bounding_box()
+            assert qr["width"] >= 300  # big: scanned from a few steps away
+            assert page.locator("#admin-login").is_hidden()
+
+            # The host revokes it: the board drops it within a re-read (half a minute).
+            registration.revoke_code(code)
+            page.wait_for_selector("#scan-panel", state="hidden", timeout=45_000)
+
+    off = dataclasses.replace(settings, show_join_code=False)
+    with serving(off) as live:
+        hidden = live.code()
+        with full_hd(browser) as (page, _):
+            page.goto(f"{live.url}/display?admin=1")
+            page.wait_for_selector("#live-indicator[data-state=live]")
+            page.wait_for_function("document.querySelector('#waiting-board .board-empty')")
+            assert page.locator("#scan-panel").is_hidden()
+            assert page.locator("#admin-login").is_hidden()  # no code to sign in for
+            assert hidden not in page.content() and "/j/" not in page.content()
+
+
+def test_an_announcement_shows_on_the_board_then_goes(tv: tuple[Any, PageWatch], live: Live) -> None:
+    page, _ = tv
+    page.goto(f"{live.url}/display")
+    page.wait_for_selector("#live-indicator[data-state=live]")
+    assert page.locator("#announcement").is_hidden()
+
+    notifications.announce("Last call! <b>Kitchen</b> closes at 1", now=utcnow())
+    page.wait_for_selector("#announcement:visible")
+    assert page.locator("#announcement").inner_text() == "Last call! <b>Kitchen</b> closes at 1"
+    assert page.locator("#announcement b").count() == 0  # text, never markup
+    shot(page, "display-announcement")
+
+    # One made nearly its whole time ago goes within seconds, as each one does at the end.
+    nearly_over = utcnow() - board.ANNOUNCEMENT_SHOWN_FOR + timedelta(seconds=3)
+    notifications.announce("Taxis are here", now=nearly_over)
+    page.wait_for_selector("#announcement:text-is('Taxis are here')")
+    page.wait_for_selector("#announcement", state="hidden", timeout=15_000)
+
+    # A page opened while one is fresh shows it too.
+    notifications.announce("Happy birthday, Bo!", now=utcnow())
+    page.reload()
+    page.wait_for_selector("#announcement:text-is('Happy birthday, Bo!')")
+
+
+def test_type_scales_with_the_count(tv: tuple[Any, PageWatch], live: Live) -> None:
+    """One ready drink is called out bigger than one of twelve."""
+    placed = [live.order(live.guest(f"G{n}")) for n in range(12)]
+    live.advance(placed[0].id)
+    live.advance(placed[0].id)
+    page, _ = tv
+    page.goto(f"{live.url}/display")
+    number = ticket(page, "ready", placed[0].number).locator(".ticket-number")
+    number.wait_for()
+    alone = font_px(number)
+    for order in placed[1:]:
+        live.advance(order.id)
+        live.advance(order.id)
+    ticket(page, "ready", placed[11].number).wait_for()
+    among_twelve = font_px(ticket(page, "ready", placed[0].number).locator(".ticket-number"))
+    assert alone > 1.5 * among_twelve, (alone, among_twelve)
+    # Twelve still fit: every ticket inside the board.
+    box = page.locator("#ready-board").bounding_box()
+    for n in range(12):
+        t = page.locator("#ready-board .ticket").nth(n).bounding_box()
+        assert t["y"] + t["height"] <= box["y"] + box["height"] + 1
+        assert t["x"] + t["width"] <= box["x"] + box["width"] + 1

@@ -6,6 +6,7 @@ at the SVGs. `BAR_ARTIFACTS=DIR` also saves the full board as DIR/display-tui.sv
 
 from __future__ import annotations
 
+import dataclasses
 import os
 from collections.abc import Callable
 from datetime import timedelta
@@ -14,9 +15,9 @@ from functools import partial
 import pytest
 from click.testing import CliRunner
 from textual.pilot import Pilot
-from textual.widgets import Static
+from textual.widgets import Digits, Static
 
-from bar import orders, qr, scan, shop
+from bar import board, notifications, orders, qr, scan, shop
 from bar.cli import cli
 from bar.clock import FrozenClock
 from bar.config import Settings
@@ -24,7 +25,7 @@ from bar.models import Guest, Order, RegistrationCode, ScanWindow
 from bar.tokens import Keys
 from kiosk.display import DisplayApp
 from kiosk.widgets.join_panel import QUIET_ZONE, JoinPanel, picture
-from kiosk.widgets.ticket_board import MAX_TICKETS, TicketBoard
+from kiosk.widgets.ticket_board import MAX_TICKETS, BoardColumn
 from tests.conftest import Factory, with_rules
 from tests.kiosk.conftest import wait_for
 from tests.kiosk.test_live import elsewhere
@@ -46,7 +47,7 @@ def popup(kiosk_settings: Settings) -> Settings:
 
 
 def board_text(app: DisplayApp, status: str) -> str:
-    return app.display_screen.query_one(f"#{status}", TicketBoard).plain
+    return app.display_screen.query_one(f"#{status}", BoardColumn).plain
 
 
 def label_text(app: DisplayApp, selector: str) -> str:
@@ -107,7 +108,7 @@ async def test_an_order_made_ready_elsewhere_appears_live(
         elsewhere(lambda: orders.move(
             order.id, orders.READY, actor="barista", barista="Kim", now=clock()))
         assert await wait_for(pilot, lambda: "Ana" in board_text(app, "ready"))
-        assert board_text(app, "preparing") == "No orders in the queue"
+        assert board_text(app, "preparing") == "Nothing being made"
 
 
 async def test_closing_the_bar_elsewhere_shows_closed(
@@ -152,6 +153,9 @@ async def test_first_names_only_and_guest_text_literally(
         assert [line.split() for line in ready.splitlines()] == [
             ["1", "Ana"], ["2", "[red]x[/red]"], ["3", "[bold"],
         ]
+        # Ready numbers are big digits.
+        numbers = app.display_screen.query_one("#ready").query(Digits)
+        assert [d.value for d in numbers if d.parent and d.parent.display] == ["1", "2", "3"]
 
 
 async def test_popup_shows_drinks_left_countdown_and_a_spent_window(
@@ -189,8 +193,67 @@ async def test_the_code_grows_when_the_terminal_widens(
         qr_width = lambda: app.display_screen.query_one("#join-qr").size.width  # noqa: E731
         assert await wait_for(pilot, lambda: qr_width() > 0)
         narrow = qr_width()  # too narrow for more than half blocks
-        await pilot.resize_terminal(160, 48)  # wider, not taller: only the screen hears it
+        await pilot.resize_terminal(200, 48)  # wider, not taller: only the screen hears it
         assert await wait_for(pilot, lambda: qr_width() == 2 * narrow)
+
+
+async def test_waiting_orders_are_in_line_and_the_rest_counted(
+    party: Settings, make: Factory, clock: FrozenClock
+) -> None:
+    placed = [place(make, party, f"Guest{n} Surname", note="no ice please") for n in range(20)]
+    claim(placed[0], clock)
+    app = DisplayApp(party, clock=clock)
+    async with app.run_test(size=TV) as pilot:
+        line = app.display_screen.query_one("#waiting", BoardColumn)
+        assert line.border_title == "In line · 19"
+        lines = board_text(app, "waiting").splitlines()
+        assert [ln.split() for ln in lines] == [[str(o.number), f"Guest{n}"]
+                                                 for n, o in enumerate(placed) if n][:len(lines)]
+        assert len(lines) == 19  # 160×48 holds them all
+        assert "no ice" not in board_text(app, "waiting")
+
+        # A shorter terminal: as many as fit, then "+N more".
+        await pilot.resize_terminal(160, 24)
+        await pilot.pause()
+        lines = board_text(app, "waiting").splitlines()
+        shown = len(lines) - 1
+        assert 5 <= shown < 19
+        assert lines[-1] == f"+{19 - shown} more"
+        assert lines[0].split() == [str(placed[1].number), "Guest1"]
+
+        # Claimed elsewhere: it leaves the line for Preparing.
+        elsewhere(lambda: orders.move(
+            placed[1].id, orders.PREPARING, actor="barista", barista="Kim", now=clock()))
+        assert await wait_for(pilot, lambda: line.border_title == "In line · 18")
+        assert "Guest1" in board_text(app, "preparing")
+
+
+async def test_an_announcement_shows_then_goes(
+    party: Settings, keys: Keys, clock: FrozenClock
+) -> None:
+    app = DisplayApp(party, clock=clock)
+    async with app.run_test(size=TV) as pilot:
+        news = app.display_screen.query_one("#display-news", Static)
+        assert not news.display
+        # As `bar announce` or the kiosk's `m` would, from another process.
+        elsewhere(lambda: notifications.announce("[bold]Last call![/bold]", now=clock()))
+        assert await wait_for(pilot, lambda: news.display)
+        assert str(news.content) == "[bold]Last call![/bold]"  # literally, never markup
+        clock.advance(board.ANNOUNCEMENT_SHOWN_FOR)
+        app.refresh_boards()  # what its timer does when the time is up
+        assert await wait_for(pilot, lambda: not news.display)
+
+
+async def test_no_code_on_the_board_when_the_host_turned_it_off(
+    party: Settings, make: Factory, clock: FrozenClock
+) -> None:
+    pin_invite(clock)
+    claim(place(make, party, "Ana"), clock, ready=True)
+    app = DisplayApp(dataclasses.replace(party, show_join_code=False), clock=clock)
+    async with app.run_test(size=TV) as pilot:
+        await pilot.pause()
+        assert not app.display_screen.query(JoinPanel)
+        assert "Ana" in board_text(app, "ready")
 
 
 # -- snapshots ----------------------------------------------------------------------------------
@@ -204,7 +267,7 @@ def save_artifact(app: DisplayApp, name: str) -> None:
 def test_snapshot_full_board(
     snap_compare: Callable[..., bool], party: Settings, make: Factory, clock: FrozenClock
 ) -> None:
-    """15 claimed (14 fit), 4 ready, a pending one (off the board), and the invite."""
+    """15 claimed (14 fit), 4 ready, one in line, and the invite."""
     names = ["Ana Lopez", "Bo", "Cy", "Dee Dee Ramone", "Eli", "Fay", "Gus", "Hana", "Ivo",
              "[bold red]x", "Jun", "Kai", "Lea", "Mo", "Nils", "Oona", "Pia", "Quinn", "Rafa"]
     for index, name in enumerate(names):

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import datetime, timedelta
 
 import pytest
 
-from bar import orders, shop
+from bar import board, notifications, orders, registration, shop
 from bar.models import Drink, Order, RegistrationCode
 from tests.conftest import with_rules
 from tests.webapp.conftest import ApiActions, table_counts
@@ -202,7 +203,7 @@ def test_display_shows_first_names_and_numbers_only(client, api, clock):
     bob = api.register("Bob")
     making = api.order(ana)
     done = api.order(bob)
-    api.order(ana, "margarita")  # still pending: not on the board
+    waiting = api.order(ana, "margarita", note="extra salt, it's my birthday")  # in line
     orders.move(making["order_id"], "preparing", actor="barista", barista="sam", now=clock())
     for status in ("preparing", "ready"):
         orders.move(done["order_id"], status, actor="barista", barista="sam", now=clock())
@@ -212,8 +213,40 @@ def test_display_shows_first_names_and_numbers_only(client, api, clock):
     assert body["bar"]["name"] == "Friday Night Bar"
     assert [(o["number"], o["first_name"]) for o in body["preparing"]] == [(1, "Ana")]
     assert [(o["number"], o["first_name"]) for o in body["ready"]] == [(2, "Bob")]
-    assert ana.user_key not in response.get_data(as_text=True)
-    assert "order_id" not in response.get_data(as_text=True)
+    assert [(o["number"], o["first_name"]) for o in body["waiting"]] == [(waiting["number"], "Ana")]
+    assert body["waiting_count"] == 1
+    text = response.get_data(as_text=True)
+    for secret in (ana.user_key, "order_id", "birthday", "Lopez"):
+        assert secret not in text
+
+
+def test_display_shows_the_party_invite_only_when_the_host_lets_it(settings, keys, clock, make):
+    code = make.code()
+    for show, mode, expected in ((True, "party", code), (False, "party", None),
+                                 (True, "popup", None)):
+        board_settings = dataclasses.replace(
+            with_rules(settings, mode=mode), show_join_code=show)
+        app = create_app(board_settings, clock=clock)
+        try:
+            body = app.test_client().get("/api/display").json
+        finally:
+            app.extensions["bar"].hub.stop()
+        assert body["show_join_code"] is show
+        shown = body["invite"] and body["invite"]["code"]
+        assert shown == expected, (show, mode)
+        if expected:
+            assert body["invite"]["join_url"].endswith(f"/join?code={code}")
+    assert len(registration.list_codes()) == 1  # reading the board made no code
+
+
+def test_display_shows_a_fresh_announcement(client, clock):
+    notifications.announce("Last call!", now=clock())
+    clock.advance(seconds=30)
+    news = client.get("/api/display").json["announcement"]
+    assert news["message"] == "Last call!"
+    assert news["seconds_left"] == board.ANNOUNCEMENT_SHOWN_FOR.total_seconds() - 30
+    clock.advance(minutes=5)
+    assert client.get("/api/display").json["announcement"] is None
 
 
 def test_display_shows_at_most_14_per_column_oldest_first(client, api, make, clock):

@@ -1,25 +1,29 @@
 /* bar: the TV board (/display).
  *
- * Public and anonymous: it subscribes to the `display` and `config` channels, which
- * carry order numbers, first names and statuses only. It reloads the whole board from
- * GET /api/display on every (re)connect and when the server says "resync".
+ * Public and anonymous: it subscribes to the `display`, `config` and `announcements`
+ * channels, which carry order numbers, first names and statuses, the shop's state and
+ * the host's messages. What it shows is the core's rule (bar/board.py), read from
+ * GET /api/display on every (re)connect, when the server says "resync", after an
+ * announcement and every half minute: In line (pending orders: as many as fit, then
+ * "+N more"), Preparing and Ready (their type scaled to how many there are), the fresh
+ * announcement, and at a party the invite's QR code and URL (only when the host leaves
+ * `display.show_join_code` on: see bar/board.py for why an anonymous page may show it).
  *
  * With ?admin=1 a barista can sign in (POST /api/admin/login); the admin token is
  * kept for this tab (sessionStorage) under `bar.adminToken`, and the board then shows the pop-up
  * mode's rotating scan code: its QR (from /qr.svg), drinks left and a countdown.
  *
- * Guest names are shown with textContent only.
+ * Guest names and announcements are shown with textContent only.
  */
 
 import { $, el, submitAdminLogin, tabToken, ts } from './common.js';
 import { create as createLive } from './live.js';
 import { isOlder } from './status.js';
 
-const MAX_TICKETS = 14;
+const MAX_TICKETS = 14; // per column: bar/board.py's MAX_TICKETS
 const ADMIN_KEY = 'bar.adminToken';
-// The board shows what a barista has claimed; pending orders wait off-screen
-// (GET /api/display lists the same two columns).
-const PREPARING = new Set(['preparing']);
+const OPEN = new Set(['pending', 'preparing', 'ready']);
+const REREAD_EVERY = 30000; // an invite that runs out or is revoked announces nothing
 
 const state = {
   bar: { name: 'Bar', is_open: true, mode: 'party' },
@@ -28,7 +32,10 @@ const state = {
   touched: new Map(), // number -> sequence of the last update
   fresh: new Map(), // number -> ms until which it flashes
   seq: 0,
-  pollTimer: null,
+  waitingBeyond: 0, // pending orders the server counted but did not list
+  showJoinCode: true,
+  rereadTimer: null,
+  newsTimer: null,
   loaded: false,
 };
 
@@ -65,6 +72,14 @@ function applyTicket(item, { live = false } = {}) {
   if (live && item.status === 'ready' && (!prev || prev.status !== 'ready')) {
     state.fresh.set(number, Date.now() + 4000);
   }
+  // An order the board never listed (past what the server sends of a long line):
+  // the count of the rest is the server's to say.
+  if (live && !prev && item.status !== 'pending' && state.waitingBeyond > 0) rereadSoon();
+}
+
+let rereading = null;
+function rereadSoon() {
+  if (!rereading) rereading = setTimeout(() => { rereading = null; resync(); }, 500);
 }
 
 async function resync() {
@@ -79,7 +94,7 @@ async function resync() {
   }
   applyBar(data.bar);
   const seen = new Set();
-  for (const item of [...(data.preparing || []), ...(data.ready || [])]) {
+  for (const item of [...(data.waiting || []), ...(data.preparing || []), ...(data.ready || [])]) {
     seen.add(Number(item.number));
     applyTicket(item);
   }
@@ -91,6 +106,10 @@ async function resync() {
       state.touched.delete(number);
     }
   }
+  state.waitingBeyond = Math.max(0, Number(data.waiting_count || 0) - (data.waiting || []).length);
+  state.showJoinCode = data.show_join_code !== false;
+  showNews(data.announcement);
+  showInvite(data.invite);
   state.loaded = true;
   render();
   return true;
@@ -100,38 +119,141 @@ function render() {
   const now = Date.now();
   for (const [number, until] of state.fresh) if (until <= now) state.fresh.delete(number);
   const all = [...state.tickets.values()];
-  const preparing = all
-    .filter((t) => PREPARING.has(t.status))
-    .sort((a, b) => a.number - b.number);
+  const byNumber = (a, b) => a.number - b.number;
+  const waiting = all.filter((t) => t.status === 'pending').sort(byNumber);
+  const preparing = all.filter((t) => t.status === 'preparing').sort(byNumber);
   const ready = all
     .filter((t) => t.status === 'ready')
     .sort((a, b) => ts(b.updated_at) - ts(a.updated_at) || b.number - a.number);
-  fill('preparing', preparing, 'No orders in the queue');
+  fillLine(waiting, waiting.length + state.waitingBeyond);
+  fill('preparing', preparing, 'Nothing being made');
   fill('ready', ready, 'Nothing waiting');
   // Forget what has left the boards, so the map doesn't grow all night.
   for (const [number, t] of state.tickets) {
-    if (!PREPARING.has(t.status) && t.status !== 'ready' && (state.touched.get(number) || 0) < state.seq - 500) {
+    if (!OPEN.has(t.status) && (state.touched.get(number) || 0) < state.seq - 500) {
       state.tickets.delete(number);
       state.touched.delete(number);
     }
   }
 }
 
+function ticketItem(t, className) {
+  const li = el('li', className);
+  li.dataset.number = String(t.number);
+  li.dataset.status = t.status;
+  li.append(el('span', 'ticket-number', t.number), el('span', 'ticket-name', t.first_name || ''));
+  li.title = t.drink_name || '';
+  return li;
+}
+
+/** Preparing or Ready: the fewer the tickets, the bigger their type (board.css). */
 function fill(board, items, emptyText) {
   const list = $(`#${board}-board`);
   const now = Date.now();
   const shown = items.slice(0, MAX_TICKETS).map((t) => {
-    const li = el('li', 'ticket');
-    li.dataset.number = String(t.number);
-    li.dataset.status = t.status;
+    const li = ticketItem(t, 'ticket');
     if ((state.fresh.get(t.number) || 0) > now) li.classList.add('fresh');
-    li.append(el('span', 'ticket-number', t.number), el('span', 'ticket-name', t.first_name || ''));
-    li.title = t.drink_name || '';
     return li;
   });
+  // One to three tickets share the column's height, each called out big (the name under
+  // the number); more, a line each, up to seven a column, then two columns.
+  const few = shown.length <= 3;
+  const cols = shown.length > MAX_TICKETS / 2 ? 2 : 1;
+  const rows = Math.max(1, Math.ceil(shown.length / cols));
+  list.classList.toggle('few', few);
+  list.style.setProperty('--rows', String(rows));
+  list.style.setProperty('--cols', String(cols));
   if (!shown.length && state.loaded) shown.push(el('li', 'board-empty', emptyText));
-  list.classList.toggle('two-columns', items.length > MAX_TICKETS / 2);
   list.replaceChildren(...shown);
+}
+
+/** In line: numbers and first names, as many as fit, then "+N more". */
+function fillLine(items, total) {
+  const list = $('#waiting-board');
+  $('#waiting-count').textContent = total ? String(total) : '';
+  if (!items.length && !total) {
+    list.replaceChildren(...(state.loaded ? [el('li', 'board-empty', 'No one in line')] : []));
+    return;
+  }
+  const chips = items.map((t) => ticketItem(t, 'line-ticket'));
+  const more = el('li', 'line-more');
+  list.replaceChildren(...chips, more);
+  let shown = chips.length;
+  const count = () => {
+    const rest = total - shown;
+    more.textContent = rest > 0 ? `+${rest} more` : '';
+    more.hidden = rest <= 0;
+  };
+  count();
+  const overflows = () => list.scrollHeight > list.clientHeight + 1;
+  // One ticket a row while they fit (whole names), else two abreast, then "+N more".
+  list.classList.add('one-column');
+  if (overflows()) list.classList.remove('one-column');
+  while (shown > 0 && overflows()) {
+    chips[--shown].remove();
+    count();
+  }
+}
+
+// ------------------------------------------------------------ the host's announcement
+
+/** Show the server's fresh announcement for the seconds it has left (or hide it). */
+function showNews(news) {
+  clearTimeout(state.newsTimer);
+  const banner = $('#announcement');
+  const left = news ? Number(news.seconds_left) : 0;
+  if (!news || !news.message || !(left > 0)) {
+    banner.hidden = true;
+    banner.textContent = '';
+    return;
+  }
+  banner.textContent = news.message;
+  banner.hidden = false;
+  state.newsTimer = setTimeout(() => showNews(null), left * 1000);
+}
+
+// ------------------------------------------------------------ the code guests join with
+
+// One panel shows either the party's invite (from /api/display) or, on a board an
+// admin signed in on, a pop-up's rotating scan code; never both (one mode or the other).
+function showJoin(kind, joinUrl) {
+  const panel = $('#scan-panel');
+  panel.hidden = false;
+  panel.dataset.kind = kind;
+  $('#boards').classList.add('with-scan');
+  $('#scan-title').textContent = kind === 'invite' ? 'Scan to join' : 'Scan to order';
+  if (joinUrl !== scan.joinUrl) {
+    scan.joinUrl = joinUrl;
+    scan.imgFailed = false;
+    const img = $('#scan-qr');
+    img.hidden = false;
+    img.src = `/qr.svg?data=${encodeURIComponent(joinUrl)}`;
+    $('#scan-url').textContent = joinUrl;
+  }
+  panel.classList.toggle('no-qr', Boolean(scan.imgFailed));
+  showScanError(scan.imgFailed ? 'Type this address to order:' : '');
+}
+
+function hideJoin(kind) {
+  const panel = $('#scan-panel');
+  if (panel.dataset.kind !== kind) return;
+  panel.hidden = true;
+  panel.dataset.kind = '';
+  $('#boards').classList.remove('with-scan');
+  scan.joinUrl = null;
+}
+
+function showInvite(invite) {
+  if ($('#scan-panel').dataset.kind === 'scan') return; // an admin's scan code shows
+  if (!invite || !invite.join_url) {
+    hideJoin('invite');
+    return;
+  }
+  showJoin('invite', invite.join_url);
+  const hint = $('#scan-remaining');
+  hint.textContent = 'then order from your phone';
+  hint.dataset.empty = 'false';
+  $('#scan-countdown').textContent = '';
 }
 
 // ------------------------------------------------------------ WebSocket (anonymous)
@@ -146,7 +268,7 @@ function setLive(mode) {
 
 // Connect, heartbeat, backoff and the `since` cursor live in live.js.
 const live = createLive({
-  onOpen: (ws) => live.subscribe(ws, ['display', 'config']),
+  onOpen: (ws) => live.subscribe(ws, ['display', 'config', 'announcements']),
   onMessage,
   onStateChange: setLive,
 });
@@ -164,6 +286,9 @@ function onMessage(msg) {
         if (state.fresh.size) setTimeout(render, 4100); // end the flash
       } else if (ev.type === 'SHOP_STATUS_CHANGED') {
         applyBar({ is_open: ev.is_open });
+      } else if (ev.type === 'ANNOUNCEMENT') {
+        // How long it stays up is the server's rule (and a replayed old one is over).
+        resync();
       }
       break;
     }
@@ -175,13 +300,14 @@ function onMessage(msg) {
   }
 }
 
-// While the socket is down, keep the board roughly right over REST.
-function pollWhileOffline() {
-  clearTimeout(state.pollTimer);
-  state.pollTimer = setTimeout(async () => {
-    if (!live.isOpen()) await resync();
-    pollWhileOffline();
-  }, 15000);
+// Read the board again now and then: while the socket is down it keeps the board
+// roughly right, and an invite that ran out or was revoked says nothing on any channel.
+function rereadNowAndThen() {
+  clearTimeout(state.rereadTimer);
+  state.rereadTimer = setTimeout(async () => {
+    await resync();
+    rereadNowAndThen();
+  }, live.isOpen() ? REREAD_EVERY : REREAD_EVERY / 2);
 }
 
 // ------------------------------------------------------------ admin: rotating scan code
@@ -196,7 +322,8 @@ const adminToken = () => tabToken.get(ADMIN_KEY);
 const setAdminToken = (token) => tabToken.set(ADMIN_KEY, token);
 
 function showLogin(message) {
-  $('#admin-login').hidden = !wantAdmin;
+  // No sign-in where the host keeps join codes off the boards (display.show_join_code).
+  $('#admin-login').hidden = !wantAdmin || !state.showJoinCode;
   const err = $('#admin-login-error');
   err.textContent = message || '';
   err.hidden = !message;
@@ -204,17 +331,15 @@ function showLogin(message) {
 }
 
 function hideScanPanel() {
-  $('#scan-panel').hidden = true;
-  $('#boards').classList.remove('with-scan');
+  hideJoin('scan');
   clearInterval(scan.tick);
   scan.tick = null;
-  scan.joinUrl = null;
 }
 
 async function pollScan() {
   clearTimeout(scan.timer);
   const token = adminToken();
-  if (!token) {
+  if (!token || !state.showJoinCode) {
     hideScanPanel();
     showLogin();
     return;
@@ -260,18 +385,7 @@ function showScanError(message) {
 }
 
 function renderScan(data) {
-  $('#scan-panel').hidden = false;
-  $('#boards').classList.add('with-scan');
-  if (data.join_url !== scan.joinUrl) {
-    scan.joinUrl = data.join_url;
-    scan.imgFailed = false;
-    const img = $('#scan-qr');
-    img.hidden = false;
-    img.src = `/qr.svg?data=${encodeURIComponent(data.join_url)}`;
-    $('#scan-url').textContent = data.join_url;
-  }
-  $('#scan-panel').classList.toggle('no-qr', Boolean(scan.imgFailed));
-  showScanError(scan.imgFailed ? 'Type this address to order:' : '');
+  showJoin('scan', data.join_url);
   const left = Number(data.drinks_remaining);
   const remaining = $('#scan-remaining');
   if (left > 0) {
@@ -345,9 +459,11 @@ window.addEventListener('online', () => live.connect());
 // ------------------------------------------------------------ start
 
 renderBar();
-resync();
 live.connect();
-pollWhileOffline();
+rereadNowAndThen();
 keepAwake();
-if (adminToken()) pollScan();
-else showLogin();
+// Whether the host shows join codes on the boards is in the first read of the board.
+resync().finally(() => {
+  if (adminToken()) pollScan();
+  else showLogin();
+});
