@@ -37,6 +37,7 @@ from kiosk.widgets.column_box import ColumnBox
 from kiosk.widgets.header import HeaderBar
 from kiosk.widgets.order_column import OrderColumn
 from kiosk.widgets.qr_panel import QRPanel
+from kiosk.widgets.server_banner import ServerBanner
 
 NARROW = 100  # below this many columns the QR panel gives its room to the queue
 AGE_TICK = 2.0  # seconds between age refreshes
@@ -89,6 +90,7 @@ class QueueScreen(Screen[None]):
 
     def compose(self) -> ComposeResult:
         yield HeaderBar(id="header")
+        yield ServerBanner(id="server-banner")
         # The columns share what the QR panel leaves (no container of their own: every
         # container spanning the columns adds to the cost of every frame).
         with Horizontal(id="main"):
@@ -112,6 +114,7 @@ class QueueScreen(Screen[None]):
         self.set_interval(AGE_TICK, self._tick_ages)
         self.watch(self.app, "changes", self._board_changed, init=False)
         self.watch(self.app, "is_open", self._show_header, init=False)
+        self.watch(self.app, "server_health", self._server_checked)
 
     # -- what the app's state says ---------------------------------------------------------
 
@@ -147,7 +150,12 @@ class QueueScreen(Screen[None]):
         self._header.show(
             name=kiosk.settings.name, is_open=kiosk.is_open, queue=kiosk.board.queue_length,
             max_queue=kiosk.settings.rules.max_queue, barista=kiosk.barista,
+            server=kiosk.server_health,
         )
+
+    def _server_checked(self) -> None:
+        self.query_one(ServerBanner).show(self.kiosk.server_health)
+        self._show_header()
 
     def _waits(self, ahead: Sequence[OpenOrder]) -> dict[str, str]:
         """The waits the guests' phones show for the first pending orders (`ahead`): the
