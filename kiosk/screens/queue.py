@@ -7,6 +7,10 @@ tells the app what the barista did with its messages (`OrderMoved`, `ShopToggled
 A change touches only the columns it names; each column repaints only the lines on
 screen that now show something else (see `kiosk.widgets.order_column`), so an event
 costs about the same with 20 open orders as with 500.
+
+The cursor follows the order the barista moves (claimed: into Preparing with it), so
+the next key acts on the same drink; `f` switches to staying in the column instead,
+for claiming a batch one after another.
 """
 
 from __future__ import annotations
@@ -55,10 +59,15 @@ class QueueScreen(Screen[None]):
         Binding("r", "reload", "Refresh"),
         Binding("s", "stats", "Stats"),
         Binding("m", "announce", "Announce"),
-        Binding("up,k", "cursor(-1)", "Up", show=False),
-        Binding("down,j", "cursor(1)", "Down", show=False),
-        Binding("left,h", "column(-1)", "Left", show=False),
-        Binding("right,l", "column(1)", "Right", show=False),
+        # One key, two bindings: the footer shows the one for the current setting.
+        Binding("f", "follow(False)", "Follow: on", tooltip="The cursor goes with the order "
+                "you move; f: it stays in its column"),
+        Binding("f", "follow(True)", "Follow: off", tooltip="The cursor stays in its column; "
+                "f: it goes with the order you move"),
+        Binding("up,k", "cursor(-1)", "Previous order", show=False),
+        Binding("down,j", "cursor(1)", "Next order", show=False),
+        Binding("left,h", "column(-1)", "Column left", show=False),
+        Binding("right,l", "column(1)", "Column right", show=False),
     ]
 
     class OrderMoved(Message):
@@ -83,6 +92,9 @@ class QueueScreen(Screen[None]):
         self._active = 0
         self._columns: dict[str, OrderColumn] = {}
         self._boxes: dict[str, ColumnBox] = {}
+        # After a move, the cursor goes with the order (False: it stays in its column).
+        self.follow = True
+        self._following: tuple[str, str] | None = None  # (order id, status) to select
 
     @property
     def kiosk(self) -> KioskHost:
@@ -95,7 +107,7 @@ class QueueScreen(Screen[None]):
         # container spanning the columns adds to the cost of every frame).
         with Horizontal(id="main"):
             for status in OPEN_STATUSES:
-                with ColumnBox(classes="column", id=f"column-{status}"):
+                with ColumnBox(status.title(), classes="column", id=f"column-{status}"):
                     if status == orders.PENDING:
                         yield BatchSummary(id="batches")
                     waits = self._waits if status == orders.PENDING else None
@@ -125,6 +137,7 @@ class QueueScreen(Screen[None]):
     def _board_changed(self, change: BoardChange) -> None:
         with self.app.batch_update():  # one frame, however many columns it touched
             self._show_columns(change.statuses)
+            self._follow_order()
         if change.reloaded or (change.placed and self.kiosk.settings.rules.popup):
             # A new order took one of the window's drinks; a reload may find a new code.
             self.query_one(QRPanel).refresh_code()
@@ -137,7 +150,7 @@ class QueueScreen(Screen[None]):
         board = self.kiosk.board
         for status in statuses:
             self._columns[status].set_orders(board.column(status))
-            self._boxes[status].show_title(f"{status.title()} · {len(board.column(status))}")
+            self._boxes[status].show_count(len(board.column(status)))
         if orders.PREPARING in statuses and orders.PENDING not in statuses:
             # Who is busy, and until when, changed: so may every pending order's wait.
             self._columns[orders.PENDING].refresh_waits()
@@ -186,9 +199,11 @@ class QueueScreen(Screen[None]):
         return self.columns[self._active].selected
 
     def action_cursor(self, delta: int) -> None:
+        self._following = None  # the barista chose another card: do not jump after all
         self.columns[self._active].move_cursor(delta)
 
     def action_column(self, delta: int) -> None:
+        self._following = None
         self._activate(max(0, min(len(OPEN_STATUSES) - 1, self._active + delta)))
 
     def _activate(self, index: int) -> None:
@@ -198,7 +213,35 @@ class QueueScreen(Screen[None]):
         columns[index].active = True
         columns[index].scroll_to_cursor()
         for position, box in enumerate(self._boxes.values()):
-            box.set_class(position == index, "-active")
+            box.active = position == index
+
+    def action_follow(self, follow: bool) -> None:
+        """`f`: after a move, the cursor goes with the order, or stays in its column."""
+        self.follow = follow
+        self.refresh_bindings()
+        self.notify("The cursor follows the order you move" if follow else
+                    "The cursor stays in its column (for claiming one after another)")
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "follow":  # the `f` binding that switches away from the setting
+            return parameters[0] != self.follow
+        return True
+
+    def _follow_order(self) -> None:
+        """Select the order just moved, in its new column, once the board shows it there."""
+        if self._following is None:
+            return
+        order_id, status = self._following
+        order = self.kiosk.board.get(order_id)
+        if order is None or order.status != status:
+            return  # not on the board yet (its preview or its event is on the way)
+        self._following = None
+        column = OPEN_STATUSES.index(status)
+        index = self._columns[status].index_of(order)
+        if index is not None:
+            self._columns[status].select(index)
+            if column != self._active:
+                self._activate(column)
 
     @on(OrderColumn.Selected)
     def column_clicked(self, event: OrderColumn.Selected) -> None:
@@ -223,7 +266,11 @@ class QueueScreen(Screen[None]):
             self.notify("The database is busy: try again", severity="error")
             return
         # The app shows it now; its event arrives a moment later as an echo.
-        self.post_message(self.OrderMoved(OrderInfo.of(moved)))
+        info = OrderInfo.of(moved)
+        self.post_message(self.OrderMoved(info))
+        if self.follow and moved.status in OPEN_STATUSES:
+            self._following = (info.order_id, info.status)
+            self._follow_order()  # its event may have come first: the board has it already
 
     def action_claim(self) -> None:
         kiosk = self.kiosk
