@@ -45,6 +45,7 @@ from bar.payloads import (
 from bar.status import OPEN_STATUSES
 from kiosk.board import Board, BoardChange
 from kiosk.messages import EventsArrived, ServerChecked
+from kiosk.screens.keys import KeysScreen
 from kiosk.screens.queue import QueueScreen
 from kiosk.tail import TailingApp
 
@@ -62,6 +63,7 @@ class KioskApp(TailingApp):
     BINDINGS = [
         # Shown only while `bar up`'s server is down (see `check_action`).
         Binding("R", "restart_server", "Restart server", key_display="R"),
+        Binding("question_mark", "keys", "Keys", key_display="?"),
         Binding("q", "quit", "Quit"),
         Binding("ctrl+c", "quit", show=False, priority=True),
     ]
@@ -183,6 +185,11 @@ class KioskApp(TailingApp):
         if server is not None and server.restart(done=self._check_now.set):
             self._check_now.set()  # "starting" at once, then "up" as soon as it answers
             self.notify("Restarting the web server…")
+
+    def action_keys(self) -> None:
+        """Every key of the screen in front, in a window of its own."""
+        if not isinstance(self.screen, KeysScreen):
+            self.push_screen(KeysScreen(self.screen))
 
     # -- applying changes ------------------------------------------------------------------
 

@@ -25,7 +25,6 @@ from textual.binding import Binding
 from textual.containers import Horizontal
 from textual.message import Message
 from textual.screen import Screen
-from textual.widgets import Footer
 
 from bar import estimates, notifications, orders, shop
 from bar.errors import BarError
@@ -38,13 +37,17 @@ from kiosk.screens.ask import AnnounceScreen, CancelScreen
 from kiosk.screens.stats import StatsScreen
 from kiosk.widgets.batch import BatchSummary
 from kiosk.widgets.column_box import ColumnBox
+from kiosk.widgets.footer import KioskFooter
 from kiosk.widgets.header import HeaderBar
 from kiosk.widgets.order_column import OrderColumn
 from kiosk.widgets.qr_panel import QRPanel
 from kiosk.widgets.server_banner import ServerBanner
 
-NARROW = 100  # below this many columns the QR panel gives its room to the queue
+MIN_COLUMNS_WIDTH = 60  # the three columns keep this much beside the QR code
 AGE_TICK = 2.0  # seconds between age refreshes
+# The keys a narrow footer keeps (the rest: `?`), most important first: restarting a
+# dead server, moving orders, the cursor's setting.
+ESSENTIAL = ("restart_server", "claim", "advance", "unclaim", "cancel_order", "follow", "quit")
 
 
 class QueueScreen(Screen[None]):
@@ -113,7 +116,7 @@ class QueueScreen(Screen[None]):
                     waits = self._waits if status == orders.PENDING else None
                     yield OrderColumn(status, clock=self.kiosk.clock, waits=waits, id=status)
             yield QRPanel(self.kiosk.settings, clock=self.kiosk.clock, id="qr")
-        yield Footer()
+        yield KioskFooter(essential=ESSENTIAL)
 
     def on_mount(self) -> None:
         # Kept, not queried per event: an event must cost little with hundreds of orders.
@@ -190,7 +193,12 @@ class QueueScreen(Screen[None]):
                 column.tick()
 
     def on_resize(self, event: events.Resize) -> None:
-        self.set_class(event.size.width < NARROW, "-narrow")
+        """Too small for the QR code beside three usable columns: the panel becomes a
+        strip of text under them (the join URL, and how to see the code)."""
+        width, height = event.size
+        panel = self.query_one(QRPanel)
+        # Beside the code: three columns of cards; above and below it: header, footer.
+        panel.set_compact(not panel.fits(width - MIN_COLUMNS_WIDTH, height - 2))
 
     # -- selection -----------------------------------------------------------------------
 
