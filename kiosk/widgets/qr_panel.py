@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
+from rich.cells import cell_len
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.widgets import Label, Static
@@ -75,6 +76,10 @@ class QRPanel(CodePanel):
         self.styles.width = None if compact else self._width
         self._show_text()
 
+    def on_resize(self) -> None:
+        if self._compact:
+            self._show_text()  # the hint's place depends on the width
+
     def compose(self) -> ComposeResult:
         # The title depends on the mode alone: on screen from the first frame, before
         # the worker's answer brings the code.
@@ -107,8 +112,10 @@ class QRPanel(CodePanel):
         url, detail_line = Text(self.url, overflow="fold"), Text(self._detail)
         if self._compact:
             url = Text.assemble(("Join: ", "bold"), url, overflow="fold")
-            detail_line = Text.assemble(
-                detail_line, " · " if self._detail else "", (WIDEN, "italic"), overflow="fold")
+            # After the detail on its line if it fits there, else on a line of its own.
+            fits = cell_len(f"{self._detail} · {WIDEN}") <= self.content_size.width
+            between = (" · " if fits else "\n") if self._detail else ""
+            detail_line = Text.assemble(detail_line, between, (WIDEN, "italic"), overflow="fold")
         self.query_one("#qr-url", Static).update(url)
         self.query_one("#qr-detail", Static).update(detail_line)
 
