@@ -7,6 +7,7 @@ from __future__ import annotations
 from textual.widgets import Static
 
 from bar.clock import FrozenClock
+from bar.net import join_url
 from kiosk.app import KioskApp
 from kiosk.screens.keys import KeysScreen
 from kiosk.widgets.footer import KioskFooter
@@ -17,7 +18,6 @@ from tests.kiosk.conftest import screen_lines, wait_for
 from tests.kiosk.test_snapshots import INVITE, fill_the_bar
 
 SMALL = (80, 24)
-URL = f"http://bar.test:8000/join?code={INVITE}"
 
 
 async def code_shown(pilot: object, app: KioskApp) -> bool:
@@ -32,7 +32,7 @@ async def test_at_80x24_the_join_url_and_the_widen_hint_are_on_screen(
         assert await code_shown(pilot, app)
         await pilot.pause(0.2)
         screen = "\n".join(screen_lines(app))
-        assert f"Join: {URL}" in screen
+        assert f"Join: {join_url(app.settings, INVITE)}" in screen
         assert WIDEN == "widen the window for the QR — press v"
         assert WIDEN in screen
         assert "45 of 50 uses left" in screen
