@@ -6,8 +6,10 @@ press; the same thread runs the core's housekeeping (`bar.housekeeping`: timers 
 pruning, idempotent) between polls.
 
 The app owns what the screens show: the open orders (`Board`, loaded once and updated
-from typed events), whether the bar is open, tonight's prep times. It never calls into
-a screen: it sets its reactive `changes` and `is_open`, and the screens watch them.
+from typed events), whether the bar is open, tonight's prep times, and whether the web
+server is up (`bar.health`, asked by a thread of its own every few seconds: an HTTP
+request must never hold up the event tail). It never calls into a screen: it sets its
+reactive `changes`, `is_open` and `server_health`, and the screens watch them.
 The screens tell the app what they did with messages (`QueueScreen.OrderMoved`,
 `QueueScreen.ShopToggled`, `QueueScreen.ReloadRequested`).
 """
@@ -15,18 +17,21 @@ The screens tell the app what they did with messages (`QueueScreen.OrderMoved`,
 from __future__ import annotations
 
 import gc
+import threading
 import time
 from collections.abc import Iterable
 
 import peewee
-from textual import on
+from textual import on, work
 from textual.binding import Binding
 from textual.reactive import var
 from textual.screen import Screen
+from textual.worker import get_current_worker
 
 from bar import estimates, events, orders, shop
 from bar.clock import Clock, utcnow
 from bar.config import Settings
+from bar.health import CHECK_EVERY, Health, HealthWatch
 from bar.housekeeping import Housekeeping
 from bar.payloads import (
     Announcement,
@@ -39,7 +44,8 @@ from bar.payloads import (
 )
 from bar.status import OPEN_STATUSES
 from kiosk.board import Board, BoardChange
-from kiosk.messages import EventsArrived
+from kiosk.messages import EventsArrived, ServerChecked
+from kiosk.screens.keys import KeysScreen
 from kiosk.screens.queue import QueueScreen
 from kiosk.tail import TailingApp
 
@@ -54,7 +60,13 @@ class KioskApp(TailingApp):
     TITLE = "bar"
     ENABLE_COMMAND_PALETTE = False
     # Ctrl+C quits too: under `bar up` it is how a host stops the whole bar.
-    BINDINGS = [Binding("q", "quit", "Quit"), Binding("ctrl+c", "quit", show=False, priority=True)]
+    BINDINGS = [
+        # Shown only while `bar up`'s server is down (see `check_action`).
+        Binding("R", "restart_server", "Restart server", key_display="R"),
+        Binding("question_mark", "keys", "Keys", key_display="?"),
+        Binding("q", "quit", "Quit"),
+        Binding("ctrl+c", "quit", show=False, priority=True),
+    ]
 
     # Seconds between reads of tonight's prep times (one query, on the tail thread): they
     # drift slowly, while the queue part of an estimate follows every event at once.
@@ -63,10 +75,15 @@ class KioskApp(TailingApp):
     # Set after every update of the board, even one like the last: screens redraw from it.
     changes: var[BoardChange] = var(BoardChange(), always_update=True)
     is_open: var[bool] = var(True)
+    # None: this kiosk does not watch a server (no `health` given).
+    server_health: var[Health | None] = var(None)
+    health_every = CHECK_EVERY  # seconds between checks of the web server
 
     def __init__(
-        self, settings: Settings, *, clock: Clock = utcnow, barista: str | None = None
+        self, settings: Settings, *, clock: Clock = utcnow, barista: str | None = None,
+        health: HealthWatch | None = None,
     ) -> None:
+        """`health`: the web server to watch (`bar up`: its own, which it may restart)."""
         super().__init__()
         self.settings = settings
         self.clock = clock
@@ -80,6 +97,10 @@ class KioskApp(TailingApp):
         self.housekeeping = Housekeeping(settings, clock)
         self.prep = estimates.PrepTimes(other=settings.rules.default_prep_time.total_seconds())
         self._next_prep = 0.0
+        self.health = health
+        self._check_now = threading.Event()  # wakes the server watcher before its time
+        if health is not None:
+            self.server_health = Health(own=health.server is not None)
 
     def get_default_screen(self) -> Screen[None]:
         return self.queue_screen
@@ -92,6 +113,8 @@ class KioskApp(TailingApp):
 
     def on_mount(self) -> None:
         self.start_tail(self._after)
+        if self.health is not None:
+            self.watch_server(self.health)
         # The board, the widgets and Textual itself are long-lived: move them out of the
         # collector's way, or every full collection walks them all (~50 ms, a frame drop).
         self.call_after_refresh(gc.freeze)
@@ -120,6 +143,53 @@ class KioskApp(TailingApp):
             self.prep = estimates.prep_times(self.settings, now=self.clock())
         except peewee.DatabaseError as exc:
             self.log.warning(f"prep_times: {exc}")
+
+    # -- the web server ---------------------------------------------------------------------
+
+    @work(thread=True, exclusive=True, group="server-health", name="server health")
+    def watch_server(self, health: HealthWatch) -> None:
+        """Check the web server every `health_every` seconds; post what changed."""
+        worker = get_current_worker()
+        shown: Health | None = None
+        while not worker.is_cancelled:
+            checked = health.check(self.clock())
+            if checked != shown:
+                shown = checked
+                self.post_message(ServerChecked(checked))
+            self._check_now.wait(self.health_every)
+            self._check_now.clear()
+
+    def on_unmount(self) -> None:
+        self.workers.cancel_group(self, "server-health")
+        self._check_now.set()  # out of its wait: the thread ends before the app
+
+    @on(ServerChecked)
+    def server_checked(self, message: ServerChecked) -> None:
+        """Show the server's health; say it loudly when `bar up`'s own server is gone."""
+        was = self.server_health
+        self.server_health = message.health
+        if message.health.restartable and not (was is not None and was.restartable):
+            self.bell()
+            self.notify("The web server is down: phones cannot order. Press R to restart it.",
+                        title="Web server down", severity="error", timeout=15)
+        self.refresh_bindings()  # `R` shows in the footer only while it is needed
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "restart_server":
+            return self.server_health is not None and self.server_health.restartable
+        return True
+
+    def action_restart_server(self) -> None:
+        """Start `bar up`'s web server again (on a thread: it takes a second or two)."""
+        server = self.health.server if self.health is not None else None
+        if server is not None and server.restart(done=self._check_now.set):
+            self._check_now.set()  # "starting" at once, then "up" as soon as it answers
+            self.notify("Restarting the web server…")
+
+    def action_keys(self) -> None:
+        """Every key of the screen in front, in a window of its own."""
+        if not isinstance(self.screen, KeysScreen):
+            self.push_screen(KeysScreen(self.screen))
 
     # -- applying changes ------------------------------------------------------------------
 

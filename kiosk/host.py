@@ -11,6 +11,7 @@ from typing import Protocol
 from bar.clock import Clock
 from bar.config import Settings
 from bar.estimates import PrepTimes
+from bar.health import Health
 from kiosk.board import Board
 
 
@@ -21,3 +22,4 @@ class KioskHost(Protocol):
     board: Board
     prep: PrepTimes
     is_open: bool
+    server_health: Health | None

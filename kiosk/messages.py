@@ -1,4 +1,4 @@
-"""Messages that cross from the event-tail thread into the Textual app."""
+"""Messages that cross from the app's threads (event tail, server watcher) into the app."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from textual.message import Message
 
 from bar.events import BarEvent
+from bar.health import Health
 
 
 class EventsArrived(Message):
@@ -15,3 +16,11 @@ class EventsArrived(Message):
     def __init__(self, events: Sequence[BarEvent]) -> None:
         super().__init__()
         self.events = events
+
+
+class ServerChecked(Message):
+    """The web server's health changed (`bar.health`), as the watcher thread saw it."""
+
+    def __init__(self, health: Health) -> None:
+        super().__init__()
+        self.health = health

@@ -52,6 +52,7 @@ class Slot:
 
     address: str
     anonymous: bool = True
+    guest: bool = False  # a guest signed in on it (a phone, not a TV board or a tablet)
 
 
 class SocketRefused(Exception):
@@ -74,6 +75,7 @@ class Admission:
     by_address: dict[str, int] = field(default_factory=dict)
     anonymous_by_address: dict[str, int] = field(default_factory=dict)
     open: int = 0
+    guests: int = 0  # of the open sockets, those a guest signed in on (`/healthz`)
 
 
 class Hub:
@@ -159,12 +161,16 @@ class Hub:
             a.anonymous_by_address[address] = a.anonymous_by_address.get(address, 0) + 1
             return Slot(address)
 
-    def signed_in(self, slot: Slot) -> None:
-        """The socket authenticated: it no longer counts as anonymous."""
+    def signed_in(self, slot: Slot, *, guest: bool = False) -> None:
+        """The socket authenticated (as a guest, or an admin): it no longer counts as
+        anonymous."""
         with self._lock:
             if slot.anonymous:
                 slot.anonymous = False
                 _decrement(self.admission.anonymous_by_address, slot.address)
+            if guest and not slot.guest:
+                slot.guest = True
+                self.admission.guests += 1
 
     def give_back(self, slot: Slot) -> None:
         """The socket is gone (call once, whatever happened to it)."""
@@ -172,6 +178,9 @@ class Hub:
         with self._lock:
             a.open -= 1
             _decrement(a.by_address, slot.address)
+            if slot.guest:
+                slot.guest = False
+                a.guests -= 1
             if slot.anonymous:
                 slot.anonymous = False
                 _decrement(a.anonymous_by_address, slot.address)
@@ -208,6 +217,12 @@ class Hub:
                     subscribers.discard(conn)
                     if not subscribers:
                         del self._channels[channel]
+
+    def socket_counts(self) -> tuple[int, int]:
+        """Open sockets, and those a guest is signed in on (the phones), right now."""
+        a = self.admission
+        with self._lock:
+            return a.open, a.guests
 
     def connection_count(self) -> int:
         with self._lock:

@@ -51,5 +51,8 @@ def qr_svg() -> Response:
 
 
 @bp.get("/healthz")
-def healthz() -> dict[str, str]:
-    return {"status": "ok"}
+def healthz() -> dict[str, str | int]:
+    """Up; and how many WebSockets are open, of them how many a guest signed in on
+    (what the kiosk's header shows as phones)."""
+    sockets, guests = bar_context().hub.socket_counts()
+    return {"status": "ok", "sockets": sockets, "guest_sockets": guests}

@@ -178,7 +178,7 @@ class Session:
             return
         self.claims = claims
         self.conn.expires_at = claims.expires_at
-        self.context.hub.signed_in(self.slot)
+        self.context.hub.signed_in(self.slot, guest=claims.role == "guest")
         self.conn.send({"type": "auth_ok", "role": claims.role, "user_key": claims.user_key})
         if claims.role == "guest":
             for note in notifications.unread(claims.user_key):

@@ -57,10 +57,14 @@ def serve(ctx: Context, host: str | None, port: int | None) -> None:
 @pass_ctx
 def kiosk_command(ctx: Context, barista: str | None) -> None:
     """The barista's live queue in this terminal (the web server runs elsewhere)."""
+    from bar.health import HealthWatch
+    from bar.up import local_url
     from kiosk.app import KioskApp  # textual only when the TUI starts
 
     datadir.init(ctx.settings)
-    KioskApp(ctx.settings, barista=barista).run()
+    # Not our server: the header says whether the one this bar.toml names answers.
+    health = HealthWatch(local_url(ctx.settings))
+    KioskApp(ctx.settings, barista=barista, health=health).run()
 
 
 @cli.command("display")
@@ -87,6 +91,7 @@ def _with_address(settings: Settings, host: str | None, port: int | None) -> Set
 def up(ctx: Context, host: str | None, port: int | None, barista: str | None) -> None:
     """The main job: the web server for the phones and the kiosk in this terminal."""
     from bar import up as runner
+    from bar.health import HealthWatch
     from kiosk.app import KioskApp  # textual only when the TUI starts
 
     settings = _with_address(ctx.settings, host, port)
@@ -98,9 +103,13 @@ def up(ctx: Context, host: str | None, port: int | None, barista: str | None) ->
         invite = registration.current_invite(now=utcnow(), created_by="bar up")
         click.echo(f"Guests join at {join_url(settings, invite.code)}")
     click.echo(f"Starting the web server at {base_url(settings)} …")
-    server = runner.start_server(settings)
+    server = runner.WebServer(settings)
+    server.start()
     try:
-        KioskApp(settings, barista=barista).run()
+        # The kiosk watches this server: the header says whether it is up, and if it
+        # dies the kiosk says so and offers to start it again.
+        health = HealthWatch(server.url, server=server)
+        KioskApp(settings, barista=barista, health=health).run()
     finally:
-        runner.stop_server(server)
+        server.stop()
     click.echo(f"Stopped. The web server's log is in {settings.data_dir / 'server.log'}")

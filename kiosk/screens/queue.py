@@ -7,6 +7,10 @@ tells the app what the barista did with its messages (`OrderMoved`, `ShopToggled
 A change touches only the columns it names; each column repaints only the lines on
 screen that now show something else (see `kiosk.widgets.order_column`), so an event
 costs about the same with 20 open orders as with 500.
+
+The cursor follows the order the barista moves (claimed: into Preparing with it), so
+the next key acts on the same drink; `f` switches to staying in the column instead,
+for claiming a batch one after another.
 """
 
 from __future__ import annotations
@@ -21,7 +25,6 @@ from textual.binding import Binding
 from textual.containers import Horizontal
 from textual.message import Message
 from textual.screen import Screen
-from textual.widgets import Footer
 
 from bar import estimates, notifications, orders, shop
 from bar.errors import BarError
@@ -34,12 +37,17 @@ from kiosk.screens.ask import AnnounceScreen, CancelScreen
 from kiosk.screens.stats import StatsScreen
 from kiosk.widgets.batch import BatchSummary
 from kiosk.widgets.column_box import ColumnBox
+from kiosk.widgets.footer import KioskFooter
 from kiosk.widgets.header import HeaderBar
 from kiosk.widgets.order_column import OrderColumn
 from kiosk.widgets.qr_panel import QRPanel
+from kiosk.widgets.server_banner import ServerBanner
 
-NARROW = 100  # below this many columns the QR panel gives its room to the queue
+MIN_COLUMNS_WIDTH = 60  # the three columns keep this much beside the QR code
 AGE_TICK = 2.0  # seconds between age refreshes
+# The keys a narrow footer keeps (the rest: `?`), most important first: restarting a
+# dead server, moving orders, the cursor's setting.
+ESSENTIAL = ("restart_server", "claim", "advance", "unclaim", "cancel_order", "follow", "quit")
 
 
 class QueueScreen(Screen[None]):
@@ -54,10 +62,15 @@ class QueueScreen(Screen[None]):
         Binding("r", "reload", "Refresh"),
         Binding("s", "stats", "Stats"),
         Binding("m", "announce", "Announce"),
-        Binding("up,k", "cursor(-1)", "Up", show=False),
-        Binding("down,j", "cursor(1)", "Down", show=False),
-        Binding("left,h", "column(-1)", "Left", show=False),
-        Binding("right,l", "column(1)", "Right", show=False),
+        # One key, two bindings: the footer shows the one for the current setting.
+        Binding("f", "follow(False)", "Follow: on", tooltip="The cursor goes with the order "
+                "you move; f: it stays in its column"),
+        Binding("f", "follow(True)", "Follow: off", tooltip="The cursor stays in its column; "
+                "f: it goes with the order you move"),
+        Binding("up,k", "cursor(-1)", "Previous order", show=False),
+        Binding("down,j", "cursor(1)", "Next order", show=False),
+        Binding("left,h", "column(-1)", "Column left", show=False),
+        Binding("right,l", "column(1)", "Column right", show=False),
     ]
 
     class OrderMoved(Message):
@@ -82,6 +95,9 @@ class QueueScreen(Screen[None]):
         self._active = 0
         self._columns: dict[str, OrderColumn] = {}
         self._boxes: dict[str, ColumnBox] = {}
+        # After a move, the cursor goes with the order (False: it stays in its column).
+        self.follow = True
+        self._following: tuple[str, str] | None = None  # (order id, status) to select
 
     @property
     def kiosk(self) -> KioskHost:
@@ -89,17 +105,18 @@ class QueueScreen(Screen[None]):
 
     def compose(self) -> ComposeResult:
         yield HeaderBar(id="header")
+        yield ServerBanner(id="server-banner")
         # The columns share what the QR panel leaves (no container of their own: every
         # container spanning the columns adds to the cost of every frame).
         with Horizontal(id="main"):
             for status in OPEN_STATUSES:
-                with ColumnBox(classes="column", id=f"column-{status}"):
+                with ColumnBox(status.title(), classes="column", id=f"column-{status}"):
                     if status == orders.PENDING:
                         yield BatchSummary(id="batches")
                     waits = self._waits if status == orders.PENDING else None
                     yield OrderColumn(status, clock=self.kiosk.clock, waits=waits, id=status)
             yield QRPanel(self.kiosk.settings, clock=self.kiosk.clock, id="qr")
-        yield Footer()
+        yield KioskFooter(essential=ESSENTIAL)
 
     def on_mount(self) -> None:
         # Kept, not queried per event: an event must cost little with hundreds of orders.
@@ -112,6 +129,7 @@ class QueueScreen(Screen[None]):
         self.set_interval(AGE_TICK, self._tick_ages)
         self.watch(self.app, "changes", self._board_changed, init=False)
         self.watch(self.app, "is_open", self._show_header, init=False)
+        self.watch(self.app, "server_health", self._server_checked)
 
     # -- what the app's state says ---------------------------------------------------------
 
@@ -122,6 +140,7 @@ class QueueScreen(Screen[None]):
     def _board_changed(self, change: BoardChange) -> None:
         with self.app.batch_update():  # one frame, however many columns it touched
             self._show_columns(change.statuses)
+            self._follow_order()
         if change.reloaded or (change.placed and self.kiosk.settings.rules.popup):
             # A new order took one of the window's drinks; a reload may find a new code.
             self.query_one(QRPanel).refresh_code()
@@ -134,7 +153,7 @@ class QueueScreen(Screen[None]):
         board = self.kiosk.board
         for status in statuses:
             self._columns[status].set_orders(board.column(status))
-            self._boxes[status].show_title(f"{status.title()} · {len(board.column(status))}")
+            self._boxes[status].show_count(len(board.column(status)))
         if orders.PREPARING in statuses and orders.PENDING not in statuses:
             # Who is busy, and until when, changed: so may every pending order's wait.
             self._columns[orders.PENDING].refresh_waits()
@@ -147,7 +166,12 @@ class QueueScreen(Screen[None]):
         self._header.show(
             name=kiosk.settings.name, is_open=kiosk.is_open, queue=kiosk.board.queue_length,
             max_queue=kiosk.settings.rules.max_queue, barista=kiosk.barista,
+            server=kiosk.server_health,
         )
+
+    def _server_checked(self) -> None:
+        self.query_one(ServerBanner).show(self.kiosk.server_health)
+        self._show_header()
 
     def _waits(self, ahead: Sequence[OpenOrder]) -> dict[str, str]:
         """The waits the guests' phones show for the first pending orders (`ahead`): the
@@ -169,7 +193,12 @@ class QueueScreen(Screen[None]):
                 column.tick()
 
     def on_resize(self, event: events.Resize) -> None:
-        self.set_class(event.size.width < NARROW, "-narrow")
+        """Too small for the QR code beside three usable columns: the panel becomes a
+        strip of text under them (the join URL, and how to see the code)."""
+        width, height = event.size
+        panel = self.query_one(QRPanel)
+        # Beside the code: three columns of cards; above and below it: header, footer.
+        panel.set_compact(not panel.fits(width - MIN_COLUMNS_WIDTH, height - 2))
 
     # -- selection -----------------------------------------------------------------------
 
@@ -178,9 +207,11 @@ class QueueScreen(Screen[None]):
         return self.columns[self._active].selected
 
     def action_cursor(self, delta: int) -> None:
+        self._following = None  # the barista chose another card: do not jump after all
         self.columns[self._active].move_cursor(delta)
 
     def action_column(self, delta: int) -> None:
+        self._following = None
         self._activate(max(0, min(len(OPEN_STATUSES) - 1, self._active + delta)))
 
     def _activate(self, index: int) -> None:
@@ -190,7 +221,35 @@ class QueueScreen(Screen[None]):
         columns[index].active = True
         columns[index].scroll_to_cursor()
         for position, box in enumerate(self._boxes.values()):
-            box.set_class(position == index, "-active")
+            box.active = position == index
+
+    def action_follow(self, follow: bool) -> None:
+        """`f`: after a move, the cursor goes with the order, or stays in its column."""
+        self.follow = follow
+        self.refresh_bindings()
+        self.notify("The cursor follows the order you move" if follow else
+                    "The cursor stays in its column (for claiming one after another)")
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "follow":  # the `f` binding that switches away from the setting
+            return parameters[0] != self.follow
+        return True
+
+    def _follow_order(self) -> None:
+        """Select the order just moved, in its new column, once the board shows it there."""
+        if self._following is None:
+            return
+        order_id, status = self._following
+        order = self.kiosk.board.get(order_id)
+        if order is None or order.status != status:
+            return  # not on the board yet (its preview or its event is on the way)
+        self._following = None
+        column = OPEN_STATUSES.index(status)
+        index = self._columns[status].index_of(order)
+        if index is not None:
+            self._columns[status].select(index)
+            if column != self._active:
+                self._activate(column)
 
     @on(OrderColumn.Selected)
     def column_clicked(self, event: OrderColumn.Selected) -> None:
@@ -215,7 +274,11 @@ class QueueScreen(Screen[None]):
             self.notify("The database is busy: try again", severity="error")
             return
         # The app shows it now; its event arrives a moment later as an echo.
-        self.post_message(self.OrderMoved(OrderInfo.of(moved)))
+        info = OrderInfo.of(moved)
+        self.post_message(self.OrderMoved(info))
+        if self.follow and moved.status in OPEN_STATUSES:
+            self._following = (info.order_id, info.status)
+            self._follow_order()  # its event may have come first: the board has it already
 
     def action_claim(self) -> None:
         kiosk = self.kiosk

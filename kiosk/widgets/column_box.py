@@ -1,4 +1,8 @@
-"""The frame around one column of the queue, titled with its name and its count."""
+"""The frame around one column of the queue, titled with its name and its count.
+
+The column the keys act on says so in its title ("▶ PENDING · 3", reversed by the
+stylesheet), not only in its border's colour.
+"""
 
 from __future__ import annotations
 
@@ -17,6 +21,31 @@ class ColumnBox(Vertical):
     """
 
     _title_only = False  # set while the title changes
+
+    def __init__(self, name: str, *, id: str | None = None, classes: str | None = None) -> None:
+        super().__init__(id=id, classes=classes)
+        self._label = name
+        self._count = 0
+        self._active = False
+
+    @property
+    def active(self) -> bool:
+        return self._active
+
+    @active.setter
+    def active(self, value: bool) -> None:
+        self._active = value
+        self.set_class(value, "-active")  # the frame repaints whole: its border changes
+        self._show_title()
+
+    def show_count(self, count: int) -> None:
+        """The column now holds `count` orders."""
+        self._count = count
+        self._show_title()
+
+    def _show_title(self) -> None:
+        name = f"▶ {self._label.upper()}" if self._active else self._label
+        self.show_title(f"{name} · {self._count}")
 
     def show_title(self, title: str) -> None:
         """Title the frame (plain text: column names and counts, nothing a guest typed)."""

@@ -1,4 +1,5 @@
-"""The line at the top: the bar's name, open or closed, the queue, who is pouring."""
+"""The line at the top: the bar's name, open or closed, the queue, who is pouring, and
+whether the web server is up (`bar.health` decides; this only words it)."""
 
 from __future__ import annotations
 
@@ -7,6 +8,24 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import Horizontal
 from textual.widgets import Label
+
+from bar import health
+from bar.health import Health
+
+
+def server_text(server: Health) -> str:
+    """ "up · 3 phones", "DOWN since 21:04": the server's health in a few words."""
+    if server.state == health.UP:
+        if server.phones is None:
+            return "server up"
+        return f"server up · {server.phones} phone{'' if server.phones == 1 else 's'}"
+    if server.state == health.STARTING:
+        return "server starting…"
+    if server.state in (health.DOWN, health.STOPPED):
+        if server.since is None:
+            return "server DOWN: not answering"
+        return f"server DOWN since {server.since.astimezone():%H:%M}"
+    return "server: checking…"
 
 
 class HeaderBar(Horizontal):
@@ -22,12 +41,14 @@ class HeaderBar(Horizontal):
         yield Label(id="shop-state")
         yield Label(id="queue-length")
         yield Label(id="barista")
+        yield Label(id="server")
 
     def on_mount(self) -> None:
         self._labels = {f"#{label.id}": label for label in self.query(Label)}
 
     def show(
-        self, *, name: str, is_open: bool, queue: int, max_queue: int, barista: str | None
+        self, *, name: str, is_open: bool, queue: int, max_queue: int, barista: str | None,
+        server: Health | None = None,
     ) -> None:
         # Text objects, not markup: names come from a config file and the command line.
         self._set("#bar-name", name)
@@ -37,6 +58,11 @@ class HeaderBar(Horizontal):
         length = self._set("#queue-length", f"queue {queue} of {max_queue}")
         length.set_class(queue >= max_queue, "-full")
         self._set("#barista", f"barista: {barista}" if barista else "barista: no name (--barista)")
+        shown = self._set("#server", server_text(server) if server is not None else "")
+        shown.display = server is not None  # a kiosk that watches no server says nothing
+        shown.set_class(server is not None and server.state == health.UP, "-up")
+        shown.set_class(server is not None and server.state in (health.DOWN, health.STOPPED),
+                        "-down")
 
     def _set(self, selector: str, text: str) -> Label:
         """Update a label only when its text changed; lay out only when its width did."""

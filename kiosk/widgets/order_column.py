@@ -157,7 +157,7 @@ class OrderColumn(ScrollView, can_focus=False):
         self._orders = orders
         self._waits_stale = True  # the queue ahead of some cards changed
         if self._selected is not None:
-            found = self._index_of(self._selected)
+            found = self.index_of(self._selected)
             if found is not None:
                 self._cursor = found
         self._cursor = max(0, min(self._cursor, len(orders) - 1))
@@ -194,7 +194,7 @@ class OrderColumn(ScrollView, can_focus=False):
             region = Region(0, top, max(1, self._text_width), bottom - top)
             self.scroll_to_region(region, animate=False, force=True, immediate=True)
 
-    def _index_of(self, order: OpenOrder) -> int | None:
+    def index_of(self, order: OpenOrder) -> int | None:
         """Where `order` is in the column now (by bisection: its sort key never changes)."""
         orders = self._orders
         index = bisect.bisect_left(orders, order.sort_key, key=_sort_key)

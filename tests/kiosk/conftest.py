@@ -78,3 +78,13 @@ def column_text(app: KioskApp, status: str) -> str:
 
 def label_text(app: KioskApp, selector: str) -> str:
     return str(app.queue_screen.query_one(selector, Label).content)
+
+
+def screen_lines(app: KioskApp) -> list[str]:
+    """The rows of the screen in front as the terminal shows them, as plain text.
+
+    Through the compositor (private, but the only way to read what a cropped or hidden
+    widget leaves on screen): a widget's own state says what it holds, not what shows.
+    """
+    update = app.screen._compositor.render_full_update(simplify=True)
+    return ["".join(strip.text for strip in row) for row in update.strips]

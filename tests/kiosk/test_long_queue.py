@@ -123,7 +123,7 @@ async def test_a_burst_of_events_is_one_update(
         assert len(bells) == 1  # one bell for the burst
         assert all(f"#{n} Guest {n}" in column_text(app, "pending") for n in range(1, 13))
         box = app.queue_screen.query_one("#column-pending", ColumnBox)
-        assert box.border_title == "Pending · 12"
+        assert box.border_title == "▶ PENDING · 12"  # the active column
 
 
 async def test_orders_below_the_fold_repaint_nothing_on_screen(

@@ -146,12 +146,3 @@ async def test_popup_mode_shows_the_scan_code_and_drinks_left(
         panel.refresh_code()  # the timer does this every second
         assert await wait_for(pilot, lambda: panel.code != current.code)
         assert static_text(detail).startswith("3 drinks left")
-
-
-async def test_a_narrow_terminal_hides_the_qr_panel(app: KioskApp, make: Factory) -> None:
-    async with app.run_test(size=(80, 30)) as pilot:
-        await pilot.pause()
-        assert not app.queue_screen.query_one(QRPanel).display
-        await pilot.resize_terminal(120, 40)
-        await pilot.pause()
-        assert app.queue_screen.query_one(QRPanel).display

@@ -2,25 +2,38 @@
 
 Update with `pytest tests/kiosk/test_snapshots.py --snapshot-update`, then look at the
 SVG. `BAR_ARTIFACTS=DIR` also saves the screen as DIR/kiosk.svg.
+
+At 160×48 and 80×24 the kiosk watches a real `bar serve` (its own data dir: its clock
+is the real one, and must not expire the frozen clock's orders), so the header says
+"server up · 0 phones" as under `bar up`.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
+import pytest
 from textual.pilot import Pilot
 
 from bar import orders
 from bar.clock import FrozenClock
 from bar.config import Settings
+from bar.health import HealthWatch
 from bar.models import RegistrationCode
+from bar.up import WebServer
 from kiosk.app import KioskApp
+from kiosk.widgets.header import HeaderBar
 from kiosk.widgets.qr_panel import QRPanel
-from tests.conftest import Factory
-from tests.kiosk.conftest import SIZE, wait_for
+from tests.conftest import Factory, make_settings
+from tests.kiosk.conftest import SIZE, label_text, wait_for
+from tests.webapp.test_server import free_port
+
+WIDE, SMALL = (160, 48), (80, 24)
 
 INVITE = "friday-night-invite"  # a fixed code: a random one would change the QR code
 
@@ -86,3 +99,62 @@ def test_queue_screen_cursor_on_preparing(
     fill_the_bar(make, clock)
     app = KioskApp(kiosk_settings, clock=clock, barista="Sam")
     assert snap_compare(app, terminal_size=SIZE, press=["right"], run_before=code_shown)
+
+
+@pytest.fixture(scope="module")
+def idle_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[WebServer]:
+    """A `bar serve` with a data dir of its own, on a free loopback port."""
+    data = Path(tmp_path_factory.mktemp("server")) / "data"
+    data.mkdir()
+    served = WebServer(dataclasses.replace(make_settings(data), host="127.0.0.1", port=free_port()))
+    served.start()
+    yield served
+    served.stop()
+
+
+def watching(settings: Settings, clock: FrozenClock, server: WebServer) -> KioskApp:
+    app = KioskApp(settings, clock=clock, barista="Sam", health=HealthWatch(server.url, server=server))
+    app.health_every = 0.2
+    return app
+
+
+async def server_up(pilot: Pilot[None]) -> None:
+    await code_shown(pilot)
+
+    def up() -> bool:
+        headers = pilot.app.screen.query(HeaderBar)
+        return bool(headers) and label_text(pilot.app, "#server") == "server up · 0 phones"  # type: ignore[arg-type]
+
+    assert await wait_for(pilot, up, 30)
+    await pilot.pause(0.1)
+
+
+def test_queue_screen_wide(
+    snap_compare: Callable[..., bool], kiosk_settings: Settings, make: Factory,
+    clock: FrozenClock, idle_server: WebServer,
+) -> None:
+    """The QR code beside the columns; the active column's title marked."""
+    fill_the_bar(make, clock)
+    app = watching(kiosk_settings, clock, idle_server)
+    assert snap_compare(app, terminal_size=WIDE, run_before=server_up)
+
+
+def test_queue_screen_80x24(
+    snap_compare: Callable[..., bool], kiosk_settings: Settings, make: Factory,
+    clock: FrozenClock, idle_server: WebServer,
+) -> None:
+    """No room for the code: the join URL and how to see the QR under the columns; the
+    footer keeps the keys that move orders and `?`."""
+    fill_the_bar(make, clock)
+    app = watching(kiosk_settings, clock, idle_server)
+    assert snap_compare(app, terminal_size=SMALL, run_before=server_up)
+
+
+def test_queue_screen_80x24_after_a_claim(
+    snap_compare: Callable[..., bool], kiosk_settings: Settings, make: Factory,
+    clock: FrozenClock, idle_server: WebServer,
+) -> None:
+    """The cursor went with Ana's claimed order into Preparing, now the marked column."""
+    fill_the_bar(make, clock)
+    app = watching(kiosk_settings, clock, idle_server)
+    assert snap_compare(app, terminal_size=SMALL, press=["c"], run_before=server_up)

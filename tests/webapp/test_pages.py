@@ -25,7 +25,7 @@ def test_pages_render_their_html(client, path, marker):
 def test_healthz(client):
     response = client.get("/healthz")
     assert response.status_code == 200
-    assert response.json == {"status": "ok"}
+    assert response.json == {"status": "ok", "sockets": 0, "guest_sockets": 0}
 
 
 @pytest.mark.parametrize("path", ["/", "/healthz", "/api/menu", "/nope", "/static/app.js"])

@@ -48,7 +48,7 @@ def test_run_in_thread_serves_the_app(app):
     try:
         assert base_url == f"http://127.0.0.1:{server.server_port}"
         response = requests.get(f"{base_url}/healthz", timeout=5)
-        assert response.json() == {"status": "ok"}
+        assert response.json() == {"status": "ok", "sockets": 0, "guest_sockets": 0}
     finally:
         server.shutdown()
         server.server_close()

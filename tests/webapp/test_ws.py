@@ -103,6 +103,21 @@ def test_admin_reads_admin_and_any_guest_channel(ws_client, api):
     assert admin_event["event"]["username"] == "Ana"
 
 
+def test_healthz_counts_open_sockets_and_the_guests_phones_among_them(ws_client, api, live_server):
+    def counts() -> tuple[int, int]:
+        body = requests.get(f"{live_server}/healthz", timeout=5).json()
+        return body["sockets"], body["guest_sockets"]
+
+    board, tablet, phone = ws_client(), ws_client(), ws_client()
+    board.subscribe(events.DISPLAY)  # a TV board: never signs in
+    assert tablet.auth(api.admin("sam")["Authorization"][7:])["role"] == "admin"
+    guest = api.register("Ana")
+    assert phone.auth(guest.access_token)["role"] == "guest"
+    assert wait_for(lambda: counts() == (3, 1))  # only the guest's page is a phone
+    phone.close()
+    assert wait_for(lambda: counts() == (2, 0))
+
+
 @pytest.mark.parametrize("token", ["garbage", "", None, "a.b.c"])
 def test_bad_token_gets_an_error_and_is_closed(ws_client, token):
     ws = ws_client()
