@@ -89,6 +89,10 @@ class Settings:
     ws_max_message: int = 4096
     sockets_per_address: int = 32
     anonymous_sockets_per_address: int = 8
+    # [invites]: what a new invite code allows unless the host says otherwise (the first
+    # code a bar makes by itself, `bar codes create`, the kiosk's invites screen).
+    invite_max_uses: int = 25
+    invite_valid_for: timedelta = timedelta(days=1)
 
     @property
     def db_path(self) -> Path:
@@ -214,6 +218,8 @@ _SCALARS: dict[tuple[str, str], tuple[str, Callable[[Any], Any]]] = {
     # address. A TV or a page not signed in yet needs one or two anonymous sockets.
     ("limits", "sockets_per_address"): ("sockets_per_address", _int(0)),
     ("limits", "anonymous_sockets_per_address"): ("anonymous_sockets_per_address", _int(0)),
+    ("invites", "max_uses"): ("invite_max_uses", _int(1, 100_000)),
+    ("invites", "valid_for"): ("invite_valid_for", _positive_duration),
 }
 
 # Keys of older versions, accepted and ignored so an old bar.toml still starts.
