@@ -15,6 +15,8 @@ move of `bar.orders.TRANSITIONS` can be recalled:
                                          room under `max_open_orders_per_guest`, and (back
                                          to pending or preparing) the queue is not full
 
+and any of them only if the order would not expire at once (see below).
+
 Never recalled: what the bar did by itself (an expiry) or a guest did (their own
 cancel); a recall (there is no redo: move the order again); a move older than the
 window, or one that another move followed. Recalling again walks back through the
@@ -22,7 +24,9 @@ barista's moves, one at a time. Anything else is refused with `InvalidTransition
 and a line saying why, and nothing changes.
 
 A recalled order keeps its times (ordered, ready): its timeouts count from them as
-before. The recall is a status change like any other: the order, its
+before, so a recall that would put it where its timeout has passed (pending after
+`barista_timeout`, ready after `uncollected_timeout`) is refused: it would expire at
+once. The recall is a status change like any other: the order, its
 `ORDER_STATUS_CHANGED` events (guest, `admin`, `display`) and the guest's notification
 in one transaction, so the phone, the boards and every kiosk follow live.
 """
@@ -50,6 +54,7 @@ from bar.status import (
     READY,
     SERVED,
 )
+from bar.timeparse import format_duration
 
 RECALL_WINDOW = timedelta(minutes=5)
 
@@ -120,6 +125,7 @@ def recall(settings: Settings, *, barista: str | None, now: datetime) -> Recall:
         found = next_recall(barista, now=now)
         move, order = found.move, found.order
         back = move.from_status
+        _check_not_overdue(settings, order, back, now)
         if move.to_status == CANCELLED:
             _check_comeback(settings, order, back)
             order.cancel_reason = None
@@ -146,6 +152,18 @@ def recall(settings: Settings, *, barista: str | None, now: datetime) -> Recall:
         Move.update(recalled_at=now).where(Move.id == move.id).execute()
         publish_change(order, now)
         return Recall(move, order)
+
+
+def _check_not_overdue(settings: Settings, order: Order, back: str, now: datetime) -> None:
+    """An order keeps its times: one back where its timeout has passed would expire at once."""
+    rules = settings.rules
+    if back == PENDING and order.created_at <= now - rules.barista_timeout:
+        late = f"ordered over {format_duration(rules.barista_timeout)} ago"
+    elif back == READY and order.ready_at and order.ready_at <= now - rules.uncollected_timeout:
+        late = f"ready over {format_duration(rules.uncollected_timeout)} ago"
+    else:
+        return
+    raise InvalidTransition(f"cannot recall #{order.number}: it would expire at once ({late})")
 
 
 def _check_comeback(settings: Settings, order: Order, back: str) -> None:

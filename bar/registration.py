@@ -12,6 +12,8 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime
 
+from peewee import SQL
+
 from bar import kicks, names, scan
 from bar.config import Settings
 from bar.db import write
@@ -43,14 +45,22 @@ def create_code(
 
 
 def list_codes() -> list[RegistrationCode]:
-    return list(RegistrationCode.select().order_by(RegistrationCode.created_at.desc()))
+    """Every invite code, the newest first (made in the same instant: the later first)."""
+    return list(RegistrationCode.select().order_by(RegistrationCode.created_at.desc(),
+                                                   SQL("rowid").desc()))
+
+
+def find_code(code: str) -> RegistrationCode:
+    """An invite code by its text; raises `NotFound`."""
+    row = RegistrationCode.get_or_none(RegistrationCode.code == code.strip())
+    if row is None:
+        raise NotFound(f"no such code: {code}")
+    return row
 
 
 def revoke_code(code: str) -> RegistrationCode:
     with write():
-        row = RegistrationCode.get_or_none(RegistrationCode.code == code.strip())
-        if row is None:
-            raise NotFound(f"no such code: {code}")
+        row = find_code(code)
         row.revoked = True
         row.save()
         return row
@@ -111,6 +121,11 @@ class JoinCode:
     uses_left: int | None = None  # invite only
     max_uses: int | None = None  # invite only
 
+    @classmethod
+    def of_invite(cls, row: RegistrationCode) -> JoinCode:
+        return cls(row.code, False, row.expires_at, uses_left=row.max_uses - row.use_count,
+                   max_uses=row.max_uses)
+
 
 def join_code(settings: Settings, *, now: datetime, created_by: str) -> JoinCode:
     """What the kiosk's QR panel and the TV board show: one rule for both.
@@ -121,9 +136,7 @@ def join_code(settings: Settings, *, now: datetime, created_by: str) -> JoinCode
         current = scan.current(settings.rules, now=now)
         return JoinCode(current.code, True, current.rotates_at,
                         drinks_remaining=current.drinks_remaining)
-    row = current_invite(settings, now=now, created_by=created_by)
-    return JoinCode(row.code, False, row.expires_at,
-                    uses_left=row.max_uses - row.use_count, max_uses=row.max_uses)
+    return JoinCode.of_invite(current_invite(settings, now=now, created_by=created_by))
 
 
 def code_status(row: RegistrationCode, now: datetime) -> str:

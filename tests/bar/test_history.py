@@ -184,3 +184,18 @@ def test_finished_tonight_lists_the_last_to_finish_first(make, clock, settings):
     assert still_open.id not in {o.id for o in finished}
     clock.advance(days=1)
     assert history.finished_tonight(settings, now=clock()) == []
+
+
+def test_a_recall_that_would_expire_at_once_is_refused(make, clock, settings):
+    waited, collected = make.order(make.guest("Ana")), make.order(make.guest("Bo"))
+    for step in (orders.PREPARING, orders.READY):
+        _move(collected, step, clock)
+    clock.advance(settings.rules.uncollected_timeout)  # Ana's order is past barista_timeout too
+    _move(collected, orders.SERVED, clock)
+    with pytest.raises(InvalidTransition, match=r"#2: it would expire at once \(ready over 10m ago\)"):
+        history.recall(settings, barista="Sam", now=clock())
+    clock.advance(minutes=5)
+    _move(waited, orders.CANCELLED, clock, reason="too late")
+    with pytest.raises(InvalidTransition, match=r"#1: it would expire at once \(ordered over 15m"):
+        history.recall(settings, barista="Sam", now=clock())
+    assert (_row(waited).status, _row(collected).status) == (orders.CANCELLED, orders.SERVED)
