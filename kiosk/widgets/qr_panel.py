@@ -45,11 +45,13 @@ class QRPanel(CodePanel):
         usual = "x" * USUAL_CODE_LENGTH[settings.rules.mode]
         side = qr.make(join_url(settings, usual)).symbol_size(border=QUIET_ZONE)[0]
         self.styles.width = side + 2
+        self._title = "Scan to order" if settings.rules.popup else "Scan to join"
+        self.no_invite = ""  # the last invite's fate while none registers guests
 
     def compose(self) -> ComposeResult:
         # The title depends on the mode alone: on screen from the first frame, before
         # the worker's answer brings the code.
-        yield Label("Scan to order" if self._settings.rules.popup else "Scan to join", id="qr-title")
+        yield Label(self._title, id="qr-title")
         yield Static(id="qr-code")
         yield Static(id="qr-url")
         yield Static(id="qr-detail")
@@ -57,8 +59,22 @@ class QRPanel(CodePanel):
     def show_error(self, message: str) -> None:
         self.query_one("#qr-detail", Static).update(Text(f"no code: {message}"))
 
+    def show_no_invite(self, status: str) -> None:
+        """Say it plainly, where the code was: the host makes the next one (`i`)."""
+        self.code, self.no_invite = None, status
+        self.add_class("-no-invite")
+        self.query_one("#qr-title", Label).update("Guests cannot join")
+        self.query_one("#qr-code", Static).update(
+            Text(f"Invite code {status} —\npress i to make one"))
+        self.query_one("#qr-url", Static).update("")
+        self.query_one("#qr-detail", Static).update("")
+
     def show_code(self, shown: registration.JoinCode, now: datetime) -> None:
         """Show the code (re-drawing the QR only when the code changed)."""
+        if self.no_invite:
+            self.no_invite = ""
+            self.remove_class("-no-invite")
+            self.query_one("#qr-title", Label).update(self._title)
         if shown.code != self.code:
             self.code = shown.code
             url = join_url(self._settings, shown.code)
