@@ -28,7 +28,9 @@ export function alertEnded(order) {
       ? `Your order ${what} was cancelled${reason}.`
       : `Your order ${what} expired${reason}.`;
   const type = order.status === 'cancelled' ? 'ORDER_CANCELLED' : 'ORDER_EXPIRED';
-  addMessage(order.status, text, { onDismiss: () => readAbout(order.order_id, [type]) });
+  addMessage(order.status, text, {
+    orderId: order.order_id, onDismiss: () => readAbout(order.order_id, [type]),
+  });
   buzz([200]);
   systemNotify(order.status === 'cancelled' ? 'Order cancelled' : 'Order expired', text, key);
 }
