@@ -60,6 +60,16 @@ def test_codes_create_json_list_revoke(run, tmp_path):
     run("codes", "revoke", "no-such-code", ok=False)
 
 
+def test_orders_recall_undoes_the_last_move(run, settings):
+    order = _place_order(settings)
+    run("orders", "move", str(order.number), "preparing", "--barista", "Kim")
+    run("orders", "move", str(order.number), "ready", "--barista", "Kim")
+    assert run("orders", "recall", "--barista", "Kim").output == \
+        f"Recalled #{order.number} Negroni for Ana: ready → preparing\n"
+    assert Order.get_by_id(order.id).status == "preparing"
+    assert "nothing to recall: cli moved no order" in run("orders", "recall", ok=False).output
+
+
 def test_codes_create_takes_its_defaults_from_the_config(run, tmp_path, settings):
     config = tmp_path / "bar.toml"
     config.write_text('[invites]\nmax_uses = 12\nvalid_for = "3h"\n', encoding="utf-8")
