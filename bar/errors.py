@@ -81,8 +81,8 @@ class NoInvite(NotFound):
 
     code = "no_invite"
 
-    def __init__(self, message: str, *, status: str) -> None:
-        super().__init__(message)
+    def __init__(self, message: str, *, status: str = "", code: str | None = None) -> None:
+        super().__init__(message, code=code)
         self.status = status  # "used up", "expired" or "revoked" (`registration.code_status`)
 
 

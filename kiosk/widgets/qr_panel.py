@@ -61,6 +61,9 @@ class QRPanel(CodePanel):
 
     def show_no_invite(self, status: str) -> None:
         """Say it plainly, where the code was: the host makes the next one (`i`)."""
+        if status != self.no_invite:  # once, also for a terminal too narrow for the panel
+            self.notify(f"Invite code {status}: guests cannot join. Press i to make one.",
+                        severity="warning", timeout=30)
         self.code, self.no_invite = None, status
         self.add_class("-no-invite")
         self.query_one("#qr-title", Label).update("Guests cannot join")
