@@ -95,6 +95,10 @@ class Settings:
     # [display]: the TV boards show the code guests join with (the party's invite, or a
     # pop-up's scan code). Off for a screen that faces people who are not guests.
     show_join_code: bool = True
+    # [invites]: what a new invite code allows unless the host says otherwise (the first
+    # code a bar makes by itself, `bar codes create`, the kiosk's invites screen).
+    invite_max_uses: int = 25
+    invite_valid_for: timedelta = timedelta(days=1)
 
     @property
     def db_path(self) -> Path:
@@ -234,6 +238,8 @@ _SCALARS: dict[tuple[str, str], tuple[str, Callable[[Any], Any]]] = {
     ("limits", "sockets_per_address"): ("sockets_per_address", _int(0)),
     ("limits", "anonymous_sockets_per_address"): ("anonymous_sockets_per_address", _int(0)),
     ("display", "show_join_code"): ("show_join_code", _bool),
+    ("invites", "max_uses"): ("invite_max_uses", _int(1, 100_000)),
+    ("invites", "valid_for"): ("invite_valid_for", _positive_duration),
 }
 
 # Keys of older versions, accepted and ignored so an old bar.toml still starts.

@@ -6,7 +6,8 @@
     ├── InvalidInput              invalid_input     (bad name, modifier, note, …)
     │   └── InvalidJSON           invalid_json
     ├── NotFound                  not_found
-    │   └── DrinkUnavailable      drink_unavailable
+    │   ├── DrinkUnavailable      drink_unavailable
+    │   └── NoInvite              no_invite         (every invite is used up, expired or revoked)
     ├── AuthError                 unauthorized
     │   ├── CodeMissing           code_missing
     │   ├── TokenInvalid          token_invalid
@@ -73,6 +74,16 @@ class NotFound(BarError):
 
 class DrinkUnavailable(NotFound):
     code = "drink_unavailable"
+
+
+class NoInvite(NotFound):
+    """No invite registers guests now; `status` says what became of the newest one."""
+
+    code = "no_invite"
+
+    def __init__(self, message: str, *, status: str = "", code: str | None = None) -> None:
+        super().__init__(message, code=code)
+        self.status = status  # "used up", "expired" or "revoked" (`registration.code_status`)
 
 
 class AuthError(BarError):

@@ -13,13 +13,14 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import cast
 
-from peewee import JOIN, fn
+from peewee import JOIN, Case, fn
 
 from bar import events, kicks
 from bar.db import db, write
 from bar.errors import InvalidInput, NotFound
 from bar.models import Guest, Kick, Order, RefreshToken
 from bar.payloads import GuestLetBack, GuestSignedOut
+from bar.status import OPEN_STATUSES
 
 
 @dataclass(frozen=True)
@@ -32,6 +33,7 @@ class GuestRow:
     orders: int
     sessions: int  # refresh tokens still usable
     kicked_until: datetime | None = None  # kept out (`bar guests kick`) until then
+    open_orders: int = 0  # pending, preparing or ready
 
 
 def is_active(user_key: str) -> bool:
@@ -44,9 +46,14 @@ def is_active(user_key: str) -> bool:
     return bool(row and row[0])
 
 
-def list_guests(*, now: datetime) -> list[GuestRow]:
+def list_guests(*, now: datetime, since: datetime | None = None) -> list[GuestRow]:
+    """Every guest, the first to join first. With `since`: those who joined or were
+    last seen since then (tonight's), and whoever is kept out now."""
     order_counts = (
-        Order.select(Order.guest.alias("user_key"), fn.COUNT(Order.id).alias("n"))
+        Order.select(
+            Order.guest.alias("user_key"), fn.COUNT(Order.id).alias("n"),
+            fn.SUM(Case(None, [(Order.status.in_(OPEN_STATUSES), 1)], 0)).alias("open"),
+        )
         .group_by(Order.guest).alias("oc")
     )
     session_counts = (
@@ -58,15 +65,20 @@ def list_guests(*, now: datetime) -> list[GuestRow]:
         Guest.select(
             Guest.user_key, Guest.username, Guest.created_at, Guest.last_login, Guest.is_active,
             fn.COALESCE(order_counts.c.n, 0), fn.COALESCE(session_counts.c.n, 0),
+            fn.COALESCE(order_counts.c.open, 0),
         )
         .join(order_counts, JOIN.LEFT_OUTER, on=(order_counts.c.user_key == Guest.user_key))
         .switch(Guest)
         .join(session_counts, JOIN.LEFT_OUTER, on=(session_counts.c.user_key == Guest.user_key))
         .order_by(Guest.created_at)
     )
-    rows = cast(list[tuple[str, str, datetime, datetime | None, bool, int, int]], list(query.tuples()))
     kicked = kicks.kicked_guests(now=now)
-    return [GuestRow(*row, kicked_until=kicked.get(row[0])) for row in rows]
+    if since is not None:
+        query = query.where((Guest.created_at >= since) | (Guest.last_login >= since)
+                            | Guest.user_key.in_(list(kicked)))
+    rows = cast(list[tuple[str, str, datetime, datetime | None, bool, int, int, int]],
+                list(query.tuples()))
+    return [GuestRow(*row[:7], kicked_until=kicked.get(row[0]), open_orders=row[7]) for row in rows]
 
 
 def find(name_or_key: str) -> Guest:

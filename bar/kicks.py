@@ -52,6 +52,11 @@ def night_ends(now: datetime, *, day_starts_at: int) -> datetime:
     return local_at(day + timedelta(days=1), time(day_starts_at))
 
 
+def night_starts(now: datetime, *, day_starts_at: int) -> datetime:
+    """When the business day of `now` began: `day_starts_at` o'clock (local time)."""
+    return local_at(date.fromisoformat(business_day(now, day_starts_at)), time(day_starts_at))
+
+
 def _active(now: datetime) -> ModelSelect[Kick]:
     return Kick.select().where(Kick.lifted_at.is_null(), Kick.until > now)
 

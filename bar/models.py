@@ -125,6 +125,29 @@ class Order(BaseModel):
         )
 
 
+class Move(BaseModel):
+    """One step of an order along the status machine: who made it, from where to where.
+
+    Written with the step (`bar.orders`), so the barista's last move can be recalled
+    (`bar.history`); a recalled move keeps its row, marked `recalled_at`. A new table:
+    `create_tables` makes it in an older database.
+    """
+
+    id = pw.AutoField()
+    order = pw.ForeignKeyField(Order, column_name="order_id", backref="moves")
+    from_status = pw.CharField()
+    to_status = pw.CharField()
+    actor = pw.CharField()  # "barista", "guest" or "system"
+    by = pw.CharField(null=True)  # the barista's name (None: a kiosk without --barista)
+    barista_before = pw.CharField(null=True)  # the order's barista before (an unclaim clears it)
+    at = UtcDateTimeField(index=True)
+    recalled_at = UtcDateTimeField(null=True)
+
+    class Meta:
+        table_name = "moves"
+        indexes = ((("order", "id"), False),)
+
+
 class ScanWindow(BaseModel):
     """Pop-up mode: one rotating scan code and the drinks its window has used."""
 
@@ -181,6 +204,6 @@ class State(BaseModel):
 
 
 TABLES: list[type[BaseModel]] = [
-    SchemaVersion, Guest, Kick, RegistrationCode, Admin, RefreshToken, Drink, Order,
+    SchemaVersion, Guest, Kick, RegistrationCode, Admin, RefreshToken, Drink, Order, Move,
     ScanWindow, Event, Notification, Scheduled, State,
 ]

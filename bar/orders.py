@@ -7,7 +7,8 @@
       └──▶ expired   (barista timeout: not made in time)
 
 Each change and its events (guest channel, `admin`, `display`) and the guest's
-notification are written in one transaction.
+notification are written in one transaction, with the step itself (a `Move` row:
+`bar.history` recalls a barista's last one).
 """
 
 from __future__ import annotations
@@ -35,7 +36,7 @@ from bar.errors import (
     ShopClosed,
     TooManyOpenOrders,
 )
-from bar.models import Drink, Guest, Notification, Order
+from bar.models import Drink, Guest, Move, Notification, Order
 from bar.payloads import (
     NOTIFY_ON,
     ORDER_READY,
@@ -123,7 +124,9 @@ def _publish_new(order: Order, now: datetime) -> None:
     ], now=now)
 
 
-def _publish_change(order: Order, now: datetime) -> None:
+def publish_change(order: Order, now: datetime) -> None:
+    """The events and the guest's notification of an order's new status (inside the
+    write transaction that changed it)."""
     full = OrderInfo.of(order)
     guest_view = full.for_guest()
     channel = events.guest_channel(order.guest.user_key)
@@ -342,7 +345,7 @@ def move(
         allowed = TRANSITIONS.get((order.status, to), frozenset())
         if actor not in allowed:
             raise InvalidTransition(_refusal(order, to, actor))
-        _apply(order, to, now=now, barista=barista, reason=reason_text)
+        _apply(order, to, actor=actor, now=now, barista=barista, reason=reason_text)
         return order
 
 
@@ -353,8 +356,12 @@ def _refusal(order: Order, to: str, actor: Actor) -> str:
 
 
 def _apply(
-    order: Order, to: str, *, now: datetime, barista: str | None = None, reason: str | None = None
+    order: Order, to: str, *, actor: Actor, now: datetime, barista: str | None = None,
+    reason: str | None = None,
 ) -> None:
+    # The step is kept (`bar.history` recalls a barista's last one), before the order changes.
+    Move.create(order=order.id, from_status=order.status, to_status=to, actor=actor,
+                by=barista if actor == "barista" else None, barista_before=order.barista, at=now)
     if to == PREPARING:
         order.barista = barista
     elif to == PENDING:
@@ -369,7 +376,7 @@ def _apply(
     order.status = to
     order.updated_at = now
     order.save()
-    _publish_change(order, now)
+    publish_change(order, now)
     if left_queue:
         shop.queue_left(now=now)
 
@@ -399,7 +406,7 @@ def expire_overdue(rules: Rules, *, now: datetime) -> list[Order]:
         expired = []
         for order in overdue:
             reason = "not made in time" if order.status == PENDING else "not collected in time"
-            _apply(order, EXPIRED, now=now, reason=reason)
+            _apply(order, EXPIRED, actor="system", now=now, reason=reason)
             expired.append(order)
         return expired
 

@@ -14,13 +14,15 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
+
+from peewee import SQL
 
 from bar import joincodes, kicks, names, scan
 from bar.config import Settings
 from bar.db import write
-from bar.errors import CodeMissing, CodeRefused, InvalidInput, NotFound
+from bar.errors import CodeMissing, CodeRefused, InvalidInput, NoInvite, NotFound
 from bar.models import Guest, RegistrationCode
 from bar.text import clean_text
 from bar.tokens import Keys, issue_access, new_refresh_token
@@ -51,14 +53,22 @@ def create_code(
 
 
 def list_codes() -> list[RegistrationCode]:
-    return list(RegistrationCode.select().order_by(RegistrationCode.created_at.desc()))
+    """Every invite code, the newest first (made in the same instant: the later first)."""
+    return list(RegistrationCode.select().order_by(RegistrationCode.created_at.desc(),
+                                                   SQL("rowid").desc()))
+
+
+def find_code(code: str) -> RegistrationCode:
+    """An invite code by its text, as typed (any case, dashes); raises `NotFound`."""
+    row = RegistrationCode.get_or_none(RegistrationCode.code == joincodes.normalize(code))
+    if row is None:
+        raise NotFound(f"no such code: {code}")
+    return row
 
 
 def revoke_code(code: str) -> RegistrationCode:
     with write():
-        row = RegistrationCode.get_or_none(RegistrationCode.code == joincodes.normalize(code))
-        if row is None:
-            raise NotFound(f"no such code: {code}")
+        row = find_code(code)
         row.revoked = True
         row.save()
         return row
@@ -78,23 +88,52 @@ def active_invite(*, now: datetime) -> RegistrationCode | None:
     )
 
 
-DEFAULT_INVITE_USES = 50
-DEFAULT_INVITE_LIFETIME = timedelta(days=1)
+
+def new_invite(
+    settings: Settings, *, now: datetime, created_by: str, max_uses: int | None = None,
+    expires_at: datetime | None = None, notes: str = "",
+) -> RegistrationCode:
+    """An invite code with the host's limits: those given, else bar.toml's `[invites]`."""
+    return create_code(
+        max_uses=settings.invite_max_uses if max_uses is None else max_uses,
+        expires_at=expires_at or now + settings.invite_valid_for,
+        notes=notes, created_by=created_by, now=now,
+    )
 
 
-def current_invite(*, now: datetime, created_by: str) -> RegistrationCode:
-    """The newest invite that still registers guests; a fresh one if there is none.
+# What a host reads when the invite on the QR code no longer registers anyone.
+SPENT_MESSAGES = {
+    "used up": "the invite code is used up",
+    "expired": "the invite code has expired",
+    "revoked": "the invite code was revoked",
+}
 
-    What the kiosk's QR panel shows and `bar up` prints: the host never has to make a
-    code before the first guest arrives.
+
+def current_invite(settings: Settings, *, now: datetime, created_by: str) -> RegistrationCode:
+    """The newest invite that still registers guests: what the kiosk's QR panel, the TV
+    and `bar up` show.
+
+    A bar that has no invite at all gets its first one (bar.toml's `[invites]` limits),
+    so the host need not make a code before the first guest arrives. Once the host's
+    invites are all used up, expired or revoked, no new one appears by itself: that
+    raises `NoInvite` (with what became of the newest), and the next code, with its
+    limits, is the host's to make.
     """
     row = active_invite(now=now)
     if row is not None:
         return row
-    return create_code(
-        max_uses=DEFAULT_INVITE_USES, expires_at=now + DEFAULT_INVITE_LIFETIME,
-        created_by=created_by, notes=f"made by {created_by}", now=now,
-    )
+    codes = list_codes()
+    if not codes:
+        with write():  # two processes starting at once make one first code, not two
+            if not RegistrationCode.select().exists():
+                return new_invite(settings, now=now, created_by=created_by,
+                                  notes=f"made by {created_by}")
+        codes = list_codes()
+    for row in codes:
+        if code_status(row, now) == "active":
+            return row
+    status = code_status(codes[0], now)
+    raise NoInvite(SPENT_MESSAGES[status], status=status)
 
 
 @dataclass(frozen=True)
@@ -108,16 +147,22 @@ class JoinCode:
     uses_left: int | None = None  # invite only
     max_uses: int | None = None  # invite only
 
+    @classmethod
+    def of_invite(cls, row: RegistrationCode) -> JoinCode:
+        return cls(row.code, False, row.expires_at, uses_left=row.max_uses - row.use_count,
+                   max_uses=row.max_uses)
+
 
 def join_code(settings: Settings, *, now: datetime, created_by: str) -> JoinCode:
-    """What the kiosk's QR panel and the TV board show: one rule for both."""
+    """What the kiosk's QR panel and the TV board show: one rule for both.
+
+    At a party, raises `NoInvite` when the host's invites have run out (`current_invite`).
+    """
     if settings.rules.popup:
         current = scan.current(settings.rules, now=now)
         return JoinCode(current.code, True, current.rotates_at,
                         drinks_remaining=current.drinks_remaining)
-    row = current_invite(now=now, created_by=created_by)
-    return JoinCode(row.code, False, row.expires_at,
-                    uses_left=row.max_uses - row.use_count, max_uses=row.max_uses)
+    return JoinCode.of_invite(current_invite(settings, now=now, created_by=created_by))
 
 
 def code_status(row: RegistrationCode, now: datetime) -> str:

@@ -23,8 +23,9 @@ def codes() -> None:
 
 
 @codes.command("create")
-@click.option("--max-uses", type=click.IntRange(1, 100_000), default=25, show_default=True)
-@click.option("--expires", default="1d", show_default=True, help="Duration (12h, 2d) or ISO time.")
+@click.option("--max-uses", type=click.IntRange(1, 100_000),
+              help="Guests who may join with it (default: invites.max_uses, 25).")
+@click.option("--expires", help="Duration (12h, 2d) or ISO time (default: invites.valid_for, 1d).")
 @click.option("--notes", default="", help="A note for yourself, e.g. who it is for.")
 @click.option("--png", type=click.Path(dir_okay=False, path_type=Path),
               help="Write a card to print as PNG (300 dpi).")
@@ -38,8 +39,9 @@ def codes() -> None:
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object and nothing else.")
 @pass_ctx
 def codes_create(
-    ctx: Context, max_uses: int, expires: str, notes: str, png: Path | None, svg: Path | None,
-    pdf: Path | None, wifi: str | None, wifi_password: str | None, as_json: bool,
+    ctx: Context, max_uses: int | None, expires: str | None, notes: str, png: Path | None,
+    svg: Path | None, pdf: Path | None, wifi: str | None, wifi_password: str | None,
+    as_json: bool,
 ) -> None:
     """Make an invite code and print its join URL and QR code.
 
@@ -48,14 +50,15 @@ def codes_create(
     """
     ctx.open()
     now = utcnow()
-    row = registration.create_code(
-        max_uses=max_uses, expires_at=parse_expiry(expires, now=now),
-        notes=notes, now=now,
+    row = registration.new_invite(
+        ctx.settings, max_uses=max_uses, notes=notes, created_by="cli", now=now,
+        expires_at=parse_expiry(expires, now=now) if expires else None,
     )
     url = join_url(ctx.settings, row.code)
     invite = card.Card(
-        bar_name=ctx.settings.name, join_url=url, code=joincodes.grouped(row.code), expires_at=row.expires_at,
-        max_uses=row.max_uses, wifi=card.Wifi(wifi, wifi_password) if wifi else None,
+        bar_name=ctx.settings.name, join_url=url, code=joincodes.grouped(row.code),
+        expires_at=row.expires_at, max_uses=row.max_uses,
+        wifi=card.Wifi(wifi, wifi_password) if wifi else None,
     )
     written = []
     for path, kind in ((png, "png"), (svg, "svg"), (pdf, "pdf")):

@@ -1,11 +1,11 @@
-"""`bar menu`, `bar shop` and `bar orders`: what is poured, and the queue."""
+"""`bar menu`, `bar shop` and `bar orders`: what is poured, and the queue (and its recall)."""
 
 from __future__ import annotations
 
 import click
 from rich.text import Text
 
-from bar import menu, orders, shop
+from bar import history, menu, orders, shop
 from bar.cli.base import (
     Context,
     command_group,
@@ -133,3 +133,14 @@ def orders_move(ctx: Context, number: int, status: str, reason: str | None, bari
     order = orders.find_by_number(number, day_starts_at=ctx.settings.day_starts_at, now=now)
     moved = orders.move(order.id, status, actor="barista", barista=barista, reason=reason, now=now)
     click.echo(f"#{moved.number} {moved.drink.name} for {moved.guest.username} is {moved.status}")
+
+
+@orders_group.command("recall")
+@click.option("--barista", default="cli", show_default=True,
+              help="Whose last move to undo (a kiosk's --barista name).")
+@pass_ctx
+def orders_recall(ctx: Context, barista: str) -> None:
+    """Undo BARISTA's last move of the last 5 minutes (the kiosk's `z`)."""
+    ctx.open()
+    done = history.recall(ctx.settings, barista=barista, now=utcnow())
+    click.echo(f"Recalled {done.describe()}")

@@ -11,6 +11,7 @@ from bar import datadir, menu, registration
 from bar.cli.base import Context, cli, pass_ctx
 from bar.clock import utcnow
 from bar.config import Settings
+from bar.errors import NoInvite
 from bar.net import base_url, check_port_free, join_url
 
 
@@ -100,8 +101,11 @@ def up(ctx: Context, host: str | None, port: int | None, barista: str | None) ->
     if settings.rules.popup:
         click.echo(f"Pop-up bar: open {base_url(settings)}/display?admin=1 on the TV")
     else:
-        invite = registration.current_invite(now=utcnow(), created_by="bar up")
-        click.echo(f"Guests join at {join_url(settings, invite.code)}")
+        try:
+            invite = registration.current_invite(settings, now=utcnow(), created_by="bar up")
+            click.echo(f"Guests join at {join_url(settings, invite.code)}")
+        except NoInvite as exc:  # the host's codes ran out: the kiosk says so, and makes one
+            click.echo(f"No guest can join: {exc.message} (press i in the kiosk to make one)")
     click.echo(f"Starting the web server at {base_url(settings)} …")
     server = runner.WebServer(settings)
     server.start()

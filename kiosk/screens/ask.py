@@ -1,8 +1,10 @@
-"""Modal questions the barista answers by typing: why an order is cancelled, what to
-tell every guest. Each returns the text typed, or None on escape."""
+"""Modal questions: why an order is cancelled, what to tell every guest (each returns
+the text typed, or None on escape); yes or no before something a guest would feel (a
+kick, a revoked invite); the limits of a new invite code."""
 
 from __future__ import annotations
 
+import peewee
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
@@ -11,6 +13,12 @@ from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Input, Label, Static
 
+from bar import registration
+from bar.clock import Clock
+from bar.config import Settings
+from bar.errors import BarError, InvalidInput
+from bar.models import RegistrationCode
+from bar.timeparse import format_duration, parse_expiry
 from kiosk.board import OpenOrder
 
 
@@ -71,3 +79,83 @@ class AnnounceScreen(AskScreen):
             required="Type the message (escape goes back)",
             max_length=280,
         )
+
+
+class ConfirmScreen(ModalScreen[bool]):
+    """Yes or no, before a change a guest will feel. True: go ahead."""
+
+    BINDINGS = [
+        Binding("y,enter", "answer(True)", "Yes", key_display="y/⏎"),
+        Binding("n,escape", "answer(False)", "No", key_display="n/esc"),
+    ]
+
+    def __init__(self, question: Text, *, yes: str, no: str) -> None:
+        super().__init__()
+        self.question, self.yes, self.no = question, yes, no
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="ask-dialog"):
+            yield Static(self.question, id="ask-question")
+            yield Label(f"y/enter: {self.yes} · n/escape: {self.no}", id="ask-hint")
+
+    def action_answer(self, yes: bool) -> None:
+        self.dismiss(yes)
+
+
+class NewInviteScreen(ModalScreen[RegistrationCode | None]):
+    """A new invite code with the host's limits; bar.toml's `[invites]` fill the form.
+
+    The core makes it (`registration.new_invite`, as `bar codes create` does) and says
+    what is wrong with a limit; the form stays open until it is right or escaped.
+    """
+
+    BINDINGS = [Binding("escape", "back", "Back")]
+
+    def __init__(self, settings: Settings, *, clock: Clock, made_by: str, why: str = "") -> None:
+        super().__init__()
+        self.settings, self.clock, self.made_by, self.why = settings, clock, made_by, why
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="ask-dialog"):
+            yield Static(Text.assemble(("New invite code", "bold"), self.why), id="ask-question")
+            yield Label("Guests who may join with it")
+            yield Input(str(self.settings.invite_max_uses), id="invite-uses", type="integer",
+                        max_length=6)
+            yield Label("Valid for (12h, 2d) or until (2026-12-31T23:00)")
+            yield Input(format_duration(self.settings.invite_valid_for), id="invite-valid",
+                        max_length=40)
+            yield Label("A note for you (who it is for), if you like")
+            yield Input(placeholder="e.g. the neighbours", id="invite-notes", max_length=200)
+            yield Static(id="invite-error")
+            yield Label("enter: make it · tab: next field · escape: back", id="ask-hint")
+
+    @on(Input.Submitted)
+    def submitted(self) -> None:
+        """Enter in any field makes the code."""
+        now = self.clock()
+        try:
+            made = registration.new_invite(
+                self.settings, now=now, created_by=self.made_by,
+                max_uses=_whole(self.query_one("#invite-uses", Input).value),
+                expires_at=parse_expiry(self.query_one("#invite-valid", Input).value.strip(),
+                                        now=now),
+                notes=self.query_one("#invite-notes", Input).value,
+            )
+        except BarError as exc:
+            self.query_one("#invite-error", Static).update(Text(exc.message))
+            return
+        except peewee.DatabaseError:
+            self.query_one("#invite-error", Static).update("The database is busy: try again")
+            return
+        self.dismiss(made)
+
+    def action_back(self) -> None:
+        self.dismiss(None)
+
+
+def _whole(text: str) -> int:
+    try:
+        return int(text.strip())
+    except ValueError:
+        raise InvalidInput("guests: type a whole number, like 25") from None
+

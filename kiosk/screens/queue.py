@@ -34,7 +34,13 @@ from bar.status import OPEN_STATUSES
 from kiosk.board import BoardChange, OpenOrder
 from kiosk.host import KioskHost
 from kiosk.screens.ask import AnnounceScreen, CancelScreen
+from kiosk.screens.drinks import DrinksScreen
+from kiosk.screens.guests import GuestsScreen
+from kiosk.screens.invites import InvitesScreen
+from kiosk.screens.qr import QRScreen
+from kiosk.screens.recall import recall
 from kiosk.screens.stats import StatsScreen
+from kiosk.screens.tonight import TonightScreen
 from kiosk.widgets.batch import BatchSummary
 from kiosk.widgets.column_box import ColumnBox
 from kiosk.widgets.footer import KioskFooter
@@ -62,6 +68,12 @@ class QueueScreen(Screen[None]):
         Binding("r", "reload", "Refresh"),
         Binding("s", "stats", "Stats"),
         Binding("m", "announce", "Announce"),
+        Binding("z", "recall", "Recall"),
+        Binding("t", "tonight", "Tonight"),
+        Binding("d", "drinks", "Drinks"),
+        Binding("i", "invites", "Invites"),
+        Binding("g", "guests", "Guests"),
+        Binding("v", "qr", "QR"),
         # One key, two bindings: the footer shows the one for the current setting.
         Binding("f", "follow(False)", "Follow: on", tooltip="The cursor goes with the order "
                 "you move; f: it stays in its column"),
@@ -339,6 +351,31 @@ class QueueScreen(Screen[None]):
 
     def action_stats(self) -> None:
         self.app.push_screen(StatsScreen())
+
+    def action_recall(self) -> None:
+        """Undo the barista's last move (`bar.history` decides which, and whether)."""
+        done = recall(self, self.kiosk)
+        if done is not None:
+            self.post_message(self.OrderMoved(OrderInfo.of(done.order)))
+
+    def action_tonight(self) -> None:
+        self.app.push_screen(TonightScreen())
+
+    def action_drinks(self) -> None:
+        self.app.push_screen(DrinksScreen())
+
+    def action_invites(self) -> None:
+        self.app.push_screen(InvitesScreen())
+
+    def action_guests(self) -> None:
+        self.app.push_screen(GuestsScreen())
+
+    def action_qr(self) -> None:
+        self.app.push_screen(QRScreen())
+
+    def on_screen_resume(self) -> None:
+        # Back from a screen that may have made or revoked an invite: show it now.
+        self.query_one(QRPanel).refresh_code()
 
     def action_reload(self) -> None:
         """Reload everything from the database (the source of truth)."""

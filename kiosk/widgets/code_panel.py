@@ -21,11 +21,16 @@ from bar import registration
 from bar.clock import Clock
 from bar.config import Settings
 from bar.db import db
-from bar.errors import BarError
+from bar.errors import BarError, NoInvite
 
 
 class CodePanel(Vertical):
-    """A panel that shows the current join code; subclasses draw it."""
+    """A panel that shows the current join code; subclasses draw it.
+
+    At a party the host's invites can run out (used up, expired, revoked): the core
+    then makes none by itself (`bar.registration.current_invite`), and the panel says
+    so (`show_no_invite`) until the host makes the next one.
+    """
 
     created_by: ClassVar[str]  # who the core names as the maker of an invite made for us
 
@@ -35,12 +40,14 @@ class CodePanel(Vertical):
         bubble = False  # the panel's own business
 
         def __init__(
-            self, shown: registration.JoinCode | None, now: datetime, error: str = ""
+            self, shown: registration.JoinCode | None, now: datetime, error: str = "",
+            no_invite: str = "",
         ) -> None:
             super().__init__()
             self.shown = shown
             self.now = now
             self.error = error
+            self.no_invite = no_invite  # what became of the host's last invite
 
     def __init__(self, settings: Settings, *, clock: Clock, id: str | None = None) -> None:
         super().__init__(id=id)
@@ -64,6 +71,8 @@ class CodePanel(Vertical):
             answer = self.CodeRead(
                 registration.join_code(self._settings, now=now, created_by=self.created_by), now
             )
+        except NoInvite as exc:
+            answer = self.CodeRead(None, now, no_invite=exc.status)
         except (BarError, peewee.DatabaseError) as exc:
             message = exc.message if isinstance(exc, BarError) else "database busy"
             answer = self.CodeRead(None, now, error=message)
@@ -74,7 +83,9 @@ class CodePanel(Vertical):
 
     @on(CodeRead)
     def _code_read(self, message: CodeRead) -> None:
-        if message.shown is None:
+        if message.no_invite:
+            self.show_no_invite(message.no_invite)
+        elif message.shown is None:
             self.show_error(message.error)
         else:
             self.show_code(message.shown, message.now)
@@ -85,4 +96,8 @@ class CodePanel(Vertical):
 
     def show_error(self, message: str) -> None:
         """The core could not say which code is current."""
+        raise NotImplementedError
+
+    def show_no_invite(self, status: str) -> None:
+        """No invite registers guests: the last one is `status` ("used up", "expired")."""
         raise NotImplementedError

@@ -103,6 +103,15 @@ class JoinPanel(CodePanel):
         # Keep the last code on screen: a busy database must not blank the TV.
         self.log.warning(f"display code: {message}")
 
+    def show_no_invite(self, status: str) -> None:
+        """The host's invites ran out: no code to scan (a spent one would only refuse)."""
+        self.shown, self._qr = None, None
+        self.query_one("#join-title", Label).update("Ask at the bar to join")
+        self.query_one("#join-qr", Static).update("")
+        self.query_one("#join-url", Static).update("")
+        self.query_one("#join-headline", Label).update("no invite code right now")
+        self.query_one("#join-countdown", Label).display = False
+
     def show_code(self, join: registration.JoinCode, now: datetime) -> None:
         """Redraw the QR only when the code changed; the lines under it every time."""
         shown = board_lines(join, now)

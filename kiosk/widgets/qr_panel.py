@@ -24,8 +24,8 @@ from bar.config import Settings
 from bar.net import join_url
 from kiosk.widgets.code_panel import CodePanel
 
-# The length of a usual code: invites are UUIDs, pop-up scan codes are shorter.
-USUAL_CODE_LENGTH = {"party": 36, "popup": 12}
+# The length of a usual code: invites are 8 symbols (`bar.joincodes`), pop-up scan codes 12.
+USUAL_CODE_LENGTH = {"party": 8, "popup": 12}
 QUIET_ZONE = 2  # modules of light around the code (what `qr.half_blocks` draws by default)
 TEXT_ROWS = 6  # the title, the URL and the detail (two lines each at most), a margin
 WIDEN = "widen the window for the QR — press v"
@@ -57,6 +57,8 @@ class QRPanel(CodePanel):
         self._width = side + 2
         self._rows = (side + 1) // 2 + TEXT_ROWS  # half blocks: two modules a row
         self.styles.width = self._width
+        self._title = "Scan to order" if settings.rules.popup else "Scan to join"
+        self.no_invite = ""  # the last invite's fate while none registers guests
 
     @property
     def compact(self) -> bool:
@@ -83,7 +85,7 @@ class QRPanel(CodePanel):
     def compose(self) -> ComposeResult:
         # The title depends on the mode alone: on screen from the first frame, before
         # the worker's answer brings the code.
-        yield Label("Scan to order" if self._settings.rules.popup else "Scan to join", id="qr-title")
+        yield Label(self._title, id="qr-title")
         yield Static(id="qr-code")
         yield Static(id="qr-url")
         yield Static(id="qr-detail")
@@ -92,8 +94,24 @@ class QRPanel(CodePanel):
         self._detail = f"no code: {message}"
         self._show_text()
 
+    def show_no_invite(self, status: str) -> None:
+        """Say it plainly, where the code was: the host makes the next one (`i`)."""
+        if status != self.no_invite:  # once, also for a terminal too narrow for the panel
+            self.notify(f"Invite code {status}: guests cannot join. Press i to make one.",
+                        severity="warning", timeout=30)
+        self.code, self.url, self._detail, self.no_invite = None, "", "", status
+        self.add_class("-no-invite")
+        self.query_one("#qr-title", Label).update("Guests cannot join")
+        self.query_one("#qr-code", Static).update(
+            Text(f"Invite code {status} —\npress i to make one"))
+        self._show_text()
+
     def show_code(self, shown: registration.JoinCode, now: datetime) -> None:
         """Show the code (re-drawing the QR only when the code changed)."""
+        if self.no_invite:
+            self.no_invite = ""
+            self.remove_class("-no-invite")
+            self.query_one("#qr-title", Label).update(self._title)
         if shown.code != self.code:
             self.code = shown.code
             self.url = join_url(self._settings, shown.code)
@@ -110,7 +128,10 @@ class QRPanel(CodePanel):
     def _show_text(self) -> None:
         """The URL and the detail line: under the code, or (compact) in its place."""
         url, detail_line = Text(self.url, overflow="fold"), Text(self._detail)
-        if self._compact:
+        if self._compact and self.no_invite:  # the code's place is hidden: say it here
+            url = Text(f"Guests cannot join: invite code {self.no_invite} — press i to make one",
+                       style="bold", overflow="fold")
+        elif self._compact:
             url = Text.assemble(("Join: ", "bold"), url, overflow="fold")
             # After the detail on its line if it fits there, else on a line of its own.
             fits = cell_len(f"{self._detail} · {WIDEN}") <= self.content_size.width

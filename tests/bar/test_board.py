@@ -86,7 +86,7 @@ def test_the_invite_is_the_kiosks_and_is_never_made_by_the_board(
     assert shown is not None and shown.code == newest
     assert shown.join_url.endswith(f"/j/{newest}")
     # The same code the kiosk shows.
-    assert registration.current_invite(now=clock(), created_by="kiosk").code == newest
+    assert registration.current_invite(settings, now=clock(), created_by="kiosk").code == newest
 
     registration.revoke_code(newest)
     shown = board.board_invite(settings, now=clock())

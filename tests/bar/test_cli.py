@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import pytest
 from click.testing import CliRunner
@@ -58,6 +58,28 @@ def test_codes_create_json_list_revoke(run, tmp_path):
     assert "Revoked" in run("codes", "revoke", data["code"]).output
     assert RegistrationCode.get_by_id(data["code"]).revoked
     run("codes", "revoke", "no-such-code", ok=False)
+
+
+def test_orders_recall_undoes_the_last_move(run, settings):
+    order = _place_order(settings)
+    run("orders", "move", str(order.number), "preparing", "--barista", "Kim")
+    run("orders", "move", str(order.number), "ready", "--barista", "Kim")
+    assert run("orders", "recall", "--barista", "Kim").output == \
+        f"Recalled #{order.number} Negroni for Ana: ready → preparing\n"
+    assert Order.get_by_id(order.id).status == "preparing"
+    assert "nothing to recall: cli moved no order" in run("orders", "recall", ok=False).output
+
+
+def test_codes_create_takes_its_defaults_from_the_config(run, tmp_path, settings):
+    config = tmp_path / "bar.toml"
+    config.write_text('[invites]\nmax_uses = 12\nvalid_for = "3h"\n', encoding="utf-8")
+    result = CliRunner().invoke(cli, ["--config", str(config), "--data-dir", str(settings.data_dir),
+                                      "codes", "create", "--json"], catch_exceptions=False)
+    data = json.loads(result.output)
+    assert data["max_uses"] == 12
+    expires = datetime.fromisoformat(data["expires_at"]) - utcnow()
+    assert timedelta(hours=2, minutes=59) < expires <= timedelta(hours=3)
+    assert json.loads(run("codes", "create", "--json").output)["max_uses"] == 25  # bar.toml's
 
 
 def test_codes_create_prints_qr_and_writes_files(run, tmp_path):

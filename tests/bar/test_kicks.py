@@ -197,3 +197,18 @@ def test_cli_unkick_prints_names_literally(settings, make):
     assert run_cli(settings.data_dir, "guests", "unkick", "[bold]mia[/bold]").output == (
         "[bold]Mia[/bold] may join again tonight\n"
     )
+
+
+def test_tonights_guests_are_those_who_joined_or_were_seen_tonight(make, clock, settings):
+    yesterday = make.guest("Old")
+    clock.advance(days=1)
+    ana = make.guest("Ana")
+    make.guest("Bo")
+    make.order(ana)
+    make.kick("Bo")
+    since = kicks.night_starts(clock(), day_starts_at=settings.day_starts_at)
+    rows = guests.list_guests(now=clock(), since=since)
+    assert [(r.username, r.orders, r.open_orders, r.kicked_until is not None) for r in rows] == [
+        ("Ana", 1, 1, False), ("Bo", 0, 0, True),
+    ]
+    assert yesterday.user_key in {r.user_key for r in guests.list_guests(now=clock())}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import multiprocessing
 import threading
 from datetime import datetime, timedelta
@@ -12,7 +13,7 @@ import pytest
 from bar import datadir, registration
 from bar.clock import utcnow
 from bar.config import load_settings
-from bar.errors import CodeMissing, CodeRefused, InvalidInput
+from bar.errors import CodeMissing, CodeRefused, InvalidInput, NoInvite
 from bar.models import Guest, RefreshToken, RegistrationCode
 from bar.timeparse import parse_expiry
 from tests.conftest import SAMPLE_CONFIG
@@ -146,3 +147,30 @@ def test_concurrent_registrations_across_processes_never_exceed_max_uses(make, c
 
 def test_data_dir_setting_is_path(settings):
     assert isinstance(settings.data_dir, Path)
+
+
+def test_a_bar_without_invites_gets_its_first_with_the_configured_limits(settings, keys, clock):
+    limited = dataclasses.replace(settings, invite_max_uses=7, invite_valid_for=timedelta(hours=3))
+    first = registration.current_invite(limited, now=clock(), created_by="kiosk")
+    assert (first.max_uses, first.expires_at, first.created_by) == (7, clock() + timedelta(hours=3), "kiosk")
+    assert registration.current_invite(limited, now=clock(), created_by="display").code == first.code
+
+
+@pytest.mark.parametrize("spend,status", [
+    (lambda code, now: RegistrationCode.update(use_count=RegistrationCode.max_uses).execute(),
+     "used up"),
+    (lambda code, now: RegistrationCode.update(expires_at=now).execute(), "expired"),
+    (lambda code, now: RegistrationCode.update(revoked=True).execute(), "revoked"),
+])
+def test_spent_invites_are_not_replaced_behind_the_hosts_back(make, clock, settings, spend, status):
+    code = make.code(max_uses=2)
+    spend(code, clock())
+    with pytest.raises(NoInvite) as none:
+        registration.current_invite(settings, now=clock(), created_by="kiosk")
+    assert none.value.status == status and none.value.message == registration.SPENT_MESSAGES[status]
+    with pytest.raises(NoInvite):
+        registration.join_code(settings, now=clock(), created_by="display")
+    assert RegistrationCode.select().count() == 1  # nothing made by itself
+    made = registration.new_invite(settings, now=clock(), created_by="kiosk")
+    assert made.max_uses == settings.invite_max_uses
+    assert registration.current_invite(settings, now=clock(), created_by="kiosk").code == made.code

@@ -93,7 +93,7 @@ def test_concurrent_orders_never_exceed_the_window(popup, make, clock):
 
 def test_join_code_is_the_invite_at_a_party_and_the_scan_code_at_a_popup(settings, popup, keys, clock):
     party = registration.join_code(settings, now=clock(), created_by="test")
-    assert not party.popup and party.uses_left == party.max_uses == 50
+    assert not party.popup and party.uses_left == party.max_uses == settings.invite_max_uses == 25
     assert registration.join_code(settings, now=clock(), created_by="test").code == party.code
     popup_code = registration.join_code(popup, now=clock(), created_by="test")
     assert popup_code.popup and popup_code.drinks_remaining == 3

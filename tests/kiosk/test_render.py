@@ -77,14 +77,14 @@ async def test_header_shows_bar_queue_and_barista(app: KioskApp, make: Factory) 
         assert label_text(app, "#barista") == "barista: Sam"
 
 
-async def test_the_qr_panel_makes_an_invite_when_there_is_none(
+async def test_the_qr_panel_makes_the_first_invite_when_there_is_none(
     app: KioskApp, make: Factory
 ) -> None:
     async with app.run_test(size=SIZE) as pilot:
         panel = app.queue_screen.query_one(QRPanel)
         assert await wait_for(pilot, lambda: panel.code is not None)  # read on a worker thread
         made = RegistrationCode.get(RegistrationCode.created_by == "kiosk")
-        assert (made.max_uses, panel.code) == (50, made.code)
+        assert (made.max_uses, panel.code) == (app.settings.invite_max_uses, made.code)
         url = static_text(panel.query_one("#qr-url", Static))
         assert url == f"http://bar.test:8000/j/{made.code}"
         assert "█" in static_text(panel.query_one("#qr-code", Static))

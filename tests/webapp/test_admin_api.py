@@ -235,7 +235,7 @@ def test_display_shows_the_party_invite_only_when_the_host_lets_it(settings, key
         shown = body["invite"] and body["invite"]["code"]
         assert shown == expected, (show, mode)
         if expected:
-            assert body["invite"]["join_url"].endswith(f"/join?code={code}")
+            assert body["invite"]["join_url"].endswith(f"/j/{code}")
     assert len(registration.list_codes()) == 1  # reading the board made no code
 
 

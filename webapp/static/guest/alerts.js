@@ -31,7 +31,9 @@ export function alertEnded(order) {
   const why = order.cancel_reason ? `Reason: ${order.cancel_reason}. ` : '';
   const text = `${why}You can order something else from the menu.`;
   const type = cancelled ? 'ORDER_CANCELLED' : 'ORDER_EXPIRED';
-  const box = addMessage(order.status, text, { title, onDismiss: () => readAbout(order.order_id, [type]) });
+  const box = addMessage(order.status, text, {
+    title, orderId: order.order_id, onDismiss: () => readAbout(order.order_id, [type]),
+  });
   attention({
     key,
     title,

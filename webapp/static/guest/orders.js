@@ -10,6 +10,7 @@ import { api } from './api.js';
 import { readAbout } from './inbox.js';
 import { emit, state } from './state.js';
 import { showTab } from './tabs.js';
+import { dropMessages } from './views.js';
 
 export const OPEN_STATUSES = new Set(OPEN);
 export const QUEUE_STATUSES = new Set(['pending', 'preparing']); // orders with a wait estimate
@@ -31,6 +32,14 @@ export function upsertOrder(order, { render = true } = {}) {
 /** What a guest must notice: a drink becoming ready, an order cancelled or expired. */
 function react(prev, order) {
   const id = order.order_id;
+  if (prev && !OPEN_STATUSES.has(prev.status) && OPEN_STATUSES.has(order.status)) {
+    // Back at the bar: the barista recalled a move (bar/history.py). What was said of
+    // its end no longer holds, and what comes next (ready again) is news again.
+    dropMessages(id);
+    state.dismissed.delete(`pickup:${id}`);
+    for (const key of [`ready:${id}`, `cancelled:${id}`, `expired:${id}`]) state.seen.delete(key);
+    for (const type of ['ORDER_READY', 'ORDER_REMINDER', 'ORDER_CANCELLED']) state.acked.delete(`${type}:${id}`);
+  }
   if (order.status === 'ready') {
     alertReady(order);
   } else if (order.status === 'cancelled' && prev && prev.status !== 'cancelled') {

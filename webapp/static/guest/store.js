@@ -52,6 +52,11 @@ export function persistentSet(key, max) {
       while (items.length > max) set.delete(items.shift());
       store.set(key, items);
     },
+    delete(x) {
+      if (!set.delete(x)) return;
+      items.splice(items.indexOf(x), 1);
+      store.set(key, items);
+    },
     clear() {
       set.clear();
       items.length = 0;

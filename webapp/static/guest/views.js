@@ -26,8 +26,9 @@ export function toast(message, ms = 3500) {
 }
 
 /** A dismissible banner under the top bar (announcements, cancellations, expiries). */
-export function addMessage(kind, text, { title, onDismiss } = {}) {
+export function addMessage(kind, text, { title, onDismiss, orderId } = {}) {
   const box = el('div', { class: `message banner message-${kind}`, role: kind === 'announcement' ? 'alert' : 'status', 'data-kind': kind });
+  if (orderId) box.dataset.order = orderId;
   const body = el('div', { class: 'message-body' });
   if (title) body.append(el('strong', { class: 'message-title', text: title }));
   body.append(el('p', { class: 'message-text', text }));
@@ -41,6 +42,13 @@ export function addMessage(kind, text, { title, onDismiss } = {}) {
   list.prepend(box);
   while (list.children.length > 4) list.lastElementChild.remove();
   return box;
+}
+
+/** Take away the banners about one order (it came back: the barista recalled it). */
+export function dropMessages(orderId) {
+  for (const box of document.querySelectorAll('#messages [data-order]')) {
+    if (box.dataset.order === orderId) box.remove();
+  }
 }
 
 export function setLive(mode) {
