@@ -25,7 +25,8 @@ def set_open(open_: bool, *, now: datetime) -> bool:
     with write():
         if is_open() == open_:
             return False
-        State.insert(key=OPEN_KEY, value=open_).on_conflict_replace().execute()
+        State.insert(key=OPEN_KEY, value=open_).on_conflict(
+            conflict_target=[State.key], update={State.value: open_}).execute()
         events.publish(events.CONFIG, ShopStatusChanged(open_), now=now)
         return True
 
