@@ -148,16 +148,17 @@ def write() -> Iterator[Any]:
                 txn = stack.enter_context(db.atomic("IMMEDIATE"))
                 break
             except peewee.OperationalError as exc:
-                if not _is_busy(exc) or time.monotonic() + pause > deadline:
+                if not is_busy(exc) or time.monotonic() + pause > deadline:
                     raise
             time.sleep(pause)
             pause = min(pause * 2, BUSY_PAUSE_MAX_S)
         yield txn
 
 
-def _is_busy(exc: peewee.OperationalError) -> bool:
-    text = str(exc)
-    return "locked" in text or "busy" in text
+def is_busy(exc: peewee.OperationalError) -> bool:
+    """Did a writer give up waiting for the write lock (`database.busy_timeout`)? Worth
+    a retry a moment later."""
+    return _engine is not None and _engine.is_busy(exc)
 
 
 @dataclass(eq=False)

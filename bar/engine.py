@@ -64,6 +64,10 @@ class Engine:
         """After `create_tables`, inside the schema's write transaction: what the engine
         adds of its own (PostgreSQL: the events trigger)."""
 
+    def is_busy(self, exc: peewee.OperationalError) -> bool:
+        """Did a writer give up waiting for the write lock (`database.busy_timeout`)?"""
+        return False
+
     def watch(self) -> Watch:
         """A new watch for one event tail (use it from one thread)."""
         raise NotImplementedError

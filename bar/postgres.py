@@ -175,6 +175,9 @@ class PostgresEngine(Engine):
     def prepare_schema(self) -> None:
         self.database.execute_sql(EVENT_TRIGGER)
 
+    def is_busy(self, exc: peewee.OperationalError) -> bool:
+        return "lock timeout" in str(exc)  # psycopg's LockNotAvailable, after lock_timeout
+
     def watch(self) -> _Notified:
         return _Notified(self._listener)
 

@@ -138,6 +138,10 @@ class SqliteEngine(Engine):
     def describe(self) -> str:
         return f"SQLite {self.path}"
 
+    def is_busy(self, exc: peewee.OperationalError) -> bool:
+        text = str(exc)
+        return "locked" in text or "busy" in text
+
     def watch(self) -> _DataVersion:
         return _DataVersion(self.database)
 
