@@ -18,8 +18,9 @@ whoever inserts the row (a `write()`, a writer that forgot it, a psql session). 
 that reads `id > last` therefore never skips a row that commits later with a smaller
 id, the known pitfall of sequences (assigned before commit). A rolled-back id is a
 gap that stays a gap. Each process keeps one autocommit connection (not from the
-pool) that `LISTEN`s: a tail reads only after a notification, and after the listener
-(re)connects, when it catches up by id; while the listener is down, tails poll.
+pool) that `LISTEN`s: a tail reads only after a notification or a commit of its own
+process, and after the listener (re)connects, when it catches up by id; while the
+listener is down, tails poll.
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from __future__ import annotations
 import logging
 import os
 import threading
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -89,6 +91,14 @@ class _Lease:
 
 class _Database(PooledPostgresqlDatabase):
     """The pool, whose write transactions take the bar's lock as they begin."""
+
+    # Called after each commit of this process: its tails need not wait for the
+    # notification to come back from the server to read what it wrote.
+    on_commit: Callable[[], None] = staticmethod(lambda: None)
+
+    def commit(self) -> None:
+        super().commit()
+        self.on_commit()
 
     def _connect(self) -> psycopg.Connection[Any]:
         conn = super()._connect()
@@ -155,6 +165,7 @@ class PostgresEngine(Engine):
             max_connections=POOL_SIZE, timeout=POOL_WAIT_S, stale_timeout=300,
         )
         self._listener = _Listener(self._conninfo)
+        self.database.on_commit = self._listener.committed
         self._check()
 
     def _check(self) -> None:
@@ -268,6 +279,12 @@ class _Listener:
         """Stop for good (within `LISTEN_WAIT_S`)."""
         self._stopping.set()
         with self._changed:
+            self._changed.notify_all()
+
+    def committed(self) -> None:
+        """This process committed: its tails read now (the notification follows)."""
+        with self._changed:
+            self.generation += 1
             self._changed.notify_all()
 
     def _heard(self, connected: bool) -> None:
