@@ -101,6 +101,9 @@ def connect(url: str, path: Path | str, *, synchronous: str = "FULL", busy_timeo
     if url:
         from bar.postgres import PostgresEngine  # psycopg only when it is used
 
+        current = _engine
+        if isinstance(current, PostgresEngine) and current.serves(url, busy_timeout_ms):
+            return  # its pool and its listener go on (`bar serve` opens the bar twice)
         use(PostgresEngine(url, busy_timeout_ms=busy_timeout_ms), busy_timeout_ms=busy_timeout_ms)
     else:
         init_db(path, synchronous=synchronous, busy_timeout_ms=busy_timeout_ms)

@@ -150,6 +150,7 @@ class PostgresEngine(Engine):
 
     def __init__(self, url: str, *, busy_timeout_ms: int = 5000) -> None:
         self.url = url
+        self.busy_timeout_ms = busy_timeout_ms
         try:
             params = conninfo_to_dict(url)
         except psycopg.Error as exc:
@@ -182,6 +183,10 @@ class PostgresEngine(Engine):
 
     def describe(self) -> str:
         return f"PostgreSQL {_redacted(self.url)}"
+
+    def serves(self, url: str, busy_timeout_ms: int) -> bool:
+        """Is this the engine `connect(url, busy_timeout_ms)` asks for?"""
+        return (url, busy_timeout_ms) == (self.url, self.busy_timeout_ms)
 
     def prepare_schema(self) -> None:
         self.database.execute_sql(EVENT_TRIGGER)
