@@ -85,6 +85,21 @@ def engine(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> s
     return use_engine(request, monkeypatch, "sqlite")
 
 
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """A test module that sets `ENGINES` runs on those only (where the engine makes no
+    difference: pages, socket hardening, what a command imports)."""
+    kept, dropped = [], []
+    for item in items:
+        engines = getattr(getattr(item, "module", None), "ENGINES", None)
+        callspec = getattr(item, "callspec", None)
+        engine = callspec.params.get("engine") if callspec is not None else None
+        (dropped if engines is not None and engine is not None and engine not in engines
+         else kept).append(item)
+    if dropped:
+        config.hook.pytest_deselected(items=dropped)
+        items[:] = kept
+
+
 # A test about SQLite itself (its query plans, its file): on SQLite only.
 sqlite_only = pytest.mark.parametrize("engine", ["sqlite"], indirect=True)
 
