@@ -128,6 +128,7 @@ def sql(text: str) -> str:
 
 
 _WRITE_LOCK = threading.RLock()
+_writing = threading.local()  # how deep this thread (greenlet) is in `write()`
 # The longest pause between two tries for the other process's write lock. Short: a
 # writer that sleeps long lets the other process's next transaction (a kiosk moving
 # orders) take the lock first again and again; a try costs a few microseconds.
@@ -155,7 +156,16 @@ def write() -> Iterator[Any]:
                     raise
             time.sleep(pause)
             pause = min(pause * 2, BUSY_PAUSE_MAX_S)
-        yield txn
+        _writing.depth = getattr(_writing, "depth", 0) + 1
+        try:
+            yield txn
+        finally:
+            _writing.depth -= 1
+
+
+def writing() -> bool:
+    """Is this thread (greenlet) inside `write()`, holding the write lock?"""
+    return getattr(_writing, "depth", 0) > 0
 
 
 def is_busy(exc: peewee.OperationalError) -> bool:

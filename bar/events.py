@@ -19,7 +19,7 @@ from functools import cached_property
 from typing import Any
 
 from bar import payloads
-from bar.db import db, engine, sql, write
+from bar.db import db, engine, sql, write, writing
 from bar.models import Event, State
 
 # The event types are named in `bar.payloads`, with their shapes; here too for readers.
@@ -79,8 +79,16 @@ class BarEvent:
         }
 
 
+def _check_writing() -> None:
+    # Only a writer holding the write lock may take an event id: ids are then taken in
+    # commit order, and a tail reading `id > last` skips none (see `bar.postgres`).
+    if not writing():
+        raise RuntimeError("events are written inside bar.db.write(), with the change they announce")
+
+
 def publish(channel: str, event: payloads.EventPayload, *, now: datetime) -> int:
     """Append one event. Call inside the transaction of the change it announces."""
+    _check_writing()
     return Event.insert(
         channel=channel, type=event.type, payload=event.to_payload(), created_at=now
     ).execute()
@@ -90,6 +98,7 @@ def publish_many(batch: list[tuple[str, payloads.EventPayload]], *, now: datetim
     """Append several events (channel, event) in one statement, in this order."""
     if not batch:
         return
+    _check_writing()
     # Hand-written: it runs inside every order's write lock, where peewee's building of
     # a multi-row insert cost more than SQLite's writing it.
     created_at, to_json = Event.created_at.db_value(now), Event.payload.db_value

@@ -150,6 +150,13 @@ def test_writers_interleaving_at_random_reach_a_tail_once_each_in_id_order(setti
     assert read == [e.id for e in Event.select(Event.id).order_by(Event.id)]
 
 
+def test_an_event_is_written_only_inside_write(keys):
+    with pytest.raises(RuntimeError, match="inside bar.db.write"):
+        events.publish(events.ANNOUNCEMENTS, Announcement("stray", None), now=utcnow())
+    with write():
+        assert events.publish(events.ANNOUNCEMENTS, Announcement("kept", None), now=utcnow()) > 0
+
+
 @postgres_only
 def test_a_tail_wakes_on_another_servers_commit_and_costs_no_query_while_idle(settings, keys):
     tail = events.EventTail()
