@@ -238,18 +238,34 @@ while not found and time.monotonic() - started < 20:
     found = tail.poll()
 waited = time.monotonic() - started
 during = [t for t in ticks if started <= t <= started + waited]
-print(len(during), round(waited, 2), [e.payload["message"] for e in found])
+
+# A writer waiting for another server's write lock waits on its socket too.
+from bar import shop
+from bar.clock import utcnow
+from bar.postgres import WRITE_LOCK
+holder = psycopg.connect(sys.argv[1], autocommit=True)
+holder.execute("BEGIN")
+holder.execute("SELECT pg_advisory_xact_lock(%s)", (WRITE_LOCK,))
+gevent.spawn_later(0.5, holder.execute, "COMMIT")
+locked_at = time.monotonic()
+shop.set_open(False, now=utcnow())
+locked = time.monotonic() - locked_at
+while_locked = [t for t in ticks if locked_at <= t <= locked_at + locked]
+print(len(during), round(waited, 2), len(while_locked), round(locked, 2),
+      [e.payload["message"] for e in found])
 """
 
 
 @postgres_only
-def test_under_gevent_the_loop_keeps_serving_while_the_listener_waits(settings, keys):
+def test_under_gevent_the_loop_keeps_serving_while_the_listener_or_a_writer_waits(settings, keys):
     out = subprocess.run([sys.executable, "-c", GEVENT_LISTENER, settings.database_url],
                          cwd=ROOT, capture_output=True, text=True, timeout=60,
                          env={**os.environ, "PYTHONPATH": str(ROOT)})
     assert out.returncode == 0, out.stderr
-    ticks, waited, messages = out.stdout.split(maxsplit=2)
+    ticks, waited, locked_ticks, locked, messages = out.stdout.split(maxsplit=4)
     assert messages.strip() == "['hi']"
     # The ticker ran all along (every 10 ms: dozens of times in half a second or more),
-    # and the wait ended on the notification, long before its 5 s.
+    # and the wait ended on the notification, long before its 5 s; the same while a
+    # writer waited half a second for the other server's write lock.
     assert int(ticks) >= 10 and float(waited) < 5.0
+    assert float(locked) >= 0.4 and int(locked_ticks) >= 10
