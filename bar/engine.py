@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 import sys
+from abc import ABC, abstractmethod
 from collections.abc import Callable
 from functools import lru_cache
 from typing import Any, Protocol, TypeVar, cast
@@ -50,49 +51,52 @@ class Watch(Protocol):
         """Return when something may have been committed, or after `timeout` seconds."""
 
 
-class Engine:
-    """What differs between the engines. One is in use at a time (`engine()`)."""
+class Engine(ABC):
+    """What differs between the engines. One is in use at a time (`bar.db.engine()`)."""
 
     name = "engine"
     database: peewee.Database
 
+    @abstractmethod
     def describe(self) -> str:
         """Where the data is, for people (a PostgreSQL URL without its password)."""
-        raise NotImplementedError
 
+    @abstractmethod
     def prepare_schema(self) -> None:
         """After `create_tables`, inside the schema's write transaction: what the engine
         adds of its own (PostgreSQL: the events trigger)."""
 
+    @abstractmethod
     def is_busy(self, exc: peewee.OperationalError) -> bool:
         """Did a writer give up waiting for the write lock (`database.busy_timeout`)?"""
-        return False
 
+    @abstractmethod
     def watch(self) -> Watch:
         """A new watch for one event tail (use it from one thread)."""
-        raise NotImplementedError
 
     def sql(self, text: str) -> str:
         """Hand-written SQL, written with SQLite's `?` and `:name` placeholders, in this
         engine's own form."""
         return text
 
+    @abstractmethod
     def json_text(self, column: Any, key: str) -> Any:
         """The text of top-level `key` in a JSON text column (an SQL expression)."""
-        raise NotImplementedError
 
+    @abstractmethod
     def local_time(self, column: Any, fmt: str) -> Any:
         """An ISO UTC text column as local wall-clock text: `fmt` uses strftime's %Y %m
         %d %H %M (the machine's local zone, as Python's `astimezone()`)."""
-        raise NotImplementedError
 
+    @abstractmethod
     def seconds_between(self, start: Any, end: Any) -> Any:
         """Seconds from ISO text column `start` to `end`, as a float (SQL)."""
-        raise NotImplementedError
 
+    @abstractmethod
     def before_fork(self) -> None:
         """A child must inherit no open connection: close what is kept idle."""
 
+    @abstractmethod
     def close(self) -> None:
         """Close every connection (the engine is no longer used)."""
 

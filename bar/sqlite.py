@@ -138,6 +138,10 @@ class SqliteEngine(Engine):
     def describe(self) -> str:
         return f"SQLite {self.path}"
 
+    def prepare_schema(self) -> None:
+        """Nothing: one writer at a time holds the file, so event ids (SQLite's rowids)
+        are taken in commit order."""
+
     def is_busy(self, exc: peewee.OperationalError) -> bool:
         text = str(exc)
         return "locked" in text or "busy" in text
