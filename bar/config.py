@@ -70,6 +70,8 @@ class Settings:
     host: str = "0.0.0.0"
     port: int = 8000
     public_url: str = ""
+    # Empty: SQLite in the data dir. `postgresql://…`: that PostgreSQL database.
+    database_url: str = ""
     synchronous: str = "FULL"
     busy_timeout: timedelta = timedelta(seconds=5)
     event_retention: timedelta = timedelta(days=2)
@@ -171,6 +173,16 @@ def _size(low: int, high: int) -> Callable[[Any], int]:
     return parse
 
 
+def _database_url(value: Any) -> str:
+    """Empty (SQLite in the data dir) or a PostgreSQL URL."""
+    text = _text(value).strip()
+    if text and not text.startswith(("postgresql://", "postgres://")):
+        raise ValueError(
+            "expected empty (SQLite in the data dir) or postgresql://user:password@host:port/dbname"
+        )
+    return text
+
+
 def _positive_duration(value: Any) -> timedelta:
     delta = parse_duration(value)
     if delta <= timedelta(0):
@@ -206,6 +218,7 @@ _SCALARS: dict[tuple[str, str], tuple[str, Callable[[Any], Any]]] = {
     ("server", "host"): ("host", _text),
     ("server", "port"): ("port", _int(0, 65535)),
     ("server", "public_url"): ("public_url", lambda v: _text(v).rstrip("/")),
+    ("database", "url"): ("database_url", _database_url),
     ("database", "synchronous"): ("synchronous", _choice("OFF", "NORMAL", "FULL", "EXTRA")),
     ("database", "busy_timeout"): ("busy_timeout", _positive_duration),
     ("database", "event_retention"): ("event_retention", _positive_duration),

@@ -1,5 +1,8 @@
 """The data directory: database, key pair. `init` makes it; `open_bar` uses it.
 
+The database is the data dir's SQLite file, or the PostgreSQL database of
+`database.url` (the keys stay in the data dir on either).
+
 `bar.tokens` (PyJWT, cryptography: a tenth of a second to import) is imported only by
 what needs the keys, so `open_database` alone keeps a quick CLI command quick.
 """
@@ -10,7 +13,8 @@ from typing import TYPE_CHECKING
 
 from bar import menu
 from bar.config import Settings
-from bar.db import db, init_db, write
+from bar.db import connect as connect_db
+from bar.db import db, engine, write
 from bar.errors import ConfigError
 from bar.models import SCHEMA_VERSION, TABLES, SchemaVersion
 
@@ -26,16 +30,23 @@ MIGRATIONS: dict[int, list[str]] = {
 
 
 def connect(settings: Settings) -> None:
-    init_db(
-        settings.db_path,
+    """Point `bar.db.db` at the settings' database (`ConfigError` if it cannot be reached)."""
+    connect_db(
+        settings.database_url, settings.db_path,
         synchronous=settings.synchronous,
         busy_timeout_ms=int(settings.busy_timeout.total_seconds() * 1000),
     )
 
 
+def _schema_exists() -> bool:
+    """Has `bar init` made this database?"""
+    return bool(db.table_exists(SchemaVersion._meta.table_name))
+
+
 def _migrate() -> None:
     with write():
         db.create_tables(TABLES, safe=True)
+        engine().prepare_schema()
         current = SchemaVersion.select(SchemaVersion.version).scalar()
         if current is None:
             SchemaVersion.create(version=SCHEMA_VERSION)
@@ -57,13 +68,17 @@ def init(settings: Settings) -> tuple[Keys, bool]:
     """
     from bar.tokens import Keys
 
-    first_run = not settings.db_path.exists()
+    if settings.database_url:
+        connect(settings)  # first: a database that cannot be reached changes nothing
+        first_run = not _schema_exists()
     try:
         settings.data_dir.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise ConfigError(f"cannot create data directory {settings.data_dir}: {exc.strerror}") from None
+    if not settings.database_url:
+        first_run = not settings.db_path.exists()
+        connect(settings)
     keys = Keys.generate(settings.keys_dir)
-    connect(settings)
     _migrate()
     menu.sync_menu(settings.menu)
     return keys, first_run
@@ -73,22 +88,17 @@ def open_bar(settings: Settings) -> Keys:
     """Use an existing data directory (run `bar init` first): the database and the keys."""
     from bar.tokens import Keys
 
-    _check_exists(settings)
-    keys = Keys.load(settings.keys_dir)
-    connect(settings)
-    _migrate()
-    return keys
+    open_database(settings)
+    return Keys.load(settings.keys_dir)
 
 
 def open_database(settings: Settings) -> None:
     """Use an existing data directory's database only (what most CLI commands need)."""
-    _check_exists(settings)
-    connect(settings)
-    _migrate()
-
-
-def _check_exists(settings: Settings) -> None:
-    if not settings.db_path.exists():
+    if not settings.database_url and not settings.db_path.exists():
         raise ConfigError(f"no bar in {settings.data_dir}: run `bar init` first")
+    connect(settings)
+    if settings.database_url and not _schema_exists():
+        raise ConfigError(f"no bar in {engine().describe()}: run `bar init` first")
+    _migrate()
 
 

@@ -1,26 +1,39 @@
-"""The one SQLite database, shared by the web process and the kiosk.
+"""The bar's one database: SQLite (embedded, the default) or PostgreSQL (`database.url`).
 
-WAL lets readers and one writer work at once. Every write goes through `write()`,
-which takes the write lock up front (`BEGIN IMMEDIATE`): a DEFERRED transaction that
-reads first and writes later fails with SQLITE_BUSY, without waiting, when the other
-process wrote in between.
+`db` is a peewee `DatabaseProxy`; `connect` points it at the engine the settings name.
+What differs between the engines lives in their own modules, behind `Engine`:
+`bar.sqlite` (a file in the data dir, WAL, `BEGIN IMMEDIATE`) and `bar.postgres` (a
+connection pool, an advisory lock, `LISTEN`/`NOTIFY`). Services, the kiosk and the web
+app see the same `db`, `write()` and `write_together()` on both.
 
-Waiting for the lock happens here, in Python, not in SQLite's busy handler: that one
-sleeps inside the C call, which under `bar serve`'s event loop would stop every other
-connection until the lock came free. `time.sleep` is the loop's own sleep there.
+**Writers take turns, on both engines.** Every rule of the bar (order numbers per
+business day, invite uses, a scan window's drinks, a guest's open orders, the queue
+cap, idempotency keys) is a check over rows followed by a write. `write()` makes that
+one step by letting one writer at a time in, across every process sharing the
+database: SQLite's `BEGIN IMMEDIATE` takes its file's write lock; on PostgreSQL the
+transaction's first statement takes one transaction-scoped advisory lock
+(`pg_advisory_xact_lock`), held until commit or rollback. So every rule holds as if
+each writer ran alone, with no rule written twice. Why not the alternatives:
+SERIALIZABLE would let writers run at once but abort one of two that read what the
+other wrote (every two orders read the queue and the day's last number), so under a
+rush most would be retried, and each service would need to be safe to re-run; row
+locks (`SELECT … FOR UPDATE`) or conditional `UPDATE … RETURNING` need a row to lock
+per rule, and "the queue has fewer than 20 orders" or "the day's next number" has
+none (a counter row per rule would be one lock by another name). One writer at a time
+costs little: a PostgreSQL commit takes about a millisecond, and `write_together`
+lets the writers that queue meanwhile share the next one, so hundreds of orders a
+second still go through. Readers never wait for it.
 
-For the same reason a commit runs off the event loop (in gevent's thread pool): with
-`synchronous = FULL` it waits for the disk (an fsync, milliseconds), and the loop keeps
-serving everyone else meanwhile. `write_together` lets writers that arrive during one
-commit share the next: one transaction, one fsync for all of them (group commit).
+Waiting for the lock happens where the event loop of `bar serve` keeps running: in
+Python for SQLite (its busy handler would sleep inside the C call), and on PostgreSQL
+in psycopg, whose socket waits gevent's patching makes cooperative. A writer waits at
+most `database.busy_timeout`.
 """
 
 from __future__ import annotations
 
 import json
 import os
-import sqlite3
-import sys
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -32,134 +45,90 @@ from typing import Any, TypeVar, cast
 
 import peewee
 
+from bar.engine import Engine
+
 T = TypeVar("T")
 
 
-def _off_the_loop(call: Callable[[], T]) -> T:
-    """Run a blocking call in gevent's thread pool when gevent patched this process,
-    so the event loop serves other connections meanwhile; else just call it."""
-    monkey = sys.modules.get("gevent.monkey")
-    if monkey is None or not monkey.is_module_patched("threading"):
-        return call()
-    import gevent
-
-    running = gevent.get_hub().threadpool.spawn(call)
-    try:
-        return cast(T, running.get())
-    except BaseException:
-        # Stopped (killed) while the pool thread still works: it must finish before the
-        # caller goes on, as what it works on (a connection mid-commit) is the caller's.
-        while not running.ready():
-            try:
-                running.wait()
-            except BaseException:
-                continue
-        raise
-
-
-# peewee's own: turns sqlite3's errors into peewee's, as its `commit` does.
-_PEEWEE_ERRORS = peewee.__dict__["__exception_wrapper__"]
-
-
-# Connections kept open for the next request when a thread or greenlet gives its own
-# back: opening one and reading the schema cost ~0.35 ms of CPU, more than an order's
-# queries. Few, as each keeps its page cache.
-IDLE_CONNECTIONS = 8
-
-
-class _Database(peewee.SqliteDatabase):
-    """peewee's SQLite database, committing off the event loop, and keeping a few given
-    back connections for the next thread or greenlet that needs one."""
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        self._idle: list[sqlite3.Connection] = []
-        super().__init__(*args, **kwargs)
-
-    def init(self, database: str | None, *args: Any, **kwargs: Any) -> None:
-        self.close_idle()  # they point at the old file
-        super().init(database, *args, **kwargs)
-
-    def _connect(self) -> sqlite3.Connection:
-        try:
-            return self._idle.pop()  # peewee holds its lock around _connect and _close
-        except IndexError:
-            return cast(sqlite3.Connection, super()._connect())  # type: ignore[misc]  # not in the stubs
-
-    def _close(self, conn: sqlite3.Connection) -> None:
-        if len(self._idle) < IDLE_CONNECTIONS and not conn.in_transaction:
-            self._idle.append(conn)
-        else:
-            conn.close()
-
-    def close_idle(self) -> None:
-        """Really close the connections kept for reuse."""
-        while self._idle:
-            try:
-                self._idle.pop().close()
-            except IndexError:
-                break
-
-    def rollback(self) -> None:
-        # A commit interrupted by the caller's stop may still have gone through (see
-        # `_off_the_loop`): then there is nothing left to roll back.
-        if not self.is_closed() and not self.connection().in_transaction:
-            return
-        super().rollback()
-
-    def begin(self, lock_type: str | None = None) -> None:
-        super().begin(lock_type)
-        self._thread_state.changes_at_begin = self.connection().total_changes
-
-    @property
-    def _thread_state(self) -> Any:
-        return cast(Any, self)._state  # peewee's state of this thread (not in its stubs)
-
-    def commit(self) -> None:
-        if self.is_closed():
-            raise peewee.InterfaceError("Cannot commit, database connection not open.")
-        conn = self.connection()  # this greenlet's connection, handed to a pool thread
-        with _PEEWEE_ERRORS:
-            if conn.total_changes == getattr(self._thread_state, "changes_at_begin", None):
-                conn.commit()  # nothing written (a refused order): no fsync to wait for
-            else:
-                _off_the_loop(conn.commit)
-
-
-# One connection per thread (peewee's default): each greenlet of `bar serve`, and the
-# kiosk's tailer thread, get their own. A connection may be used by another OS thread
-# (the commit above, or the next user after it was given back) but never by two at once.
-db = _Database(None)
-# A forked child (gunicorn's worker) must not inherit open SQLite connections.
-os.register_at_fork(before=db.close_idle)
-
-
-# SQLite's own wait, for the rare reader that meets a lock (a checkpoint, recovery
-# after a crash): short, since it blocks the whole event loop while it lasts.
-SQLITE_BUSY_MS = 20
+db = peewee.DatabaseProxy()
+_engine: Engine | None = None
 _busy_timeout_s = 5.0
 
 
-def init_db(path: Path | str, *, synchronous: str = "FULL", busy_timeout_ms: int = 5000) -> None:
-    """Point the shared database at `path` (created if missing); a writer waits up to
-    `busy_timeout_ms` for the other process to let go of the write lock."""
-    global _busy_timeout_s
-    if not db.is_closed():
-        db.close()
+def _before_fork() -> None:
+    if _engine is not None:
+        _engine.before_fork()
+
+
+# A forked child (gunicorn's worker) must not inherit open connections.
+os.register_at_fork(before=_before_fork)
+
+
+def engine() -> Engine:
+    if _engine is None:
+        raise peewee.InterfaceError("no database: call bar.db.connect first")
+    return _engine
+
+
+def use(new: Engine, *, busy_timeout_ms: int = 5000) -> None:
+    """Make `new` the engine behind `db` (closing the one before)."""
+    global _engine, _busy_timeout_s
+    old, _engine = _engine, new
+    if old is not None and old is not new:
+        if not old.database.is_closed() and not old.database.in_transaction():
+            old.database.close()
+        old.close()
     _busy_timeout_s = busy_timeout_ms / 1000
-    db.init(
-        str(path),
-        check_same_thread=False,
-        # In this order: the short busy wait applies from the first pragma on.
-        pragmas={
-            "busy_timeout": min(SQLITE_BUSY_MS, busy_timeout_ms),
-            "journal_mode": "wal",
-            "synchronous": synchronous,
-            "foreign_keys": 1,
-        },
-    )
+    db.initialize(new.database)
+
+
+def disconnect() -> None:
+    """Close the engine in use and every connection it keeps (tests; a database that
+    goes away)."""
+    global _engine
+    if _engine is not None:
+        if not _engine.database.is_closed() and not _engine.database.in_transaction():
+            _engine.database.close()
+        _engine.close()
+        _engine = None
+
+
+def connect(url: str, path: Path | str, *, synchronous: str = "FULL", busy_timeout_ms: int = 5000) -> None:
+    """Point `db` at PostgreSQL `url`, or with no url at the SQLite file `path`.
+
+    Raises `ConfigError` (naming `database.url`) when PostgreSQL cannot be reached.
+    """
+    if url:
+        from bar.postgres import PostgresEngine  # psycopg only when it is used
+
+        current = _engine
+        if isinstance(current, PostgresEngine) and current.serves(url, busy_timeout_ms):
+            return  # its pool and its listener go on (`bar serve` opens the bar twice)
+        use(PostgresEngine(url, busy_timeout_ms=busy_timeout_ms), busy_timeout_ms=busy_timeout_ms)
+    else:
+        init_db(path, synchronous=synchronous, busy_timeout_ms=busy_timeout_ms)
+
+
+def init_db(path: Path | str, *, synchronous: str = "FULL", busy_timeout_ms: int = 5000) -> None:
+    """Point `db` at the SQLite file `path` (created if missing)."""
+    from bar.sqlite import SqliteEngine
+
+    current = _engine
+    if isinstance(current, SqliteEngine):
+        current.reopen(path, synchronous=synchronous, busy_timeout_ms=busy_timeout_ms)
+        use(current, busy_timeout_ms=busy_timeout_ms)
+    else:
+        use(SqliteEngine(path, synchronous=synchronous, busy_timeout_ms=busy_timeout_ms),
+            busy_timeout_ms=busy_timeout_ms)
+
+
+def sql(text: str) -> str:
+    """Hand-written SQL (SQLite's `?`/`:name` placeholders) for the engine in use."""
+    return engine().sql(text)
 
 
 _WRITE_LOCK = threading.RLock()
+_writing = threading.local()  # how deep this thread (greenlet) is in `write()`
 # The longest pause between two tries for the other process's write lock. Short: a
 # writer that sleeps long lets the other process's next transaction (a kiosk moving
 # orders) take the lock first again and again; a try costs a few microseconds.
@@ -168,10 +137,12 @@ BUSY_PAUSE_MAX_S = 0.005
 
 @contextmanager
 def write() -> Iterator[Any]:
-    """A write transaction that holds the write lock from its first statement.
+    """A write transaction that holds the bar's write lock from its first statement.
 
-    Threads (greenlets) of one process queue on a lock first; against another process
-    (the kiosk) `BEGIN IMMEDIATE` is retried with short sleeps until the busy timeout.
+    Threads (greenlets) of one process queue on a lock first, so they wait their turn
+    in order and hold no connection of a pool meanwhile. Against other processes: on
+    SQLite `BEGIN IMMEDIATE` is retried with short sleeps until the busy timeout; on
+    PostgreSQL the advisory lock waits in the server, up to the same timeout.
     """
     with _WRITE_LOCK, ExitStack() as stack:
         deadline = time.monotonic() + _busy_timeout_s
@@ -181,11 +152,26 @@ def write() -> Iterator[Any]:
                 txn = stack.enter_context(db.atomic("IMMEDIATE"))
                 break
             except peewee.OperationalError as exc:
-                if not _is_busy(exc) or time.monotonic() + pause > deadline:
+                if not is_busy(exc) or time.monotonic() + pause > deadline:
                     raise
             time.sleep(pause)
             pause = min(pause * 2, BUSY_PAUSE_MAX_S)
-        yield txn
+        _writing.depth = getattr(_writing, "depth", 0) + 1
+        try:
+            yield txn
+        finally:
+            _writing.depth -= 1
+
+
+def writing() -> bool:
+    """Is this thread (greenlet) inside `write()`, holding the write lock?"""
+    return getattr(_writing, "depth", 0) > 0
+
+
+def is_busy(exc: peewee.OperationalError) -> bool:
+    """Did a writer give up waiting for the write lock (`database.busy_timeout`)? Worth
+    a retry a moment later."""
+    return _engine is not None and _engine.is_busy(exc)
 
 
 @dataclass(eq=False)
@@ -283,7 +269,7 @@ _TOGETHER = _Together()
 
 def write_together(work: Callable[[], T]) -> T:
     """Run `work` in a write transaction, sharing its commit with the writers of this
-    process that arrive meanwhile; returns (or raises) once that commit is on disk.
+    process that arrive meanwhile; returns (or raises) once that commit is durable.
 
     `work` runs in its own savepoint, maybe on another thread's connection (the
     group's leader), so it must use nothing thread-local but the database, and it sees
@@ -296,13 +282,9 @@ def write_together(work: Callable[[], T]) -> T:
     return _TOGETHER.run(work)
 
 
-def _is_busy(exc: peewee.OperationalError) -> bool:
-    text = str(exc)
-    return "locked" in text or "busy" in text
-
-
 class UtcDateTimeField(peewee.TextField):
-    """An aware UTC datetime stored as ISO 8601 text (sorts and compares as text)."""
+    """An aware UTC datetime stored as ISO 8601 text (sorts and compares as text, the
+    same on both engines)."""
 
     def db_value(self, value: datetime | None) -> str | None:
         if value is None:
@@ -316,6 +298,9 @@ class UtcDateTimeField(peewee.TextField):
 
 
 class JSONField(peewee.TextField):
+    """JSON kept as text on both engines (read and written by Python, never queried
+    inside but through `Engine.json_text`)."""
+
     def db_value(self, value: Any) -> str:
         return json.dumps(value, separators=(",", ":"), ensure_ascii=False)
 

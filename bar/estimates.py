@@ -38,7 +38,7 @@ from datetime import datetime, timedelta
 from typing import Any, NamedTuple, Protocol
 
 from bar.config import Settings
-from bar.db import UtcDateTimeField, db
+from bar.db import UtcDateTimeField, db, sql
 from bar.events import ADMIN
 from bar.orders import PENDING, PREPARING, READY, business_day
 from bar.payloads import NEW_ORDER, ORDER_STATUS_CHANGED
@@ -141,7 +141,7 @@ def prep_times(settings: Settings, *, now: datetime) -> PrepTimes:
     # converting of its rows cost more than SQLite's running it (the text is our own
     # ISO format).
     iso = datetime.fromisoformat
-    rows = db.execute_sql(_MADE, (business_day(since, settings.day_starts_at), _iso(since)))
+    rows = db.execute_sql(sql(_MADE), (business_day(since, settings.day_starts_at), _iso(since)))
     made = (
         Made(drink, barista, iso(created), iso(ready), iso(before) if before else None)
         for drink, barista, created, ready, before in rows
@@ -343,7 +343,7 @@ class QueueEstimates:
             # is among the changes read next time (a new order read already is skipped).
             self._seen = db.execute_sql("SELECT MAX(id) FROM event").fetchone()[0] or 0
         else:
-            changes = db.execute_sql(_CHANGES, (self._seen,)).fetchall()
+            changes = db.execute_sql(sql(_CHANGES), (self._seen,)).fetchall()
             if changes:
                 self._seen = changes[-1][0]
             if timedelta(0) <= now - schedule.start < REFRESH and _extend(schedule, changes):

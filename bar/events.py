@@ -19,7 +19,7 @@ from functools import cached_property
 from typing import Any
 
 from bar import payloads
-from bar.db import db, write
+from bar.db import db, engine, sql, write, writing
 from bar.models import Event, State
 
 # The event types are named in `bar.payloads`, with their shapes; here too for readers.
@@ -79,8 +79,16 @@ class BarEvent:
         }
 
 
+def _check_writing() -> None:
+    # Only a writer holding the write lock may take an event id: ids are then taken in
+    # commit order, and a tail reading `id > last` skips none (see `bar.postgres`).
+    if not writing():
+        raise RuntimeError("events are written inside bar.db.write(), with the change they announce")
+
+
 def publish(channel: str, event: payloads.EventPayload, *, now: datetime) -> int:
     """Append one event. Call inside the transaction of the change it announces."""
+    _check_writing()
     return Event.insert(
         channel=channel, type=event.type, payload=event.to_payload(), created_at=now
     ).execute()
@@ -90,6 +98,7 @@ def publish_many(batch: list[tuple[str, payloads.EventPayload]], *, now: datetim
     """Append several events (channel, event) in one statement, in this order."""
     if not batch:
         return
+    _check_writing()
     # Hand-written: it runs inside every order's write lock, where peewee's building of
     # a multi-row insert cost more than SQLite's writing it.
     created_at, to_json = Event.created_at.db_value(now), Event.payload.db_value
@@ -100,11 +109,10 @@ def publish_many(batch: list[tuple[str, payloads.EventPayload]], *, now: datetim
         if text is None:
             text = texts[id(event)] = to_json(event.to_payload())
         values += (channel, event.type, text, created_at)
-    db.execute_sql(
+    db.execute_sql(sql(
         "INSERT INTO event (channel, type, payload, created_at) VALUES "
-        + ", ".join(["(?, ?, ?, ?)"] * len(batch)),
-        values,
-    )
+        + ", ".join(["(?, ?, ?, ?)"] * len(batch))
+    ), values)
 
 
 def _to_event(row: Event) -> BarEvent:
@@ -129,9 +137,9 @@ def read_since(
     # the query.
     params: list[Any] = [last_id]
     where = _in("channel", channels, params) + _in("type", types, params)
-    rows = db.execute_sql(
+    rows = db.execute_sql(sql(
         f"SELECT id, channel, type, payload, created_at FROM event WHERE id > ?{where} "
-        "ORDER BY id LIMIT ?", [*params, limit],
+        "ORDER BY id LIMIT ?"), [*params, limit],
     )
     iso, load = datetime.fromisoformat, json.loads
     return [BarEvent(i, channel, kind, load(payload), iso(created))
@@ -179,33 +187,34 @@ def prune(*, older_than: timedelta, now: datetime) -> int:
         if not highest:
             return 0
         deleted = Event.delete().where(Event.id <= highest).execute()
-        State.insert(key="events_pruned_through", value=highest).on_conflict_replace().execute()
+        State.insert(key="events_pruned_through", value=highest).on_conflict(
+            conflict_target=[State.key], update={State.value: highest}).execute()
         return deleted
 
 
 class EventTail:
-    """Reads new events as they are committed, by any process.
+    """Reads new events as they are committed, by any process, in id order.
 
-    `PRAGMA data_version` changes when another connection commits, so an idle poll
-    costs one pragma and no query. It ignores this connection's own commits, so the
-    connection's change count is checked too (a thread that writes and tails, like the
-    kiosk's expiry, sees its own events). Use one tail per thread: both are per
-    connection, and peewee gives each thread its own.
+    It asks the engine's watch first (`bar.db.Engine.watch`): on SQLite `PRAGMA
+    data_version` and the connection's own change count, on PostgreSQL the process's
+    `LISTEN` connection; while nothing was committed, a poll costs no query. Reading
+    `id > last` is enough on both: ids become visible in the order they were given (one
+    writer at a time; see `bar.postgres` for PostgreSQL's sequences). Use one tail per
+    thread.
     """
 
     def __init__(self, after: int | None = None, *, batch: int = 1000) -> None:
+        self._watch = engine().watch()
+        self._watch.changed()  # from here on, a commit is seen
         self.last_id = last_event_id() if after is None else after
         self._batch = batch
-        self._data_version: tuple[int, int] | None = None
+        self._fresh = True
 
     def poll(self) -> list[BarEvent]:
         """New events since the last poll (empty if nothing was committed)."""
-        version = (
-            db.execute_sql("PRAGMA data_version").fetchone()[0], db.connection().total_changes
-        )
-        if version == self._data_version:
+        if not self._watch.changed() and not self._fresh:
             return []
-        self._data_version = version
+        self._fresh = False
         found: list[BarEvent] = []
         while True:
             events = read_since(self.last_id, limit=self._batch)
@@ -214,3 +223,7 @@ class EventTail:
                 self.last_id = events[-1].id
             if len(events) < self._batch:
                 return found
+
+    def wait(self, timeout: float) -> None:
+        """Until something may have been committed (then `poll`), or `timeout` seconds."""
+        self._watch.wait(timeout)

@@ -16,7 +16,7 @@ from typing import cast
 from peewee import JOIN, Case, fn
 
 from bar import events, kicks
-from bar.db import db, write
+from bar.db import db, sql, write
 from bar.errors import InvalidInput, NotFound
 from bar.models import Guest, Kick, Order, RefreshToken
 from bar.payloads import GuestLetBack, GuestSignedOut
@@ -42,7 +42,7 @@ def is_active(user_key: str) -> bool:
     Read afresh on every request, so a kick holds from the next one on; hand-written,
     as it runs before every guest request (peewee's query building cost ten times more).
     """
-    row = db.execute_sql("SELECT is_active FROM app_users WHERE user_key = ?", (user_key,)).fetchone()
+    row = db.execute_sql(sql("SELECT is_active FROM app_users WHERE user_key = ?"), (user_key,)).fetchone()
     return bool(row and row[0])
 
 

@@ -39,7 +39,7 @@ from datetime import datetime, timedelta
 from peewee import fn
 
 from bar.config import Settings
-from bar.db import write
+from bar.db import engine, write
 from bar.errors import InvalidTransition
 from bar.models import Drink, Guest, Move, Notification, Order
 from bar.orders import business_day, publish_change
@@ -144,7 +144,7 @@ def recall(settings: Settings, *, barista: str | None, now: datetime) -> Recall:
             (Notification.update(read_at=now)
              .where(Notification.guest == order.guest, Notification.read_at.is_null(),
                     Notification.type.in_((ORDER_READY, ORDER_REMINDER, ORDER_CANCELLED)),
-                    fn.json_extract(Notification.payload, "$.order_id") == order.id)
+                    engine().json_text(Notification.payload, "order_id") == order.id)
              .execute())
         order.status = back
         order.updated_at = now

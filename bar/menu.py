@@ -44,9 +44,10 @@ def find_drink(ref: str) -> Drink:
     ref = str(ref).strip()
     drink = Drink.get_or_none((Drink.id == ref) & (Drink.on_menu == True))  # noqa: E712
     if drink is None:
-        drink = Drink.get_or_none(
-            (Drink.name.collate("NOCASE") == ref) & (Drink.on_menu == True)  # noqa: E712
-        )
+        # casefold in Python, on both engines: a menu is short, and SQLite's NOCASE
+        # knows only ASCII ("Café" would not match "CAFÉ").
+        wanted = ref.casefold()
+        drink = next((d for d in list_drinks() if d.name.casefold() == wanted), None)
     if drink is None:
         raise NotFound(f"no drink {ref!r} on the menu")
     return drink

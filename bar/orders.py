@@ -21,11 +21,9 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Literal
 
-from peewee import fn
-
 from bar import events, limits, scan, shop
 from bar.config import Rules, Settings
-from bar.db import db, write, write_together
+from bar.db import db, engine, sql, write, write_together
 from bar.errors import (
     DrinkUnavailable,
     Forbidden,
@@ -144,7 +142,7 @@ def publish_change(order: Order, now: datetime) -> None:
         (Notification.update(read_at=now)
          .where(Notification.guest == order.guest, Notification.read_at.is_null(),
                 Notification.type.in_((ORDER_READY, ORDER_REMINDER)),
-                fn.json_extract(Notification.payload, "$.order_id") == order.id)
+                engine().json_text(Notification.payload, "order_id") == order.id)
          .execute())
     if order.status in NOTIFY_ON:
         Notification.create(
@@ -242,7 +240,7 @@ class _Placing:
         """The rules and the insert: runs inside the write transaction."""
         settings, rules, now = self.settings, self.settings.rules, self.now
         per_minute = settings.orders_per_minute
-        row = db.execute_sql(_FACTS, {
+        row = db.execute_sql(sql(_FACTS), {
             "key": self.idempotency_key, "since": _ISO(now - limits.WINDOW),
             "limited": per_minute > 0, "nth": max(0, per_minute - 1), "day": self.day,
             "drink": self.drink_id,
@@ -281,7 +279,7 @@ class _Placing:
             raise QueueFull("queue full, try again in a few minutes")
         number = (last_number or 0) + 1
         created = _ISO(now)
-        db.execute_sql(_INSERT, (
+        db.execute_sql(sql(_INSERT), (
             self.order_id, number, self.day, drink_id, self.user_key, _JSON(chosen), self.note,
             PENDING, self.scan_code, self.idempotency_key, created, created,
         ))

@@ -17,8 +17,6 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from peewee import SQL
-
 from bar import joincodes, kicks, names, scan
 from bar.config import Settings
 from bar.db import write
@@ -53,9 +51,10 @@ def create_code(
 
 
 def list_codes() -> list[RegistrationCode]:
-    """Every invite code, the newest first (made in the same instant: the later first)."""
+    """Every invite code, the newest first (made in the same microsecond: by code, as
+    neither engine keeps the order of insertion portably)."""
     return list(RegistrationCode.select().order_by(RegistrationCode.created_at.desc(),
-                                                   SQL("rowid").desc()))
+                                                   RegistrationCode.code))
 
 
 def find_code(code: str) -> RegistrationCode:

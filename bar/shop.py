@@ -39,7 +39,8 @@ def set_open(open_: bool, *, now: datetime) -> bool:
     with write():
         if is_open() == open_:
             return False
-        State.insert(key=OPEN_KEY, value=open_).on_conflict_replace().execute()
+        State.insert(key=OPEN_KEY, value=open_).on_conflict(
+            conflict_target=[State.key], update={State.value: open_}).execute()
         full = _full_at() is not None
         events.publish(events.CONFIG, ShopStatusChanged(open_, queue_full=full), now=now)
         return True
@@ -62,7 +63,8 @@ def _full_at() -> int | None:
 
 
 def _announce_queue(full_at: int | None, *, now: datetime) -> None:
-    State.insert(key=QUEUE_FULL_KEY, value=full_at).on_conflict_replace().execute()
+    State.insert(key=QUEUE_FULL_KEY, value=full_at).on_conflict(
+        conflict_target=[State.key], update={State.value: full_at}).execute()
     events.publish(
         events.CONFIG, ShopStatusChanged(is_open(), queue_full=full_at is not None), now=now
     )

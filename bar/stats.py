@@ -3,8 +3,9 @@
 Every figure is an SQL aggregate over the `orders` table, so it is the same after a
 restart, from any process, and whether or not the events of the night were pruned.
 Orders belong to the business day stored with them (`Order.day`): a night that runs
-past midnight is one day. Hours and 10-minute slots are local wall-clock time (SQLite's
-`localtime`, the same zone as Python's `astimezone()`).
+past midnight is one day. Hours and 10-minute slots are local wall-clock time (the
+same zone as Python's `astimezone()`; `bar.db.Engine.local_time`). The SQL is the same
+on both engines but for those times.
 
 The JSON form (`Stats.to_dict`, printed by `bar stats --json`) is a stable interface:
 
@@ -25,8 +26,9 @@ from dataclasses import asdict, dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from peewee import SQL, fn
+from peewee import SQL, Case, fn
 
+from bar.db import engine
 from bar.models import Drink, Order
 from bar.status import FINAL_STATUSES, OPEN_STATUSES, SERVED
 
@@ -104,7 +106,7 @@ def format_wait(seconds: float | None) -> str:
 
 
 def _where(day: str | None, since: datetime | None) -> Any:
-    condition: Any = SQL("1")
+    condition: Any = SQL("TRUE")
     if day:
         condition &= Order.day == day
     if since:
@@ -113,7 +115,12 @@ def _where(day: str | None, since: datetime | None) -> Any:
 
 
 def _local(column: Any, fmt: str) -> Any:
-    return fn.strftime(fmt, column, "localtime")
+    return engine().local_time(column, fmt)
+
+
+def _how_many(condition: Any) -> Any:
+    """How many rows meet `condition` (SUM of a comparison is SQLite's only)."""
+    return fn.SUM(Case(None, [(condition, 1)], 0))
 
 
 def compute(day: str | None = None, *, since: datetime | None = None) -> Stats:
@@ -145,8 +152,8 @@ def _counts(where: Any, *by: Any) -> Any:
         Order.select(
             *by, Drink.id, Drink.name, fn.COUNT(Order.id),
             # The columns of `Counts`: each final status, then the open ones together.
-            *(fn.SUM(Order.status == s) for s in FINAL_STATUSES),
-            fn.SUM(Order.status.in_(OPEN_STATUSES)),
+            *(_how_many(Order.status == s) for s in FINAL_STATUSES),
+            _how_many(Order.status.in_(OPEN_STATUSES)),
         )
         .join(Drink).where(where).group_by(*by, Drink.id)
         .order_by(*by, fn.COUNT(Order.id).desc(), Drink.position, Drink.id)
@@ -155,7 +162,7 @@ def _counts(where: Any, *by: Any) -> Any:
 
 def _guests(stats: Stats, where: Any) -> None:
     per_guest = (
-        Order.select(fn.COUNT(Order.id).alias("n"), fn.SUM(Order.status == SERVED).alias("s"))
+        Order.select(fn.COUNT(Order.id).alias("n"), _how_many(Order.status == SERVED).alias("s"))
         .where(where).group_by(Order.guest)
     )
     count, mean, most, served = (
@@ -163,14 +170,15 @@ def _guests(stats: Stats, where: Any) -> None:
         .from_(per_guest.alias("g")).tuples().first()
     ) or (0, None, None, None)
     stats.guests, stats.max_orders = count, most or 0
-    stats.mean_orders = round(mean, 2) if mean is not None else None
-    stats.mean_served = round(served, 2) if served is not None else None
+    # float(): PostgreSQL's AVG of integers is a Decimal.
+    stats.mean_orders = round(float(mean), 2) if mean is not None else None
+    stats.mean_served = round(float(served), 2) if served is not None else None
 
 
 def _waits(stats: Stats, where: Any) -> None:
     # Nearest rank: the smallest wait with at least p of all waits at or below it,
     # always a wait that really happened.
-    seconds = (fn.julianday(Order.ready_at) - fn.julianday(Order.created_at)) * 86400.0
+    seconds = engine().seconds_between(Order.created_at, Order.ready_at)
     ranked = (
         Order.select(
             seconds.alias("w"),
@@ -187,8 +195,8 @@ def _waits(stats: Stats, where: Any) -> None:
         Order.select(fn.MAX(SQL("n")), at(0.5), at(0.9)).from_(ranked.alias("r")).tuples().first()
     ) or (None, None, None)
     stats.waits = n or 0
-    stats.wait_p50_s = round(p50, 1) if p50 is not None else None
-    stats.wait_p90_s = round(p90, 1) if p90 is not None else None
+    stats.wait_p50_s = round(float(p50), 1) if p50 is not None else None
+    stats.wait_p90_s = round(float(p90), 1) if p90 is not None else None
 
 
 @dataclass(frozen=True)
@@ -199,13 +207,16 @@ class Slot:
 
 def per_slot(day: str | None = None, *, since: datetime | None = None) -> list[Slot]:
     """Orders per 10 local minutes, from the first order's slot to the last's, gaps as 0."""
-    minute = _local(Order.created_at, "%M").cast("INTEGER") / SLOT_MINUTES * SLOT_MINUTES
-    slot = _local(Order.created_at, "%Y-%m-%dT%H:").concat(fn.printf("%02d", minute))
+    minute = _local(Order.created_at, "%Y-%m-%dT%H:%M")
     rows: Any = (
-        Order.select(slot.alias("slot"), fn.COUNT(Order.id)).where(_where(day, since))
-        .group_by(SQL("slot")).order_by(SQL("slot")).tuples()
+        Order.select(minute.alias("minute"), fn.COUNT(Order.id)).where(_where(day, since))
+        .group_by(SQL("minute")).tuples()
     )
-    counts = {datetime.fromisoformat(s): n for s, n in rows}
+    counts: dict[datetime, int] = {}
+    for text, n in rows:  # per minute, then into the slot that minute falls in
+        at = datetime.fromisoformat(text)
+        start = at.replace(minute=at.minute - at.minute % SLOT_MINUTES)
+        counts[start] = counts.get(start, 0) + n
     if not counts:
         return []
     step = timedelta(minutes=SLOT_MINUTES)

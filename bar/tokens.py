@@ -370,7 +370,10 @@ def new_refresh_token(
         guest=guest,
         created_at=now,
         expires_at=now + ttl,
-        device_info=device_info[:300],
+        # The user agent, for people: its printable part (a NUL or a lone surrogate is
+        # not text, and PostgreSQL refuses to store a NUL).
+        device_info="".join(c for c in device_info[:300] if c.isprintable() and not
+                            "\ud800" <= c <= "\udfff"),
     )
     return token
 

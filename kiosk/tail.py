@@ -1,14 +1,13 @@
 """The event tail both terminal apps share: a thread that posts new events to the app.
 
-A thread worker polls `bar.events.EventTail` (one `PRAGMA data_version` while nothing
-changes) and posts what it reads as `EventsArrived`, so changes made by the web
-process, another kiosk or the CLI show up without a key press.
+A thread worker follows `bar.events.EventTail` (no query while nothing changes) and
+posts what it reads as `EventsArrived`, so changes made by the web process, another
+kiosk or the CLI show up without a key press.
 """
 
 from __future__ import annotations
 
 import threading
-import time
 from typing import Any
 
 import peewee
@@ -58,7 +57,7 @@ class TailingApp(App[None]):
                     found = []
                 if found:
                     self.post_message(EventsArrived(found))
-                time.sleep(self.poll_interval)
+                tail.wait(self.poll_interval)
         finally:
             db.close()  # this thread's connection only (peewee keeps one per thread)
             self._tail_done.set()

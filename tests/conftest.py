@@ -1,6 +1,12 @@
 """Shared fixtures: a fresh data directory per test, the sample menu, factories.
 
-Every test gets its own SQLite file under `tmp_path`; nothing of ours is mocked.
+Every test gets its own database: an SQLite file under `tmp_path`, or a new database
+on a throwaway PostgreSQL cluster (`tests.pg`); nothing of ours is mocked. The `engine`
+fixture says which: SQLite here; the core, API, WebSocket and crash tests
+(tests/bar, tests/webapp, tests/crash) run on both, as their conftest asks
+(`BAR_TEST_ENGINES=sqlite` runs them on SQLite only). The engine reaches everything
+through `BAR_DATABASE_URL`, as it would in production: `make_settings`, the CLI and
+the `bar` processes tests start.
 """
 
 from __future__ import annotations
@@ -20,9 +26,10 @@ from hypothesis import settings as hypothesis_settings
 from bar import datadir, guests, orders, registration
 from bar.clock import FrozenClock
 from bar.config import Settings, load_settings
-from bar.db import db
+from bar.db import db, disconnect
 from bar.models import Guest, Kick, Order
 from bar.tokens import Keys
+from tests.pg import Cluster, find_initdb
 
 # CI runs the same property-based examples every time (derandomized, no example
 # database); on a laptop they vary, and a failure found is replayed from .hypothesis/.
@@ -32,12 +39,80 @@ hypothesis_settings.load_profile("ci" if os.environ.get("CI", "").lower() == "tr
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLE_CONFIG = ROOT / "bar.toml"
+# The engines the database tests run on (their conftest parametrizes `engine` by it).
+ENGINES = [e for e in os.environ.get("BAR_TEST_ENGINES", "sqlite,postgresql").split(",") if e]
 
 
 def make_settings(data_dir: Path, **rules: Any) -> Settings:
-    """The sample bar.toml, with its data in `data_dir` and `rules` overridden."""
+    """The sample bar.toml, with its data in `data_dir` and `rules` overridden, on the
+    test's engine (`BAR_DATABASE_URL`, set by the `engine` fixture)."""
     base = load_settings(SAMPLE_CONFIG, data_dir=data_dir, environ={})
-    return dataclasses.replace(base, rules=dataclasses.replace(base.rules, **rules))
+    return dataclasses.replace(
+        base, rules=dataclasses.replace(base.rules, **rules),
+        database_url=os.environ.get("BAR_DATABASE_URL", ""),
+    )
+
+
+@pytest.fixture(scope="session")
+def pg_cluster() -> Iterator[Cluster]:
+    """This session's PostgreSQL server (started when a test first needs it)."""
+    initdb = find_initdb()
+    if initdb is None:
+        message = "PostgreSQL is not installed (initdb): apt-get install postgresql"
+        if os.environ.get("CI", "").lower() == "true":
+            pytest.fail(message)  # CI never skips a whole engine silently
+        pytest.skip(message)
+    cluster = Cluster(initdb)
+    yield cluster
+    cluster.stop()
+
+
+def use_engine(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch, name: str) -> str:
+    """Make `name` ("sqlite" or "postgresql") the test's engine: for PostgreSQL an empty
+    database of the session's cluster."""
+    if name == "sqlite":
+        monkeypatch.delenv("BAR_DATABASE_URL", raising=False)
+        return name
+    cluster: Cluster = request.getfixturevalue("pg_cluster")
+    monkeypatch.setenv("BAR_DATABASE_URL", cluster.test_database())
+    request.addfinalizer(disconnect)  # the pool and the listener of this test's engine
+    return name
+
+
+@pytest.fixture
+def engine(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
+    """The test's database engine: SQLite here (TUI and browser tests)."""
+    return use_engine(request, monkeypatch, "sqlite")
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """A test module that sets `ENGINES` runs on those only (where the engine makes no
+    difference: pages, socket hardening, what a command imports)."""
+    kept, dropped = [], []
+    for item in items:
+        engines = getattr(getattr(item, "module", None), "ENGINES", None)
+        callspec = getattr(item, "callspec", None)
+        engine = callspec.params.get("engine") if callspec is not None else None
+        (dropped if engines is not None and engine is not None and engine not in engines
+         else kept).append(item)
+    if dropped:
+        config.hook.pytest_deselected(items=dropped)
+        items[:] = kept
+
+
+# A test about SQLite itself (its query plans, its file): on SQLite only.
+sqlite_only = pytest.mark.parametrize("engine", ["sqlite"], indirect=True)
+
+
+def engine_fixture() -> Any:
+    """An `engine` fixture that runs each test on every engine of `ENGINES`: for the
+    conftest of the packages whose tests exercise the database."""
+
+    @pytest.fixture(params=ENGINES)
+    def engine(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
+        return use_engine(request, monkeypatch, request.param)
+
+    return engine
 
 
 @pytest.fixture
@@ -46,7 +121,7 @@ def clock() -> FrozenClock:
 
 
 @pytest.fixture
-def settings(tmp_path: Path) -> Settings:
+def settings(tmp_path: Path, engine: str) -> Settings:
     return make_settings(tmp_path / "data")
 
 

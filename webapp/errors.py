@@ -15,6 +15,7 @@ import peewee
 from flask import Flask, Response, jsonify, request
 from werkzeug.exceptions import HTTPException
 
+from bar.db import is_busy
 from bar.errors import AuthError, BarError, Conflict, Forbidden, InvalidInput, NotFound, RateLimited
 
 log = logging.getLogger(__name__)
@@ -78,8 +79,8 @@ def _http_error(exc: HTTPException) -> Response:
 
 
 def _database_error(exc: peewee.OperationalError) -> Response:
-    if "locked" in str(exc) or "busy" in str(exc):
-        # The other process held the write lock past busy_timeout: worth a retry.
+    if is_busy(exc):
+        # Another process held the write lock past busy_timeout: worth a retry.
         response = error_response("busy", "the bar is busy, try again in a moment", 503)
         response.headers["Retry-After"] = "1"
         return response

@@ -3,8 +3,8 @@
 `bar serve` runs on gevent (see `webapp.server`): every socket is a greenlet, not an
 OS thread; in tests the werkzeug server runs the same code on threads.
 
-The tailer polls `bar.events.EventTail` (one `PRAGMA data_version` per poll while
-nothing changes), frames each new event once and hands the same bytes to every
+The tailer follows `bar.events.EventTail` (waiting for the next commit costs no query,
+whichever engine runs), frames each new event once and hands the same bytes to every
 connection subscribed to its channel (`webapp.sockets`). Once a second it sweeps every
 socket (pings, deadlines, stalled sends), and it ticks the bar's housekeeping
 (`bar.housekeeping`: timers and pruning, idempotent and safe from any process).
@@ -242,11 +242,14 @@ class Hub:
         self._ready.set()
         next_sweep = time.monotonic() + SWEEP_EVERY_S
         try:
-            while not self._stop.wait(self.poll_interval):
+            while not self._stop.is_set():
+                tail.wait(self.poll_interval)  # returns early when something was committed
+                if self._stop.is_set():
+                    break
                 try:
                     self.dispatch(tail.poll())
                     # Its events are picked up by the next poll: EventTail also notices
-                    # this connection's own commits.
+                    # this process's own commits.
                     self.housekeeping.tick()
                     if time.monotonic() >= next_sweep:
                         next_sweep = time.monotonic() + SWEEP_EVERY_S

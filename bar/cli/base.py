@@ -41,7 +41,9 @@ class BarGroup(click.Group):
         except BarError as exc:
             raise click.ClickException(exc.message) from None
         except peewee.DatabaseError as exc:
-            raise click.ClickException(f"database error: {exc}") from None
+            # One line: PostgreSQL's messages may go on with a hint on the next ones.
+            first = next((line.strip() for line in str(exc).splitlines() if line.strip()), "")
+            raise click.ClickException(f"database error: {first or type(exc).__name__}") from None
 
 
 # Each top-level command and the module of `bar.cli` that defines it. A command's module

@@ -5,7 +5,6 @@ from __future__ import annotations
 import csv
 import io
 import json
-import time
 from datetime import date
 from pathlib import Path
 
@@ -134,7 +133,7 @@ def events_command(
                     wanted is None or event.type in wanted
                 ):
                     click.echo(show(event))
-            time.sleep(0.05)
+            tail.wait(0.05)
     except KeyboardInterrupt:
         pass
 

@@ -16,12 +16,16 @@ import pytest
 from bar.cli.base import COMMAND_MODULES, cli
 from tests.conftest import SAMPLE_CONFIG
 
+# What a command imports: the same on either engine.
+ENGINES = ["sqlite"]
+
 HEAVY = ("textual", "flask", "gunicorn", "gevent", "werkzeug", "kiosk", "webapp")
 
 # Runs the CLI in-process, then reports the heavy top-level packages it imported.
 PROBE = """
 import json, sys
 from bar.cli import cli
+
 try:
     cli.main(args=sys.argv[1:], prog_name="bar")
 except SystemExit as stop:

@@ -6,7 +6,8 @@ import os
 import threading
 from pathlib import Path
 
-from bar.db import IDLE_CONNECTIONS, db, init_db
+from bar.db import db, init_db
+from bar.sqlite import IDLE_CONNECTIONS
 
 
 def _count() -> int:

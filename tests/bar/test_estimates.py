@@ -12,7 +12,7 @@ from bar import estimates, orders
 from bar.db import db
 from bar.estimates import Estimate, wait_label
 from bar.models import Order
-from tests.conftest import with_rules
+from tests.conftest import sqlite_only, with_rules
 
 
 def _make(make, clock, drink_id: str, *, barista: str = "Sam", minutes: float) -> Order:
@@ -191,6 +191,7 @@ def test_two_queries_however_long_the_queue(make, clock, settings):
     assert len(found) == 30
 
 
+@sqlite_only
 def test_the_prep_time_query_reads_tonight_through_the_day_index(keys, settings, clock):
     with count_queries() as counter:
         estimates.prep_times(settings, now=clock())

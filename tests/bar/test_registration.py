@@ -12,11 +12,10 @@ import pytest
 
 from bar import datadir, registration
 from bar.clock import utcnow
-from bar.config import load_settings
 from bar.errors import CodeMissing, CodeRefused, InvalidInput, NoInvite
 from bar.models import Guest, RefreshToken, RegistrationCode
 from bar.timeparse import parse_expiry
-from tests.conftest import SAMPLE_CONFIG
+from tests.conftest import make_settings
 from webapp.errors import status_for  # HTTP statuses live in the web app
 
 
@@ -109,7 +108,7 @@ def test_concurrent_registrations_in_threads_never_exceed_max_uses(make, clock, 
 
 
 def _register_in_process(data_dir: str, code: str, now: datetime, index: int, results) -> None:
-    settings = load_settings(SAMPLE_CONFIG, data_dir=data_dir, environ={})
+    settings = make_settings(Path(data_dir))  # on the test's engine
     keys = datadir.open_bar(settings)
     outcome = []
     for attempt in range(4):

@@ -182,7 +182,7 @@ def test_a_refused_announcement_fails_once_and_closing_still_happens(make, clock
     bar = with_rules(settings, close_at=time(23, 45))
     _local(clock, 20, 0)
     # Written around the checks (an old database, a hand edit): the rule refuses it at last call.
-    Scheduled.create(key="cli:x", action="announce", message="bad\x00text",
+    Scheduled.create(key="cli:x", action="announce", message="bad\x07text",
                      due_at=clock() + timedelta(hours=3, minutes=45), created_at=clock())
     _local(clock, 23, 50)
     outcomes = {r.action: r.outcome for r in timers.run_due(bar, now=clock()).scheduled}

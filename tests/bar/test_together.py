@@ -121,13 +121,13 @@ from gevent import monkey
 monkey.patch_all()
 import sys, threading
 import gevent, gevent.event
-from bar import db as dbm
+from bar import engine as dbm
 from bar.db import db, init_db, write_together
 
 init_db(sys.argv[1])
 db.execute_sql("CREATE TABLE t (a)")
 main_thread = monkey.get_original("threading", "get_native_id")
-assert dbm._off_the_loop(main_thread) != main_thread(), "the commit ran on the loop's thread"
+assert dbm.off_the_loop(main_thread) != main_thread(), "the commit ran on the loop's thread"
 
 release = gevent.event.Event()
 

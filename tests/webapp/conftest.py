@@ -25,8 +25,12 @@ from bar.config import Settings
 from bar.db import db
 from bar.models import Event, Guest, Notification, Order, RefreshToken, RegistrationCode
 from bar.tokens import Keys
+from tests.conftest import engine_fixture
 from webapp import create_app
 from webapp.server import run_in_thread
+
+# The API and WebSocket tests run on both engines (see `tests.conftest.engine_fixture`).
+engine = engine_fixture()
 
 ADMIN_PASSWORD = "correct horse battery"
 # Every wait for the server is bounded, and generous: on a busy machine a message can

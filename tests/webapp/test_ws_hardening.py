@@ -16,6 +16,9 @@ from webapp import create_app
 from webapp.server import run_in_thread
 from webapp.ws import origin_allowed
 
+# Socket hardening: the same on either engine.
+ENGINES = ["sqlite"]
+
 
 def ws_url(base_url: str) -> str:
     return base_url.replace("http://", "ws://") + "/ws"

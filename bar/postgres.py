@@ -1,0 +1,353 @@
+"""PostgreSQL, the shared engine: several servers, kiosks and boards on one database.
+
+peewee's pooled PostgreSQL database on psycopg 3 (`prefer_psycopg3`): each thread or
+greenlet takes a connection from the pool while it works and gives it back after
+(`db.close()`). psycopg waits on its sockets through `select`/`poll`, which gevent's
+patching makes the event loop's own, so under `bar serve` a query or a commit never
+stops the other phones (psycopg sees the patching and leaves its C wait aside).
+
+**Writers take turns** (see `bar.db` for why): a write transaction begins with
+`pg_advisory_xact_lock(WRITE_LOCK)` in the same round trip as its `BEGIN`, and holds
+it until it ends. PostgreSQL lets go of it only after the commit is visible to all.
+
+**The event stream.** The `events` table stays the truth; new rows get their id from a
+trigger that first takes the same lock, and then calls `NOTIFY bar_events` (delivered
+at commit). So an event's id is taken by the only transaction that may write, after
+every earlier writer has committed: ids become visible in the order they were given,
+whoever inserts the row (a `write()`, a writer that forgot it, a psql session). A tail
+that reads `id > last` therefore never skips a row that commits later with a smaller
+id, the known pitfall of sequences (assigned before commit). A rolled-back id is a
+gap that stays a gap. Each process keeps one autocommit connection (not from the
+pool) that `LISTEN`s: a tail reads only after a notification or a commit of its own
+process, and after the listener (re)connects, when it catches up by id; while the
+listener is down, tails poll.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import threading
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+import peewee
+import psycopg
+from peewee import fn
+from playhouse.pool import PooledPostgresqlDatabase
+from psycopg.conninfo import conninfo_to_dict
+
+from bar.engine import Engine, pyformat
+from bar.errors import ConfigError
+
+log = logging.getLogger(__name__)
+
+# The bar's advisory lock (an arbitrary 64-bit key: "bar" in ASCII); advisory locks
+# are per database, so two bars in two databases do not share it.
+WRITE_LOCK = 0x626172
+CHANNEL = "bar_events"
+# Connections a process keeps: a request holds one only while it runs.
+POOL_SIZE = 16
+POOL_WAIT_S = 30
+CONNECT_TIMEOUT_S = 10
+LISTEN_WAIT_S = 0.25  # how often the listener looks up from its socket (to stop)
+RECONNECT_MAX_S = 5.0
+
+# Every row of `event` takes its id after the write lock, and wakes the listeners at
+# commit (one notification per transaction: NOTIFY folds identical ones together).
+# An id given explicitly (a copy of another bar's events) is kept.
+EVENT_TRIGGER = f"""
+CREATE OR REPLACE FUNCTION bar_event_id() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    PERFORM pg_advisory_xact_lock({WRITE_LOCK});
+    IF NEW.id IS NULL THEN
+        NEW.id := nextval(pg_get_serial_sequence('event', 'id'));
+    END IF;
+    PERFORM pg_notify('{CHANNEL}', '');
+    RETURN NEW;
+END $$;
+DROP TRIGGER IF EXISTS bar_event_id ON event;
+CREATE TRIGGER bar_event_id BEFORE INSERT ON event FOR EACH ROW EXECUTE FUNCTION bar_event_id();
+ALTER TABLE event ALTER COLUMN id DROP DEFAULT;
+"""
+
+
+class _Lease:
+    """A connection taken from the pool by a thread (a greenlet): kept in that thread's
+    peewee state, so when the thread ends without giving it back, the connection is
+    closed and its place in the pool freed, not lost for good."""
+
+    def __init__(self, pool: _Database, conn: psycopg.Connection[Any]) -> None:
+        self.pool: _Database | None = pool
+        self.conn = conn
+
+    def __del__(self) -> None:
+        pool, self.pool = self.pool, None
+        if pool is not None:
+            pool._close(self.conn, close_conn=True)
+
+
+class _Database(PooledPostgresqlDatabase):
+    """The pool, whose write transactions take the bar's lock as they begin."""
+
+    # Called after each commit of this process: its tails need not wait for the
+    # notification to come back from the server to read what it wrote.
+    on_commit: Callable[[], None] = staticmethod(lambda: None)
+
+    def commit(self) -> None:
+        super().commit()
+        self.on_commit()
+
+    def _connect(self) -> psycopg.Connection[Any]:
+        conn = super()._connect()
+        self._state.lease = _Lease(self, conn)  # this thread's state
+        return conn
+
+    def _close(self, conn: psycopg.Connection[Any], close_conn: bool = False) -> None:
+        lease = getattr(self._state, "lease", None)
+        if lease is not None and lease.conn is conn:
+            lease.pool = None  # given back: nothing left for the lease to do
+            self._state.lease = None
+        super()._close(conn, close_conn)
+
+    def begin(self, lock_type: str | None = None) -> None:  # type: ignore[override]
+        if lock_type != "IMMEDIATE":
+            super().begin()
+            return
+        cursor = self.cursor()
+        try:
+            with peewee.__dict__["__exception_wrapper__"]:
+                # One round trip: without parameters psycopg sends both statements at once.
+                cursor.execute(f"BEGIN; SELECT pg_advisory_xact_lock({WRITE_LOCK})")
+        except BaseException:
+            if not self.is_closed():
+                self.connection().rollback()  # not left open and failed
+            raise
+
+
+def _redacted(url: str) -> str:
+    """The URL without its password, for messages."""
+    parts = urlsplit(url)
+    if parts.password is None:
+        return url
+    netloc = parts.netloc.replace(f":{parts.password}@", ":***@", 1)
+    return parts._replace(netloc=netloc).geturl()
+
+
+def _first_line(exc: BaseException) -> str:
+    lines = [line.strip() for line in str(exc).strip().splitlines() if line.strip()]
+    return lines[0] if lines else type(exc).__name__
+
+
+class PostgresEngine(Engine):
+    """The database at `url` (`postgresql://user:pass@host:port/dbname`, or
+    `postgresql:///dbname?host=/socket/dir`)."""
+
+    name = "postgresql"
+    database: _Database
+
+    def __init__(self, url: str, *, busy_timeout_ms: int = 5000) -> None:
+        self.url = url
+        self.busy_timeout_ms = busy_timeout_ms
+        try:
+            params = conninfo_to_dict(url)
+        except psycopg.Error as exc:
+            raise ConfigError(f"database.url: not a PostgreSQL URL ({_first_line(exc)})") from None
+        params.setdefault("connect_timeout", CONNECT_TIMEOUT_S)
+        # A writer waits for the lock at most `database.busy_timeout`, as on SQLite.
+        params["options"] = f"{params.get('options', '')} -c lock_timeout={busy_timeout_ms}".strip()
+        self._conninfo = psycopg.conninfo.make_conninfo("", **params)
+        self.database = _Database(
+            # peewee passes a `postgresql://` name on as the conninfo; ours (with the
+            # options above) is given explicitly and wins.
+            "postgresql:" + url.partition(":")[2], conninfo=self._conninfo, prefer_psycopg3=True,
+            max_connections=POOL_SIZE, timeout=POOL_WAIT_S, stale_timeout=300,
+        )
+        self._listener = _Listener(self._conninfo)
+        self.database.on_commit = self._listener.committed
+        self._check()
+
+    def _check(self) -> None:
+        """Connect once now, so a wrong URL or a server that is down is one clear line."""
+        try:
+            self.database.connect(reuse_if_open=True)
+        except (peewee.DatabaseError, psycopg.Error) as exc:
+            raise ConfigError(
+                f"database.url: cannot connect to {_redacted(self.url)}: {_first_line(exc)}"
+            ) from None
+        finally:
+            if not self.database.is_closed():
+                self.database.close()
+
+    def describe(self) -> str:
+        return f"PostgreSQL {_redacted(self.url)}"
+
+    def serves(self, url: str, busy_timeout_ms: int) -> bool:
+        """Is this the engine `connect(url, busy_timeout_ms)` asks for?"""
+        return (url, busy_timeout_ms) == (self.url, self.busy_timeout_ms)
+
+    def prepare_schema(self) -> None:
+        self.database.execute_sql(EVENT_TRIGGER)
+
+    def is_busy(self, exc: peewee.OperationalError) -> bool:
+        return "lock timeout" in str(exc)  # psycopg's LockNotAvailable, after lock_timeout
+
+    def watch(self) -> _Notified:
+        return _Notified(self._listener)
+
+    def sql(self, text: str) -> str:
+        return pyformat(text)
+
+    def json_text(self, column: Any, key: str) -> Any:
+        return fn.json_extract_path_text(column.cast("json"), key)
+
+    def local_time(self, column: Any, fmt: str) -> Any:
+        local = fn.timezone(local_zone(), column.cast("timestamptz"))
+        return fn.to_char(local, _to_char_format(fmt))
+
+    def seconds_between(self, start: Any, end: Any) -> Any:
+        return fn.date_part("epoch", end.cast("timestamptz") - start.cast("timestamptz"))
+
+    def before_fork(self) -> None:
+        self.database.close_idle()
+
+    def close(self) -> None:
+        self._listener.stop()
+        self.database.close_idle()
+
+
+_STRFTIME = {"%Y": "YYYY", "%m": "MM", "%d": "DD", "%H": "HH24", "%M": "MI"}
+
+
+def _to_char_format(fmt: str) -> str:
+    """strftime's `%Y-%m-%dT%H:00` as PostgreSQL's `to_char` format, literal text quoted."""
+    out, literal, i = [], "", 0
+    while i < len(fmt):
+        code = fmt[i:i + 2]
+        if code in _STRFTIME:
+            if literal:
+                out.append(f'"{literal}"')
+                literal = ""
+            out.append(_STRFTIME[code])
+            i += 2
+        else:
+            literal += fmt[i]
+            i += 1
+    if literal:
+        out.append(f'"{literal}"')
+    return "".join(out)
+
+
+def local_zone() -> str:
+    """This process's local time zone, by a name PostgreSQL knows: `TZ` when set (as
+    tests set it), else the zone /etc/localtime points to, else UTC."""
+    name = os.environ.get("TZ", "").lstrip(":")
+    if name:
+        return name
+    try:
+        target = str(Path("/etc/localtime").resolve())
+    except OSError:
+        return "UTC"
+    _, found, zone = target.partition("/zoneinfo/")
+    return zone if found and zone else "UTC"
+
+
+class _Listener:
+    """One autocommit connection per process (not from the pool) that `LISTEN`s, on a
+    thread (a greenlet under `bar serve`) of its own. `generation` counts what it heard,
+    and its (re)connections: tails compare it with what they saw last."""
+
+    def __init__(self, conninfo: str) -> None:
+        self._conninfo = conninfo
+        self._changed = threading.Condition()
+        self.generation = 0
+        self.connected = False
+        self._thread: threading.Thread | None = None
+        self._stopping = threading.Event()
+        self._pid = os.getpid()
+
+    def start(self) -> None:
+        """Start listening (once per process: a forked child starts its own)."""
+        if self._thread is not None and self._pid == os.getpid():
+            return
+        with self._changed:
+            if self._thread is not None and self._pid == os.getpid():
+                return
+            self._pid = os.getpid()
+            self.connected = False
+            self._thread = threading.Thread(target=self._run, name="bar-listen", daemon=True)
+            self._thread.start()
+
+    def stop(self) -> None:
+        """Stop for good (within `LISTEN_WAIT_S`)."""
+        self._stopping.set()
+        with self._changed:
+            self._changed.notify_all()
+
+    def committed(self) -> None:
+        """This process committed: its tails read now (the notification follows)."""
+        with self._changed:
+            self.generation += 1
+            self._changed.notify_all()
+
+    def _heard(self, connected: bool) -> None:
+        with self._changed:
+            self.connected = connected
+            self.generation += 1
+            self._changed.notify_all()
+
+    def wait(self, seen: int | None, timeout: float) -> None:
+        """Until `generation` is past `seen`, or `timeout` seconds."""
+        with self._changed:
+            if self.generation == seen and self.connected:
+                self._changed.wait(timeout)
+            elif not self.connected:
+                self._changed.wait(timeout)  # tails poll meanwhile
+
+    def _run(self) -> None:
+        pause = 0.1
+        while not self._stopping.is_set():
+            try:
+                with psycopg.connect(self._conninfo, autocommit=True) as conn:
+                    conn.execute(f"LISTEN {CHANNEL}")
+                    # Listening from here on: what committed before is read by the tails
+                    # catching up by id now.
+                    self._heard(connected=True)
+                    pause = 0.1
+                    while not self._stopping.is_set():
+                        for _ in conn.notifies(timeout=LISTEN_WAIT_S):
+                            self._heard(connected=True)
+            except psycopg.Error as exc:
+                if self.connected:
+                    log.warning("event listener lost its connection: %s; reconnecting",
+                                _first_line(exc))
+            if self.connected:
+                self._heard(connected=False)
+            self._stopping.wait(pause)
+            pause = min(pause * 2, RECONNECT_MAX_S)
+
+
+class _Notified:
+    """A tail's view of the process's listener. Per tail: use it from one thread."""
+
+    def __init__(self, listener: _Listener) -> None:
+        self._listener = listener
+        self._seen: int | None = None
+
+    def changed(self) -> bool:
+        listener = self._listener
+        listener.start()
+        generation, connected = listener.generation, listener.connected
+        if connected and generation == self._seen:
+            return False
+        # Read the generation before the caller reads the table: a notification that
+        # comes while it reads makes the next call read again.
+        self._seen = generation if connected else None
+        return True
+
+    def wait(self, timeout: float) -> None:
+        self._listener.start()
+        self._listener.wait(self._seen, timeout)
+
