@@ -18,6 +18,7 @@ commit share the next: one transaction, one fsync for all of them (group commit)
 from __future__ import annotations
 
 import json
+import logging
 import os
 import sqlite3
 import sys
@@ -33,6 +34,7 @@ from typing import Any, TypeVar, cast
 import peewee
 
 T = TypeVar("T")
+log = logging.getLogger(__name__)
 
 
 def _off_the_loop(call: Callable[[], T]) -> T:
@@ -188,9 +190,26 @@ def write() -> Iterator[Any]:
         yield txn
 
 
+def _in_savepoint(work: Callable[[], T], after_error: Callable[[Exception], None] | None) -> T:
+    """`work` in a savepoint; if it raises, its changes are undone and `after_error`
+    runs (in a savepoint of its own) before the error goes on to the caller."""
+    try:
+        with db.atomic():
+            return work()
+    except Exception as exc:
+        if after_error is not None:
+            try:
+                with db.atomic():
+                    after_error(exc)
+            except Exception:  # never changes what the caller is told
+                log.exception("writing what follows a refused write failed")
+        raise
+
+
 @dataclass(eq=False)
 class _Job:
     work: Callable[[], Any]
+    after_error: Callable[[Exception], None] | None = None
     # Set once: when a leader has finished this job, or made it the next leader.
     wake: threading.Event = field(default_factory=threading.Event)
     done: bool = False
@@ -213,8 +232,8 @@ class _Together:
         self._queue: list[_Job] = []
         self._leader: _Job | None = None
 
-    def run(self, work: Callable[[], T]) -> T:
-        job = _Job(work)
+    def run(self, work: Callable[[], T], after_error: Callable[[Exception], None] | None) -> T:
+        job = _Job(work, after_error)
         with self._lock:
             self._queue.append(job)
             leading = self._leader is None
@@ -257,8 +276,7 @@ class _Together:
             with write():
                 for job in group:
                     try:
-                        with db.atomic():  # a savepoint
-                            job.result = job.work()
+                        job.result = _in_savepoint(job.work, job.after_error)
                     except Exception as exc:
                         job.error = exc
         except BaseException as exc:
@@ -281,7 +299,9 @@ class _Together:
 _TOGETHER = _Together()
 
 
-def write_together(work: Callable[[], T]) -> T:
+def write_together(
+    work: Callable[[], T], *, after_error: Callable[[Exception], None] | None = None
+) -> T:
     """Run `work` in a write transaction, sharing its commit with the writers of this
     process that arrive meanwhile; returns (or raises) once that commit is on disk.
 
@@ -289,11 +309,14 @@ def write_together(work: Callable[[], T]) -> T:
     group's leader), so it must use nothing thread-local but the database, and it sees
     what the writers before it in the group wrote: the rules it checks hold as if
     each ran alone. Inside a transaction already, it simply runs there.
+
+    If `work` raises, its savepoint is undone and `after_error(error)` runs in the same
+    transaction (what it writes shares the commit: a refused order's record, without a
+    transaction of its own); the caller still gets `work`'s error.
     """
     if db.in_transaction():
-        with db.atomic():
-            return work()
-    return _TOGETHER.run(work)
+        return _in_savepoint(work, after_error)
+    return _TOGETHER.run(work, after_error)
 
 
 def _is_busy(exc: peewee.OperationalError) -> bool:

@@ -29,6 +29,7 @@ from bar.payloads import GUEST_SIGNED_OUT as GUEST_SIGNED_OUT
 from bar.payloads import MENU_CHANGED as MENU_CHANGED
 from bar.payloads import NEW_ORDER as NEW_ORDER
 from bar.payloads import ORDER_EXPIRED as ORDER_EXPIRED
+from bar.payloads import ORDER_REFUSED as ORDER_REFUSED
 from bar.payloads import ORDER_REMINDER as ORDER_REMINDER
 from bar.payloads import ORDER_STATUS_CHANGED as ORDER_STATUS_CHANGED
 from bar.payloads import SHOP_STATUS_CHANGED as SHOP_STATUS_CHANGED

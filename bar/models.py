@@ -135,6 +135,22 @@ class ScanWindow(BaseModel):
     drinks_used = pw.IntegerField(default=0)
 
 
+class Refusal(BaseModel):
+    """Orders turned away (`bar.refusals`): `count` refusals of one guest for one
+    reason, from `first_at` to `last_at` (a run of taps counted together)."""
+
+    id = pw.AutoField()
+    day = pw.CharField(index=True)  # the business day, as `Order.day`
+    guest = pw.ForeignKeyField(Guest, column_name="user_key", backref="refusals")
+    reason = pw.CharField()  # the refusal's error code: queue_full, shop_closed, ...
+    count = pw.IntegerField()
+    first_at = UtcDateTimeField(index=True)
+    last_at = UtcDateTimeField()
+
+    class Meta:
+        table_name = "refusals"
+
+
 class Event(BaseModel):
     id = pw.AutoField()
     channel = pw.CharField()
@@ -182,5 +198,5 @@ class State(BaseModel):
 
 TABLES: list[type[BaseModel]] = [
     SchemaVersion, Guest, Kick, RegistrationCode, Admin, RefreshToken, Drink, Order,
-    ScanWindow, Event, Notification, Scheduled, State,
+    ScanWindow, Refusal, Event, Notification, Scheduled, State,
 ]

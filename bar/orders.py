@@ -22,7 +22,7 @@ from typing import Any, Literal
 
 from peewee import fn
 
-from bar import events, limits, scan, shop
+from bar import events, limits, refusals, scan, shop
 from bar.config import Rules, Settings
 from bar.db import db, write, write_together
 from bar.errors import (
@@ -159,7 +159,7 @@ class Placed:
 def place_order(
     settings: Settings, guest: Guest | str, *, drink_id: object,
     modifiers: object = None, note: object = "", idempotency_key: str | None = None,
-    scan_code: str | None = None, now: datetime,
+    scan_code: str | None = None, now: datetime, turned_away: refusals.Refusals | None = None,
 ) -> Placed:
     """Place an order for `guest` if the bar's rules allow it.
 
@@ -168,6 +168,10 @@ def place_order(
     The checks and the insert share one write transaction with the orders other guests
     place at the same moment (`bar.db.write_together`: one commit for all of them), so
     every limit holds exactly however many phones order at once.
+
+    An order turned away (closed, queue full, window spent, the guest's limit) is
+    recorded in the same transaction (`bar.refusals`); `turned_away` is the process's
+    tally that holds back a guest's repeats (None: every refusal is written).
     """
     if idempotency_key is not None:
         idempotency_key = clean_text(idempotency_key, field="Idempotency-Key", min_len=1, max_len=100)
@@ -185,7 +189,11 @@ def place_order(
         day=business_day(now, settings.day_starts_at),
         now=now,
     )
-    return write_together(placing.place)
+
+    def record(error: Exception) -> None:
+        refusals.refused(turned_away, error, user_key=placing.user_key, day=placing.day, now=now)
+
+    return write_together(placing.place, after_error=record)
 
 
 _ISO = Order.created_at.db_value  # our stored form of a time (sorts as text)

@@ -183,7 +183,7 @@ def place_order() -> tuple[dict[str, Any], int]:
             note=field(body, "note", str, required=False) or "",
             scan_code=scan_code,
             idempotency_key=request.headers.get("Idempotency-Key"),
-            now=now,
+            now=now, turned_away=context.refusals,
         )
     except ScanCodeInvalid:
         if scan_code is not None:
