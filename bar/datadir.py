@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from bar import menu
+from bar import menu, shop
 from bar.config import Settings
 from bar.db import db, init_db, write
 from bar.errors import ConfigError
@@ -36,6 +36,8 @@ def connect(settings: Settings) -> None:
 def _migrate() -> None:
     with write():
         db.create_tables(TABLES, safe=True)
+        # Kept counts are checked against what they count at every start.
+        shop.recount_queue()
         current = SchemaVersion.select(SchemaVersion.version).scalar()
         if current is None:
             SchemaVersion.create(version=SCHEMA_VERSION)

@@ -122,6 +122,8 @@ class Order(BaseModel):
         indexes = (
             (("day", "number"), True),
             (("guest", "idempotency_key"), True),
+            # A guest's open orders (a rule on every order) without reading their others.
+            (("guest", "status"), False),
         )
 
 
@@ -189,6 +191,15 @@ class Scheduled(BaseModel):
     outcome = pw.CharField(null=True)
 
 
+class Counter(BaseModel):
+    """Counts kept in the transaction of every change they count, so a rule reads one
+    row instead of counting thousands (`bar.shop.queue_length`); recounted from the
+    rows they count whenever a process opens the database."""
+
+    key = pw.CharField(primary_key=True)
+    value = pw.IntegerField()
+
+
 class State(BaseModel):
     """Small key/value facts of the bar (open or closed, pruned event id)."""
 
@@ -198,5 +209,5 @@ class State(BaseModel):
 
 TABLES: list[type[BaseModel]] = [
     SchemaVersion, Guest, Kick, RegistrationCode, Admin, RefreshToken, Drink, Order,
-    ScanWindow, Refusal, Event, Notification, Scheduled, State,
+    ScanWindow, Refusal, Event, Notification, Scheduled, Counter, State,
 ]

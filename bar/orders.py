@@ -18,13 +18,14 @@ import uuid
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import cached_property
 from typing import Any, Literal
 
-from peewee import fn
+from peewee import JOIN, SQL, Select, fn
 
 from bar import events, limits, refusals, scan, shop
 from bar.config import Rules, Settings
-from bar.db import db, write, write_together
+from bar.db import Prepared, slot, write, write_together
 from bar.errors import (
     DrinkUnavailable,
     Forbidden,
@@ -35,7 +36,7 @@ from bar.errors import (
     ShopClosed,
     TooManyOpenOrders,
 )
-from bar.models import Drink, Guest, Notification, Order
+from bar.models import Drink, Guest, Notification, Order, State
 from bar.payloads import (
     NOTIFY_ON,
     ORDER_READY,
@@ -47,6 +48,7 @@ from bar.payloads import (
     OrderReminder,
     OrderStatusChanged,
     PublicOrder,
+    first_name,
 )
 from bar.status import (
     CANCELLED,
@@ -88,19 +90,21 @@ def business_day(now: datetime, day_starts_at: int) -> str:
     return (now.astimezone() - timedelta(hours=day_starts_at)).date().isoformat()
 
 
-def clean_modifiers(drink: Drink, chosen: object) -> dict[str, str]:
-    """Check chosen modifiers against the drink's options; fill in the defaults."""
+def clean_modifiers(
+    drink: str, allowed: Mapping[str, list[str]], chosen: object
+) -> dict[str, str]:
+    """Check chosen modifiers against the options of the drink (named `drink`); fill in
+    the defaults."""
     if chosen is None:
         chosen = {}
     if not isinstance(chosen, Mapping):
         raise InvalidInput("modifiers must be an object like {\"milk\": \"oat\"}")
-    allowed: dict[str, list[str]] = drink.modifiers
     for name, value in chosen.items():
         if name not in allowed:
-            raise InvalidInput(f"{drink.name} has no modifier {name!r}")
+            raise InvalidInput(f"{drink} has no modifier {name!r}")
         if value not in allowed[name]:
             options = ", ".join(allowed[name])
-            raise InvalidInput(f"{name}: {value!r} is not an option for {drink.name} ({options})")
+            raise InvalidInput(f"{name}: {value!r} is not an option for {drink} ({options})")
     return {name: chosen.get(name, options[0]) for name, options in allowed.items()}
 
 
@@ -114,12 +118,12 @@ def display_dict(order: Order) -> dict[str, Any]:
     return PublicOrder.of(order).to_payload()
 
 
-def _publish_new(order: Order, now: datetime) -> None:
-    new = NewOrder(OrderInfo.of(order))  # the guest's and the admins' are the same event
+def _publish_new(info: OrderInfo, board: PublicOrder, now: datetime) -> None:
+    new = NewOrder(info)  # the guest's and the admins' are the same event
     events.publish_many([
-        (events.guest_channel(order.guest.user_key), new),
+        (events.guest_channel(str(info.user_key)), new),
         (events.ADMIN, new),
-        (events.DISPLAY, NewOrder(PublicOrder.of(order))),
+        (events.DISPLAY, NewOrder(board)),
     ], now=now)
 
 
@@ -152,8 +156,16 @@ def _publish_change(order: Order, now: datetime) -> None:
 
 @dataclass(frozen=True)
 class Placed:
-    order: Order
+    """A placed order: `info` as the guest and the admins see it (its `NEW_ORDER`)."""
+
+    info: OrderInfo
     created: bool  # False when an idempotent retry returned the first order
+    loaded: Order | None = None
+
+    @cached_property
+    def order(self) -> Order:
+        """The order's row, with its drink and guest (read now, if it was not already)."""
+        return self.loaded or _load(self.info.order_id)
 
 
 def place_order(
@@ -179,7 +191,6 @@ def place_order(
     placing = _Placing(
         settings=settings,
         user_key=guest.user_key if isinstance(guest, Guest) else str(guest),
-        guest=guest if isinstance(guest, Guest) else None,
         drink_id=str(drink_id),
         modifiers=modifiers,
         note=clean_text(note or "", field="note", max_len=NOTE_MAX),
@@ -199,32 +210,49 @@ def place_order(
 _ISO = Order.created_at.db_value  # our stored form of a time (sorts as text)
 _JSON = Order.modifiers.db_value
 
-# Everything the rules look at, in one read inside the write transaction: the guest,
-# the drink, the guest's earlier order with this Idempotency-Key, their `limit`-th
-# newest order within the rate window, their open orders, the queue, the day's last
-# number, whether the bar is open. Hand-written: peewee building eight queries took
-# several times what SQLite takes to run them, all of it inside the write lock.
-_FACTS = f"""
-SELECT g.username, g.created_at, g.last_login, g.is_active, g.metadata,
-       d.id, d.name, d.description, d.category, d.ingredients, d.tags, d.price, d.image,
-       d.modifiers, d.is_active, d.position,
-       (SELECT id FROM orders WHERE user_key = g.user_key AND idempotency_key = :key),
-       (SELECT created_at FROM orders WHERE :limited AND user_key = g.user_key
-        AND created_at > :since ORDER BY created_at DESC LIMIT 1 OFFSET :nth),
-       (SELECT COUNT(*) FROM orders
-        WHERE user_key = g.user_key AND status IN ({", ".join(f"'{s}'" for s in OPEN_STATUSES)})),
-       (SELECT COUNT(*) FROM orders WHERE status IN ({", ".join(f"'{s}'" for s in QUEUE_STATUSES)})),
-       (SELECT MAX(number) FROM orders WHERE day = :day),
-       (SELECT value FROM state WHERE key = '{shop.OPEN_KEY}')
-FROM app_users AS g LEFT JOIN drink AS d ON d.id = :drink AND d.on_menu
-WHERE g.user_key = :user_key
-"""
 
-_INSERT = """
-INSERT INTO orders (id, number, day, drink_id, user_key, modifiers, note, status, scan_code,
-                    idempotency_key, created_at, updated_at)
-VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-"""
+def _count_upto(rows: Any) -> Any:
+    """COUNT(*) of `rows`, which end at their LIMIT: a rule asks whether a limit is
+    reached, so no more rows are read than the limit (not the whole queue)."""
+    return Select([rows.alias("upto")], [fn.COUNT(SQL("*"))])
+
+
+def _facts() -> Any:
+    """Everything the rules look at, in one read inside the write transaction: the
+    guest, the drink, the guest's earlier order with this Idempotency-Key, their `nth`
+    newest order within the rate window, their open orders (counted up to the limit),
+    the queue's length, the day's last number, whether the bar is open."""
+    user = slot("user_key")
+    retry = Order.select(Order.id).where(Order.guest == user, Order.idempotency_key == slot("key"))
+    nth_newest = (
+        Order.select(Order.created_at)
+        .where(slot("limited") & (Order.guest == user) & (Order.created_at > slot("since")))
+        .order_by(Order.created_at.desc()).limit(1).offset(slot("nth"))
+    )
+    open_orders = _count_upto(
+        Order.select(SQL("1")).where(Order.guest == user, Order.status.in_(OPEN_STATUSES))
+        .limit(slot("max_open"))
+    )
+    queued = shop.queue_length_query()  # kept up to date: no counting of the queue
+    last_number = Order.select(fn.MAX(Order.number)).where(Order.day == slot("day"))
+    is_open = State.select(State.value).where(State.key == shop.OPEN_KEY)
+    return (
+        Guest.select(Guest.username, Guest.is_active, Drink.id, Drink.name, Drink.modifiers,
+                     Drink.is_active, retry, nth_newest, open_orders, queued, last_number, is_open)
+        .join(Drink, JOIN.LEFT_OUTER, on=(Drink.id == slot("drink")) & Drink.on_menu)
+        .where(Guest.user_key == user)
+    )
+
+
+# Built once by peewee, run with new values for every order (`bar.db.Prepared`): peewee
+# building these took several times what SQLite takes to run them, inside the write lock.
+_FACTS = Prepared(_facts)
+_INSERT = Prepared(lambda: Order.insert({
+    field: slot(field.name) for field in (
+        Order.id, Order.number, Order.day, Order.drink, Order.guest, Order.modifiers,
+        Order.note, Order.status, Order.scan_code, Order.idempotency_key, Order.created_at,
+        Order.updated_at)
+}))
 
 
 @dataclass(frozen=True)
@@ -233,7 +261,6 @@ class _Placing:
 
     settings: Settings
     user_key: str
-    guest: Guest | None  # the caller's, if it passed one
     drink_id: str
     modifiers: object
     note: str
@@ -247,19 +274,18 @@ class _Placing:
         """The rules and the insert: runs inside the write transaction."""
         settings, rules, now = self.settings, self.settings.rules, self.now
         per_minute = settings.orders_per_minute
-        row = db.execute_sql(_FACTS, {
-            "key": self.idempotency_key, "since": _ISO(now - limits.WINDOW),
-            "limited": per_minute > 0, "nth": max(0, per_minute - 1), "day": self.day,
-            "drink": self.drink_id,
-            "user_key": self.user_key,
-        }).fetchone()
-        if row is None or not row[3]:
+        row = _FACTS.execute(
+            key=self.idempotency_key, since=_ISO(now - limits.WINDOW), limited=per_minute > 0,
+            nth=max(0, per_minute - 1), max_open=rules.max_open_orders_per_guest,
+            day=self.day, drink=self.drink_id, user_key=self.user_key,
+        ).fetchone()
+        if row is None or not row[1]:
             raise NotFound("unknown guest")
-        (username, joined, last_login, _, metadata, drink_id, name, description, category,
-         ingredients, tags, price, image, drink_modifiers, in_stock, position,
-         first_id, nth_newest, open_orders, queued, last_number, open_value) = row
+        (username, _, drink_id, name, drink_modifiers, in_stock, first_id, nth_newest,
+         open_orders, queued, last_number, open_value) = row
         if first_id is not None:
-            return Placed(_load(first_id), created=False)
+            order = _load(first_id)
+            return Placed(OrderInfo.of(order), created=False, loaded=order)
         limits.check_orders(
             per_minute, datetime.fromisoformat(nth_newest) if nth_newest else None, now=now
         )
@@ -267,12 +293,7 @@ class _Placing:
             raise NotFound(f"no drink {self.drink_id!r} on the menu")
         if not in_stock:
             raise DrinkUnavailable(f"{name} is out of stock right now")
-        drink = Drink(
-            id=drink_id, name=name, description=description, category=category,
-            ingredients=json.loads(ingredients), tags=json.loads(tags), price=price, image=image,
-            modifiers=json.loads(drink_modifiers), is_active=True, on_menu=True, position=position,
-        )
-        chosen = clean_modifiers(drink, self.modifiers)
+        chosen = clean_modifiers(name, json.loads(drink_modifiers), self.modifiers)
         if open_value is not None and not json.loads(open_value):
             raise ShopClosed("the bar is closed right now")
         if rules.popup:
@@ -286,22 +307,21 @@ class _Placing:
             raise QueueFull("queue full, try again in a few minutes")
         number = (last_number or 0) + 1
         created = _ISO(now)
-        db.execute_sql(_INSERT, (
-            self.order_id, number, self.day, drink_id, self.user_key, _JSON(chosen), self.note,
-            PENDING, self.scan_code, self.idempotency_key, created, created,
-        ))
-        guest = self.guest or Guest(
-            user_key=self.user_key, username=username, created_at=datetime.fromisoformat(joined),
-            last_login=datetime.fromisoformat(last_login) if last_login else None,
-            is_active=True, metadata=json.loads(metadata),
+        _INSERT.execute(
+            id=self.order_id, number=number, day=self.day, drink=drink_id, guest=self.user_key,
+            modifiers=_JSON(chosen), note=self.note, status=PENDING, scan_code=self.scan_code,
+            idempotency_key=self.idempotency_key, created_at=created, updated_at=created,
         )
-        order = Order(
-            id=self.order_id, number=number, day=self.day, drink=drink, guest=guest,
-            modifiers=chosen, note=self.note, status=PENDING, scan_code=self.scan_code,
-            idempotency_key=self.idempotency_key, created_at=now, updated_at=now,
+        shop.queue_moved(1)
+        # The events' views straight from what was written: no models to build.
+        info = OrderInfo(
+            order_id=self.order_id, number=number, user_key=self.user_key, username=username,
+            drink_id=drink_id, drink_name=name, modifiers=chosen, note=self.note, status=PENDING,
+            barista=None, cancel_reason=None, created_at=now, updated_at=now, ready_at=None,
+            completed_at=None,
         )
-        _publish_new(order, now)
-        return Placed(order, created=True)
+        _publish_new(info, PublicOrder(number, first_name(username), name, PENDING, now), now)
+        return Placed(info, created=True)
 
 
 def _load(order_id: str) -> Order:
@@ -371,6 +391,7 @@ def _apply(
         order.completed_at = now
     if to in (CANCELLED, EXPIRED):
         order.cancel_reason = reason
+    shop.queue_moved((to in QUEUE_STATUSES) - (order.status in QUEUE_STATUSES))
     order.status = to
     order.updated_at = now
     order.save()
