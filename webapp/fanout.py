@@ -30,7 +30,7 @@ from bar.db import db
 from bar.housekeeping import Housekeeping
 from bar.payloads import GuestSignedOut
 from bar.refusals import Refusals
-from webapp.sockets import CloseCode, Connection, dumps, text_frame
+from webapp.sockets import CloseCode, Connection, text_frame
 
 log = logging.getLogger(__name__)
 
@@ -255,7 +255,7 @@ class Hub:
                 self.sign_out(GuestSignedOut.from_payload(event.payload).user_key)
             if not targets:
                 continue
-            frame = text_frame(dumps(event.to_message()))
+            frame = text_frame(event.message_text())
             failed = [conn for conn in targets if not conn.deliver(event.id, event.channel, frame)]
             for conn in failed:
                 self.unsubscribe(conn)
