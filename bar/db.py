@@ -240,6 +240,10 @@ class _Together:
             if leading:
                 self._leader = job
         if not leading:
+            # The leader writes this job on its own connection: while waiting, this
+            # caller's goes back to the pool (sixteen phones waiting for one commit
+            # would otherwise hold sixteen, and newcomers would open more).
+            db.close()
             try:
                 job.wake.wait()
             except BaseException:  # the caller was stopped (a greenlet killed) meanwhile
@@ -313,6 +317,9 @@ def write_together(
     If `work` raises, its savepoint is undone and `after_error(error)` runs in the same
     transaction (what it writes shares the commit: a refused order's record, without a
     transaction of its own); the caller still gets `work`'s error.
+
+    While it waits for another writer's group, the caller's connection is given back
+    (so it must not be reading a cursor); its next query takes one again.
     """
     if db.in_transaction():
         return _in_savepoint(work, after_error)
