@@ -275,7 +275,8 @@ class _Placing:
         settings, rules, now = self.settings, self.settings.rules, self.now
         per_minute = settings.orders_per_minute
         row = _FACTS.execute(
-            key=self.idempotency_key, since=_ISO(now - limits.WINDOW), limited=per_minute > 0,
+            key=self.idempotency_key, limited=per_minute > 0,
+            since=_ISO(now - limits.WINDOW) if per_minute > 0 else None,
             nth=max(0, per_minute - 1), max_open=rules.max_open_orders_per_guest,
             day=self.day, drink=self.drink_id, user_key=self.user_key,
         ).fetchone()
