@@ -22,6 +22,8 @@ if TYPE_CHECKING:
 MIGRATIONS: dict[int, list[str]] = {
     2: ['ALTER TABLE "orders" ADD COLUMN "reminded_at" TEXT'],
     3: ['ALTER TABLE "app_users" ADD COLUMN "device_id" VARCHAR(255)'],
+    # Orders: (user_key, status) serves what the user_key index did.
+    4: ['DROP INDEX IF EXISTS "orders_user_key"'],
 }
 
 

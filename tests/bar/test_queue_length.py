@@ -79,3 +79,21 @@ def test_a_refused_order_leaves_the_length_alone(make, clock, settings):
     with pytest.raises(QueueFull):
         make.order(make.guest("Bo"), settings=capped)
     assert shop.queue_length() == 1 == counted()
+
+
+def test_a_schema_3_database_is_brought_up_to_date(make, clock, settings):
+    make.order()
+    make.order(make.guest("Bo"))
+    # As version 3 left it: an index on user_key alone, no kept count, no (user_key, status).
+    db.execute_sql('DROP TABLE "counter"')
+    db.execute_sql('DROP INDEX "orders_user_key_status"')
+    db.execute_sql('CREATE INDEX "orders_user_key" ON "orders" ("user_key")')
+    db.execute_sql("UPDATE schema_version SET version = 3")
+    db.close()
+    datadir.open_database(settings)
+    indexes = {name for (name,) in db.execute_sql(
+        "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'orders'")}
+    assert "orders_user_key_status" in indexes and "orders_user_key" not in indexes
+    assert Counter.get(Counter.key == shop.QUEUE_KEY).value == 2 == shop.queue_length()
+    with pytest.raises(QueueFull):
+        make.order(make.guest("Cy"), settings=with_rules(settings, max_queue=2))
