@@ -263,19 +263,20 @@ class EventTail:
     costs one pragma and no query. It ignores this connection's own commits, so the
     connection's change count is checked too (a thread that writes and tails, like the
     kiosk's expiry, sees its own events). Use one tail per thread: both are per
-    connection, and peewee gives each thread its own.
+    connection, and peewee gives each thread its own. Both are compared only with the
+    same connection's: a thread's connection may change (given back while it waited for
+    a group commit, `bar.db.write_together`), and then the tail reads.
     """
 
     def __init__(self, after: int | None = None, *, batch: int = 1000) -> None:
         self.last_id = last_event_id() if after is None else after
         self._batch = batch
-        self._data_version: tuple[int, int] | None = None
+        self._data_version: tuple[object, int, int] | None = None
 
     def poll(self) -> list[BarEvent]:
         """New events since the last poll (empty if nothing was committed)."""
-        version = (
-            db.execute_sql("PRAGMA data_version").fetchone()[0], db.connection().total_changes
-        )
+        conn = db.connection()
+        version = (conn, db.execute_sql("PRAGMA data_version").fetchone()[0], conn.total_changes)
         if version == self._data_version:
             return []
         self._data_version = version

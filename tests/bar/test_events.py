@@ -9,6 +9,7 @@ from datetime import timedelta
 import pytest
 
 from bar import events, notifications, orders, shop
+from bar.db import db
 
 
 def test_read_since_filters_by_channel_in_id_order(make, clock):
@@ -98,3 +99,19 @@ def test_the_message_text_is_the_message_without_decoding_the_payload(make, cloc
     empty = events.BarEvent(7, events.CONFIG, "FROM_A_NEWER_VERSION", None, clock(), text="{}")
     assert json.loads(empty.message_text()) == {
         "type": "event", "id": 7, "channel": "config", "event": {"type": "FROM_A_NEWER_VERSION"}}
+
+
+def test_a_tail_whose_connection_changed_still_reads(make, clock):
+    """A thread's connection may change between two polls (given back while it waited
+    for a group commit): a fresh connection's counters say nothing about the old one's."""
+    make.order()
+    db.close()
+    db.close_idle()
+    tail = events.EventTail()  # on a fresh connection
+    assert tail.poll() == []
+    db.close()
+    db.close_idle()  # that connection is gone; the next poll opens another fresh one
+    worker = threading.Thread(target=lambda: notifications.announce("Last call!", now=clock()))
+    worker.start()
+    worker.join(timeout=10)
+    assert [e.type for e in tail.poll()] == ["ANNOUNCEMENT"]
