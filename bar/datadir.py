@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from bar import menu
+from bar import menu, shop
 from bar.config import Settings
 from bar.db import connect as connect_db
 from bar.db import db, engine, write
@@ -26,6 +26,8 @@ if TYPE_CHECKING:
 MIGRATIONS: dict[int, list[str]] = {
     2: ['ALTER TABLE "orders" ADD COLUMN "reminded_at" TEXT'],
     3: ['ALTER TABLE "app_users" ADD COLUMN "device_id" VARCHAR(255)'],
+    # Orders: (user_key, status) serves what the user_key index did.
+    4: ['DROP INDEX IF EXISTS "orders_user_key"'],
 }
 
 
@@ -47,6 +49,8 @@ def _migrate() -> None:
     with write():
         db.create_tables(TABLES, safe=True)
         engine().prepare_schema()
+        # Kept counts are checked against what they count at every start.
+        shop.recount_queue()
         current = SchemaVersion.select(SchemaVersion.version).scalar()
         if current is None:
             SchemaVersion.create(version=SCHEMA_VERSION)

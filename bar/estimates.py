@@ -38,8 +38,9 @@ from datetime import datetime, timedelta
 from typing import Any, NamedTuple, Protocol
 
 from bar.config import Settings
-from bar.db import UtcDateTimeField, db, sql
+from bar.db import Prepared, UtcDateTimeField, db, slot, sql
 from bar.events import ADMIN
+from bar.models import Event
 from bar.orders import PENDING, PREPARING, READY, business_day
 from bar.payloads import NEW_ORDER, ORDER_STATUS_CHANGED
 
@@ -305,7 +306,8 @@ PREP_REFRESH = timedelta(seconds=10)
 
 # What changed since the last computation: the `admin` channel has every order's every
 # change, with the whole order (index on channel, id: only the new rows are read).
-_CHANGES = f"SELECT id, type, payload FROM event WHERE channel = '{ADMIN}' AND id > ? ORDER BY id"
+_CHANGES = Prepared(lambda: Event.select(Event.id, Event.type, Event.payload)
+                    .where(Event.channel == ADMIN, Event.id > slot("after")).order_by(Event.id))
 
 
 class QueueEstimates:
@@ -343,7 +345,7 @@ class QueueEstimates:
             # is among the changes read next time (a new order read already is skipped).
             self._seen = db.execute_sql("SELECT MAX(id) FROM event").fetchone()[0] or 0
         else:
-            changes = db.execute_sql(sql(_CHANGES), (self._seen,)).fetchall()
+            changes = _CHANGES.execute(after=self._seen).fetchall()
             if changes:
                 self._seen = changes[-1][0]
             if timedelta(0) <= now - schedule.start < REFRESH and _extend(schedule, changes):

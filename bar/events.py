@@ -12,14 +12,12 @@ a row keeps their JSON as `payload`, and `BarEvent.data` reads it back typed.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping
 from datetime import datetime, timedelta
-from functools import cached_property
-from typing import Any
+from typing import Any, cast
 
 from bar import payloads
-from bar.db import db, engine, sql, write, writing
+from bar.db import Prepared, engine, slot, write, writing
 from bar.models import Event, State
 
 # The event types are named in `bar.payloads`, with their shapes; here too for readers.
@@ -29,6 +27,7 @@ from bar.payloads import GUEST_SIGNED_OUT as GUEST_SIGNED_OUT
 from bar.payloads import MENU_CHANGED as MENU_CHANGED
 from bar.payloads import NEW_ORDER as NEW_ORDER
 from bar.payloads import ORDER_EXPIRED as ORDER_EXPIRED
+from bar.payloads import ORDER_REFUSED as ORDER_REFUSED
 from bar.payloads import ORDER_REMINDER as ORDER_REMINDER
 from bar.payloads import ORDER_STATUS_CHANGED as ORDER_STATUS_CHANGED
 from bar.payloads import SHOP_STATUS_CHANGED as SHOP_STATUS_CHANGED
@@ -54,20 +53,52 @@ def may_read(role: str | None, user_key: str | None, channel: str) -> bool:
     return role == "guest" and user_key is not None and channel == guest_channel(user_key)
 
 
-@dataclass(frozen=True)
 class BarEvent:
-    """One row of the table: `payload` as stored, `data` as its typed event."""
+    """One row of the table: `payload` as stored, `data` as its typed event.
 
-    id: int
-    channel: str
-    type: str
-    payload: dict[str, Any]
-    created_at: datetime
+    The payload's JSON is decoded only when someone reads `payload` (or `data`): the
+    web process's tail reads every event of every change, and mostly hands it on to
+    sockets as it is (`message_text`), so decoding each one would be wasted work.
+    """
 
-    @cached_property
+    __slots__ = ("id", "channel", "type", "created_at", "_text", "_payload", "_data")
+
+    def __init__(
+        self, id: int, channel: str, type: str, payload: Mapping[str, Any] | None,
+        created_at: datetime, *, text: str | None = None,
+    ) -> None:
+        """From a decoded `payload`, or from the stored JSON `text` of one (then `None`)."""
+        if payload is None and text is None:
+            raise ValueError("an event needs its payload or its JSON text")
+        self.id, self.channel, self.type, self.created_at = id, channel, type, created_at
+        self._payload = dict(payload) if payload is not None else None
+        self._text = text
+        self._data: payloads.EventPayload | None | bool = False  # False: not decoded yet
+
+    def __repr__(self) -> str:
+        return f"BarEvent(id={self.id}, channel={self.channel!r}, type={self.type!r})"
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, BarEvent):
+            return NotImplemented
+        return (self.id, self.channel, self.type, self.created_at, self.payload) == (
+            other.id, other.channel, other.type, other.created_at, other.payload)
+
+    __hash__ = None  # type: ignore[assignment]  # mutable-looking: compared by value
+
+    @property
+    def payload(self) -> dict[str, Any]:
+        """The event's JSON object (decoded on first use)."""
+        if self._payload is None:
+            self._payload = json.loads(str(self._text))
+        return self._payload
+
+    @property
     def data(self) -> payloads.EventPayload | None:
         """The typed event (`bar.payloads`); None for a type this version does not know."""
-        return payloads.decode(self.type, self.payload)
+        if self._data is False:
+            self._data = payloads.decode(self.type, self.payload)
+        return cast(payloads.EventPayload | None, self._data)
 
     def to_message(self) -> dict[str, Any]:
         """The WebSocket/CLI form of the spec: `{"type": "event", "id", "channel", "event"}`."""
@@ -77,6 +108,20 @@ class BarEvent:
             "channel": self.channel,
             "event": {"type": self.type, **self.payload},
         }
+
+    def message_text(self) -> str:
+        """`to_message()` as compact JSON text, spliced around the stored payload's text
+        when there is one (no decoding, no encoding of the payload)."""
+        text = self._text
+        if text is None or not text.startswith("{"):
+            return json.dumps(self.to_message(), ensure_ascii=False, separators=(",", ":"))
+        head = json.dumps({"type": "event", "id": self.id, "channel": self.channel,
+                           "event": {"type": self.type}}, ensure_ascii=False,
+                          separators=(",", ":"))
+        # head ends with `}}`: the payload's members go inside "event", after its type (a
+        # member named "type" in the payload would win, as it does in `to_message`).
+        rest = text[1:].lstrip()
+        return head[:-2] + ("}}" if rest.startswith("}") else "," + rest + "}")
 
 
 def _check_writing() -> None:
@@ -94,37 +139,59 @@ def publish(channel: str, event: payloads.EventPayload, *, now: datetime) -> int
     ).execute()
 
 
+def _inserting(rows: int) -> Prepared:
+    """The INSERT of `rows` events (built once per number of rows)."""
+    return Prepared(lambda: Event.insert_many([
+        {Event.channel: slot(f"channel{i}"), Event.type: slot(f"type{i}"),
+         Event.payload: slot(f"payload{i}"), Event.created_at: slot("created_at")}
+        for i in range(rows)
+    ]))
+
+
+_INSERTS: dict[int, Prepared] = {}
+
+
 def publish_many(batch: list[tuple[str, payloads.EventPayload]], *, now: datetime) -> None:
     """Append several events (channel, event) in one statement, in this order."""
     if not batch:
         return
     _check_writing()
-    # Hand-written: it runs inside every order's write lock, where peewee's building of
-    # a multi-row insert cost more than SQLite's writing it.
-    created_at, to_json = Event.created_at.db_value(now), Event.payload.db_value
+    # Prepared: it runs inside every order's write lock, where peewee's building of a
+    # multi-row insert cost more than SQLite's writing it.
+    insert = _INSERTS.get(len(batch))
+    if insert is None:
+        insert = _INSERTS[len(batch)] = _inserting(len(batch))
+    to_json = Event.payload.db_value
     texts: dict[int, str] = {}  # one event on several channels is serialised once
-    values: list[str | None] = []
-    for channel, event in batch:
+    values: dict[str, Any] = {"created_at": Event.created_at.db_value(now)}
+    for i, (channel, event) in enumerate(batch):
         text = texts.get(id(event))
         if text is None:
             text = texts[id(event)] = to_json(event.to_payload())
-        values += (channel, event.type, text, created_at)
-    db.execute_sql(sql(
-        "INSERT INTO event (channel, type, payload, created_at) VALUES "
-        + ", ".join(["(?, ?, ?, ?)"] * len(batch))
-    ), values)
+        values[f"channel{i}"], values[f"type{i}"], values[f"payload{i}"] = (
+            channel, event.type, text)
+    insert.execute(**values)
 
 
 def _to_event(row: Event) -> BarEvent:
     return BarEvent(row.id, row.channel, row.type, row.payload, row.created_at)
 
 
-def _in(column: str, values: Iterable[str] | None, params: list[Any]) -> str:
-    if values is None:
-        return ""
-    values = list(values)
-    params.extend(values)
-    return f" AND {column} IN ({', '.join('?' * len(values))})"
+def _reading(channels: int | None, types: int | None) -> Prepared:
+    """Events after `after`, of `channels` channels and `types` types (None: any)."""
+    def build() -> Any:
+        query = (Event.select(Event.id, Event.channel, Event.type, Event.payload, Event.created_at)
+                 .where(Event.id > slot("after")))
+        if channels is not None:
+            query = query.where(Event.channel.in_([slot(f"channel{i}") for i in range(channels)]))
+        if types is not None:
+            query = query.where(Event.type.in_([slot(f"type{i}") for i in range(types)]))
+        return query.order_by(Event.id).limit(slot("limit"))
+
+    return Prepared(build)
+
+
+_READS: dict[tuple[int | None, int | None], Prepared] = {}
 
 
 def read_since(
@@ -132,17 +199,24 @@ def read_since(
     types: Iterable[str] | None = None,
 ) -> list[BarEvent]:
     """Events after `last_id`, oldest first, optionally only from `channels` and of `types`."""
-    # Hand-written, rows read raw: every tail (the web process, each kiosk) runs this
-    # for every change, and peewee's query building and row conversion cost more than
-    # the query.
-    params: list[Any] = [last_id]
-    where = _in("channel", channels, params) + _in("type", types, params)
-    rows = db.execute_sql(sql(
-        f"SELECT id, channel, type, payload, created_at FROM event WHERE id > ?{where} "
-        "ORDER BY id LIMIT ?"), [*params, limit],
-    )
-    iso, load = datetime.fromisoformat, json.loads
-    return [BarEvent(i, channel, kind, load(payload), iso(created))
+    # Prepared, rows read raw, payloads decoded only when read: every tail (the web
+    # process, each kiosk) runs this for every change.
+    values: dict[str, Any] = {"after": last_id, "limit": limit}
+    shape: list[int | None] = []
+    for name, wanted in (("channel", channels), ("type", types)):
+        if wanted is None:
+            shape.append(None)
+            continue
+        listed = list(wanted)
+        shape.append(len(listed))
+        values.update((f"{name}{i}", value) for i, value in enumerate(listed))
+    key = (shape[0], shape[1])
+    reading = _READS.get(key)
+    if reading is None:
+        reading = _READS[key] = _reading(*key)
+    rows = reading.execute(**values)
+    iso = datetime.fromisoformat
+    return [BarEvent(i, channel, kind, None, iso(created), text=payload)
             for i, channel, kind, payload, created in rows]
 
 

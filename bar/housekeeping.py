@@ -7,11 +7,14 @@ orders may have gone overdue while nothing was running):
 - the bar's timers (`bar.timers.run_due`: expiry, reminders, last call, closing time),
   every few seconds;
 - pruning the events older than `event_retention` (`bar.events.prune`), every few
-  minutes.
+  minutes;
+- writing the refusals this process held back (`bar.refusals.flush`), every second,
+  and all of them in `finish()`, when the process stops.
 
-Both are idempotent and claim their work in a write transaction, so every process may
-run them. A failed chore is logged and tried again when next due: the thread that
-calls `tick()` must outlive any one failure.
+The first two are idempotent and claim their work in a write transaction, so every
+process may run them; the refusals held back are this process's own. A failed chore
+is logged and tried again when next due: the thread that calls `tick()` must outlive
+any one failure.
 """
 
 from __future__ import annotations
@@ -24,6 +27,7 @@ from dataclasses import dataclass
 from bar import events, timers
 from bar.clock import Clock
 from bar.config import Settings
+from bar.refusals import Refusals, flush
 
 log = logging.getLogger(__name__)
 
@@ -34,7 +38,8 @@ class Done:
 
     ran: timers.Ran | None = None
     pruned: int | None = None  # events deleted
-    failed: tuple[str, ...] = ()  # the chores that raised: "timers", "prune"
+    refusals: int | None = None  # records of refusals held back, written
+    failed: tuple[str, ...] = ()  # the chores that raised: "timers", "prune", "refusals"
 
     @property
     def expired(self) -> int:
@@ -48,14 +53,18 @@ class Housekeeping:
     def __init__(
         self, settings: Settings, clock: Clock, *, timers_every: float = 5.0,
         prune_every: float = 600.0, monotonic: Callable[[], float] = time.monotonic,
+        refusals: Refusals | None = None, refusals_every: float = 1.0,
     ) -> None:
         self.settings = settings
         self.clock = clock
         self.timers_every = timers_every
         self.prune_every = prune_every
+        self.refusals = refusals
+        self.refusals_every = refusals_every
         self._monotonic = monotonic  # the schedule's time: never jumps with the wall clock
         self._next_timers: float | None = None  # None: due at once
         self._next_prune: float | None = None
+        self._next_refusals: float | None = None
         self.last = Done()
 
     def tick(self) -> Done:
@@ -78,5 +87,24 @@ class Housekeeping:
             except Exception:  # the next round tries again
                 log.exception("pruning old events failed")
                 failed.append("prune")
-        self.last = Done(ran, pruned, tuple(failed))
+        written: int | None = None
+        if self.refusals is not None and (self._next_refusals is None
+                                          or at >= self._next_refusals):
+            self._next_refusals = at + self.refusals_every
+            written = self._flush_refusals(everything=False, failed=failed)
+        self.last = Done(ran, pruned, written, tuple(failed))
         return self.last
+
+    def finish(self) -> None:
+        """Write every refusal still held back (the process is stopping); never raises."""
+        if self.refusals is not None:
+            self._flush_refusals(everything=True, failed=[])
+
+    def _flush_refusals(self, *, everything: bool, failed: list[str]) -> int | None:
+        assert self.refusals is not None
+        try:
+            return flush(self.refusals, now=self.clock(), everything=everything)
+        except Exception:  # held back still: the next round tries again
+            log.exception("writing the refused orders failed")
+            failed.append("refusals")
+            return None

@@ -6,7 +6,7 @@ import peewee as pw
 
 from bar.db import BaseModel, JSONField, UtcDateTimeField
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 
 
 class SchemaVersion(BaseModel):
@@ -103,7 +103,9 @@ class Order(BaseModel):
     number = pw.IntegerField()
     day = pw.CharField()  # the business day the number belongs to
     drink = pw.ForeignKeyField(Drink, backref="orders")
-    guest = pw.ForeignKeyField(Guest, column_name="user_key", backref="orders")
+    # No index of its own: (user_key, status) and (user_key, idempotency_key) start
+    # with it, and every index is one more write for every order.
+    guest = pw.ForeignKeyField(Guest, column_name="user_key", backref="orders", index=False)
     modifiers = JSONField(default=dict)
     note = pw.TextField(default="")
     status = pw.CharField(index=True)
@@ -122,6 +124,8 @@ class Order(BaseModel):
         indexes = (
             (("day", "number"), True),
             (("guest", "idempotency_key"), True),
+            # A guest's open orders (a rule on every order) without reading their others.
+            (("guest", "status"), False),
         )
 
 
@@ -156,6 +160,22 @@ class ScanWindow(BaseModel):
     ends_at = UtcDateTimeField()
     drinks_allowed = pw.IntegerField()
     drinks_used = pw.IntegerField(default=0)
+
+
+class Refusal(BaseModel):
+    """Orders turned away (`bar.refusals`): `count` refusals of one guest for one
+    reason, from `first_at` to `last_at` (a run of taps counted together)."""
+
+    id = pw.AutoField()
+    day = pw.CharField(index=True)  # the business day, as `Order.day`
+    guest = pw.ForeignKeyField(Guest, column_name="user_key", backref="refusals")
+    reason = pw.CharField()  # the refusal's error code: queue_full, shop_closed, ...
+    count = pw.IntegerField()
+    first_at = UtcDateTimeField(index=True)
+    last_at = UtcDateTimeField()
+
+    class Meta:
+        table_name = "refusals"
 
 
 class Event(BaseModel):
@@ -196,6 +216,15 @@ class Scheduled(BaseModel):
     outcome = pw.CharField(null=True)
 
 
+class Counter(BaseModel):
+    """Counts kept in the transaction of every change they count, so a rule reads one
+    row instead of counting thousands (`bar.shop.queue_length`); recounted from the
+    rows they count whenever a process opens the database."""
+
+    key = pw.CharField(primary_key=True)
+    value = pw.IntegerField()
+
+
 class State(BaseModel):
     """Small key/value facts of the bar (open or closed, pruned event id)."""
 
@@ -205,5 +234,5 @@ class State(BaseModel):
 
 TABLES: list[type[BaseModel]] = [
     SchemaVersion, Guest, Kick, RegistrationCode, Admin, RefreshToken, Drink, Order, Move,
-    ScanWindow, Event, Notification, Scheduled, State,
+    ScanWindow, Refusal, Event, Notification, Scheduled, Counter, State,
 ]

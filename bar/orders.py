@@ -19,11 +19,14 @@ import uuid
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import cached_property
 from typing import Any, Literal
 
-from bar import events, limits, scan, shop
+from peewee import JOIN, SQL, Select, fn
+
+from bar import events, limits, refusals, scan, shop
 from bar.config import Rules, Settings
-from bar.db import db, engine, sql, write, write_together
+from bar.db import Prepared, engine, slot, write, write_together
 from bar.errors import (
     DrinkUnavailable,
     Forbidden,
@@ -34,7 +37,7 @@ from bar.errors import (
     ShopClosed,
     TooManyOpenOrders,
 )
-from bar.models import Drink, Guest, Move, Notification, Order
+from bar.models import Drink, Guest, Move, Notification, Order, State
 from bar.payloads import (
     NOTIFY_ON,
     ORDER_READY,
@@ -46,6 +49,7 @@ from bar.payloads import (
     OrderReminder,
     OrderStatusChanged,
     PublicOrder,
+    first_name,
 )
 from bar.status import (
     CANCELLED,
@@ -87,19 +91,21 @@ def business_day(now: datetime, day_starts_at: int) -> str:
     return (now.astimezone() - timedelta(hours=day_starts_at)).date().isoformat()
 
 
-def clean_modifiers(drink: Drink, chosen: object) -> dict[str, str]:
-    """Check chosen modifiers against the drink's options; fill in the defaults."""
+def clean_modifiers(
+    drink: str, allowed: Mapping[str, list[str]], chosen: object
+) -> dict[str, str]:
+    """Check chosen modifiers against the options of the drink (named `drink`); fill in
+    the defaults."""
     if chosen is None:
         chosen = {}
     if not isinstance(chosen, Mapping):
         raise InvalidInput("modifiers must be an object like {\"milk\": \"oat\"}")
-    allowed: dict[str, list[str]] = drink.modifiers
     for name, value in chosen.items():
         if name not in allowed:
-            raise InvalidInput(f"{drink.name} has no modifier {name!r}")
+            raise InvalidInput(f"{drink} has no modifier {name!r}")
         if value not in allowed[name]:
             options = ", ".join(allowed[name])
-            raise InvalidInput(f"{name}: {value!r} is not an option for {drink.name} ({options})")
+            raise InvalidInput(f"{name}: {value!r} is not an option for {drink} ({options})")
     return {name: chosen.get(name, options[0]) for name, options in allowed.items()}
 
 
@@ -113,12 +119,12 @@ def display_dict(order: Order) -> dict[str, Any]:
     return PublicOrder.of(order).to_payload()
 
 
-def _publish_new(order: Order, now: datetime) -> None:
-    new = NewOrder(OrderInfo.of(order))  # the guest's and the admins' are the same event
+def _publish_new(info: OrderInfo, board: PublicOrder, now: datetime) -> None:
+    new = NewOrder(info)  # the guest's and the admins' are the same event
     events.publish_many([
-        (events.guest_channel(order.guest.user_key), new),
+        (events.guest_channel(str(info.user_key)), new),
         (events.ADMIN, new),
-        (events.DISPLAY, NewOrder(PublicOrder.of(order))),
+        (events.DISPLAY, NewOrder(board)),
     ], now=now)
 
 
@@ -153,14 +159,22 @@ def publish_change(order: Order, now: datetime) -> None:
 
 @dataclass(frozen=True)
 class Placed:
-    order: Order
+    """A placed order: `info` as the guest and the admins see it (its `NEW_ORDER`)."""
+
+    info: OrderInfo
     created: bool  # False when an idempotent retry returned the first order
+    loaded: Order | None = None
+
+    @cached_property
+    def order(self) -> Order:
+        """The order's row, with its drink and guest (read now, if it was not already)."""
+        return self.loaded or _load(self.info.order_id)
 
 
 def place_order(
     settings: Settings, guest: Guest | str, *, drink_id: object,
     modifiers: object = None, note: object = "", idempotency_key: str | None = None,
-    scan_code: str | None = None, now: datetime,
+    scan_code: str | None = None, now: datetime, turned_away: refusals.Refusals | None = None,
 ) -> Placed:
     """Place an order for `guest` if the bar's rules allow it.
 
@@ -169,6 +183,10 @@ def place_order(
     The checks and the insert share one write transaction with the orders other guests
     place at the same moment (`bar.db.write_together`: one commit for all of them), so
     every limit holds exactly however many phones order at once.
+
+    An order turned away (closed, queue full, window spent, the guest's limit) is
+    recorded in the same transaction (`bar.refusals`); `turned_away` is the process's
+    tally that holds back a guest's repeats (None: every refusal is written).
     """
     if idempotency_key is not None:
         idempotency_key = clean_text(idempotency_key, field="Idempotency-Key", min_len=1, max_len=100)
@@ -176,7 +194,6 @@ def place_order(
     placing = _Placing(
         settings=settings,
         user_key=guest.user_key if isinstance(guest, Guest) else str(guest),
-        guest=guest if isinstance(guest, Guest) else None,
         drink_id=str(drink_id),
         modifiers=modifiers,
         note=clean_text(note or "", field="note", max_len=NOTE_MAX),
@@ -186,38 +203,59 @@ def place_order(
         day=business_day(now, settings.day_starts_at),
         now=now,
     )
-    return write_together(placing.place)
+
+    def record(error: Exception) -> None:
+        refusals.refused(turned_away, error, user_key=placing.user_key, day=placing.day, now=now)
+
+    return write_together(placing.place, after_error=record)
 
 
 _ISO = Order.created_at.db_value  # our stored form of a time (sorts as text)
 _JSON = Order.modifiers.db_value
 
-# Everything the rules look at, in one read inside the write transaction: the guest,
-# the drink, the guest's earlier order with this Idempotency-Key, their `limit`-th
-# newest order within the rate window, their open orders, the queue, the day's last
-# number, whether the bar is open. Hand-written: peewee building eight queries took
-# several times what SQLite takes to run them, all of it inside the write lock.
-_FACTS = f"""
-SELECT g.username, g.created_at, g.last_login, g.is_active, g.metadata,
-       d.id, d.name, d.description, d.category, d.ingredients, d.tags, d.price, d.image,
-       d.modifiers, d.is_active, d.position,
-       (SELECT id FROM orders WHERE user_key = g.user_key AND idempotency_key = :key),
-       (SELECT created_at FROM orders WHERE :limited AND user_key = g.user_key
-        AND created_at > :since ORDER BY created_at DESC LIMIT 1 OFFSET :nth),
-       (SELECT COUNT(*) FROM orders
-        WHERE user_key = g.user_key AND status IN ({", ".join(f"'{s}'" for s in OPEN_STATUSES)})),
-       (SELECT COUNT(*) FROM orders WHERE status IN ({", ".join(f"'{s}'" for s in QUEUE_STATUSES)})),
-       (SELECT MAX(number) FROM orders WHERE day = :day),
-       (SELECT value FROM state WHERE key = '{shop.OPEN_KEY}')
-FROM app_users AS g LEFT JOIN drink AS d ON d.id = :drink AND d.on_menu
-WHERE g.user_key = :user_key
-"""
 
-_INSERT = """
-INSERT INTO orders (id, number, day, drink_id, user_key, modifiers, note, status, scan_code,
-                    idempotency_key, created_at, updated_at)
-VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-"""
+def _count_upto(rows: Any) -> Any:
+    """COUNT(*) of `rows`, which end at their LIMIT: a rule asks whether a limit is
+    reached, so no more rows are read than the limit (not the whole queue)."""
+    return Select([rows.alias("upto")], [fn.COUNT(SQL("*"))])
+
+
+def _facts() -> Any:
+    """Everything the rules look at, in one read inside the write transaction: the
+    guest, the drink, the guest's earlier order with this Idempotency-Key, their `nth`
+    newest order within the rate window, their open orders (counted up to the limit),
+    the queue's length, the day's last number, whether the bar is open."""
+    user = slot("user_key")
+    retry = Order.select(Order.id).where(Order.guest == user, Order.idempotency_key == slot("key"))
+    nth_newest = (
+        Order.select(Order.created_at)
+        .where(slot("limited") & (Order.guest == user) & (Order.created_at > slot("since")))
+        .order_by(Order.created_at.desc()).limit(1).offset(slot("nth"))
+    )
+    open_orders = _count_upto(
+        Order.select(SQL("1")).where(Order.guest == user, Order.status.in_(OPEN_STATUSES))
+        .limit(slot("max_open"))
+    )
+    queued = shop.queue_length_query()  # kept up to date: no counting of the queue
+    last_number = Order.select(fn.MAX(Order.number)).where(Order.day == slot("day"))
+    is_open = State.select(State.value).where(State.key == shop.OPEN_KEY)
+    return (
+        Guest.select(Guest.username, Guest.is_active, Drink.id, Drink.name, Drink.modifiers,
+                     Drink.is_active, retry, nth_newest, open_orders, queued, last_number, is_open)
+        .join(Drink, JOIN.LEFT_OUTER, on=(Drink.id == slot("drink")) & Drink.on_menu)
+        .where(Guest.user_key == user)
+    )
+
+
+# Built once by peewee, run with new values for every order (`bar.db.Prepared`): peewee
+# building these took several times what SQLite takes to run them, inside the write lock.
+_FACTS = Prepared(_facts)
+_INSERT = Prepared(lambda: Order.insert({
+    field: slot(field.name) for field in (
+        Order.id, Order.number, Order.day, Order.drink, Order.guest, Order.modifiers,
+        Order.note, Order.status, Order.scan_code, Order.idempotency_key, Order.created_at,
+        Order.updated_at)
+}))
 
 
 @dataclass(frozen=True)
@@ -226,7 +264,6 @@ class _Placing:
 
     settings: Settings
     user_key: str
-    guest: Guest | None  # the caller's, if it passed one
     drink_id: str
     modifiers: object
     note: str
@@ -240,19 +277,19 @@ class _Placing:
         """The rules and the insert: runs inside the write transaction."""
         settings, rules, now = self.settings, self.settings.rules, self.now
         per_minute = settings.orders_per_minute
-        row = db.execute_sql(sql(_FACTS), {
-            "key": self.idempotency_key, "since": _ISO(now - limits.WINDOW),
-            "limited": per_minute > 0, "nth": max(0, per_minute - 1), "day": self.day,
-            "drink": self.drink_id,
-            "user_key": self.user_key,
-        }).fetchone()
-        if row is None or not row[3]:
+        row = _FACTS.execute(
+            key=self.idempotency_key, limited=per_minute > 0,
+            since=_ISO(now - limits.WINDOW) if per_minute > 0 else None,
+            nth=max(0, per_minute - 1), max_open=rules.max_open_orders_per_guest,
+            day=self.day, drink=self.drink_id, user_key=self.user_key,
+        ).fetchone()
+        if row is None or not row[1]:
             raise NotFound("unknown guest")
-        (username, joined, last_login, _, metadata, drink_id, name, description, category,
-         ingredients, tags, price, image, drink_modifiers, in_stock, position,
-         first_id, nth_newest, open_orders, queued, last_number, open_value) = row
+        (username, _, drink_id, name, drink_modifiers, in_stock, first_id, nth_newest,
+         open_orders, queued, last_number, open_value) = row
         if first_id is not None:
-            return Placed(_load(first_id), created=False)
+            order = _load(first_id)
+            return Placed(OrderInfo.of(order), created=False, loaded=order)
         limits.check_orders(
             per_minute, datetime.fromisoformat(nth_newest) if nth_newest else None, now=now
         )
@@ -260,12 +297,7 @@ class _Placing:
             raise NotFound(f"no drink {self.drink_id!r} on the menu")
         if not in_stock:
             raise DrinkUnavailable(f"{name} is out of stock right now")
-        drink = Drink(
-            id=drink_id, name=name, description=description, category=category,
-            ingredients=json.loads(ingredients), tags=json.loads(tags), price=price, image=image,
-            modifiers=json.loads(drink_modifiers), is_active=True, on_menu=True, position=position,
-        )
-        chosen = clean_modifiers(drink, self.modifiers)
+        chosen = clean_modifiers(name, json.loads(drink_modifiers), self.modifiers)
         if open_value is not None and not json.loads(open_value):
             raise ShopClosed("the bar is closed right now")
         if rules.popup:
@@ -279,24 +311,23 @@ class _Placing:
             raise QueueFull("queue full, try again in a few minutes")
         number = (last_number or 0) + 1
         created = _ISO(now)
-        db.execute_sql(sql(_INSERT), (
-            self.order_id, number, self.day, drink_id, self.user_key, _JSON(chosen), self.note,
-            PENDING, self.scan_code, self.idempotency_key, created, created,
-        ))
-        guest = self.guest or Guest(
-            user_key=self.user_key, username=username, created_at=datetime.fromisoformat(joined),
-            last_login=datetime.fromisoformat(last_login) if last_login else None,
-            is_active=True, metadata=json.loads(metadata),
+        _INSERT.execute(
+            id=self.order_id, number=number, day=self.day, drink=drink_id, guest=self.user_key,
+            modifiers=_JSON(chosen), note=self.note, status=PENDING, scan_code=self.scan_code,
+            idempotency_key=self.idempotency_key, created_at=created, updated_at=created,
         )
-        order = Order(
-            id=self.order_id, number=number, day=self.day, drink=drink, guest=guest,
-            modifiers=chosen, note=self.note, status=PENDING, scan_code=self.scan_code,
-            idempotency_key=self.idempotency_key, created_at=now, updated_at=now,
+        shop.queue_moved(1)
+        # The events' views straight from what was written: no models to build.
+        info = OrderInfo(
+            order_id=self.order_id, number=number, user_key=self.user_key, username=username,
+            drink_id=drink_id, drink_name=name, modifiers=chosen, note=self.note, status=PENDING,
+            barista=None, cancel_reason=None, created_at=now, updated_at=now, ready_at=None,
+            completed_at=None,
         )
-        _publish_new(order, now)
+        _publish_new(info, PublicOrder(number, first_name(username), name, PENDING, now), now)
         if queued + 1 >= rules.max_queue:
             shop.queue_filled(rules.max_queue, now=now)
-        return Placed(order, created=True)
+        return Placed(info, created=True)
 
 
 def _load(order_id: str) -> Order:
@@ -371,6 +402,7 @@ def _apply(
     if to in (CANCELLED, EXPIRED):
         order.cancel_reason = reason
     left_queue = order.status in QUEUE_STATUSES and to not in QUEUE_STATUSES
+    shop.queue_moved((to in QUEUE_STATUSES) - (order.status in QUEUE_STATUSES))
     order.status = to
     order.updated_at = now
     order.save()

@@ -36,6 +36,7 @@ ANNOUNCEMENT = "ANNOUNCEMENT"
 ORDER_REMINDER = "ORDER_REMINDER"  # ready a while and not collected: told once more
 GUEST_SIGNED_OUT = "GUEST_SIGNED_OUT"  # kicked by the host: sockets close, tokens stop
 GUEST_LET_BACK = "GUEST_LET_BACK"  # the host lifted a kick: that name and phone may join
+ORDER_REFUSED = "ORDER_REFUSED"  # turned away (closed, queue full, ...): admins only
 
 # Notification types: what a guest must not miss, kept unread until read. Besides
 # these, an `ORDER_REMINDER` and an `ANNOUNCEMENT` are kept too.
@@ -304,10 +305,39 @@ class GuestLetBack(EventPayload):
         return cls(str(payload["username"]), tuple(str(k) for k in payload.get("user_keys", ())))
 
 
+@dataclass(frozen=True)
+class OrderRefused(EventPayload):
+    """A guest's order was turned away (`bar.refusals`), on the admin channel only.
+
+    `count` refusals of this guest for this `reason` (an error code: `shop_closed`,
+    `queue_full`, `window_spent`, `too_many_open_orders`) between `first_at` and
+    `last_at`: a guest's repeated taps within a few seconds are counted in one event.
+    """
+
+    type: ClassVar[str] = ORDER_REFUSED
+    user_key: str
+    username: str
+    reason: str
+    count: int
+    first_at: datetime
+    last_at: datetime
+
+    def to_payload(self) -> dict[str, Any]:
+        return {"user_key": self.user_key, "username": self.username, "reason": self.reason,
+                "count": self.count, "first_at": self.first_at.isoformat(),
+                "last_at": self.last_at.isoformat()}
+
+    @classmethod
+    def from_payload(cls, payload: Mapping[str, Any]) -> Self:
+        return cls(str(payload["user_key"]), str(payload["username"]), str(payload["reason"]),
+                   int(payload["count"]), datetime.fromisoformat(payload["first_at"]),
+                   datetime.fromisoformat(payload["last_at"]))
+
+
 EVENT_TYPES: dict[str, type[EventPayload]] = {
     cls.type: cls
     for cls in (NewOrder, OrderStatusChanged, OrderExpired, OrderReminder, ShopStatusChanged,
-                MenuChanged, Announcement, GuestSignedOut, GuestLetBack)
+                MenuChanged, Announcement, GuestSignedOut, GuestLetBack, OrderRefused)
 }
 
 

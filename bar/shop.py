@@ -9,17 +9,26 @@ transaction. A `state` row remembers the flip (the `max_queue` it was full at), 
 each flip is announced once whichever process makes it; `sync_queue_full` puts that
 row right when it disagrees with the queue (`max_queue` changed in bar.toml), from the
 housekeeping every process runs.
+
+The queue's length is what `max_queue` limits, checked for every order inside the
+write lock. Counting the queue's rows each time grows with the queue (a stress run with
+no limit reaches thousands), so it is kept as a count (`Counter`): every change that
+moves an order into or out of the queue (placing it, `bar.orders`' moves) adds to it
+in its own transaction, and each process recounts it from the orders when it opens
+the database (`recount_queue`, from `bar.datadir`). `queue_length` reads the count,
+or counts the rows if there is none.
 """
 
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
-from peewee import fn
+from peewee import Select, fn
 
 from bar import events
-from bar.db import write
-from bar.models import Order, State
+from bar.db import Prepared, slot, write
+from bar.models import Counter, Order, State
 from bar.payloads import ShopStatusChanged
 from bar.status import QUEUE_STATUSES
 
@@ -27,6 +36,7 @@ OPEN_KEY = "shop_open"  # the `state` row: JSON true or false; no row is open
 # The `state` row: the `max_queue` the queue was full at when it last filled; no row
 # (or null) while it has room.
 QUEUE_FULL_KEY = "queue_full"
+QUEUE_KEY = "queue"  # the `counter` row: orders pending or preparing
 
 
 def is_open() -> bool:
@@ -46,10 +56,25 @@ def set_open(open_: bool, *, now: datetime) -> bool:
         return True
 
 
+def _counted() -> Any:
+    # COUNT over the status index; peewee's .count() would wrap the query in a subquery.
+    return Order.select(fn.COUNT(Order.id)).where(Order.status.in_(QUEUE_STATUSES))
+
+
+def queue_length_query() -> Any:
+    """The queue's length as an expression (for a query that reads it with others)."""
+    kept = Counter.select(Counter.value).where(Counter.key == QUEUE_KEY)
+    return fn.COALESCE(kept, _counted())
+
+
+_LENGTH = Prepared(lambda: Select(columns=[queue_length_query()]))
+_MOVED = Prepared(lambda: Counter.update(value=Counter.value + slot("by"))
+                  .where(Counter.key == QUEUE_KEY))
+
+
 def queue_length() -> int:
     """Orders waiting for or under a barista: what `max_queue` counts."""
-    # COUNT over the status index; peewee's .count() would wrap the query in a subquery.
-    return Order.select(fn.COUNT(Order.id)).where(Order.status.in_(QUEUE_STATUSES)).scalar()
+    return int(_LENGTH.execute().fetchone()[0])
 
 
 def queue_full(max_queue: int) -> bool:
@@ -100,3 +125,21 @@ def sync_queue_full(max_queue: int, *, now: datetime) -> bool:
             return False
         _announce_queue(max_queue if full else None, now=now)
         return True
+
+
+def queue_moved(by: int) -> None:
+    """`by` orders went into the queue (or out of it, if negative): call in the
+    transaction of that change."""
+    if by:
+        _MOVED.execute(by=by)
+
+
+def recount_queue() -> int:
+    """Count the queue from the orders and keep that count (written only if it differs);
+    call in a write transaction."""
+    length = int(_counted().scalar())
+    kept = Counter.select(Counter.value).where(Counter.key == QUEUE_KEY).scalar()
+    if kept != length:
+        (Counter.insert(key=QUEUE_KEY, value=length)
+         .on_conflict(conflict_target=[Counter.key], update={Counter.value: length}).execute())
+    return length

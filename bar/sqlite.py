@@ -169,17 +169,22 @@ class _DataVersion:
     """`PRAGMA data_version` changes when another connection commits, so an idle check
     costs one pragma and no query. It ignores this connection's own commits, so the
     connection's change count is checked too (a thread that writes and tails, like the
-    kiosk's expiry, sees its own events). Per connection: use it from one thread."""
+    kiosk's expiry, sees its own events). Both are per connection, and compared only
+    with the same connection's: a thread's connection may change between checks (given
+    back while it waited for a group commit, `bar.db.write_together`), and a fresh one's
+    counters could match the old ones and hide new commits. Use it from one thread."""
 
     def __init__(self, database: _Database) -> None:
         self._database = database
-        self._seen: tuple[int, int] | None = None
+        self._seen: tuple[object, int, int] | None = None
 
     def changed(self) -> bool:
         database = self._database
+        conn = database.connection()
         version = (
+            conn,
             database.execute_sql("PRAGMA data_version").fetchone()[0],
-            database.connection().total_changes,
+            conn.total_changes,
         )
         if version == self._seen:
             return False

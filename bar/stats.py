@@ -1,7 +1,8 @@
 """What the night looked like: orders per drink, waits, guests, the busiest hour.
 
-Every figure is an SQL aggregate over the `orders` table, so it is the same after a
-restart, from any process, and whether or not the events of the night were pruned.
+Every figure is an SQL aggregate over the `orders` table (and `refusals`, the orders
+turned away: `bar.refusals`), so it is the same after a restart, from any process, and
+whether or not the events of the night were pruned.
 Orders belong to the business day stored with them (`Order.day`): a night that runs
 past midnight is one day. Hours and 10-minute slots are local wall-clock time (the
 same zone as Python's `astimezone()`; `bar.db.Engine.local_time`). The SQL is the same
@@ -17,7 +18,12 @@ The JSON form (`Stats.to_dict`, printed by `bar stats --json`) is a stable inter
      "totals": {"ordered", "served", "cancelled", "expired", "open"},
      "guests": {"count", "mean_orders", "max_orders", "mean_served"},
      "wait": {"count", "p50_s", "p90_s"},         # ordered → ready, nearest-rank percentiles
-     "busiest_hour": {"hour": "YYYY-MM-DD HH:00", "orders"} | null}
+     "busiest_hour": {"hour": "YYYY-MM-DD HH:00", "orders"} | null,
+     "refused": {"total", "by_reason": {"queue_full": n, ...}}}  # turned away, most first
+
+`refused` counts orders turned away for a closed bar (`shop_closed`), a full queue
+(`queue_full`), a spent scan window (`window_spent`) or the guest's limit of open
+orders (`too_many_open_orders`); `by_reason` lists only the reasons that happened.
 """
 
 from __future__ import annotations
@@ -29,7 +35,8 @@ from typing import Any
 from peewee import SQL, Case, fn
 
 from bar.db import engine
-from bar.models import Drink, Order
+from bar.models import Drink, Order, Refusal
+from bar.refusals import REASONS
 from bar.status import FINAL_STATUSES, OPEN_STATUSES, SERVED
 
 CSV_COLUMNS = ("day", "drink_id", "drink", "ordered", "served", "cancelled", "expired", "open")
@@ -74,6 +81,11 @@ class Stats:
     wait_p90_s: float | None = None
     busiest_hour: str | None = None
     busiest_hour_orders: int = 0
+    refused: dict[str, int] = field(default_factory=dict)  # reason -> orders, most first
+
+    @property
+    def refused_total(self) -> int:
+        return sum(self.refused.values())
 
     def to_dict(self) -> dict[str, Any]:
         def drink(row: DrinkRow, with_day: bool) -> dict[str, Any]:
@@ -91,6 +103,7 @@ class Stats:
             "wait": {"count": self.waits, "p50_s": self.wait_p50_s, "p90_s": self.wait_p90_s},
             "busiest_hour": ({"hour": self.busiest_hour, "orders": self.busiest_hour_orders}
                              if self.busiest_hour else None),
+            "refused": {"total": self.refused_total, "by_reason": dict(self.refused)},
         }
 
     def csv_rows(self) -> list[dict[str, Any]]:
@@ -103,6 +116,18 @@ def format_wait(seconds: float | None) -> str:
         return "–"
     minutes, secs = divmod(round(seconds), 60)
     return f"{minutes}m {secs:02d}s" if minutes else f"{secs}s"
+
+
+def refused_reasons(s: Stats) -> str:
+    """`queue full 9, closed 5`: the orders turned away, by reason, most first."""
+    return ", ".join(f"{REASONS.get(r, r)} {n}" for r, n in s.refused.items())
+
+
+def turned_away(s: Stats) -> str:
+    """`turned away: 14 (queue full 9, closed 5)`; `turned away: none`."""
+    if not s.refused:
+        return "turned away: none"
+    return f"turned away: {s.refused_total} ({refused_reasons(s)})"
 
 
 def _where(day: str | None, since: datetime | None) -> Any:
@@ -143,7 +168,20 @@ def compute(day: str | None = None, *, since: datetime | None = None) -> Stats:
     )
     if busiest:
         stats.busiest_hour, stats.busiest_hour_orders = busiest
+    stats.refused = _refused(day, since)
     return stats
+
+
+def _refused(day: str | None, since: datetime | None) -> dict[str, int]:
+    """Orders turned away per reason, most first (ties by name)."""
+    total = fn.SUM(Refusal.count)
+    query = Refusal.select(Refusal.reason, total)
+    if day:
+        query = query.where(Refusal.day == day)
+    if since:
+        query = query.where(Refusal.first_at >= since)
+    rows: Any = query.group_by(Refusal.reason).order_by(total.desc(), Refusal.reason).tuples()
+    return {reason: int(n) for reason, n in rows}
 
 
 def _counts(where: Any, *by: Any) -> Any:

@@ -117,7 +117,7 @@ def _long_date(day: str) -> str:
 
 
 def tiles(s: stats.Stats) -> list[Tile]:
-    """The night in nine figures."""
+    """The night in ten figures."""
     t = s.totals
     per_guest = f"{s.mean_orders:g}" if s.mean_orders is not None else "–"
     busiest = "–"
@@ -136,6 +136,8 @@ def tiles(s: stats.Stats) -> list[Tile]:
              f"{s.waits} drinks made"),
         Tile("busiest", "Busiest hour", busiest,
              f"{s.busiest_hour_orders} orders" if s.busiest_hour else ""),
+        Tile("refused", "Turned away", str(s.refused_total),
+             stats.refused_reasons(s)),
     ]
 
 

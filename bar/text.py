@@ -24,6 +24,8 @@ def check_characters(text: str, *, field: str) -> None:
     and SQLite cannot store them), and line or paragraph separators (U+2028/U+2029 break
     a line on some screens and not on others).
     """
+    if text.isascii() and text.isprintable():
+        return  # the usual case (a key, a plain note): none of the below can be in it
     categories = {unicodedata.category(c) for c in text}
     if "Cc" in categories or _BIDI_CONTROLS.search(text):
         raise InvalidInput(f"{field} must not contain control characters")

@@ -103,6 +103,8 @@ class Keys:
         self._lock = threading.Lock()
         # (token, issuer) -> its checked claims; the oldest entry goes first when full.
         self._verified: dict[tuple[str, str], _Verified] = {}
+        # A str, not a Path: it is stat'ed for every request (pathlib cost more than it).
+        self._private_file = str(self._private_path)
         self._reload_if_changed()
 
     @property
@@ -120,7 +122,7 @@ class Keys:
 
     def _reload_if_changed(self) -> None:
         try:
-            info = self._private_path.stat()
+            info = os.stat(self._private_file)
         except FileNotFoundError:
             raise ConfigError(f"no key pair in {self.keys_dir}: run `bar init` first") from None
         stamp = (info.st_mtime_ns, info.st_ino)

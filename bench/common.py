@@ -289,10 +289,10 @@ class Bar:
                     placed.append(core_orders.place_order(
                         self.settings, reg.guest, drink_id=drinks[(i + j) % len(drinks)],
                         now=start + step * (i * orders + j),
-                    ).order)
+                    ).info)
                 guests.append({
                     "user_key": reg.guest.user_key, "token": reg.access_token,
-                    "orders": [(o.id, o.number) for o in placed],
+                    "orders": [(o.order_id, o.number) for o in placed],
                 })
         return guests
 

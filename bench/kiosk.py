@@ -192,7 +192,7 @@ async def _measure(bar: Bar, payloads: list[dict[str, Any]], n_events: int, n_no
             def place() -> tuple[str, float, float]:
                 placed = orders.place_order(bar.settings, guest_key, drink_id="negroni", now=utcnow())
                 # CPU from here: the write itself belongs to the web process, not the kiosk.
-                return placed.order.id, time.perf_counter(), time.process_time()
+                return placed.info.order_id, time.perf_counter(), time.process_time()
 
             for _ in range(n_table):
                 await pilot.pause(0.03)

@@ -39,6 +39,7 @@ from bar.payloads import (
     NewOrder,
     OrderExpired,
     OrderInfo,
+    OrderRefused,
     OrderStatusChanged,
     ShopStatusChanged,
 )
@@ -205,7 +206,7 @@ class KioskApp(TailingApp):
         hear of it once: one update, one frame.
         """
         changed: set[str] = set()
-        placed = any_order = False
+        placed = any_order = refused = False
         with self.batch_update():
             for event in batch:
                 data = event.data
@@ -220,10 +221,13 @@ class KioskApp(TailingApp):
                     self.notify(data.message, title="Announced to guests", markup=False)
                 elif event.channel == events.ADMIN and isinstance(data, GuestSignedOut):
                     self.notify(f"{data.username} was signed out", markup=False)
+                elif event.channel == events.ADMIN and isinstance(data, OrderRefused):
+                    refused = True
             if placed:
                 self.bell()
-            if any_order:
-                self.changes = BoardChange(frozenset(changed), orders=True, placed=placed)
+            if any_order or refused:
+                self.changes = BoardChange(frozenset(changed), orders=any_order, placed=placed,
+                                           refused=refused)
 
     @on(QueueScreen.OrderMoved)
     def order_moved(self, message: QueueScreen.OrderMoved) -> None:

@@ -80,6 +80,7 @@ class BoardChange:
     statuses: frozenset[str] = frozenset()  # the columns whose orders changed
     orders: bool = False  # order events arrived (an echo changes no column)
     placed: bool = False  # a new order: one drink fewer left in a pop-up window
+    refused: bool = False  # orders were turned away (the stats count them)
     reloaded: bool = False  # everything was read again from the database
 
 

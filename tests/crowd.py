@@ -11,7 +11,7 @@ import itertools
 import uuid
 from datetime import datetime, timedelta
 
-from bar import orders
+from bar import orders, shop
 from bar.db import write
 from bar.models import Guest, Order
 
@@ -40,4 +40,5 @@ def insert_orders(
     with write():
         for i in range(0, len(rows), 200):  # SQLite caps the variables in one statement
             Order.insert_many(rows[i:i + 200]).execute()
+        shop.recount_queue()  # written around the core, which keeps the queue's length
     return [row["id"] for row in rows]

@@ -17,6 +17,7 @@ from bar.config import Settings
 from bar.db import db
 from bar.estimates import QueueEstimates
 from bar.limits import RateLimiter
+from bar.refusals import Refusals
 from webapp import admin, api, errors, pages, ws
 from webapp.context import BarContext, bar_context
 from webapp.fanout import Hub
@@ -42,8 +43,9 @@ def create_app(settings: Settings, *, clock: Clock = utcnow) -> Flask:
         SOCK_SERVER_OPTIONS={"max_message_size": settings.ws_max_message},
     )
     app.json.sort_keys = False  # type: ignore[attr-defined]
+    refusals = Refusals()
     app.extensions["bar"] = BarContext(
-        settings=settings, keys=keys, clock=clock, hub=Hub(settings, clock=clock),
+        settings=settings, keys=keys, clock=clock, hub=Hub(settings, clock=clock, refusals=refusals),
         registrations=RateLimiter(settings.registrations_per_minute, what="attempts"),
         code_guesses=RateLimiter(settings.registrations_per_minute,
                                  total=settings.wrong_codes_per_minute_total, what="attempts"),
@@ -52,6 +54,7 @@ def create_app(settings: Settings, *, clock: Clock = utcnow) -> Flask:
                            what="attempts"),
         password_checks=PasswordChecks(PASSWORD_CHECKS_AT_ONCE, run=off_the_event_loop),
         estimates=QueueEstimates(settings),
+        refusals=refusals,
     )
     errors.register(app)
     for blueprint in (pages.bp, api.bp, admin.bp, ws.bp):

@@ -24,6 +24,7 @@ from bar import board, estimates, menu, notifications, orders, registration, sho
 from bar.config import Settings
 from bar.errors import CodeRefused, Forbidden, InvalidInput, ScanCodeInvalid
 from bar.models import Order
+from bar.payloads import OrderInfo
 from webapp.auth import current_claims, require_guest
 from webapp.body import field, json_body
 from webapp.context import bar_context, client_ip
@@ -168,16 +169,17 @@ def logout() -> dict[str, Any]:
 # -- the guest's orders and notifications -----------------------------------------------
 
 
-def guest_orders(rows: list[Order]) -> list[dict[str, Any]]:
+def guest_orders(rows: list[Order] | list[OrderInfo]) -> list[dict[str, Any]]:
     """Order dicts with their wait estimates (asks for them only if one is queued)."""
+    infos = [o if isinstance(o, OrderInfo) else OrderInfo.of(o) for o in rows]
     found: dict[str, estimates.Estimate] = {}
-    queued = [o.id for o in rows if o.status in shop.QUEUE_STATUSES]
+    queued = [o.order_id for o in infos if o.status in shop.QUEUE_STATUSES]
     if queued:
         context = bar_context()
         found = context.estimates.get(queued, now=context.now())
     return [
-        {**orders.order_dict(o), "estimate": found[o.id].to_dict() if o.id in found else None}
-        for o in rows
+        {**o.to_payload(), "estimate": found[o.order_id].to_dict() if o.order_id in found else None}
+        for o in infos
     ]
 
 
@@ -219,13 +221,13 @@ def place_order() -> tuple[dict[str, Any], int]:
             note=field(body, "note", str, required=False) or "",
             scan_code=scan_code,
             idempotency_key=request.headers.get("Idempotency-Key"),
-            now=now,
+            now=now, turned_away=context.refusals,
         )
     except ScanCodeInvalid:
         if scan_code is not None:
             context.scan_guesses.hit(user_key, now=now)
         raise
-    return {"order": guest_orders([placed.order])[0]}, 201 if placed.created else 200
+    return {"order": guest_orders([placed.info])[0]}, 201 if placed.created else 200
 
 
 @bp.post("/orders/<order_id>/cancel")

@@ -17,6 +17,7 @@ from bar.clock import Clock
 from bar.config import Settings
 from bar.estimates import QueueEstimates
 from bar.limits import RateLimiter
+from bar.refusals import Refusals
 from bar.tokens import Keys
 
 if TYPE_CHECKING:
@@ -41,6 +42,8 @@ class BarContext:
     password_checks: PasswordChecks
     # Wait estimates, kept between requests (a new order extends the last computation).
     estimates: QueueEstimates
+    # A guest's repeated refusals, held back and written together (the hub flushes them).
+    refusals: Refusals
 
     def now(self) -> datetime:
         return self.clock()

@@ -7,7 +7,7 @@ The tailer follows `bar.events.EventTail` (waiting for the next commit costs no 
 whichever engine runs), frames each new event once and hands the same bytes to every
 connection subscribed to its channel (`webapp.sockets`). Once a second it sweeps every
 socket (pings, deadlines, stalled sends), and it ticks the bar's housekeeping
-(`bar.housekeeping`: timers and pruning, idempotent and safe from any process).
+(`bar.housekeeping`: timers, pruning and the refusals held back, safe from any process).
 
 Admission: the hub counts sockets per client address. Past a cap (in total, per
 address, or anonymous per address) `take_slot` refuses before the upgrade, so the
@@ -29,7 +29,8 @@ from bar.config import Settings
 from bar.db import db
 from bar.housekeeping import Housekeeping
 from bar.payloads import GuestSignedOut
-from webapp.sockets import CloseCode, Connection, dumps, text_frame
+from bar.refusals import Refusals
+from webapp.sockets import CloseCode, Connection, text_frame
 
 log = logging.getLogger(__name__)
 
@@ -84,13 +85,14 @@ class Hub:
     def __init__(
         self, settings: Settings, *, clock: Clock, poll_interval: float = 0.01,
         housekeeping_every: float = 5.0, prune_every: float = 600.0,
-        max_sockets: int | None = None,
+        max_sockets: int | None = None, refusals: Refusals | None = None,
     ) -> None:
         self.settings = settings
         self.clock = clock
         self.poll_interval = poll_interval
         self.housekeeping = Housekeeping(
-            settings, clock, timers_every=housekeeping_every, prune_every=prune_every
+            settings, clock, timers_every=housekeeping_every, prune_every=prune_every,
+            refusals=refusals,
         )
         self.admission = Admission(
             total=max_sockets if max_sockets is not None else socket_capacity(),
@@ -258,6 +260,7 @@ class Hub:
                     log.exception("event tailer error; carrying on")
                     self._stop.wait(0.5)
         finally:
+            self.housekeeping.finish()  # the refusals still held back
             db.close()  # this thread's own connection
 
     def dispatch(self, batch: list[events.BarEvent]) -> None:
@@ -270,7 +273,7 @@ class Hub:
                 self.sign_out(GuestSignedOut.from_payload(event.payload).user_key)
             if not targets:
                 continue
-            frame = text_frame(dumps(event.to_message()))
+            frame = text_frame(event.message_text())
             failed = [conn for conn in targets if not conn.deliver(event.id, event.channel, frame)]
             for conn in failed:
                 self.unsubscribe(conn)

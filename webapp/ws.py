@@ -51,7 +51,7 @@ from webapp.body import parse_json
 from webapp.context import BarContext, bar_context, client_ip
 from webapp.errors import error_response
 from webapp.fanout import Slot, SocketRefused
-from webapp.sockets import CloseCode, Connection, dumps, text_frame
+from webapp.sockets import CloseCode, Connection, text_frame
 
 log = logging.getLogger(__name__)
 
@@ -237,7 +237,7 @@ class Session:
         while channels:
             batch = events.read_since(cursor, channels, limit=REPLAY_BATCH)
             for event in batch:
-                frame = text_frame(dumps(event.to_message()))
+                frame = text_frame(event.message_text())
                 if not self.conn.replay(event.id, event.channel, frame):
                     return
                 cursor = event.id

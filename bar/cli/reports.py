@@ -13,6 +13,7 @@ import click
 from bar import events, stats
 from bar.cli.base import Context, cli, console, new_table, pass_ctx, print_json
 from bar.clock import utcnow
+from bar.refusals import REASONS
 from bar.timeparse import parse_since
 
 
@@ -25,7 +26,7 @@ from bar.timeparse import parse_since
 def stats_command(
     ctx: Context, day: str | None, since: str | None, as_json: bool, as_csv: bool
 ) -> None:
-    """Orders per day and drink, guests, wait times, the busiest hour."""
+    """Orders per day and drink, guests, wait times, the busiest hour, orders turned away."""
     ctx.open()
     result = stats.compute(_day(day), since=parse_since(since, now=utcnow()) if since else None)
     if as_json:
@@ -62,6 +63,7 @@ def stats_lines(result: stats.Stats) -> list[str]:
                      f"p90 {stats.format_wait(result.wait_p90_s)} ({result.waits} drinks)")
     if result.busiest_hour:
         lines.append(f"busiest hour: {result.busiest_hour} ({result.busiest_hour_orders} orders)")
+    lines.append(stats.turned_away(result))
     return lines
 
 
@@ -144,6 +146,10 @@ def event_line(event: events.BarEvent) -> str:
     if "number" in p and "drink_name" in p:
         who = p.get("username") or p.get("first_name")
         what = f"#{p['number']} {p['drink_name']}{f' for {who}' if who else ''}: {p.get('status', '')}"
+    elif event.type == events.ORDER_REFUSED:
+        reason = REASONS.get(p.get("reason", ""), p.get("reason", ""))
+        times = p.get("count", 1)
+        what = f"{p.get('username', '')} turned away: {reason}" + (f" ×{times}" if times != 1 else "")
     elif "message" in p:
         what = str(p["message"])
     else:

@@ -1,7 +1,7 @@
 """Tonight in numbers, one key (`s`) away from the queue.
 
 The figures are the core's (`bar.stats`, SQL over the orders), read again when the
-app's event tail brings order changes (the screen watches the app's `changes`): the
+app's event tail brings order changes or refusals (the screen watches the app's `changes`): the
 screen keeps no counts of its own.
 """
 
@@ -26,7 +26,8 @@ REFRESH_DELAY = 0.2  # seconds: a burst of events costs one read of the figures
 
 
 class StatsScreen(Screen[None]):
-    """Totals, waits and the busiest hour; orders per drink; orders per 10 minutes."""
+    """Totals, waits, the busiest hour and orders turned away; orders per drink; orders
+    per 10 minutes."""
 
     CSS_PATH = "stats.tcss"
     BINDINGS = [Binding("s,escape", "app.pop_screen", "Queue", key_display="s")]
@@ -46,6 +47,7 @@ class StatsScreen(Screen[None]):
             yield Label(id="stats-orders")
             yield Label(id="stats-guests")
             yield Label(id="stats-waits")
+            yield Label(id="stats-refused")
         with Vertical(id="stats-drinks-box"):
             yield DrinkBars(id="stats-drinks")
         with Vertical(id="stats-slots-box"):
@@ -59,7 +61,7 @@ class StatsScreen(Screen[None]):
         self.watch(self.app, "changes", self._board_changed, init=False)
 
     def _board_changed(self, change: BoardChange) -> None:
-        if change.orders:
+        if change.orders or change.refused:
             self.refresh_soon()
 
     def refresh_soon(self) -> None:
@@ -102,3 +104,4 @@ class StatsScreen(Screen[None]):
             busiest = (f"   busiest hour {hour:02d}:00–{(hour + 1) % 24:02d}:00 "
                        f"({s.busiest_hour_orders} orders)")
         self.query_one("#stats-waits", Label).update(wait + busiest)
+        self.query_one("#stats-refused", Label).update(stats.turned_away(s))

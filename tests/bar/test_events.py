@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import json
 import threading
 from datetime import timedelta
 
 import pytest
 
 from bar import events, notifications, orders, shop
+from bar.db import db
 
 
 def test_read_since_filters_by_channel_in_id_order(make, clock):
@@ -80,3 +82,36 @@ def test_mark_read_only_touches_own_notifications(make, clock):
 ])
 def test_who_may_read_which_channel(role, user_key, channel, allowed):
     assert events.may_read(role, user_key, channel) is allowed
+
+
+def test_the_message_text_is_the_message_without_decoding_the_payload(make, clock):
+    """The tail hands sockets the stored payload spliced into the message: the same JSON
+    as `to_message`, and nothing decoded on the way."""
+    make.order(make.guest("Zoë \"Jo\" 山田"), note='a "quoted" «note» \\ 🍸')
+    shop.set_open(False, now=clock())
+    notifications.announce("Last call! ✨", now=clock())
+    read = events.read_since(0)
+    assert {e.type for e in read} >= {"NEW_ORDER", "SHOP_STATUS_CHANGED", "ANNOUNCEMENT"}
+    for event in read:
+        text = event.message_text()
+        assert event._payload is None  # spliced, not decoded
+        assert json.loads(text) == event.to_message()
+    empty = events.BarEvent(7, events.CONFIG, "FROM_A_NEWER_VERSION", None, clock(), text="{}")
+    assert json.loads(empty.message_text()) == {
+        "type": "event", "id": 7, "channel": "config", "event": {"type": "FROM_A_NEWER_VERSION"}}
+
+
+def test_a_tail_whose_connection_changed_still_reads(make, clock):
+    """A thread's connection may change between two polls (given back while it waited
+    for a group commit): a fresh connection's counters say nothing about the old one's."""
+    make.order()
+    db.close()
+    db.close_idle()
+    tail = events.EventTail()  # on a fresh connection
+    assert tail.poll() == []
+    db.close()
+    db.close_idle()  # that connection is gone; the next poll opens another fresh one
+    worker = threading.Thread(target=lambda: notifications.announce("Last call!", now=clock()))
+    worker.start()
+    worker.join(timeout=10)
+    assert [e.type for e in tail.poll()] == ["ANNOUNCEMENT"]

@@ -11,8 +11,9 @@ from collections.abc import Iterator
 
 import pytest
 
-from bar import events, notifications
+from bar import events, notifications, shop
 from bar.db import write
+from bar.errors import ShopClosed
 from bar.models import Event
 from bar.payloads import Announcement
 from tests import night
@@ -97,3 +98,12 @@ def test_follow_prints_new_events_until_ctrl_c(settings, keys, make):
         proc.kill()
     assert proc.returncode == 0, err
     assert "Traceback" not in err and "not a new order" not in out
+
+
+def test_a_refusal_reads_as_who_was_turned_away_and_why(run, make, clock):
+    guest = make.guest("[bold]Ana")
+    shop.set_open(False, now=clock())
+    with pytest.raises(ShopClosed):
+        make.order(guest)
+    last = run("events", "--type", "ORDER_REFUSED")[-1]
+    assert last.split(None, 5)[3:] == ["admin", "ORDER_REFUSED", "[bold]Ana turned away: closed"]

@@ -11,7 +11,7 @@ from bar import datadir, events, guests, kicks, registration
 from bar.cli.base import local_time
 from bar.db import db
 from bar.errors import InvalidInput, Kicked, NotFound
-from bar.models import Event, Guest, Kick, RegistrationCode
+from bar.models import SCHEMA_VERSION, Event, Guest, Kick, RegistrationCode
 from bar.payloads import GuestLetBack
 from bar.timeparse import local_at
 from tests.conftest import run_cli
@@ -152,7 +152,7 @@ def test_a_schema_2_database_opens_and_kicks(settings, keys, make):
     db.execute_sql("UPDATE schema_version SET version = 2")
     db.close()
     datadir.open_bar(settings)
-    assert db.execute_sql("SELECT version FROM schema_version").fetchone() == (3,)
+    assert db.execute_sql("SELECT version FROM schema_version").fetchone() == (SCHEMA_VERSION,)
     assert Guest.get_by_id(ana.user_key).device_id is None
     join(make, "Mallory", device_id=PHONE)
     make.kick("Mallory")

@@ -6,6 +6,7 @@ from __future__ import annotations
 import subprocess
 import sys
 import threading
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -104,6 +105,42 @@ def test_a_group_shares_one_transaction_and_a_failing_writer_undoes_only_its_own
     assert results[0] == "first" and results[1] == "a" and results[3] == "c"
     assert isinstance(results[2], RuntimeError)
     assert sorted(s.key for s in State.select()) == ["a", "c", "first"]
+
+
+def test_writers_waiting_for_the_group_give_their_connection_back(keys):
+    """A writer that waits for another's group holds no connection meanwhile: sixteen
+    phones waiting for one commit must not keep sixteen open (and newcomers open more)."""
+    holding, release = threading.Event(), threading.Event()
+    opened = threading.Barrier(3)
+
+    def first() -> str:
+        holding.set()
+        release.wait(10)
+        return "first"
+
+    def run(i: int) -> Any:
+        if not i:
+            return write_together(first)
+        holding.wait(10)
+        db.execute_sql("SELECT 1")  # a request's connection, open (its sign-out check)
+        opened.wait(10)  # all three open at once
+        return write_together(_put(f"w{i}"))
+
+    db.close_idle()
+    threads = [threading.Thread(target=lambda i=i: run(i)) for i in range(4)]
+    for thread in threads:
+        thread.start()
+    try:
+        deadline = time.monotonic() + 10
+        while len(db._idle) < 3 and time.monotonic() < deadline:
+            time.sleep(0.01)
+        assert len(db._idle) == 3  # the three waiting writers' connections
+    finally:
+        release.set()
+        for thread in threads:
+            thread.join(10)
+    assert sorted(s.key for s in State.select()) == ["w1", "w2", "w3"]
+    db.close_idle()
 
 
 def test_inside_a_transaction_it_just_runs_there(keys):

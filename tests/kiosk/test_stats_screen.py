@@ -7,9 +7,10 @@ from collections.abc import Callable, Iterator
 import pytest
 from textual.widgets import Label
 
-from bar import orders
+from bar import orders, shop
 from bar.clock import FrozenClock
 from bar.config import Settings
+from bar.errors import ShopClosed
 from bar.models import Guest, Order
 from kiosk.app import KioskApp
 from kiosk.screens.queue import QueueScreen
@@ -71,6 +72,24 @@ async def test_s_shows_tonight_and_follows_the_events(
         assert [s.orders for s in app.screen.query_one(SlotChart).slots][-2:] == [1, 1]
         grown = chart_lines(app, DrinkBars)[2]  # tied with Flat White: the menu's order
         assert grown.startswith("Espresso ") and grown.endswith("2 (1 served)")
+
+        # Turned away: the bar closes and Cy tries again. The refusal changes no order;
+        # its event alone brings the figure to the screen.
+        assert shown(app, "#stats-refused") == "turned away: none"
+        refused: list[Exception] = []
+
+        def turned_away() -> None:
+            shop.set_open(False, now=clock())
+            try:
+                make.order(cy, drink_id="espresso")
+            except ShopClosed as exc:
+                refused.append(exc)
+
+        elsewhere(turned_away)
+        assert refused
+        assert await wait_for(
+            pilot, lambda: shown(app, "#stats-refused") == "turned away: 1 (closed 1)")
+        assert shown(app, "#stats-orders").startswith("11 orders")
 
         await pilot.press("s")
         assert isinstance(app.screen, QueueScreen)

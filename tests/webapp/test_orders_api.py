@@ -8,7 +8,7 @@ from datetime import timedelta
 import pytest
 import requests
 
-from bar import menu, notifications, orders, scan, shop
+from bar import events, menu, notifications, orders, scan, shop
 from bar.models import Order
 from tests.conftest import with_rules
 from tests.webapp.conftest import table_counts
@@ -127,7 +127,9 @@ def test_closed_bar_is_409(client, api, clock):
     response = client.post("/api/orders", json={"drink_id": "negroni"}, headers=guest.auth)
     assert response.status_code == 409
     assert response.json["error"]["code"] == "shop_closed"
-    assert table_counts() == before
+    # Nothing but the refusal's own record and its admin event (bar.refusals).
+    assert table_counts() == {**before, "events": before["events"] + 1}
+    assert events.read_last(1)[0].type == events.ORDER_REFUSED
 
 
 def test_per_guest_limit_is_409(client, api):
