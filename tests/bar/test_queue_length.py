@@ -8,7 +8,7 @@ import random
 import pytest
 
 from bar import datadir, orders, shop
-from bar.db import db, write
+from bar.db import db, engine, write
 from bar.errors import BarError, QueueFull
 from bar.models import Counter, Order
 from bar.status import QUEUE_STATUSES
@@ -81,6 +81,16 @@ def test_a_refused_order_leaves_the_length_alone(make, clock, settings):
     assert shop.queue_length() == 1 == counted()
 
 
+def _indexes(table: str) -> set[str]:
+    """The names of `table`'s indexes, from the engine's own catalogue."""
+    catalogue = (
+        "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = ?"
+        if engine().name == "sqlite" else
+        "SELECT indexname FROM pg_indexes WHERE schemaname = current_schema() AND tablename = %s"
+    )
+    return {name for (name,) in db.execute_sql(catalogue, (table,))}
+
+
 def test_a_schema_3_database_is_brought_up_to_date(make, clock, settings):
     make.order()
     make.order(make.guest("Bo"))
@@ -91,8 +101,7 @@ def test_a_schema_3_database_is_brought_up_to_date(make, clock, settings):
     db.execute_sql("UPDATE schema_version SET version = 3")
     db.close()
     datadir.open_database(settings)
-    indexes = {name for (name,) in db.execute_sql(
-        "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'orders'")}
+    indexes = _indexes("orders")
     assert "orders_user_key_status" in indexes and "orders_user_key" not in indexes
     assert Counter.get(Counter.key == shop.QUEUE_KEY).value == 2 == shop.queue_length()
     with pytest.raises(QueueFull):
