@@ -38,6 +38,7 @@ from datetime import datetime, timedelta
 
 from peewee import fn
 
+from bar import shop
 from bar.config import Settings
 from bar.db import engine, write
 from bar.errors import InvalidTransition
@@ -146,6 +147,7 @@ def recall(settings: Settings, *, barista: str | None, now: datetime) -> Recall:
                     Notification.type.in_((ORDER_READY, ORDER_REMINDER, ORDER_CANCELLED)),
                     engine().json_text(Notification.payload, "order_id") == order.id)
              .execute())
+        shop.queue_moved((back in QUEUE_STATUSES) - (order.status in QUEUE_STATUSES))
         order.status = back
         order.updated_at = now
         order.save()

@@ -7,7 +7,7 @@ import random
 
 import pytest
 
-from bar import datadir, orders, shop
+from bar import datadir, history, orders, shop
 from bar.db import db, engine, write
 from bar.errors import BarError, QueueFull
 from bar.models import Counter, Order
@@ -104,5 +104,23 @@ def test_a_schema_3_database_is_brought_up_to_date(make, clock, settings):
     indexes = _indexes("orders")
     assert "orders_user_key_status" in indexes and "orders_user_key" not in indexes
     assert Counter.get(Counter.key == shop.QUEUE_KEY).value == 2 == shop.queue_length()
+    with pytest.raises(QueueFull):
+        make.order(make.guest("Cy"), settings=with_rules(settings, max_queue=2))
+
+
+def test_a_recall_moves_the_kept_length_too(make, clock, settings):
+    """A recall is a status change like any other (`bar.history`): an order it brings
+    back into the queue (made, cancelled) counts again, and `max_queue` sees it."""
+    made, cancelled = make.order(), make.order(make.guest("Bo"))
+    for step in (orders.PREPARING, orders.READY):
+        orders.move(made.id, step, actor="barista", barista="Sam", now=clock())
+    orders.move(cancelled.id, orders.CANCELLED, actor="barista", barista="Sam", now=clock())
+    assert shop.queue_length() == 0 == counted()
+    history.recall(settings, barista="Sam", now=clock())  # cancelled -> pending
+    assert shop.queue_length() == 1 == counted()
+    history.recall(settings, barista="Sam", now=clock())  # ready -> preparing
+    assert shop.queue_length() == 2 == counted()
+    history.recall(settings, barista="Sam", now=clock())  # preparing -> pending
+    assert shop.queue_length() == 2 == counted()
     with pytest.raises(QueueFull):
         make.order(make.guest("Cy"), settings=with_rules(settings, max_queue=2))
