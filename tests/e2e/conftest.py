@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import os
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -40,6 +41,23 @@ ARTIFACTS = Path(__file__).resolve().parents[2] / "artifacts"
 PHONE = {"width": 360, "height": 640}
 TV = {"width": 1280, "height": 720}
 TIMEOUT_MS = 10_000  # every wait in these tests is bounded
+
+
+def wait_for_js(page: Any, expression: str, arg: Any = None, timeout_ms: int = TIMEOUT_MS) -> Any:
+    """Wait until `expression` (or the function, called with `arg`) is truthy in the
+    page; returns its value.
+
+    Not `page.wait_for_function`: when its first check fails it polls by eval'ing the
+    string in the page, which the pages' Content-Security-Policy (no 'unsafe-eval')
+    forbids. `page.evaluate` goes through the debugger protocol instead.
+    """
+    deadline = time.monotonic() + timeout_ms / 1000
+    while True:
+        value = page.evaluate(expression, arg)
+        if value or time.monotonic() > deadline:
+            assert value, f"never true within {timeout_ms} ms: {expression}"
+            return value
+        page.wait_for_timeout(50)
 
 
 def _unavailable(reason: str) -> None:

@@ -17,7 +17,7 @@ from bar.config import Settings
 from bar.db import db
 from bar.tokens import Keys
 from tests.conftest import with_rules
-from tests.e2e.conftest import TV, Live, PageWatch, Wifi, shot, watch
+from tests.e2e.conftest import TV, Live, PageWatch, Wifi, shot, wait_for_js, watch
 from webapp import create_app
 from webapp.server import run_in_thread
 
@@ -176,7 +176,7 @@ def test_admin_display_shows_the_rotating_scan_code(browser: Any, popup_live: Li
         src = page.locator("#scan-qr").get_attribute("src")
         assert src.startswith("/qr.svg?data=")
         page.wait_for_selector("#scan-qr:visible")
-        page.wait_for_function("document.querySelector('#scan-qr').naturalWidth > 0")
+        wait_for_js(page, "document.querySelector('#scan-qr').naturalWidth > 0")
 
         # A guest orders with the code: the count goes down within a poll or two.
         guest = live.guest("Ola")
@@ -260,7 +260,7 @@ def test_a_night_of_twenty_orders_and_of_two(browser: Any, live: Live) -> None:
         page.goto(f"{live.url}/display")
         page.wait_for_selector("#scan-panel:visible")
         ticket(page, "waiting", placed[19].number).wait_for()
-        page.wait_for_function("document.querySelector('#scan-qr').naturalWidth > 0")
+        wait_for_js(page, "document.querySelector('#scan-qr').naturalWidth > 0")
         assert page.locator(".ticket").count() == 12
         shot(page, "tv-1080p-20-orders")
 
@@ -294,7 +294,7 @@ def test_the_party_invite_shows_big_unless_the_host_turns_it_off(
             page.wait_for_selector("#scan-panel:visible")
             assert page.locator("#scan-title").inner_text() == "Scan to join"
             assert page.locator("#scan-url").inner_text().endswith(f"/j/{code}")
-            page.wait_for_function("document.querySelector('#scan-qr').naturalWidth > 0")
+            wait_for_js(page, "document.querySelector('#scan-qr').naturalWidth > 0")
             qr = page.locator("#scan-qr").bounding_box()
             assert qr["width"] >= 300  # big: scanned from a few steps away
             assert page.locator("#admin-login").is_hidden()
@@ -309,7 +309,7 @@ def test_the_party_invite_shows_big_unless_the_host_turns_it_off(
         with full_hd(browser) as (page, _):
             page.goto(f"{live.url}/display?admin=1")
             page.wait_for_selector("#live-indicator[data-state=live]")
-            page.wait_for_function("document.querySelector('#waiting-board .board-empty')")
+            wait_for_js(page, "!!document.querySelector('#waiting-board .board-empty')")
             assert page.locator("#scan-panel").is_hidden()
             assert page.locator("#admin-login").is_hidden()  # no code to sign in for
             assert hidden not in page.content() and "/j/" not in page.content()

@@ -19,7 +19,7 @@ from bar import orders
 from bar.clock import utcnow
 from bar.models import Order, RegistrationCode
 from tests.conftest import with_rules
-from tests.e2e.conftest import TIMEOUT_MS, Live, PageWatch, shot, watch
+from tests.e2e.conftest import Live, PageWatch, shot, wait_for_js, watch
 from tests.e2e.test_guest_page import join, order_espresso, order_sheet
 
 pytestmark = pytest.mark.browser
@@ -66,19 +66,20 @@ def phone(browser: Any) -> Iterator[tuple[Any, PageWatch]]:
 
 def scroll_to_the_bottom(page: Any) -> None:
     page.evaluate("window.scrollTo(0, document.documentElement.scrollHeight)")
-    page.wait_for_function("window.scrollY > 400")
+    wait_for_js(page, "window.scrollY > 400")
 
 
 def in_view(page: Any, selector: str) -> None:
     """Wait until the element is wholly on screen below the sticky top bar (smooth
     scrolling takes a moment)."""
-    page.wait_for_function(
+    wait_for_js(
+        page,
         """(sel) => { const el = document.querySelector(sel);
             if (!el) return false;
             const r = el.getBoundingClientRect();
             const bar = document.querySelector('.topbar').getBoundingClientRect().bottom;
             return r.top >= bar - 1 && r.bottom <= window.innerHeight + 1; }""",
-        arg=selector, timeout=TIMEOUT_MS,
+        arg=selector,
     )
 
 
