@@ -10,6 +10,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
+import peewee
 import pytest
 
 from bar import orders
@@ -112,6 +113,48 @@ def _idle_connections() -> int:
     those waiting in PostgreSQL's pool."""
     database: Any = engine().database
     return len(database._idle if engine().name == "sqlite" else database._connections)
+
+
+def test_a_writer_whose_statement_fails_leaves_the_group_usable(keys):
+    """A statement the database refuses (PostgreSQL then refuses every statement of the
+    transaction until it is rolled back to a savepoint): that writer's savepoint is
+    undone, its `after_error` writes in the same transaction, and the group's other
+    writers commit."""
+    holding, release = threading.Event(), threading.Event()
+
+    def first() -> str:
+        holding.set()
+        release.wait(10)
+        return "first"
+
+    def duplicate() -> str:
+        State.insert(key="undone", value=1).execute()  # undone with its savepoint
+        State.insert(key="dup", value=2).execute()  # refused: the key is taken
+        return "never"
+
+    def noted(error: Exception) -> None:
+        State.insert(key="noted", value=type(error).__name__).execute()
+
+    with write():
+        State.insert(key="dup", value=1).execute()
+
+    def run(i: int) -> Any:
+        if not i:
+            return write_together(first)
+        holding.wait(10)
+        if i == 2:
+            return write_together(duplicate, after_error=noted)
+        time.sleep(0.05 * i)  # queued after the failing one
+        return write_together(_put(f"w{i}"))
+
+    releaser = threading.Timer(0.5, release.set)
+    releaser.start()
+    results = _in_threads(4, run)
+    releaser.join()
+    assert results[0] == "first" and results[1] == "w1" and results[3] == "w3"
+    assert isinstance(results[2], peewee.IntegrityError)
+    assert {s.key: s.value for s in State.select()} == {
+        "dup": 1, "noted": "IntegrityError", "w1": 1, "w3": 1}
 
 
 def test_writers_waiting_for_the_group_give_their_connection_back(keys):
