@@ -1,7 +1,9 @@
-"""The data directory: database, key pair. `init` makes it; `open_bar` uses it.
+"""The data directory and the database. `init` makes them; `open_bar` uses them.
 
 The database is the data dir's SQLite file, or the PostgreSQL database of
-`database.url` (the keys stay in the data dir on either).
+`database.url`. The keys that sign tokens live in the database (`signing_keys`), so
+every server, kiosk and CLI of the bar shares them; a data dir of an older bar kept
+them as files in `keys/`, which are taken in once, when the database has none.
 
 `bar.tokens` (PyJWT, cryptography: a tenth of a second to import) is imported only by
 what needs the keys, so `open_database` alone keeps a quick CLI command quick.
@@ -9,9 +11,11 @@ what needs the keys, so `open_database` alone keeps a quick CLI command quick.
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from bar import menu, shop
+from bar.clock import utcnow
 from bar.config import Settings
 from bar.db import connect as connect_db
 from bar.db import db, engine, write
@@ -40,12 +44,30 @@ def connect(settings: Settings) -> None:
     )
 
 
+def _owner_only(db_path: Path) -> None:
+    """The SQLite file holds the key that signs tokens: only its owner may read it (and
+    its WAL files, which SQLite makes with the file's mode)."""
+    for path in (db_path, db_path.with_name(db_path.name + "-wal"),
+                 db_path.with_name(db_path.name + "-shm")):
+        try:
+            if path.stat().st_mode & 0o077:
+                path.chmod(0o600)
+        except OSError:  # not there yet, or not ours: SQLite's own errors say more
+            continue
+
+
 def _schema_exists() -> bool:
     """Has `bar init` made this database?"""
     return bool(db.table_exists(SchemaVersion._meta.table_name))
 
 
-def _migrate() -> None:
+def _migrate(settings: Settings) -> None:
+    _bring_up_to_date()
+    if not settings.database_url:
+        _owner_only(settings.db_path)
+
+
+def _bring_up_to_date() -> None:
     with write():
         db.create_tables(TABLES, safe=True)
         engine().prepare_schema()
@@ -70,7 +92,7 @@ def init(settings: Settings) -> tuple[Keys, bool]:
 
     Returns the keys and whether this was the first run.
     """
-    from bar.tokens import Keys
+    from bar.tokens import ensure_keys
 
     if settings.database_url:
         connect(settings)  # first: a database that cannot be reached changes nothing
@@ -82,18 +104,19 @@ def init(settings: Settings) -> tuple[Keys, bool]:
     if not settings.database_url:
         first_run = not settings.db_path.exists()
         connect(settings)
-    keys = Keys.generate(settings.keys_dir)
-    _migrate()
+    _migrate(settings)
+    keys = ensure_keys(settings.keys_dir, now=utcnow())
     menu.sync_menu(settings.menu)
     return keys, first_run
 
 
 def open_bar(settings: Settings) -> Keys:
-    """Use an existing data directory (run `bar init` first): the database and the keys."""
-    from bar.tokens import Keys
+    """Use an existing bar (run `bar init` first): the database and the keys."""
+    from bar.tokens import ensure_keys
 
     open_database(settings)
-    return Keys.load(settings.keys_dir)
+    # An older bar's key files are taken in here too (a party upgraded in place).
+    return ensure_keys(settings.keys_dir, now=utcnow(), create=False)
 
 
 def open_database(settings: Settings) -> None:
@@ -103,6 +126,6 @@ def open_database(settings: Settings) -> None:
     connect(settings)
     if settings.database_url and not _schema_exists():
         raise ConfigError(f"no bar in {engine().describe()}: run `bar init` first")
-    _migrate()
+    _migrate(settings)
 
 

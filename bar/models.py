@@ -225,6 +225,22 @@ class Counter(BaseModel):
     value = pw.IntegerField()
 
 
+class SigningKey(BaseModel):
+    """The keys that sign access tokens (`bar.tokens.Keys`), shared by every process
+    of the bar: the current one (`retired_at` empty, with its private half) and the
+    retired ones, whose public half verifies their tokens until `valid_until`."""
+
+    kid = pw.CharField(primary_key=True)  # `bar.tokens.key_id(public_pem)`
+    public_pem = pw.TextField()
+    private_pem = pw.TextField(null=True)  # the current key's only: a retired one signs nothing
+    created_at = UtcDateTimeField()
+    retired_at = UtcDateTimeField(null=True)
+    valid_until = UtcDateTimeField(null=True)  # retired: its last token has expired by then
+
+    class Meta:
+        table_name = "signing_keys"
+
+
 class State(BaseModel):
     """Small key/value facts of the bar (open or closed, pruned event id)."""
 
@@ -234,5 +250,5 @@ class State(BaseModel):
 
 TABLES: list[type[BaseModel]] = [
     SchemaVersion, Guest, Kick, RegistrationCode, Admin, RefreshToken, Drink, Order, Move,
-    ScanWindow, Refusal, Event, Notification, Scheduled, Counter, State,
+    ScanWindow, Refusal, Event, Notification, Scheduled, Counter, SigningKey, State,
 ]

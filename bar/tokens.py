@@ -13,9 +13,11 @@ import os
 import secrets
 import stat
 import threading
+import time
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from functools import cached_property
 from pathlib import Path
 from typing import Literal
@@ -24,9 +26,9 @@ import jwt
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
-from bar.db import write
+from bar.db import Prepared, slot, write
 from bar.errors import ConfigError, RefreshInvalid, TokenExpired, TokenInvalid
-from bar.models import Guest, RefreshToken
+from bar.models import Guest, RefreshToken, SigningKey
 
 ALGORITHM = "RS256"
 Role = Literal["guest", "admin"]
@@ -79,86 +81,112 @@ class _Verified:
     key: rsa.RSAPublicKey  # the key that verified it
 
 
+@dataclass(frozen=True)
+class _Ring:
+    """The keys as read from the database at one moment (replaced whole, never changed)."""
+
+    pair: KeyPair
+    retired: dict[str, _Retired]
+
+
 # Tokens whose signature was checked, per key ring: a phone sends the same token with
 # every request, and PyJWT's parsing and the RSA check cost ~0.5 ms of CPU each time.
 VERIFIED_MAX = 4096
+# How often a ring asks the database whether another process rotated the keys (by the
+# monotonic clock, or by the bar's clock: a test's frozen clock stepping on counts too).
+CHECK_EVERY_S = 2.0
+
+# Rotations made by this process: its other rings notice them at once.
+_rotations = 0
+
+_CURRENT_KID = Prepared(lambda: SigningKey.select(SigningKey.kid).where(
+    SigningKey.retired_at.is_null()).order_by(SigningKey.created_at.desc()).limit(1))
+_KNOWN_KID = Prepared(lambda: SigningKey.select(SigningKey.kid).where(
+    SigningKey.kid == slot("kid")))
 
 
 class Keys:
-    """The key ring in `keys_dir`.
+    """The key ring, kept in the database (`signing_keys`): every server, kiosk and CLI
+    of the bar shares it, so a token signed by one server is good on all of them.
 
-        private.pem, public.pem   the current pair: signs every new token
-        retired/<kid>.json        an old public key and how long it still verifies
+        current   the key that signs every new token (its private half is only here)
+        retired   old public keys, each verifying its tokens until they have expired
 
-    `bar keys rotate` may run while `bar serve` is up: the ring notices that
-    private.pem changed (one stat per use) and reloads, so the server signs with the
-    new key at once and still accepts tokens signed with the old one until they expire.
+    `bar keys rotate` may run anywhere while servers are up. A token is always signed
+    with the key the database calls current (read as it is issued); verifying reads
+    nothing but, every `CHECK_EVERY_S`, the current key's id, and reloads the ring when
+    it changed; a token naming a key the ring does not know makes it look that key up
+    at once. So a server signs with the new key at once, accepts the new key's tokens
+    at once, and keeps accepting the old key's tokens until they expire.
     """
 
-    def __init__(self, keys_dir: Path) -> None:
-        self.keys_dir = keys_dir
-        self._stamp: tuple[int, int] | None = None
-        self._pair: KeyPair | None = None
-        self._retired: dict[str, _Retired] = {}
+    def __init__(self, *, monotonic: Callable[[], float] = time.monotonic) -> None:
+        self._monotonic = monotonic
         self._lock = threading.Lock()
+        self._ring = self._read()
+        self._checked_at = monotonic()
+        self._checked_now: datetime | None = None
+        self._rotations = _rotations
         # (token, issuer) -> its checked claims; the oldest entry goes first when full.
         self._verified: dict[tuple[str, str], _Verified] = {}
-        # A str, not a Path: it is stat'ed for every request (pathlib cost more than it).
-        self._private_file = str(self._private_path)
-        self._reload_if_changed()
 
-    @property
-    def _private_path(self) -> Path:
-        return self.keys_dir / "private.pem"
+    @classmethod
+    def load(cls) -> Keys:
+        """The database's key ring (`ConfigError` if it has none: run `bar init`)."""
+        return cls()
 
-    @property
-    def _retired_dir(self) -> Path:
-        return self.keys_dir / "retired"
+    def _read(self) -> _Ring:
+        """The ring as the database has it now; keys already known keep their objects
+        (a cached verification compares its key by identity)."""
+        rows = list(SigningKey.select().order_by(SigningKey.created_at))
+        current = [row for row in rows if row.retired_at is None and row.private_pem]
+        if not current:
+            raise ConfigError("no key to sign tokens in the database: run `bar init` first")
+        old: _Ring | None = getattr(self, "_ring", None)
+        newest = current[-1]
+        if old is not None and old.pair.kid == newest.kid:
+            pair = old.pair
+        else:
+            pair = KeyPair(str(newest.private_pem).encode(), str(newest.public_pem).encode())
+        retired: dict[str, _Retired] = {}
+        for row in rows:
+            if row.kid == pair.kid:
+                continue
+            known = old.retired.get(row.kid) if old is not None else None
+            if old is not None and old.pair.kid == row.kid:
+                public_key = old.pair.public_key
+            elif known is not None:
+                public_key = known.public_key
+            else:
+                public_key = _public_key(row.public_pem)
+            # An older current key (two made at once) verifies like a retired one.
+            until = row.valid_until or datetime.max.replace(tzinfo=UTC)
+            retired[row.kid] = _Retired(public_key, until)
+        return _Ring(pair, retired)
+
+    def _reload(self) -> None:
+        with self._lock:
+            self._ring = self._read()
+            self._rotations = _rotations
+
+    def _check(self, now: datetime) -> None:
+        """Every `CHECK_EVERY_S`: has the current key changed (a rotation elsewhere)?"""
+        at = self._monotonic()
+        recent = at - self._checked_at < CHECK_EVERY_S and self._checked_now is not None and (
+            abs((now - self._checked_now).total_seconds()) < CHECK_EVERY_S)
+        if recent and self._rotations == _rotations:
+            return
+        self._checked_at, self._checked_now = at, now
+        current = _CURRENT_KID.execute().fetchone()
+        if self._rotations != _rotations or current is None or current[0] != self._ring.pair.kid:
+            self._reload()
 
     def current(self) -> KeyPair:
-        self._reload_if_changed()
-        assert self._pair is not None
-        return self._pair
-
-    def _reload_if_changed(self) -> None:
-        try:
-            info = os.stat(self._private_file)
-        except FileNotFoundError:
-            raise ConfigError(f"no key pair in {self.keys_dir}: run `bar init` first") from None
-        stamp = (info.st_mtime_ns, info.st_ino)
-        if stamp == self._stamp:
-            return
-        with self._lock:
-            if stamp == self._stamp:
-                return
-            mode = stat.S_IMODE(info.st_mode)
-            if mode & 0o077:
-                raise ConfigError(
-                    f"{self._private_path} can be read by others (mode {mode:o}): "
-                    f"run `chmod 600 {self._private_path}`"
-                )
-            private_pem = self._private_path.read_bytes()
-            key = serialization.load_pem_private_key(private_pem, password=None)
-            # The public half comes from the private key, never from public.pem: a
-            # rotation replaces the two files one after the other.
-            public_pem = key.public_key().public_bytes(
-                serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
-            )
-            self._pair = KeyPair(private_pem, public_pem)
-            self._retired = self._load_retired()
-            self._stamp = stamp
-
-    def _load_retired(self) -> dict[str, _Retired]:
-        retired: dict[str, _Retired] = {}
-        for path in sorted(self._retired_dir.glob("*.json")):
-            try:
-                data = json.loads(path.read_text())
-                public = serialization.load_pem_public_key(data["public_pem"].encode())
-                assert isinstance(public, rsa.RSAPublicKey)
-                retired[path.stem] = _Retired(public, datetime.fromisoformat(data["valid_until"]))
-            except (OSError, ValueError, KeyError, AssertionError):
-                continue  # an unreadable retired key verifies nothing
-        return retired
+        """The key that signs now, as the database says (a read of a table of a few rows)."""
+        current = _CURRENT_KID.execute().fetchone()
+        if current is None or current[0] != self._ring.pair.kid:
+            self._reload()
+        return self._ring.pair
 
     @property
     def kid(self) -> str:
@@ -185,10 +213,17 @@ class Keys:
 
         Tokens from before key ids existed carry none; they can only be the current key's.
         """
-        current = self.current()
-        if kid is None or kid == current.kid:
-            return current.public_key
-        retired = self._retired.get(kid)
+        self._check(now)
+        ring = self._ring
+        if kid is None or kid == ring.pair.kid:
+            return ring.pair.public_key
+        retired = ring.retired.get(kid)
+        if retired is None and _KNOWN_KID.execute(kid=kid).fetchone() is not None:
+            self._reload()  # made by a rotation elsewhere, moments ago
+            ring = self._ring
+            if kid == ring.pair.kid:
+                return ring.pair.public_key
+            retired = ring.retired.get(kid)
         if retired is None or retired.valid_until <= now:
             return None
         return retired.public_key
@@ -205,39 +240,96 @@ class Keys:
         self._verified[(token, issuer)] = verified
 
     def rotate(self, *, valid_for: timedelta, now: datetime) -> str:
-        """Make a new current pair; the old public key verifies for `valid_for` more.
+        """Make a new current key; the old public key verifies for `valid_for` more.
 
         Returns the old key's id. Retired keys past their time are deleted.
         """
-        old = self.current()
-        self._retired_dir.mkdir(exist_ok=True)
-        record = {"public_pem": old.public_pem.decode(), "valid_until": (now + valid_for).isoformat()}
-        _write_atomically(self._retired_dir / f"{old.kid}.json", json.dumps(record).encode(), 0o644)
-        private_pem, public_pem = _new_pair()
-        _write_atomically(self._private_path, private_pem, 0o600)
-        _write_atomically(self.keys_dir / "public.pem", public_pem, 0o644)
-        for kid, retired in self._load_retired().items():
-            if retired.valid_until <= now:
-                (self._retired_dir / f"{kid}.json").unlink(missing_ok=True)
-        self._reload_if_changed()
-        return old.kid
+        global _rotations
+        private_pem, public_pem = _new_pair()  # ~0.1 s of CPU: before the write lock
+        with write():
+            old = (SigningKey.select().where(SigningKey.retired_at.is_null())
+                   .order_by(SigningKey.created_at.desc()).first())
+            if old is None:
+                raise ConfigError("no key to sign tokens in the database: run `bar init` first")
+            (SigningKey.update(retired_at=now, valid_until=now + valid_for, private_pem=None)
+             .where(SigningKey.retired_at.is_null()).execute())
+            SigningKey.delete().where(SigningKey.valid_until <= now).execute()
+            SigningKey.create(kid=key_id(public_pem), public_pem=public_pem.decode(),
+                              private_pem=private_pem.decode(), created_at=now)
+        _rotations += 1
+        self._reload()
+        return str(old.kid)
 
-    @classmethod
-    def generate(cls, keys_dir: Path) -> Keys:
-        """Create the key pair if it is missing; the private key is owner-only (0600)."""
-        keys_dir.mkdir(parents=True, exist_ok=True)
-        private_path, public_path = keys_dir / "private.pem", keys_dir / "public.pem"
-        if not private_path.exists():
-            private_pem, public_pem = _new_pair()
-            fd = os.open(private_path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-            with os.fdopen(fd, "wb") as out:
-                out.write(private_pem)
-            public_path.write_bytes(public_pem)
-        return cls(keys_dir)
 
-    @classmethod
-    def load(cls, keys_dir: Path) -> Keys:
-        return cls(keys_dir)
+def ensure_keys(keys_dir: Path, *, now: datetime, create: bool = True) -> Keys:
+    """The database's key ring, made first if it has none: from the key files a data
+    dir of an older bar kept in `keys_dir` (its tokens stay good), else, if `create`,
+    a new key. Raises `ConfigError` for a private key file others can read."""
+    if SigningKey.select().where(SigningKey.retired_at.is_null()).exists():
+        return Keys.load()
+    found = _read_key_files(keys_dir, now=now)
+    if found is None and not create:
+        raise ConfigError("no key to sign tokens in the database: run `bar init` first")
+    pair, retired = found if found is not None else (KeyPair(*_new_pair()), {})
+    with write():
+        if not SigningKey.select().where(SigningKey.retired_at.is_null()).exists():
+            SigningKey.delete().execute()
+            SigningKey.create(kid=pair.kid, public_pem=pair.public_pem.decode(),
+                              private_pem=pair.private_pem.decode(), created_at=now)
+            for kid, (public_pem, valid_until) in retired.items():
+                if kid != pair.kid:
+                    SigningKey.create(kid=kid, public_pem=public_pem, created_at=now,
+                                      retired_at=now, valid_until=valid_until)
+    return Keys.load()
+
+
+def _read_key_files(
+    keys_dir: Path, *, now: datetime
+) -> tuple[KeyPair, dict[str, tuple[str, datetime]]] | None:
+    """The key pair and retired keys an older bar kept as files, or None if none."""
+    private_path = keys_dir / "private.pem"
+    try:
+        mode = stat.S_IMODE(private_path.stat().st_mode)
+    except FileNotFoundError:
+        return None
+    if mode & 0o077:
+        raise ConfigError(f"{private_path} can be read by others (mode {mode:o}): "
+                          f"run `chmod 600 {private_path}`")
+    private_pem = private_path.read_bytes()
+    key = serialization.load_pem_private_key(private_pem, password=None)
+    # The public half comes from the private key, never from public.pem.
+    public_pem = key.public_key().public_bytes(
+        serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
+    )
+    retired: dict[str, tuple[str, datetime]] = {}
+    for path in sorted((keys_dir / "retired").glob("*.json")):
+        try:
+            data = json.loads(path.read_text())
+            valid_until = datetime.fromisoformat(data["valid_until"])
+            _public_key(data["public_pem"])
+        except (OSError, ValueError, KeyError, TypeError):
+            continue  # an unreadable retired key verifies nothing
+        if valid_until > now:
+            retired[key_id(data["public_pem"].encode())] = (data["public_pem"], valid_until)
+    return KeyPair(private_pem, public_pem), retired
+
+
+def write_key_files(keys_dir: Path) -> None:
+    """A new key pair as files in `keys_dir` (private owner-only), for `ensure_keys` to
+    take in: what a data dir of an older bar holds."""
+    keys_dir.mkdir(parents=True, exist_ok=True)
+    private_pem, public_pem = _new_pair()
+    fd = os.open(keys_dir / "private.pem", os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "wb") as out:
+        out.write(private_pem)
+    (keys_dir / "public.pem").write_bytes(public_pem)
+
+
+def _public_key(pem: str) -> rsa.RSAPublicKey:
+    key = serialization.load_pem_public_key(pem.encode())
+    if not isinstance(key, rsa.RSAPublicKey):
+        raise ValueError("not an RSA public key")
+    return key
 
 
 def _new_pair() -> tuple[bytes, bytes]:
@@ -251,17 +343,6 @@ def _new_pair() -> tuple[bytes, bytes]:
         serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
     )
     return private_pem, public_pem
-
-
-def _write_atomically(path: Path, data: bytes, mode: int) -> None:
-    """Readers see the old file or the new one, never half of one."""
-    temp = path.with_name(f".{path.name}.{secrets.token_hex(4)}")
-    fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, mode)
-    with os.fdopen(fd, "wb") as out:
-        out.write(data)
-        out.flush()
-        os.fsync(out.fileno())
-    os.replace(temp, path)
 
 
 @dataclass(frozen=True)

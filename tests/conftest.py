@@ -28,7 +28,7 @@ from bar.clock import FrozenClock
 from bar.config import Settings, load_settings
 from bar.db import db, disconnect
 from bar.models import Guest, Kick, Order
-from bar.tokens import Keys
+from bar.tokens import Keys, write_key_files
 from tests.pg import Cluster, find_initdb
 
 # CI runs the same property-based examples every time (derandomized, no example
@@ -127,9 +127,10 @@ def settings(tmp_path: Path, engine: str) -> Settings:
 
 @pytest.fixture(scope="session")
 def _session_keys(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """One RSA key pair for the whole run: generating one per test costs ~0.1 s each."""
+    """One RSA key pair for the whole run: generating one per test costs ~0.1 s each.
+    Kept as the key files of an older bar's data dir, which `bar init` takes in."""
     keys_dir = tmp_path_factory.mktemp("keys")
-    Keys.generate(keys_dir)
+    write_key_files(keys_dir)
     return keys_dir
 
 

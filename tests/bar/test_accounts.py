@@ -9,7 +9,7 @@ import pytest
 
 from bar import events, guests, tokens
 from bar.errors import InvalidInput, NotFound, RefreshInvalid, TokenInvalid
-from bar.models import Event, Guest, RefreshToken
+from bar.models import Event, Guest, RefreshToken, SigningKey
 from bar.tokens import Keys
 from tests.conftest import run_cli
 
@@ -100,10 +100,12 @@ def test_tokens_name_their_key(settings, keys, clock):
 def test_rotation_keeps_old_tokens_valid_until_they_expire(settings, keys, clock):
     long_lived = _access(settings, keys, clock, ttl=timedelta(hours=8))
     old_kid = keys.kid
-    # Another process (the running server) has its own ring on the same directory.
-    server = Keys.load(settings.keys_dir)
+    # Another process (the running server) has its own ring on the same database.
+    server = Keys.load()
     assert keys.rotate(valid_for=timedelta(hours=4), now=clock()) == old_kid
-    assert keys.kid != old_kid and (settings.keys_dir / "retired" / f"{old_kid}.json").exists()
+    assert keys.kid != old_kid
+    retired = SigningKey.get_by_id(old_kid)
+    assert retired.private_pem is None and retired.valid_until == clock() + timedelta(hours=4)
 
     # The server signs with the new key at once.
     new_token = _access(settings, server, clock, ttl=timedelta(hours=8))
@@ -115,8 +117,8 @@ def test_rotation_keeps_old_tokens_valid_until_they_expire(settings, keys, clock
     assert tokens.verify_access(server, new_token, issuer=settings.issuer, now=clock())
     # The next rotation deletes the retired key that is past its time.
     keys.rotate(valid_for=timedelta(hours=4), now=clock())
-    assert not (settings.keys_dir / "retired" / f"{old_kid}.json").exists()
-    assert (settings.keys_dir / "private.pem").stat().st_mode & 0o077 == 0
+    assert SigningKey.get_or_none(SigningKey.kid == old_kid) is None
+    assert SigningKey.select().count() == 2  # the current key and the one just retired
 
 
 def test_cli_lists_kicks_and_rotates(settings, keys, make, clock):
@@ -131,7 +133,7 @@ def test_cli_lists_kicks_and_rotates(settings, keys, make, clock):
     old = keys.kid
     rotated = run_cli(data, "keys", "rotate")
     assert f"key {old} still verifies its tokens for 4h" in rotated.output
-    assert Keys.load(settings.keys_dir).kid != old
+    assert Keys.load().kid != old
 
 
 def test_kick_by_name_ignores_case_beyond_ascii(make, clock):

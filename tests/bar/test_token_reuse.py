@@ -40,7 +40,7 @@ def test_a_token_used_before_is_judged_against_the_issuer_asked_for(keys, clock)
 
 def test_a_token_used_before_stops_when_its_retired_key_does(settings, keys, clock):
     token = _token(keys, clock, ttl=timedelta(hours=8))
-    server = Keys.load(settings.keys_dir)  # the running server's ring
+    server = Keys.load()  # the running server's ring
     _verify(server, token, clock)
     keys.rotate(valid_for=timedelta(hours=1), now=clock())
     assert _verify(server, token, clock).user_key == "u1"  # retired, still in its time
@@ -54,7 +54,7 @@ def test_a_token_without_key_id_used_before_a_rotation_is_refused_after_it(setti
     claims = {"token_type": "access", "user_key": "u1", "username": "Ana", "role": "guest",
               "iat": now, "exp": now + 3600, "iss": "bar"}
     old_style = jwt.encode(claims, keys.private_key, algorithm="RS256")  # no `kid` header
-    server = Keys.load(settings.keys_dir)
+    server = Keys.load()
     assert _verify(server, old_style, clock).user_key == "u1"
     keys.rotate(valid_for=timedelta(hours=1), now=clock())
     with pytest.raises(TokenInvalid):  # only the current key can vouch for it, and it cannot

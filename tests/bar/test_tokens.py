@@ -14,8 +14,9 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
 from bar import admins, datadir, tokens
+from bar.clock import utcnow
 from bar.errors import ConfigError, LoginFailed, RefreshInvalid, TokenExpired, TokenInvalid
-from bar.models import RefreshToken
+from bar.models import RefreshToken, SigningKey
 
 
 def _claims(clock, **extra):
@@ -140,17 +141,55 @@ def test_expired_and_logged_out_refresh_tokens(make, settings, keys, clock):
         _refresh(settings, keys, "garbage", clock)
 
 
-def test_private_key_is_owner_only_and_refused_when_readable(settings, keys):
+def test_an_older_bars_key_files_are_taken_in_once(settings, keys, clock):
+    """`keys` is made from key files, as an older bar kept them: the database holds the
+    pair now (and a retired key still in its time), and the files are read no more."""
+    from_file = (settings.keys_dir / "public.pem").read_bytes()
+    assert keys.kid == tokens.key_id(from_file)
+    token = tokens.issue_access(keys, user_key="u1", username="Ana", role="guest",
+                                issuer=settings.issuer, ttl=timedelta(hours=1), now=clock())
+    for path in settings.keys_dir.iterdir():
+        path.unlink()
+    again = datadir.open_bar(settings)
+    assert again.kid == keys.kid
+    assert tokens.verify_access(again, token, issuer=settings.issuer, now=clock()).user_key == "u1"
+    assert list(settings.keys_dir.iterdir()) == []  # nothing written back
+
+
+def test_retired_key_files_come_along_while_still_in_their_time(settings, clock):
+    tokens.write_key_files(settings.keys_dir)
+    retired_dir = settings.keys_dir / "retired"
+    retired_dir.mkdir()
+    old = tokens.KeyPair(*tokens._new_pair())
+    long_ago = tokens.KeyPair(*tokens._new_pair())
+    # Taken in by `bar init`, at the real time.
+    for pair, until in ((old, utcnow() + timedelta(hours=1)), (long_ago, utcnow())):
+        (retired_dir / f"{pair.kid}.json").write_text(json.dumps(
+            {"public_pem": pair.public_pem.decode(), "valid_until": until.isoformat()}))
+    keys, _ = datadir.init(settings)
+    signed_before = jwt.encode(
+        {"token_type": "access", "user_key": "u1", "username": "Ana", "role": "guest",
+         "iat": int(clock().timestamp()), "exp": int(clock().timestamp()) + 600, "iss": "bar"},
+        old.private_key, algorithm="RS256", headers={"kid": old.kid})
+    assert tokens.verify_access(keys, signed_before, issuer="bar", now=clock()).user_key == "u1"
+    assert SigningKey.get_or_none(SigningKey.kid == long_ago.kid) is None
+
+
+def test_a_private_key_file_others_can_read_is_refused(settings):
+    tokens.write_key_files(settings.keys_dir)
     private = settings.keys_dir / "private.pem"
     assert stat.S_IMODE(private.stat().st_mode) == 0o600
     os.chmod(private, 0o644)
     with pytest.raises(ConfigError, match="chmod 600"):
-        datadir.open_bar(settings)
+        datadir.init(settings)
 
 
-def test_fresh_key_generation_is_0600(tmp_path):
-    tokens.Keys.generate(tmp_path / "k")
-    assert stat.S_IMODE((tmp_path / "k" / "private.pem").stat().st_mode) == 0o600
+def test_a_new_bar_makes_its_key_in_the_database_only(settings):
+    keys, _ = datadir.init(settings)
+    assert SigningKey.get_by_id(keys.kid).private_pem == keys.private_pem.decode()
+    assert not (settings.keys_dir / "private.pem").exists()
+    if not settings.database_url:  # the file holds the private key: its owner's only
+        assert stat.S_IMODE(settings.db_path.stat().st_mode) == 0o600
 
 
 def test_admin_login(settings, keys, clock):

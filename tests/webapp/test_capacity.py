@@ -64,7 +64,7 @@ def guest_token(served: Served) -> str:
     with core_on(served.data_dir) as settings:
         now = utcnow()
         code = registration.create_code(max_uses=1, expires_at=now + timedelta(days=1), now=now)
-        joined = registration.register(settings, Keys.load(settings.keys_dir), code=code.code,
+        joined = registration.register(settings, Keys.load(), code=code.code,
                                        username="Newcomer", now=now)
         return joined.access_token
 

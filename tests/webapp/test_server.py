@@ -178,7 +178,7 @@ def test_bar_serve_expires_overdue_orders_without_any_page_open(start_server, tm
     with core_on(tmp_path / "data") as settings:
         now = utcnow()
         code = registration.create_code(max_uses=1, expires_at=now + timedelta(days=1), now=now)
-        guest = registration.register(settings, Keys.load(settings.keys_dir), code=code.code,
+        guest = registration.register(settings, Keys.load(), code=code.code,
                                       username="Ana", now=now).guest
         overdue = orders.place_order(settings, guest, drink_id="negroni",
                                      now=now - timedelta(minutes=20)).order
