@@ -51,6 +51,17 @@ class Watch(Protocol):
         """Return when something may have been committed, or after `timeout` seconds."""
 
 
+class Attempts(Protocol):
+    """Attempts counted for every process (`bar.limits.SharedRateLimiter`)."""
+
+    def count(
+        self, keys: list[str], limits: list[int], *, at: float, span: float, counting: bool
+    ) -> tuple[int, float] | None:
+        """For each key in order: has it had `limits[i]` attempts within `span` seconds
+        of `at`? The first that has: (its index, when a slot frees up, as a timestamp).
+        None: no limit is reached, and (if `counting`) one attempt is counted for each."""
+
+
 class Engine(ABC):
     """What differs between the engines. One is in use at a time (`bar.db.engine()`)."""
 
@@ -78,6 +89,11 @@ class Engine(ABC):
         """Hand-written SQL, written with SQLite's `?` and `:name` placeholders, in this
         engine's own form."""
         return text
+
+    @abstractmethod
+    def shared_attempts(self) -> Attempts | None:
+        """Where rate limits count attempts for every process of the bar; None when one
+        process's memory sees them all (SQLite: one `bar serve`)."""
 
     @abstractmethod
     def json_text(self, column: Any, key: str) -> Any:

@@ -18,10 +18,18 @@ Why this small module and not flask-limiter:
 
 Per-IP attempts (`RateLimiter`) are counted in the web process's memory and never
 written to the database, so a refused or flooding client costs no write. `bar serve`
-runs one gunicorn worker, so one table sees every request (with several workers, each
-would allow the limit). Memory is bounded: keys with no attempt left in the window are
-dropped once per window, and past `max_keys` the least recently seen key goes first
-(a flood of new addresses can then reset an old one: the price of a bounded table).
+runs one gunicorn worker, so on SQLite (one server) one table sees every request.
+Memory is bounded: keys with no attempt left in the window are dropped once per
+window, and past `max_keys` the least recently seen key goes first (a flood of new
+addresses can then reset an old one: the price of a bounded table).
+
+On PostgreSQL several servers share the bar, and each would allow the limit again: a
+guesser spreading sign-ins over three servers would get three times the guesses. So
+there (`rate_limiter` picks) the attempts are counted in the database
+(`SharedRateLimiter`; the engine's `shared_attempts`): the same sliding window, the
+same `retry_after`, one round trip per attempt, for every limit the web app keeps (per
+address, per guest, in total). Caps on what one process holds (sockets per address)
+stay per process: they protect that process's memory and file descriptors.
 
 A `RateLimiter` may also have a `total`: at most that many attempts from all keys
 together, checked under the same lock as the key's own limit, so an attempt refused by
@@ -36,8 +44,10 @@ from __future__ import annotations
 import math
 import threading
 from collections import OrderedDict, deque
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
+from bar.db import engine
+from bar.engine import Attempts
 from bar.errors import RateLimited
 
 WINDOW = timedelta(minutes=1)
@@ -124,6 +134,54 @@ class RateLimiter:
                 if not seen or seen[-1] <= now - self.window]
         for key in idle:
             del self._attempts[key]
+
+
+class SharedRateLimiter(RateLimiter):
+    """A `RateLimiter` whose attempts are counted in the database, for every process
+    (`Attempts`): per key as `name:key`, the total as `name`."""
+
+    def __init__(
+        self, name: str, limit: int, *, attempts: Attempts, total: int = 0,
+        window: timedelta = WINDOW, what: str = "attempts",
+    ) -> None:
+        super().__init__(limit, total=total, window=window, what=what)
+        self.name = name
+        self._shared = attempts
+
+    def hit(self, key: str, *, now: datetime) -> None:
+        self._ask(key, now, counting=True)
+
+    def check(self, key: str, *, now: datetime) -> None:
+        self._ask(key, now, counting=False)
+
+    def _ask(self, key: str, now: datetime, *, counting: bool) -> None:
+        keys, limits, messages = [], [], []
+        if self.limit > 0:
+            keys.append(f"{self.name}:{key}")
+            limits.append(self.limit)
+            messages.append(f"Too many {self.what}")
+        if self.total > 0:
+            keys.append(self.name)
+            limits.append(self.total)
+            messages.append(f"Too many {self.what} on this bar")
+        if not keys:
+            return
+        refused = self._shared.count(keys, limits, at=now.timestamp(),
+                                     span=self.window.total_seconds(), counting=counting)
+        if refused is not None:
+            which, free_at = refused
+            seconds = _seconds_until(datetime.fromtimestamp(free_at, UTC), now, self.window)
+            raise RateLimited(f"{messages[which]}: try again in {seconds} s", retry_after=seconds)
+
+
+def rate_limiter(name: str, limit: int, *, total: int = 0, what: str = "attempts") -> RateLimiter:
+    """A limiter for the engine in use: in this process's memory when it is the only
+    server (SQLite), else counted in the database for every server (`name` tells its
+    counts apart from other limiters')."""
+    shared = engine().shared_attempts()
+    if shared is None:
+        return RateLimiter(limit, total=total, what=what)
+    return SharedRateLimiter(name, limit, attempts=shared, total=total, what=what)
 
 
 def check_orders(limit: int, nth_newest: datetime | None, *, now: datetime) -> None:

@@ -73,6 +73,48 @@ CREATE TRIGGER bar_event_id BEFORE INSERT ON event FOR EACH ROW EXECUTE FUNCTION
 ALTER TABLE event ALTER COLUMN id DROP DEFAULT;
 """
 
+# Rate limits shared by every process (`bar.limits.SharedRateLimiter`): one row per
+# attempt counted, in a table that is not WAL-logged (a crash may forget the last
+# minute's attempts, nothing else depends on them). `bar_rate_hit` judges and counts in
+# one call: for each key, in order, whether its `limits[i]`-th newest attempt is still
+# within `span` seconds of `at` (then it answers that key's index and when that attempt
+# leaves the window, and counts nothing); else it counts one attempt for every key.
+# The keys' advisory locks (in the caller's transaction, or the statement's) make the
+# judgement and the count one step; every caller takes them in the same order.
+RATE_LIMITS = """
+CREATE UNLOGGED TABLE IF NOT EXISTS bar_rate_hits (key text NOT NULL, at double precision NOT NULL);
+CREATE INDEX IF NOT EXISTS bar_rate_hits_key_at ON bar_rate_hits (key, at);
+CREATE OR REPLACE FUNCTION bar_rate_hit(
+    p_keys text[], p_limits int[], p_at double precision, p_span double precision,
+    p_counting boolean
+) RETURNS TABLE (refused int, free_at double precision) LANGUAGE plpgsql AS $$
+DECLARE
+    i int;
+    nth double precision;
+BEGIN
+    FOR i IN 1 .. coalesce(array_length(p_keys, 1), 0) LOOP
+        PERFORM pg_advisory_xact_lock(hashtextextended('bar_rate_hit:' || p_keys[i], 0));
+    END LOOP;
+    IF random() < 0.01 THEN  -- now and then, the keys nobody has asked for in a while
+        DELETE FROM bar_rate_hits WHERE bar_rate_hits.at <= p_at - 10 * p_span;
+    END IF;
+    FOR i IN 1 .. coalesce(array_length(p_keys, 1), 0) LOOP
+        DELETE FROM bar_rate_hits h WHERE h.key = p_keys[i] AND h.at <= p_at - p_span;
+        SELECT h.at INTO nth FROM bar_rate_hits h WHERE h.key = p_keys[i]
+            ORDER BY h.at DESC OFFSET p_limits[i] - 1 LIMIT 1;
+        IF nth IS NOT NULL THEN
+            refused := i;
+            free_at := nth + p_span;
+            RETURN NEXT;
+            RETURN;
+        END IF;
+    END LOOP;
+    IF p_counting THEN
+        INSERT INTO bar_rate_hits (key, at) SELECT k, p_at FROM unnest(p_keys) AS k;
+    END IF;
+END $$;
+"""
+
 
 class _Lease:
     """A connection taken from the pool by a thread (a greenlet): kept in that thread's
@@ -190,6 +232,10 @@ class PostgresEngine(Engine):
 
     def prepare_schema(self) -> None:
         self.database.execute_sql(EVENT_TRIGGER)
+        self.database.execute_sql(RATE_LIMITS)
+
+    def shared_attempts(self) -> _SharedAttempts:
+        return _SharedAttempts(self.database)
 
     def is_busy(self, exc: peewee.OperationalError) -> bool:
         return "lock timeout" in str(exc)  # psycopg's LockNotAvailable, after lock_timeout
@@ -252,6 +298,22 @@ def local_zone() -> str:
         return "UTC"
     _, found, zone = target.partition("/zoneinfo/")
     return zone if found and zone else "UTC"
+
+
+class _SharedAttempts:
+    """Attempts counted in the database, for every process (`bar.limits.Attempts`)."""
+
+    def __init__(self, database: _Database) -> None:
+        self._database = database
+
+    def count(
+        self, keys: list[str], limits: list[int], *, at: float, span: float, counting: bool
+    ) -> tuple[int, float] | None:
+        row = self._database.execute_sql(
+            "SELECT refused, free_at FROM bar_rate_hit(%s::text[], %s::int[], %s, %s, %s)",
+            (keys, limits, at, span, counting),
+        ).fetchone()
+        return None if row is None else (int(row[0]) - 1, float(row[1]))
 
 
 class _Listener:

@@ -149,6 +149,9 @@ class SqliteEngine(Engine):
     def watch(self) -> _DataVersion:
         return _DataVersion(self.database)
 
+    def shared_attempts(self) -> None:
+        return None  # one `bar serve`: its memory sees every attempt, and costs no write
+
     def json_text(self, column: Any, key: str) -> Any:
         return fn.json_extract(column, f"$.{key}")
 

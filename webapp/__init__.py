@@ -16,7 +16,7 @@ from bar.clock import Clock, utcnow
 from bar.config import Settings
 from bar.db import db
 from bar.estimates import QueueEstimates
-from bar.limits import RateLimiter
+from bar.limits import rate_limiter
 from bar.refusals import Refusals
 from webapp import admin, api, errors, pages, ws
 from webapp.context import BarContext, bar_context
@@ -46,12 +46,13 @@ def create_app(settings: Settings, *, clock: Clock = utcnow) -> Flask:
     refusals = Refusals()
     app.extensions["bar"] = BarContext(
         settings=settings, keys=keys, clock=clock, hub=Hub(settings, clock=clock, refusals=refusals),
-        registrations=RateLimiter(settings.registrations_per_minute, what="attempts"),
-        code_guesses=RateLimiter(settings.registrations_per_minute,
-                                 total=settings.wrong_codes_per_minute_total, what="attempts"),
-        scan_guesses=RateLimiter(settings.orders_per_minute, what="wrong scan codes"),
-        logins=RateLimiter(settings.logins_per_minute, total=settings.logins_per_minute_total,
-                           what="attempts"),
+        registrations=rate_limiter("registrations", settings.registrations_per_minute),
+        code_guesses=rate_limiter("code_guesses", settings.registrations_per_minute,
+                                  total=settings.wrong_codes_per_minute_total),
+        scan_guesses=rate_limiter("scan_guesses", settings.orders_per_minute,
+                                  what="wrong scan codes"),
+        logins=rate_limiter("logins", settings.logins_per_minute,
+                            total=settings.logins_per_minute_total),
         password_checks=PasswordChecks(PASSWORD_CHECKS_AT_ONCE, run=off_the_event_loop),
         estimates=QueueEstimates(settings),
         refusals=refusals,

@@ -30,7 +30,8 @@ class BarContext:
     keys: Keys
     clock: Clock
     hub: Hub
-    # Per client IP, in this process: `bar serve` runs one worker (see bar.limits).
+    # Per client IP: in this process on SQLite, in the database on PostgreSQL
+    # (every server counts together; see bar.limits).
     registrations: RateLimiter
     # Wrong invite codes, per client IP and from all together: joining and the invite
     # check share it, so neither guesses codes faster than the other (bar.joincodes).

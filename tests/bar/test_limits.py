@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import threading
 from datetime import timedelta
 
 import pytest
@@ -10,7 +11,8 @@ import pytest
 from bar import orders
 from bar.config import load_settings
 from bar.errors import ConfigError, RateLimited
-from bar.limits import RateLimiter
+from bar.db import db
+from bar.limits import RateLimiter, SharedRateLimiter, rate_limiter
 from bar.models import Event, Order
 from tests.conftest import SAMPLE_CONFIG, with_rules
 from webapp.errors import status_for  # HTTP statuses live in the web app
@@ -155,3 +157,49 @@ def test_wrong_limits_are_one_clear_error(key, value, message):
     with pytest.raises(ConfigError) as caught:
         load_settings(SAMPLE_CONFIG, environ={key: value})
     assert message in caught.value.message
+
+
+def test_on_postgresql_every_server_counts_together(settings, keys, clock):
+    """Two servers' limiters (two web apps) on one bar: a guesser gets no more by
+    spreading over both. On SQLite there is one server: its memory counts, no write."""
+    first, second = (rate_limiter("logins", 2, total=3, what="attempts") for _ in range(2))
+    if not settings.database_url:
+        assert type(first) is RateLimiter
+        return
+    assert isinstance(first, SharedRateLimiter)
+    first.hit("10.0.0.1", now=clock())
+    clock.advance(seconds=10)
+    second.hit("10.0.0.1", now=clock())
+    error = refused(first, "10.0.0.1", clock())  # the window slides from the first attempt
+    assert (error.retry_after, error.message) == (50, "Too many attempts: try again in 50 s")
+    second.check("10.0.0.2", now=clock())  # a check counts nothing
+    first.hit("10.0.0.2", now=clock())
+    error = refused(second, "10.0.0.3", clock())
+    assert error.message == "Too many attempts on this bar: try again in 50 s"
+    clock.advance(seconds=50)
+    second.hit("10.0.0.3", now=clock())  # the first attempt left the window
+    with pytest.raises(RateLimited):
+        first.check("10.0.0.1", now=clock())  # its second is still in it
+
+
+def test_attempts_at_once_never_pass_the_limit(keys, clock):
+    """In memory (SQLite) one lock, in the database (PostgreSQL) the key's lock: 16
+    attempts at once, on 16 connections there, and exactly 5 pass."""
+    limiter = rate_limiter("registrations", 5)
+    allowed = []
+
+    def attempt() -> None:
+        try:
+            limiter.hit("10.0.0.9", now=clock())
+            allowed.append(True)
+        except RateLimited:
+            pass
+        finally:
+            db.close()
+
+    threads = [threading.Thread(target=attempt) for _ in range(16)]  # 16 pool connections
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    assert len(allowed) == 5
