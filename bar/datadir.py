@@ -119,6 +119,21 @@ def open_bar(settings: Settings) -> Keys:
     return ensure_keys(settings.keys_dir, now=utcnow(), create=False)
 
 
+def attach(settings: Settings) -> None:
+    """Open the bar for a kiosk or a TV board (`bar kiosk`, `bar display`).
+
+    On SQLite the data dir is made if it is missing, as `bar init` would (a first
+    `bar kiosk` on the laptop). A PostgreSQL bar is shared: a kiosk on another laptop
+    needs only `database.url` in its bar.toml, and neither makes the bar nor changes
+    its menu (`bar init` and `bar serve` do, from their bar.toml): it says in one
+    line when the database holds no bar yet.
+    """
+    if settings.database_url:
+        open_database(settings)
+    else:
+        init(settings)
+
+
 def open_database(settings: Settings) -> None:
     """Use an existing data directory's database only (what most CLI commands need)."""
     if not settings.database_url and not settings.db_path.exists():

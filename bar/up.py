@@ -66,6 +66,12 @@ def local_url(settings: Settings) -> str:
     return f"http://{host}:{settings.port}"
 
 
+def watched_url(settings: Settings) -> str:
+    """The web server a `bar kiosk` watches: the bar's `server.public_url` when set (a
+    kiosk on a laptop that runs no server of its own), else this machine's."""
+    return settings.public_url or local_url(settings)
+
+
 def wait_until_serving(
     base_url: str, process: subprocess.Popen[Any], timeout: float = STARTUP_TIMEOUT
 ) -> None:

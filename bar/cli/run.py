@@ -59,12 +59,12 @@ def serve(ctx: Context, host: str | None, port: int | None) -> None:
 def kiosk_command(ctx: Context, barista: str | None) -> None:
     """The barista's live queue in this terminal (the web server runs elsewhere)."""
     from bar.health import HealthWatch
-    from bar.up import local_url
+    from bar.up import watched_url
     from kiosk.app import KioskApp  # textual only when the TUI starts
 
-    datadir.init(ctx.settings)
+    datadir.attach(ctx.settings)
     # Not our server: the header says whether the one this bar.toml names answers.
-    health = HealthWatch(local_url(ctx.settings))
+    health = HealthWatch(watched_url(ctx.settings))
     KioskApp(ctx.settings, barista=barista, health=health).run()
 
 
@@ -74,7 +74,7 @@ def display_command(ctx: Context) -> None:
     """The TV board in this terminal: the QR code to join, Preparing and Ready (q quits)."""
     from kiosk.display import DisplayApp  # textual only when the TUI starts
 
-    datadir.init(ctx.settings)
+    datadir.attach(ctx.settings)
     DisplayApp(ctx.settings).run()
 
 
