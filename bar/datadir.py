@@ -106,7 +106,10 @@ def init(settings: Settings) -> tuple[Keys, bool]:
         connect(settings)
     _migrate(settings)
     keys = ensure_keys(settings.keys_dir, now=utcnow())
-    menu.sync_menu(settings.menu)
+    if settings.menu:
+        # A bar.toml without [[menu]] (a server joining a shared bar with only its
+        # `database.url`) leaves the bar's menu as it is, rather than empty it.
+        menu.sync_menu(settings.menu)
     return keys, first_run
 
 

@@ -105,3 +105,11 @@ def test_the_test_engine_is_the_one_in_use(settings, keys, engine: str):
     assert settings.database_url.startswith("postgresql://") == (engine == "postgresql")
     assert database.engine().name == engine  # the test's engine, through `datadir.connect`
     assert Path(settings.data_dir).is_dir()
+
+
+def test_a_bar_toml_without_a_menu_leaves_the_bars_menu_alone(keys, settings):
+    """A server joining a shared bar with only its `database.url` empties nobody's menu."""
+    before = [drink.id for drink in menu.list_drinks()]
+    assert before
+    datadir.init(dataclasses.replace(settings, menu=()))
+    assert [drink.id for drink in menu.list_drinks()] == before
