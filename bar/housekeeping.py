@@ -12,9 +12,16 @@ orders may have gone overdue while nothing was running):
   and all of them in `finish()`, when the process stops.
 
 The first two are idempotent and claim their work in a write transaction, so every
-process may run them; the refusals held back are this process's own. A failed chore
-is logged and tried again when next due: the thread that calls `tick()` must outlive
-any one failure.
+process may run them, on either engine: each looks for its work only after it holds
+the bar's write lock (SQLite's file lock, PostgreSQL's advisory lock, taken by every
+server, kiosk and CLI of the bar), and a claim is a conditional change ("pending and
+overdue", "ready and not reminded", "planned and not done"), so the process that comes
+second finds nothing left and writes no event. Hence every expiry, reminder,
+announcement and closing happens once however many processes run, with no process
+elected to run them (nothing to hand over when one dies). The refusals held back are
+this process's own (counted in its memory): each process writes its own, once. A
+failed chore is logged and tried again when next due: the thread that calls `tick()`
+must outlive any one failure.
 """
 
 from __future__ import annotations
