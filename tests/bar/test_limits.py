@@ -10,8 +10,8 @@ import pytest
 
 from bar import orders
 from bar.config import load_settings
-from bar.errors import ConfigError, RateLimited
 from bar.db import db
+from bar.errors import ConfigError, RateLimited
 from bar.limits import RateLimiter, SharedRateLimiter, rate_limiter
 from bar.models import Event, Order
 from tests.conftest import SAMPLE_CONFIG, with_rules

@@ -102,16 +102,21 @@ class Festival:
         datadir.open_database(self.settings)
 
 
-def serve(festival: Festival, data_dir: Path) -> Server:
-    port = free_port()
-    process = subprocess.Popen(
-        [sys.executable, "-m", "bar", "serve", "--host", "127.0.0.1", "--port", str(port)],
-        cwd=ROOT, env=festival.env(data_dir), start_new_session=True,
-        stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-    )
-    base_url = f"http://127.0.0.1:{port}"
-    wait_until_serving(base_url, process, timeout=WAIT_S)
-    return Server(data_dir, process, base_url)
+def serve(festival: Festival, *data_dirs: Path) -> list[Server]:
+    """A `bar serve` per data dir, started together, once each answers."""
+    servers = []
+    for data_dir in data_dirs:
+        port = free_port()
+        process = subprocess.Popen(
+            [sys.executable, "-m", "bar", "serve", "--host", "127.0.0.1", "--port", str(port)],
+            cwd=ROOT, env=festival.env(data_dir), start_new_session=True,
+            stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        )
+        servers.append(Server(data_dir, process, f"http://127.0.0.1:{port}"))
+    festival.servers.extend(servers)  # stopped by the fixture, whatever happens next
+    for server in servers:
+        wait_until_serving(server.base_url, server.process, timeout=WAIT_S)
+    return servers
 
 
 @pytest.fixture(scope="module")
@@ -134,10 +139,12 @@ def festival(
     db.close()
     festival = Festival(cluster, url, root, settings, [])
     try:
-        festival.servers.append(serve(festival, root / "laptop-a"))
-        festival.servers.append(serve(festival, root / "laptop-b"))  # nothing there yet
+        serve(festival, root / "laptop-a", root / "laptop-b")  # nothing in laptop B's yet
         yield festival
     finally:
+        for server in festival.servers:
+            if server.process.poll() is None:
+                server.process.terminate()  # all at once: each takes a few seconds
         for server in festival.servers:
             server.stop()
         disconnect()
@@ -421,7 +428,7 @@ def test_timers_run_once_however_many_processes_run_them(festival):
 
     helpers = [
         subprocess.Popen([sys.executable, "-m", "tests.webapp.housekeeper",
-                          str(festival.root / f"keeper-{i}"), "3"],
+                          str(festival.root / f"keeper-{i}"), "2"],
                          cwd=ROOT, env=festival.env(festival.root / f"keeper-{i}"), text=True,
                          stdin=subprocess.PIPE, stdout=subprocess.PIPE)
         for i in range(2)
