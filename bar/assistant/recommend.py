@@ -12,7 +12,7 @@ A drink's score adds up what speaks for it:
 Only drinks in stock are suggested; asked for tastes, only drinks with at least one of
 them; `alcohol` False (or the taste "alcoholfree") keeps only alcohol-free drinks, True
 only the others. "Surprise me" draws one at random among the good matches (within 60 %
-of the best score), never the guest's last drink unless it is the only one.
+of the best score), leaving out the guest's last drink unless nothing else fits.
 """
 
 from __future__ import annotations
@@ -156,10 +156,10 @@ def rank(
     scored.sort(key=lambda s: (-s[0], s[1].name))
     top = 1.0 + 3 * len(wanted) + 2.4 + 1.5 + 1.5
     if surprise and scored:
-        best = scored[0][0]
-        pool = [s for s in scored if s[0] >= _GOOD * best][:_SURPRISE_POOL]
-        fresh = [s for s in pool if s[1].id != tonight.last] or pool
-        choice = (rng or random.Random()).choice(fresh)
+        # Never the last drink, unless nothing else fits; good matches among the rest.
+        fresh = [s for s in scored if s[1].id != tonight.last] or scored
+        pool = [s for s in fresh if s[0] >= _GOOD * fresh[0][0]][:_SURPRISE_POOL]
+        choice = (rng or random.Random()).choice(pool)
         scored = [(choice[0], choice[1], [say(language, "surprise"), *choice[2]])]
     return [
         Suggestion(d.id, d.name, round(min(1.0, s / top), 2), reasons or [d.category or d.name])
