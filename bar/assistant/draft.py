@@ -43,6 +43,7 @@ class Problem:
     drink_id: str | None = None
     suggestion: str | None = None
     choices: tuple[str, ...] = ()
+    pivot: str = ""  # the words in pivot words ("menta" → "mint"), for a taste
 
 
 @dataclass

@@ -94,7 +94,7 @@ EN = Language(
     },
     fillers=frozenset("""i i d id d we us me my our you please pls can could would like love want
         wanna get have give bring take order for to the of some just hi hello hey thanks thank
-        and then ll ve im m s be will may um uh yes ok okay let lets make with that it is
+        and then ll ve im m s be will may yes ok okay let lets make with that it is
         one drink drinks round glass glasses cup cups what s good maybe""".split()),
 )
 
@@ -118,7 +118,8 @@ PT = Language(
         "dose extra": "extra shot", "tonica": "tonic", "tonico": "tonic", "leve": "light",
         "pepino": "cucumber", "limao": "lime", "lima": "lime", "menos doce": "less sweet",
         "menos acucar": "less sweet", "doce": "sweet", "doces": "sweet", "azedo": "sour",
-        "acido": "sour", "citrico": "sour", "amargo": "bitter", "forte": "strong",
+        "acido": "sour", "citrico": "sour", "azeda": "sour", "acida": "sour", "amargo": "bitter",
+        "amarga": "bitter", "forte": "strong",
         "frutado": "fruity", "refrescante": "refreshing", "cremoso": "creamy",
         "sem alcool": "alcoholfree", "nao alcoolico": "alcoholfree", "virgem": "virgin",
         "com alcool": "strong", "alcoolico": "strong", "cafe": "coffee", "menta": "mint",
@@ -127,10 +128,10 @@ PT = Language(
         "sugere": "suggest", "sugestao": "suggest", "algo": "something", "alguma coisa": "something",
         "qualquer coisa": "anything",
     },
-    fillers=frozenset("""eu quero queria queremos gostaria gostariamos de do da dos das para pra
+    fillers=frozenset("""eu quero queria queremos gostaria gostariamos de do da para pra
         mim nos por favor pode podes me traz traga manda o a os as ola oi obrigado obrigada
         uns umas um pouco so vou tomar pedir beber bebida bebidas copo copos pf se faz
-        ai aqui que tem voce voces isso esse essa ne bom boa""".split()),
+        ai aqui que tem voce voces isso esse essa ne bom boa ser seja""".split()),
 )
 
 FR = Language(
@@ -165,7 +166,7 @@ FR = Language(
     fillers=frozenset("""je j voudrais veux voulons aimerais aimerions prends prendrai nous vous
         moi pour de du des d le la les l s il te vous plait svp merci bonjour salut donne
         donnez mets mettez on peut pourrais pourriez boire boisson boissons verre verres
-        tasse qu que quoi est ce bon bien juste alors""".split()),
+        tasse qu que quoi est ce bon bien juste alors au aux""".split()),
 )
 
 DE = Language(
@@ -190,7 +191,8 @@ DE = Language(
         "doppelt": "double", "doppelte": "double", "doppelten": "double", "doppelter": "double",
         "doppeltes": "double", "einfach": "single", "einfachen": "single",
         "extra shot": "extra shot", "extra schuss": "extra shot", "leicht": "light",
-        "leichtes": "light", "gurke": "cucumber", "limette": "lime", "weniger suss": "less sweet",
+        "leichtes": "light", "leichtem": "light", "leichten": "light", "leichter": "light",
+        "gurke": "cucumber", "limette": "lime", "weniger suss": "less sweet",
         "suss": "sweet", "susses": "sweet", "susse": "sweet", "sauer": "sour", "saures": "sour",
         "bitter": "bitter", "bitteres": "bitter", "stark": "strong", "starkes": "strong",
         "fruchtig": "fruity", "fruchtiges": "fruity", "erfrischend": "refreshing",
@@ -229,7 +231,7 @@ ES = Language(
         "shot extra": "extra shot", "tonica": "tonic", "ligera": "light", "ligero": "light",
         "pepino": "cucumber", "lima": "lime", "limon": "lime", "menos dulce": "less sweet",
         "menos azucar": "less sweet", "dulce": "sweet", "dulces": "sweet", "agrio": "sour",
-        "acido": "sour", "amargo": "bitter", "fuerte": "strong", "afrutado": "fruity",
+        "acido": "sour", "amargo": "bitter", "amarga": "bitter", "fuerte": "strong", "afrutado": "fruity",
         "refrescante": "refreshing", "cremoso": "creamy", "sin alcohol": "alcoholfree",
         "no alcoholico": "alcoholfree", "virgen": "virgin", "con alcohol": "strong",
         "alcoholico": "strong", "cafe": "coffee", "capuchino": "cappuccino", "menta": "mint",
@@ -295,6 +297,9 @@ def translate(words: list[str], language: str) -> list[tuple[str, str]]:
             i += 1
             continue
         number = next((t.numbers[word] for t in tables if word in t.numbers), None)
+        if number is None and len(word) > 1 and not is_filler(word, language):
+            # "dos" in a sentence of drink names only: numbers of every language.
+            number = next((t.numbers[word] for t in BY_CODE.values() if word in t.numbers), None)
         times = _TIMES.fullmatch(word)  # "2x", "x2"
         if times:
             number = int(times.group(1) or times.group(2))

@@ -58,8 +58,13 @@ class Token:
 def parse(text: str, index: MenuIndex, in_stock: set[str], *, hint: str | None = None) -> tuple[Draft, str]:
     """The draft of `text`, and the language it was written in."""
     words = lexicon.normalize(text)[:MAX_WORDS]
-    language = lexicon.detect(words, hint)
-    tokens = _tokens(words, index, language)
+    guess = lexicon.detect(words, hint)
+    tokens = _tokens(words, index, guess)
+    # Drink names say nothing of the guest's language ("einen Virgin Mojito"): again,
+    # on the other words.
+    language = lexicon.detect([w for t in tokens if t.kind == "word" for w in t.raw.split()], hint)
+    if language != guess:
+        tokens = _tokens(words, index, language)
     draft = Draft()
     for part in _parts(tokens):
         _read_part(part, draft, index, in_stock, language)
@@ -79,7 +84,7 @@ def _singular(text: str) -> str:
     return text
 
 
-def _match(span: list[str], index: MenuIndex, language: str) -> tuple[float, str] | None:
+def _match(span: list[str], index: MenuIndex, language: str) -> tuple[float, str, bool] | None:
     """The drink `span` (a run of the guest's words) names, with its score."""
     core = [w for w in span if w not in CONNECTORS]
     if not core or span[0] in CONNECTORS or span[-1] in CONNECTORS:
@@ -92,7 +97,7 @@ def _match(span: list[str], index: MenuIndex, language: str) -> tuple[float, str
             if not pivot[0][0].isalpha():
                 return None
             queries = {pivot[0][0]}  # "capuchino" says cappuccino; "cafe" is a category
-    best: tuple[float, str] | None = None
+    best: tuple[float, str, bool] | None = None
     for query in queries:
         cutoff = 90 if len(query) <= 5 else _CUTOFF
         for _, score, position in process.extract(
@@ -108,12 +113,12 @@ def _match(span: list[str], index: MenuIndex, language: str) -> tuple[float, str
                 continue
             score -= alias.penalty
             if best is None or score > best[0]:
-                best = (score, alias.drink_id)
+                best = (score, alias.drink_id, alias.penalty > 0)
     return best
 
 
 def _tokens(words: list[str], index: MenuIndex, language: str) -> list[Token]:
-    found: list[tuple[int, float, int, str]] = []  # (length, score, start, drink id)
+    found: list[tuple[int, float, int, str, bool]] = []  # (length, score, start, id, partial)
     for start in range(len(words)):
         for length in range(min(_SPAN, len(words) - start), 0, -1):
             span = words[start:start + length]
@@ -121,14 +126,23 @@ def _tokens(words: list[str], index: MenuIndex, language: str) -> list[Token]:
                 continue
             hit = _match(span, index, language)
             if hit is not None:
-                found.append((length, hit[0], start, hit[1]))
-    taken: dict[int, tuple[int, str]] = {}
+                found.append((length, hit[0], start, hit[1], hit[2]))
+    taken: dict[int, tuple[int, str, bool]] = {}
     used: set[int] = set()
-    for length, _, start, drink_id in sorted(found, key=lambda f: (-f[0], -f[1], f[2])):
+    for length, _, start, drink_id, partial in sorted(found, key=lambda f: (-f[0], -f[1], f[2])):
         positions = set(range(start, start + length))
         if not positions & used:
             used |= positions
-            taken[start] = (length, drink_id)
+            taken[start] = (length, drink_id, partial)
+    # One word of the name of the drink just named is an option's word, not a second
+    # drink: "gin & tonic with light tonic".
+    named = None
+    for start in sorted(taken):
+        length, drink_id, partial = taken[start]
+        if partial and drink_id == named:
+            del taken[start]
+        else:
+            named = drink_id
     tokens: list[Token] = []
     run: list[str] = []
 
@@ -140,7 +154,7 @@ def _tokens(words: list[str], index: MenuIndex, language: str) -> list[Token]:
     while i < len(words):
         if i in taken:
             flush()
-            length, drink_id = taken[i]
+            length, drink_id, _ = taken[i]
             tokens.append(Token("drink", drink_id, " ".join(words[i:i + length])))
             i += length
         else:
@@ -249,11 +263,16 @@ def _read_follow_up(
                 for item in draft.items:
                     mine, _ = _options(part, index.drinks[item.drink_id])
                     item.modifiers.update(mine)
-            elif numbers and numbers[0][1]:
-                count = min(numbers[0][1] or 1, MAX_QUANTITY)
+            elif numbers and numbers[0][1] and numbers[0][1] < previous.quantity:
+                # "two negronis, one with crushed ice": one of those two
+                count = numbers[0][1] or 1
                 split = Item(previous.drink_id, count, {**previous.modifiers, **modifiers})
-                previous.quantity = max(0, previous.quantity - count)
+                previous.quantity -= count
                 draft.items.insert(len(draft.items) - 1, split)
+            elif numbers and numbers[0][1]:
+                # "a margarita straight up and one on the rocks": one more
+                count = min(numbers[0][1] or 1, MAX_QUANTITY)
+                draft.items.append(Item(previous.drink_id, count, modifiers))
             else:
                 previous.modifiers.update(modifiers)
             return
@@ -271,12 +290,13 @@ def _leftovers(
 ) -> None:
     """Words no drink or option took: tastes are noted, fillers dropped, the rest is
     something to ask about (runs of unknown words together: "extra cherries")."""
-    run: list[str] = []
+    run: list[Token] = []
 
     def close() -> None:
         if run:
-            text = " ".join(dict.fromkeys(run))
-            draft.problems.append(Problem("unknown", text, suggestion=_suggest(text, index)))
+            text = " ".join(dict.fromkeys(t.raw for t in run))
+            pivot = " ".join(t.text for t in run)
+            draft.problems.append(Problem("unknown", text, suggestion=_suggest(text, index), pivot=pivot))
             run.clear()
 
     for token in words:
@@ -292,11 +312,11 @@ def _leftovers(
             continue
         known = (word.isdigit() or word in _GENERIC or word in TASTES or word in QUESTION_WORDS
                  or word in _OPTION_WORDS or lexicon.is_filler(word, language) or len(word) < 2
-                 or word in index.categories)
+                 or word in index.categories or (drink is not None and word in drink.words))
         if known:
             close()
         else:
-            run.append(token.raw)
+            run.append(token)
     close()
 
 
@@ -316,11 +336,9 @@ def _settle_question(draft: Draft, tokens: list[Token], index: MenuIndex) -> Non
     draft.question = True
     kept: list[Problem] = []
     for problem in draft.problems:
-        words = problem.text.split()
-        if problem.kind == "unknown" and any(
-            lexicon.fold(w) in d.words for w in words for d in index.drinks.values()
-        ):
-            draft.tastes.extend(lexicon.fold(w) for w in words)
+        words = problem.pivot.split()
+        if problem.kind == "unknown" and any(w in d.words for w in words for d in index.drinks.values()):
+            draft.tastes.extend(words)
         else:
             kept.append(problem)
     draft.problems = kept
