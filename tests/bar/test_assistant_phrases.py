@@ -1,7 +1,8 @@
 """The evaluation set: phrases in English, Portuguese, French, German and Spanish with
 the drafts they should give on the sample menu (tests/bar/phrases/*.txt).
 
-The figure is exact-match accuracy: a phrase counts only if its items (drinks,
+`heldout.txt` holds phrases written after the parser was tuned on the others and never
+tuned against. The figure is exact-match accuracy: a phrase counts only if its items (drinks,
 quantities, options, in order) and its unmatched words are all as expected, or, for a
 question, it is taken as one with the tastes expected. The README quotes it; the test
 fails below `AIM`. Run `pytest tests/bar/test_assistant_phrases.py -s` to see misses.
@@ -24,6 +25,9 @@ from tests.conftest import SAMPLE_CONFIG
 
 PHRASES = Path(__file__).parent / "phrases"
 AIM = 0.90
+# The held-out phrases were never tuned against: their figure is the honest one, and
+# the test only keeps it from falling far.
+HELD_OUT_AIM = 0.80
 
 
 @dataclass(frozen=True)
@@ -44,11 +48,17 @@ def _item(spec: str) -> dict[str, Any]:
     return {"drink_id": drink_id, "quantity": int(quantity), "modifiers": modifiers}
 
 
-def load(language: str) -> list[Phrase]:
+def load(language: str, name: str | None = None) -> list[Phrase]:
+    """The phrases of `language` (from its own file, or the lines of file `name` that
+    start with `language |`)."""
     phrases = []
-    for line in (PHRASES / f"{language}.txt").read_text(encoding="utf-8").splitlines():
+    for line in (PHRASES / f"{name or language}.txt").read_text(encoding="utf-8").splitlines():
         if not line.strip() or line.startswith("#"):
             continue
+        if name is not None:
+            code, _, line = line.partition(" | ")
+            if code != language:
+                continue
         text, expected = (s.strip() for s in line.split(" => "))
         if expected.startswith("?"):
             phrases.append(Phrase(language, text, [], set(), set(expected[1:].split())))
@@ -80,20 +90,21 @@ def test_the_evaluation_set_is_big_enough_and_in_five_languages():
     assert sum(counts.values()) >= 150 and min(counts.values()) >= 30, counts
 
 
-def test_exact_match_accuracy_on_the_sample_menu(capsys: pytest.CaptureFixture[str]):
+@pytest.mark.parametrize("name", [None, "heldout"])
+def test_exact_match_accuracy_on_the_sample_menu(capsys: pytest.CaptureFixture[str], name: str | None):
     settings = load_settings(SAMPLE_CONFIG, environ={})
     index = menu_index(settings.menu)
     in_stock = {d.id for d in settings.menu}
     right, misses = {}, []
     for language in LANGUAGES:
-        phrases = load(language)
+        phrases = load(language, name)
         wrong = [(p, got) for p in phrases if (got := check(p, index, in_stock)) is not None]
         right[language] = (len(phrases) - len(wrong), len(phrases))
         misses += wrong
     total = sum(r for r, _ in right.values()), sum(n for _, n in right.values())
     with capsys.disabled():
-        print(f"\nassistant evaluation: {total[0]}/{total[1]} exact = {total[0] / total[1]:.1%} "
+        print(f"\nassistant evaluation ({name or 'main'}): {total[0]}/{total[1]} exact = {total[0] / total[1]:.1%} "
               + " ".join(f"{lang} {r}/{n}" for lang, (r, n) in right.items()))
         for phrase, got in misses:
             print(f"  miss [{phrase.language}] {phrase.text!r}: {got}")
-    assert total[0] / total[1] >= AIM
+    assert total[0] / total[1] >= (AIM if name is None else HELD_OUT_AIM)
