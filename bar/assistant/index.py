@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
-from bar.assistant.lexicon import TASTES, normalize, translate
+from bar.assistant.lexicon import LANGUAGES, TASTES, normalize, translate
 
 # Words that join two parts of one name ("Gin & Tonic", "gin e tónica").
 CONNECTORS = frozenset({"&", "and", "e", "et", "und", "y", "n", "+"})
@@ -41,6 +41,8 @@ class DrinkInfo:
     options: tuple[tuple[tuple[str, ...], str, str], ...]
     tastes: frozenset[str]  # pivot taste words of its tags ("alcoholfree", "sweet", …)
     words: frozenset[str]  # every word of its name, ingredients, description, category
+    # each ingredient as the menu writes it, with its words in pivot words
+    ingredient_words: tuple[tuple[str, frozenset[str]], ...] = ()
 
     @property
     def alcohol_free(self) -> bool:
@@ -65,22 +67,29 @@ class MenuIndex:
     categories: dict[str, tuple[str, ...]]  # folded category word -> drink ids
 
 
-def _pivot(text: str) -> tuple[str, ...]:
-    return tuple(word for word, _ in translate(normalize(text), "en"))
+def _pivot(text: str, language: str = "en") -> tuple[str, ...]:
+    return tuple(word for word, _ in translate(normalize(text), language))
+
+
+def _said(text: str) -> list[tuple[str, ...]]:
+    """The ways to say a menu's word in pivot words: read as English and as each of our
+    languages (a menu in Portuguese has `grande`, which a guest's "grande" and "large"
+    both say)."""
+    return list(dict.fromkeys(_pivot(text, language) for language in LANGUAGES))
 
 
 def _options(modifiers: dict[str, tuple[str, ...]]) -> tuple[tuple[tuple[str, ...], str, str], ...]:
     found: list[tuple[tuple[str, ...], str, str]] = []
     for name, options in modifiers.items():
-        said = _pivot(name.replace("_", " "))
         yes_no = {o.casefold() for o in options} <= _YES_NO
         for option in options:
             if yes_no:
                 # extra_shot = ["no", "yes"]: "extra shot" is yes, "no extra shot" no.
                 positive = option.casefold() in ("yes", "with", "on")
-                found.append((said if positive else ("no", *said), name, option))
+                for said in _said(name.replace("_", " ")):
+                    found.append((said if positive else ("no", *said), name, option))
             else:
-                found.append((_pivot(option), name, option))
+                found.extend((said, name, option) for said in _said(option))
     return tuple(found)
 
 
@@ -102,12 +111,14 @@ def _info(row: dict[str, Any]) -> DrinkInfo:
     tastes = {w for tag in row["tags"] for w in _pivot(tag)} & set(TASTES + ("virgin",))
     words: set[str] = set()
     for text in (row["name"], row["category"], row["description"], *row["ingredients"]):
-        words.update(_pivot(text))
+        words.update(w for said in _said(text) for w in said)
+    ingredients = tuple(
+        (str(i), frozenset(w for said in _said(str(i)) for w in said)) for i in row["ingredients"])
     return DrinkInfo(
         id=row["id"], name=row["name"], category=row["category"],
         description=row["description"], ingredients=tuple(row["ingredients"]),
         tags=tuple(row["tags"]), modifiers=modifiers, options=_options(modifiers),
-        tastes=frozenset(tastes), words=frozenset(words),
+        tastes=frozenset(tastes), words=frozenset(words), ingredient_words=ingredients,
     )
 
 

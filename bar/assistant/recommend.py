@@ -128,7 +128,7 @@ def rank(
             continue
         score, reasons = 1.0, []
         matched = [t for t in wanted if t in TASTES and t in drink.tastes]
-        found = [t for t in wanted if t not in TASTES and _has_word(drink, t)]
+        found = [w for t in wanted if t not in TASTES and (w := _has_word(drink, t))]
         if wanted and not matched and not found:
             continue
         score += 3 * len(matched) + 2 * len(found)
@@ -167,5 +167,13 @@ def rank(
     ]
 
 
-def _has_word(drink: DrinkInfo, term: str) -> bool:
-    return term in drink.words or term.rstrip("s") in drink.words
+def _has_word(drink: DrinkInfo, term: str) -> str | None:
+    """How the drink's menu writes `term` (its ingredient "hortelã" for "mint"), if it
+    has it at all."""
+    for said in (term, term.rstrip("s")):
+        for ingredient, words in drink.ingredient_words:
+            if said in words:
+                return ingredient
+        if said in drink.words:
+            return said
+    return None
