@@ -1,6 +1,7 @@
-"""`python -m bench [orders|night|fanout|capacity|burst|kiosk|assistant ...] [--quick] [--json PATH] [--profile DIR]`.
+"""`python -m bench [BENCH ...] [--quick] [--json PATH] [--profile DIR]`.
 
-Runs the named benchmarks (all seven by default), prints a table for each with the
+BENCH: orders, night, fanout, capacity, burst, kiosk, assistant. Runs the named
+benchmarks (all seven by default), prints a table for each with the
 machine, the date and the figures against their aims. Exit status 1 when something
 was lost or failed (a missing message, a lost order, a 5xx, SQLITE_BUSY); a figure
 short of its aim is shown as a miss, not a failure.

@@ -84,9 +84,10 @@ def bartender(settings: Settings, url: str, timeout: float = 5.0) -> Assistant:
 
 
 def test_the_request_carries_the_menu_and_a_schema_of_its_drinks(settings, keys, clock, fake_model):
-    fake_model.says({"items": [{"drink_id": "negroni", "quantity": 2, "modifiers": {"ice": "crushed"}}],
-                     "unmatched": []})
-    answer = bartender(settings, fake_model.url).answer("deux negronis glace pilée", user_key=None, now=clock())
+    fake_model.says({"items": [
+        {"drink_id": "negroni", "quantity": 2, "modifiers": {"ice": "crushed"}}], "unmatched": []})
+    assistant = bartender(settings, fake_model.url)
+    answer = assistant.answer("deux negronis glace pilée", user_key=None, now=clock())
     assert fake_model.paths == ["/v1/chat/completions"]
     request = fake_model.requests[0]
     assert request["model"] == "tiny-bartender" and request["stream"] is False

@@ -103,7 +103,8 @@ def test_exact_match_accuracy_on_the_sample_menu(capsys: pytest.CaptureFixture[s
         misses += wrong
     total = sum(r for r, _ in right.values()), sum(n for _, n in right.values())
     with capsys.disabled():
-        print(f"\nassistant evaluation ({name or 'main'}): {total[0]}/{total[1]} exact = {total[0] / total[1]:.1%} "
+        share = total[0] / total[1]
+        print(f"\nassistant evaluation ({name or 'main'}): {total[0]}/{total[1]} exact = {share:.1%} "
               + " ".join(f"{lang} {r}/{n}" for lang, (r, n) in right.items()))
         for phrase, got in misses:
             print(f"  miss [{phrase.language}] {phrase.text!r}: {got}")
