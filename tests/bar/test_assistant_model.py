@@ -108,15 +108,17 @@ def test_what_the_model_invents_is_dropped_and_reported(settings, keys, clock, f
         {"drink_id": "unicorn-juice", "quantity": 1, "modifiers": {}},
         {"drink_id": "margarita", "quantity": 99, "modifiers": {"rim": "sugar", "ice": "straight up"}},
         {"drink_id": "negroni", "quantity": -3, "modifiers": {"glitter": "yes"}},
-    ], "unmatched": ["a pony"]})
+    ], "unmatched": ["a pony", "<b>tea</b>"]})
     answer = bartender(settings, fake_model.url).answer("surprise the model", user_key=None, now=clock())
     assert answer.answered_by == "model"
     assert [i.to_dict() for i in answer.items] == [
         {"drink_id": "margarita", "quantity": 10, "modifiers": {"ice": "straight up"}},
         {"drink_id": "negroni", "quantity": 1, "modifiers": {}},
     ]
-    assert set(answer.unmatched) >= {"unicorn-juice", "sugar", "yes", "a pony"}
+    assert set(answer.unmatched) == {
+        "unicorn-juice", "99 × Margarita", "sugar", "yes", "a pony", "<b>tea</b>"}
     assert "unicorn-juice" in answer.reply
+    assert "“<b>tea</b>”" in answer.reply  # plain text: the page shows it with textContent
 
 
 @pytest.mark.parametrize("garbage", [
