@@ -24,7 +24,7 @@ from dataclasses import dataclass
 
 from rapidfuzz import fuzz, process
 
-from bar.assistant import lexicon
+import bar.assistant.lexicon as lexicon
 from bar.assistant.draft import MAX_ITEMS, MAX_QUANTITY, Draft, Item, Problem
 from bar.assistant.index import CONNECTORS, DrinkInfo, MenuIndex
 from bar.assistant.lexicon import QUESTION_WORDS, TASTES

@@ -25,8 +25,8 @@ from typing import Any
 
 from peewee import fn
 
+import bar.assistant.lexicon as lexicon
 from bar import estimates, shop
-from bar.assistant import lexicon
 from bar.assistant.index import DrinkInfo, MenuIndex
 from bar.assistant.lexicon import TASTES
 from bar.assistant.replies import listing, say
