@@ -101,6 +101,13 @@ class Settings:
     # code a bar makes by itself, `bar codes create`, the kiosk's invites screen).
     invite_max_uses: int = 25
     invite_valid_for: timedelta = timedelta(days=1)
+    # [assistant]: a local language model (an OpenAI-compatible chat-completions server
+    # on the LAN, such as llama.cpp's or Ollama's `/v1`); empty: the built-in parser only.
+    assistant_url: str = ""
+    assistant_model: str = ""
+    assistant_timeout: timedelta = timedelta(seconds=4)
+    # Questions to the bartender per guest per minute (each is CPU work); 0: no limit.
+    assistant_per_minute: int = 20
 
     @property
     def db_path(self) -> Path:
@@ -183,6 +190,14 @@ def _database_url(value: Any) -> str:
     return text
 
 
+def _model_url(value: Any) -> str:
+    """Empty (no model) or an http(s) URL of an OpenAI-compatible API (`…/v1`)."""
+    text = _text(value).strip().rstrip("/")
+    if text and not re.match(r"^https?://[^/\s]+", text):
+        raise ValueError(f"expected empty or a URL like http://127.0.0.1:11434/v1, got {value!r}")
+    return text
+
+
 def _positive_duration(value: Any) -> timedelta:
     delta = parse_duration(value)
     if delta <= timedelta(0):
@@ -253,6 +268,10 @@ _SCALARS: dict[tuple[str, str], tuple[str, Callable[[Any], Any]]] = {
     ("display", "show_join_code"): ("show_join_code", _bool),
     ("invites", "max_uses"): ("invite_max_uses", _int(1, 100_000)),
     ("invites", "valid_for"): ("invite_valid_for", _positive_duration),
+    ("assistant", "url"): ("assistant_url", _model_url),
+    ("assistant", "model"): ("assistant_model", lambda v: _text(v).strip()),
+    ("assistant", "timeout"): ("assistant_timeout", _positive_duration),
+    ("assistant", "per_minute"): ("assistant_per_minute", _int(0)),
 }
 
 # Keys of older versions, accepted and ignored so an old bar.toml still starts.

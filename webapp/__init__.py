@@ -2,8 +2,8 @@
 
 `create_app(settings)` opens the bar's data directory (run `bar init` first) and wires
 the blueprints: `pages` (HTML and /healthz), `api` (guests, public), `admin`
-(`/api/admin/...`) and `ws` (`/ws`). Rules live in `bar/`; the views only parse
-input, call a service and render its result.
+(`/api/admin/...`), `assistant` (suggestions and plain-word drafts) and `ws` (`/ws`).
+Rules live in `bar/`; the views only parse input, call a service and render its result.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from bar.db import db
 from bar.estimates import QueueEstimates
 from bar.limits import rate_limiter
 from bar.refusals import Refusals
-from webapp import admin, api, errors, pages, ws
+from webapp import admin, api, assistant, errors, pages, ws
 from webapp.context import BarContext, bar_context
 from webapp.fanout import Hub
 from webapp.threads import off_the_event_loop
@@ -60,6 +60,7 @@ def create_app(settings: Settings, *, clock: Clock = utcnow) -> Flask:
     errors.register(app)
     for blueprint in (pages.bp, api.bp, admin.bp, ws.bp):
         app.register_blueprint(blueprint)
+    assistant.install(app, settings)  # /api/recommendations, /api/assistant
     app.teardown_request(_give_back_the_database)
     return app
 

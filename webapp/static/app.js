@@ -27,6 +27,7 @@
 
 import { $ } from './common.js';
 import { unlockAudioOnGesture } from './guest/alerts.js';
+import { initAssistant } from './guest/assistant.js';
 import { NETWORK_MESSAGE } from './guest/http.js';
 import { openInbox } from './guest/inbox.js';
 import { loadMenu } from './guest/menu.js';
@@ -138,6 +139,7 @@ $('.tabs').addEventListener('keydown', (e) => {
   $(`#tab-${next}`).focus();
 });
 $('#notify-button').addEventListener('click', askNotifications);
+initAssistant();
 $('#inbox-button').addEventListener('click', openInbox);
 $('#sign-out').addEventListener('click', signOut);
 $('#inbox-close').addEventListener('click', () => $('#inbox').close());

@@ -13,7 +13,8 @@ import { KEYS, scanCode, store } from './store.js';
 import { showTab } from './tabs.js';
 import { toast } from './views.js';
 
-const ORDER_ERRORS = {
+/** What each refusal means to a guest (the assistant's drafts use them too). */
+export const ORDER_ERRORS = {
   shop_closed: 'The bar is closed right now — try again when it opens.',
   queue_full: 'The queue is full — try again in a few minutes.',
   too_many_open_orders: 'You already have a drink on the way. Collect it before ordering another.',

@@ -1,0 +1,85 @@
+"""The bartender's core: a menu the test makes up (names in Portuguese, options of its
+own), the index per menu version, suggestions that follow the queue."""
+
+from __future__ import annotations
+
+import dataclasses
+import random
+
+from bar import menu, orders
+from bar.assistant import Assistant
+from bar.assistant.index import menu_index
+from bar.assistant.parser import parse
+from bar.assistant.recommend import Tonight, rank, taste_terms
+from bar.config import DrinkSpec
+from tests.conftest import with_rules
+
+MADE_UP = (
+    DrinkSpec("caipirinha", "Caipirinha", category="Coquetéis",
+              ingredients=("cachaça", "limão", "açúcar"), tags=("sour", "strong"),
+              modifiers={"açúcar": ("normal", "pouco", "sem")}),
+    DrinkSpec("cafe-com-leite", "Café com Leite", category="Café",
+              ingredients=("café", "leite"), tags=("no-alcohol",),
+              modifiers={"tamanho": ("pequeno", "grande")}),
+    DrinkSpec("bica", "Bica", category="Café", ingredients=("café",), tags=("bitter", "no-alcohol")),
+    DrinkSpec("limonada", "Limonada de Hortelã", category="Sem álcool",
+              ingredients=("limão", "hortelã", "açúcar"), tags=("sour", "sweet", "no-alcohol")),
+)
+
+
+def test_a_menu_the_test_makes_up():
+    index = menu_index(MADE_UP)
+    stock = {d.id for d in MADE_UP}
+    draft, language = parse("duas caipirinhas, uma com pouco açúcar, e um cafe com leite grande",
+                            index, stock)
+    assert language == "pt"
+    assert [i.to_dict() for i in draft.items] == [
+        {"drink_id": "caipirinha", "quantity": 1, "modifiers": {"açúcar": "pouco"}},
+        {"drink_id": "caipirinha", "quantity": 1, "modifiers": {}},
+        {"drink_id": "cafe-com-leite", "quantity": 1, "modifiers": {"tamanho": "grande"}},
+    ]
+    draft, _ = parse("three bicas and a caipirinia without sugar", index, stock)
+    assert [i.to_dict() for i in draft.items] == [
+        {"drink_id": "bica", "quantity": 3, "modifiers": {}},
+        {"drink_id": "caipirinha", "quantity": 1, "modifiers": {"açúcar": "sem"}},
+    ]  # "without" is the option "sem", in any of the five languages
+    suggestions = rank(index, stock, Tonight(), tastes=["sour"], alcohol=False)
+    assert [s.drink_id for s in suggestions] == ["limonada"]
+    assert suggestions[0].reasons == ["sour and alcohol-free"]
+    for asked in ("hortelã", "mint", "Minze"):
+        minty = rank(index, stock, Tonight(), tastes=taste_terms([asked]), language="pt")
+        assert [s.drink_id for s in minty] == ["limonada"] and minty[0].reasons == ["com hortelã"]
+
+
+def test_the_index_is_built_once_per_menu_version(settings, keys, clock):
+    first = menu_index(menu.list_drinks())
+    menu.set_in_stock("negroni", False, now=clock())
+    assert menu_index(menu.list_drinks()) is first  # stock is read per question
+    renamed = [dataclasses.replace(d, name="Negroni Sbagliato") if d.id == "negroni" else d
+               for d in settings.menu]
+    menu.sync_menu(tuple(renamed))
+    second = menu_index(menu.list_drinks())
+    assert second is not first and second.drinks["negroni"].name == "Negroni Sbagliato"
+    answer = Assistant(settings).answer("a negroni sbagliato", user_key=None, now=clock())
+    assert answer.items == [] and answer.unmatched == ["Negroni Sbagliato"]  # out of stock
+    assert "out of stock" in answer.reply
+
+
+def test_a_long_queue_favours_quick_drinks(settings, keys, make, clock):
+    settings = with_rules(settings, max_queue=6)
+    guests = [make.guest(f"G{i}") for i in range(3)]
+    for guest in guests:
+        for drink in ("margarita", "negroni"):
+            make.order(guest, drink, settings=settings)
+            clock.advance(seconds=21)
+    assistant = Assistant(settings, rng=random.Random(1))
+    suggestions = assistant.recommend(user_key=None, tastes=[], alcohol=None, limit=10,
+                                      surprise=False, now=clock())
+    quick = [s.drink_id for s in suggestions if "quick to make while the line is long" in s.reasons]
+    assert quick and "espresso" in quick and "negroni" not in quick
+    # with room in the queue, nobody is told to hurry
+    for order in orders.list_orders(statuses=("pending",))[:4]:
+        orders.move(order.id, "cancelled", actor="barista", now=clock())
+    calm = assistant.recommend(user_key=None, tastes=[], alcohol=None, limit=10,
+                               surprise=False, now=clock())
+    assert not any("quick to make while the line is long" in s.reasons for s in calm)
