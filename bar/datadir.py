@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from bar import menu, shop
+from bar import menu, push, shop
 from bar.config import Settings
 from bar.db import connect as connect_db
 from bar.db import db, engine, write
@@ -83,6 +83,7 @@ def init(settings: Settings) -> tuple[Keys, bool]:
         first_run = not settings.db_path.exists()
         connect(settings)
     keys = Keys.generate(settings.keys_dir)
+    push.ensure_vapid_key(settings.keys_dir)  # lock-screen notifications (Web Push)
     _migrate()
     menu.sync_menu(settings.menu)
     return keys, first_run
