@@ -132,7 +132,8 @@ def subscribe(
 
     with write():
         row = RefreshToken.get_or_none(RefreshToken.token_hash == token_hash(refresh_token))
-        owner = row.guest_id if row is not None else None  # type: ignore[attr-defined]
+        # The foreign key's raw value (its user key), without loading the guest.
+        owner = getattr(row, RefreshToken.guest.object_id_name) if row is not None else None
         if row is None or owner != user_key or row.is_revoked or row.expires_at <= now or (
                 inactivity_timeout is not None and row.created_at <= now - inactivity_timeout):
             raise RefreshInvalid("this phone's session is over: join again to be notified")
@@ -257,7 +258,7 @@ def claim(batch: list[events.BarEvent], *, now: datetime,
         return []
     by_guest: dict[str, list[PushSubscription]] = {}
     for sub in subscriptions:
-        by_guest.setdefault(sub.guest_id, []).append(sub)  # type: ignore[attr-defined]
+        by_guest.setdefault(getattr(sub, PushSubscription.guest.object_id_name), []).append(sub)
     last = max(event.id for event, _ in wanted)
     with write():
         row = State.get_or_none(State.key == POSITION_KEY)
@@ -304,11 +305,11 @@ class Pusher:
         self.clock = clock
         self.on_sent = on_sent
         self._key_path = vapid_path(settings.keys_dir)
-        # The contact a push service may write to: the bar's address (https:// when
-        # served securely, which is when browsers subscribe at all).
-        self._subject = base_url(settings)
-        if not self._subject.startswith("https://"):
-            self._subject = "mailto:host@bar.invalid"
+        # The contact a push service may write to (RFC 8292's `sub`): the bar's https://
+        # origin without its port (as push services and py-vapid want it), or a mailto:.
+        base = urlsplit(base_url(settings))
+        self._subject = (f"https://{base.hostname}" if base.scheme == "https" and base.hostname
+                         else "mailto:host@bar.invalid")
         self._pending: list[events.BarEvent] = []
         self._lock = threading.Lock()
         self._wake = threading.Event()
