@@ -15,6 +15,7 @@ import { KEYS, store } from './store.js';
 import { addMessage } from './views.js';
 
 const WORKER = '/static/sw.js';
+const SUBSCRIBE_TIMEOUT_MS = 15_000;
 let support = null; // the promise of what this browser can get, asked once
 
 function notificationsSupported() {
@@ -111,15 +112,38 @@ export function registerWorker() {
   return navigator.serviceWorker.register(WORKER, { scope: '/static/' }).catch(() => null);
 }
 
+/** Resolves once the worker runs (subscribing needs an active one). Not
+ * `navigator.serviceWorker.ready`: that waits for a worker controlling this page, and
+ * the bar's worker, scoped to /static/, controls none. */
+function activated(reg) {
+  const worker = reg.installing || reg.waiting;
+  if (reg.active || !worker) return Promise.resolve();
+  return new Promise((resolve) => {
+    worker.addEventListener('statechange', () => {
+      if (worker.state === 'activated' || worker.state === 'redundant') resolve();
+    });
+  });
+}
+
 /** This browser's push subscription for the bar's key (made if need be), or null with
  * the reason in `error` (no push service reachable: offline, or blocked). */
 export async function browserSubscription(key) {
   const reg = await registerWorker();
   if (!reg || !reg.pushManager) throw new Error('no service worker');
-  await navigator.serviceWorker.ready;
+  await activated(reg);
   const existing = await reg.pushManager.getSubscription();
   if (existing) return existing;
-  return reg.pushManager.subscribe({ userVisibleOnly: true, applicationServerKey: key });
+  // A phone without internet (the party Wi-Fi may have none) waits for its push
+  // service indefinitely: give up after a while and say what the guest gets instead.
+  let timer;
+  const late = new Promise((resolve, reject) => {
+    timer = setTimeout(() => reject(new Error('the push service did not answer')), SUBSCRIBE_TIMEOUT_MS);
+  });
+  try {
+    return await Promise.race([reg.pushManager.subscribe({ userVisibleOnly: true, applicationServerKey: key }), late]);
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
 /** Drop this browser's subscription (signed out): nothing more reaches this phone. */
