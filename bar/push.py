@@ -7,10 +7,10 @@ browser (pywebpush: RFC 8291/8292), and the page's service worker shows it, even
 the page closed.
 
 - **Per session.** A subscription belongs to a guest's session (the refresh-token
-  family it was made with): signing out (`bar.tokens.logout`, a reused token) or a
-  kick (`bar.guests.kick`) deletes it in the same transaction (`forget_session`,
-  `forget_guest`), and a push goes only to subscriptions whose session is still alive
-  (not revoked, expired or idle past `auth.inactivity_timeout`).
+  family it was made with): signing out (`bar.tokens.logout`, a reused token: the end
+  of a family deletes its subscriptions) or a kick (`bar.guests.kick`: `forget_guest`)
+  deletes it in the same transaction, and a push goes only to subscriptions whose
+  session is still alive (not revoked, expired or idle past `auth.inactivity_timeout`).
 - **Off the order path.** Nothing here runs in an order's transaction. The web server's
   event tailer hands the guest-channel events to a `Pusher` (`offer`: a list append)
   and goes on; the pusher's own thread decides, claims and sends.
@@ -128,7 +128,8 @@ def subscribe(
     replaces its row. Raises `InvalidInput` for a malformed subscription and
     `RefreshInvalid` for a session that is not this guest's, or over."""
     endpoint, p256dh, auth = _clean(subscription)
-    from bar.tokens import _hash as token_hash  # the one rule for storing a refresh token
+    # Here, not at the top: PyJWT and the keys are for the web server, not `bar init`.
+    from bar.tokens import _hash as token_hash  # how a refresh token is stored: one rule
 
     with write():
         row = RefreshToken.get_or_none(RefreshToken.token_hash == token_hash(refresh_token))
@@ -154,11 +155,6 @@ def unsubscribe(user_key: str, endpoint: str) -> bool:
         deleted = PushSubscription.delete().where(
             PushSubscription.endpoint == endpoint, PushSubscription.guest == user_key).execute()
     return bool(deleted)
-
-
-def forget_session(family: str) -> None:
-    """A session ended (sign-out): its browsers get no more pushes. Call inside `write()`."""
-    PushSubscription.delete().where(PushSubscription.family == family).execute()
 
 
 def forget_guest(user_key: str) -> None:

@@ -24,10 +24,9 @@ import jwt
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
-from bar import push
 from bar.db import write
 from bar.errors import ConfigError, RefreshInvalid, TokenExpired, TokenInvalid
-from bar.models import Guest, RefreshToken
+from bar.models import Guest, PushSubscription, RefreshToken
 
 ALGORITHM = "RS256"
 Role = Literal["guest", "admin"]
@@ -435,7 +434,8 @@ def _revoke_family(family: str, now: datetime) -> None:
     (RefreshToken.update(is_revoked=True, revoked_at=now)
      .where(RefreshToken.family == family, RefreshToken.is_revoked == False)  # noqa: E712
      .execute())
-    push.forget_session(family)  # its phone's lock-screen notifications end with it
+    # The session's lock-screen notifications (`bar.push`) end with it.
+    PushSubscription.delete().where(PushSubscription.family == family).execute()
 
 
 def logout(token: str, *, now: datetime) -> None:
