@@ -70,6 +70,9 @@ class Settings:
     host: str = "0.0.0.0"
     port: int = 8000
     public_url: str = ""
+    # HTTPS (`bar.tls`): PEM files; both or neither. None: plain HTTP.
+    tls_cert: Path | None = None
+    tls_key: Path | None = None
     # Empty: SQLite in the data dir. `postgresql://…`: that PostgreSQL database.
     database_url: str = ""
     synchronous: str = "FULL"
@@ -198,6 +201,15 @@ def _model_url(value: Any) -> str:
     return text
 
 
+def _optional_path(value: Any) -> Path | None:
+    text = _text(value).strip()
+    return Path(text).expanduser() if text else None
+
+
+# Paths in bar.toml are relative to the file, not to wherever `bar` was started.
+_RELATIVE_TO_FILE = {"bar.data_dir", "server.tls_cert", "server.tls_key"}
+
+
 def _positive_duration(value: Any) -> timedelta:
     delta = parse_duration(value)
     if delta <= timedelta(0):
@@ -233,6 +245,8 @@ _SCALARS: dict[tuple[str, str], tuple[str, Callable[[Any], Any]]] = {
     ("server", "host"): ("host", _text),
     ("server", "port"): ("port", _int(0, 65535)),
     ("server", "public_url"): ("public_url", lambda v: _text(v).rstrip("/")),
+    ("server", "tls_cert"): ("tls_cert", _optional_path),
+    ("server", "tls_key"): ("tls_key", _optional_path),
     ("database", "url"): ("database_url", _database_url),
     ("database", "synchronous"): ("synchronous", _choice("OFF", "NORMAL", "FULL", "EXTRA")),
     ("database", "busy_timeout"): ("busy_timeout", _positive_duration),
@@ -327,7 +341,7 @@ def load_settings(
             parsed = parse(value)
         except ValueError as exc:
             raise ConfigError(f"{source}: {exc}") from None
-        if attr == "data_dir" and source == "bar.data_dir" and path is not None:
+        if source in _RELATIVE_TO_FILE and path is not None and parsed is not None:
             parsed = path.parent / parsed  # relative to the config file, not the cwd
         (rules if section == "rules" else values)[attr] = parsed
     for section, table in raw.items():

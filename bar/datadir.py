@@ -14,7 +14,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from bar import menu, shop
+from bar import menu, push, shop
 from bar.clock import utcnow
 from bar.config import Settings
 from bar.db import connect as connect_db
@@ -106,6 +106,7 @@ def init(settings: Settings) -> tuple[Keys, bool]:
         connect(settings)
     _migrate(settings)
     keys = ensure_keys(settings.keys_dir, now=utcnow())
+    push.ensure_vapid_key(settings.keys_dir)  # lock-screen notifications (Web Push)
     if settings.menu:
         # A bar.toml without [[menu]] (a server joining a shared bar with only its
         # `database.url`) leaves the bar's menu as it is, rather than empty it.

@@ -15,7 +15,7 @@ from typing import cast
 
 from peewee import JOIN, Case, fn
 
-from bar import events, kicks
+from bar import events, kicks, push
 from bar.db import Prepared, slot, write
 from bar.errors import InvalidInput, NotFound
 from bar.models import Guest, Kick, Order, RefreshToken
@@ -122,6 +122,7 @@ def _sign_out(guest: Guest, *, now: datetime) -> None:
     (RefreshToken.update(is_revoked=True, revoked_at=now)
      .where(RefreshToken.guest == guest.user_key, RefreshToken.is_revoked == False)  # noqa: E712
      .execute())
+    push.forget_guest(guest.user_key)
     signed_out = GuestSignedOut(guest.user_key, guest.username)
     # The guest's copy first: their page reads why just before the hub, acting on
     # the admin copy, closes their sockets.

@@ -11,10 +11,11 @@ seconds off its UI thread and renders the `Health` it returns.
 from __future__ import annotations
 
 import json
-import urllib.request
 from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Final
+
+from bar.tls import loopback_opener
 
 if TYPE_CHECKING:
     from bar.up import WebServer
@@ -30,8 +31,9 @@ DOWN: Final = "down"  # it does not answer (its process, if ours, is still there
 STOPPED: Final = "stopped"  # `bar up`'s own server process is gone
 STARTING: Final = "starting"  # `bar up` is (re)starting it
 
-# No proxy: the server is on this machine, whatever HTTP_PROXY says.
-_opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+# No proxy: the server is on this machine, whatever HTTP_PROXY says (and over HTTPS,
+# its certificate names the LAN host, not loopback).
+_opener = loopback_opener()
 
 
 @dataclass(frozen=True)

@@ -239,6 +239,24 @@ class SigningKey(BaseModel):
 
     class Meta:
         table_name = "signing_keys"
+class PushSubscription(BaseModel):
+    """A browser that asked for lock-screen notifications (Web Push, `bar.push`).
+
+    One row per device (the push service's endpoint), tied to the guest's session (the
+    refresh-token family): signing out or being kicked deletes it. A new table:
+    `create_tables` makes it in an older database.
+    """
+
+    endpoint = pw.TextField(primary_key=True)
+    guest = pw.ForeignKeyField(Guest, column_name="user_key", backref="push_subscriptions")
+    family = pw.CharField(index=True)  # `RefreshToken.family`: the session it lives with
+    p256dh = pw.CharField()  # the browser's public key (base64url)
+    auth = pw.CharField()  # the browser's auth secret (base64url)
+    created_at = UtcDateTimeField()
+    last_pushed_at = UtcDateTimeField(null=True)
+
+    class Meta:
+        table_name = "push_subscriptions"
 
 
 class State(BaseModel):
@@ -251,4 +269,5 @@ class State(BaseModel):
 TABLES: list[type[BaseModel]] = [
     SchemaVersion, Guest, Kick, RegistrationCode, Admin, RefreshToken, Drink, Order, Move,
     ScanWindow, Refusal, Event, Notification, Scheduled, Counter, SigningKey, State,
+    PushSubscription,
 ]

@@ -25,14 +25,20 @@ def lan_address() -> str:
 
 
 def base_url(settings: Settings) -> str:
+    """Where phones reach the bar: `server.public_url`, else the laptop's LAN address.
+    With `server.tls_cert` it is `https://` (a `public_url` written with `http://`
+    included: the server then answers plain HTTP with a redirect only)."""
+    secure = bool(settings.tls_cert or settings.tls_key)
     if settings.public_url:
+        if secure and settings.public_url.startswith("http://"):
+            return "https://" + settings.public_url.removeprefix("http://")
         return settings.public_url
     host = settings.host
     if host in ("0.0.0.0", "::", ""):
         host = lan_address()
     if ":" in host:
         host = f"[{host}]"
-    return f"http://{host}:{settings.port}"
+    return f"{'https' if secure else 'http'}://{host}:{settings.port}"
 
 
 def join_url(settings: Settings, code: str) -> str:

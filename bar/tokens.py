@@ -28,7 +28,7 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 
 from bar.db import Prepared, slot, write
 from bar.errors import ConfigError, RefreshInvalid, TokenExpired, TokenInvalid
-from bar.models import Guest, RefreshToken, SigningKey
+from bar.models import Guest, PushSubscription, RefreshToken, SigningKey
 
 ALGORITHM = "RS256"
 Role = Literal["guest", "admin"]
@@ -515,6 +515,8 @@ def _revoke_family(family: str, now: datetime) -> None:
     (RefreshToken.update(is_revoked=True, revoked_at=now)
      .where(RefreshToken.family == family, RefreshToken.is_revoked == False)  # noqa: E712
      .execute())
+    # The session's lock-screen notifications (`bar.push`) end with it.
+    PushSubscription.delete().where(PushSubscription.family == family).execute()
 
 
 def logout(token: str, *, now: datetime) -> None:

@@ -17,7 +17,6 @@ import subprocess
 import sys
 import threading
 import time
-import urllib.request
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -26,6 +25,7 @@ from typing import Any
 from bar.config import Settings
 from bar.errors import ServerFailed
 from bar.net import check_port_free
+from bar.tls import loopback_opener
 
 STARTUP_TIMEOUT = 20.0
 PORT_FREE_TIMEOUT = 5.0  # a restart waits this long for the old server's port
@@ -63,7 +63,8 @@ def local_url(settings: Settings) -> str:
     """Where this machine reaches the `bar serve` of `settings` (loopback for a wildcard)."""
     host = "127.0.0.1" if settings.host in ("0.0.0.0", "") else settings.host
     host = "[::1]" if host == "::" else f"[{host}]" if ":" in host else host
-    return f"http://{host}:{settings.port}"
+    scheme = "https" if settings.tls_cert or settings.tls_key else "http"
+    return f"{scheme}://{host}:{settings.port}"
 
 
 def watched_url(settings: Settings) -> str:
@@ -85,7 +86,7 @@ def wait_until_serving(
         if process.poll() is not None:
             raise ServerFailed(f"the web server stopped at start (exit status {process.returncode})")
         try:
-            with urllib.request.urlopen(url, timeout=1) as response:
+            with loopback_opener().open(url, timeout=1) as response:
                 if response.status == 200:
                     return
         except OSError:

@@ -2,8 +2,9 @@
 
 `create_app(settings)` opens the bar's data directory (run `bar init` first) and wires
 the blueprints: `pages` (HTML and /healthz), `api` (guests, public), `admin`
-(`/api/admin/...`), `assistant` (suggestions and plain-word drafts) and `ws` (`/ws`).
-Rules live in `bar/`; the views only parse input, call a service and render its result.
+(`/api/admin/...`), `assistant` (suggestions and plain-word drafts), `push`
+(`/api/push/...`: lock-screen notifications) and `ws` (`/ws`). Rules live in `bar/`;
+the views only parse input, call a service and render its result.
 """
 
 from __future__ import annotations
@@ -17,8 +18,9 @@ from bar.config import Settings
 from bar.db import db
 from bar.estimates import QueueEstimates
 from bar.limits import rate_limiter
+from bar.push import Pusher
 from bar.refusals import Refusals
-from webapp import admin, api, assistant, errors, pages, ws
+from webapp import admin, api, assistant, errors, pages, push, ws
 from webapp.context import BarContext, bar_context
 from webapp.fanout import Hub
 from webapp.threads import off_the_event_loop
@@ -45,7 +47,8 @@ def create_app(settings: Settings, *, clock: Clock = utcnow) -> Flask:
     app.json.sort_keys = False  # type: ignore[attr-defined]
     refusals = Refusals()
     app.extensions["bar"] = BarContext(
-        settings=settings, keys=keys, clock=clock, hub=Hub(settings, clock=clock, refusals=refusals),
+        settings=settings, keys=keys, clock=clock,
+        hub=Hub(settings, clock=clock, refusals=refusals, pusher=Pusher(settings, clock=clock)),
         registrations=rate_limiter("registrations", settings.registrations_per_minute),
         code_guesses=rate_limiter("code_guesses", settings.registrations_per_minute,
                                   total=settings.wrong_codes_per_minute_total),
@@ -58,7 +61,7 @@ def create_app(settings: Settings, *, clock: Clock = utcnow) -> Flask:
         refusals=refusals,
     )
     errors.register(app)
-    for blueprint in (pages.bp, api.bp, admin.bp, ws.bp):
+    for blueprint in (pages.bp, api.bp, admin.bp, push.bp, ws.bp):
         app.register_blueprint(blueprint)
     assistant.install(app, settings)  # /api/recommendations, /api/assistant
     app.teardown_request(_give_back_the_database)

@@ -22,7 +22,7 @@ from bar.assistant import Assistant, reply_language
 from bar.assistant.recommend import MAX_LIMIT
 from bar.config import Settings
 from bar.errors import InvalidInput
-from bar.limits import RateLimiter
+from bar.limits import RateLimiter, rate_limiter
 from bar.text import clean_text
 from webapp.auth import current_claims, require_guest
 from webapp.body import field, json_body
@@ -38,14 +38,15 @@ MAX_TASTES = 8
 @dataclass(frozen=True)
 class AssistantState:
     assistant: Assistant
-    questions: RateLimiter  # per guest
+    questions: RateLimiter  # per guest, across every server of the bar
 
 
 def install(app: Flask, settings: Settings) -> None:
     """Give `app` the bartender (one per process: it remembers when the model failed)."""
     app.extensions["assistant"] = AssistantState(
         Assistant(settings),
-        RateLimiter(settings.assistant_per_minute, what="questions to the bartender"),
+        rate_limiter("assistant", settings.assistant_per_minute,
+                     what="questions to the bartender"),
     )
     app.register_blueprint(bp)
 

@@ -8,6 +8,8 @@ whichever engine runs), frames each new event once and hands the same bytes to e
 connection subscribed to its channel (`webapp.sockets`). Once a second it sweeps every
 socket (pings, deadlines, stalled sends), and it ticks the bar's housekeeping
 (`bar.housekeeping`: timers, pruning and the refusals held back, safe from any process).
+It also hands each batch to the `bar.push.Pusher` (lock-screen notifications), which
+sends from a thread of its own: a slow push service never holds up a socket.
 
 Admission: the hub counts sockets per client address. Past a cap (in total, per
 address, or anonymous per address) `take_slot` refuses before the upgrade, so the
@@ -29,6 +31,7 @@ from bar.config import Settings
 from bar.db import db
 from bar.housekeeping import Housekeeping
 from bar.payloads import GuestSignedOut
+from bar.push import Pusher
 from bar.refusals import Refusals
 from webapp.sockets import CloseCode, Connection, text_frame
 
@@ -86,8 +89,11 @@ class Hub:
         self, settings: Settings, *, clock: Clock, poll_interval: float = 0.01,
         housekeeping_every: float = 5.0, prune_every: float = 600.0,
         max_sockets: int | None = None, refusals: Refusals | None = None,
+        pusher: Pusher | None = None,
     ) -> None:
         self.settings = settings
+        # Lock-screen notifications: handed each batch, sent from its own thread.
+        self.pusher = pusher
         self.clock = clock
         self.poll_interval = poll_interval
         self.housekeeping = Housekeeping(
@@ -133,6 +139,8 @@ class Hub:
             connections = list(self._connections)
         for conn in connections:
             conn.close(CloseCode.GOING_AWAY, "server shutting down")
+        if self.pusher is not None:
+            self.pusher.stop()
         if thread is not None and thread is not threading.current_thread():
             thread.join(timeout)
 
@@ -277,6 +285,8 @@ class Hub:
             failed = [conn for conn in targets if not conn.deliver(event.id, event.channel, frame)]
             for conn in failed:
                 self.unsubscribe(conn)
+        if self.pusher is not None:
+            self.pusher.offer(batch)
 
     def sweep(self) -> None:
         """Once a second: every socket's deadlines, pings and stalled sends."""

@@ -7,6 +7,10 @@ gevent must patch the standard library before anything creates a lock or a socke
 `bar serve` re-executes itself as `python -m gevent.monkey --module bar …` first
 (`restart_on_event_loop`). One worker process: one event tailer, one set of sockets.
 
+With `server.tls_cert`/`tls_key` the worker speaks HTTPS and WSS on the same port and
+answers a plain-HTTP request with a redirect to the `https://` address (`webapp.secure`
+says why the worker does the TLS itself instead of gunicorn's `certfile`).
+
 Defences: a request's line and headers must arrive within HEADER_DEADLINE_S (gunicorn's
 keep-alive timer) and its body within BODY_DEADLINE_S, or the connection is dropped; the
 hub caps sockets per address and in total (`webapp.fanout`). On SIGTERM the worker
@@ -18,6 +22,7 @@ from __future__ import annotations
 import io
 import os
 import resource
+import ssl
 import sys
 import threading
 from typing import Any, NoReturn
@@ -26,8 +31,10 @@ from flask import Flask
 from gunicorn.app.base import BaseApplication
 from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
 
+from bar import tls
 from bar.config import Settings
 from bar.db import db
+from bar.net import base_url
 from webapp.fanout import Hub, socket_capacity
 from webapp.threads import on_event_loop
 
@@ -62,11 +69,13 @@ def raise_open_file_limit() -> int:
     return resource.getrlimit(resource.RLIMIT_NOFILE)[0]
 
 
-def _worker_class() -> type:
+def _worker_class(certificate: tls.Certificate | None = None, https_base: str = "") -> type:
     # Imported here: gunicorn's gevent worker imports gevent, which the werkzeug path
     # (tests, benches) does without.
     import gevent
     from gunicorn.workers.ggevent import GeventWorker
+
+    from webapp import secure
 
     class BarWorker(GeventWorker):  # type: ignore[misc]
         """A gevent worker that runs the hub from the start and stops it at once when told.
@@ -75,13 +84,28 @@ def _worker_class() -> type:
         no page is connected; stopped on SIGTERM/SIGQUIT so open sockets close right away.
         """
 
+        tls_context: ssl.SSLContext | None = None
+
         def run(self) -> None:
+            if certificate is not None:
+                # Made in the worker, after gevent patched `ssl`: its sockets are the loop's.
+                self.tls_context = certificate.context()
             hub = self._hub()
             if hub is not None:
                 hub.start()
             super().run()
 
+        def handle(self, listener: Any, client: Any, addr: Any) -> None:
+            if self.tls_context is not None:
+                client = secure.accept(client, self.tls_context, https_base=https_base,
+                                       deadline_s=HEADER_DEADLINE_S)
+                if client is None:
+                    return
+            super().handle(listener, client, addr)
+
         def handle_request(self, listener_name: Any, req: Any, sock: Any, addr: Any) -> Any:
+            if isinstance(sock, ssl.SSLSocket):
+                req.scheme = "https"  # gunicorn's own TLS is off (see webapp.secure)
             if req.body is not None:
                 # Read the whole body now, against the clock: a body that trickles in
                 # would otherwise hold its greenlet for as long as the sender likes.
@@ -164,7 +188,11 @@ def serve(
         settings, host=host or settings.host, port=settings.port if port is None else port,
         errorlog=errorlog, capacity=capacity,
     )
-    options["worker_class"] = _worker_class()
+    certificate = tls.load(settings)
+    if certificate is not None:
+        # gunicorn would send files with sendfile(2), past the TLS layer it does not know.
+        options["sendfile"] = False
+    options["worker_class"] = _worker_class(certificate, base_url(settings))
     # The worker is a fork of this process: it must not inherit an open SQLite
     # connection, so this thread's (used by create_app) is closed first.
     db.close()

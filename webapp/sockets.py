@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 import logging
 import socket
+import ssl
 import struct
 import threading
 import time
@@ -66,6 +67,28 @@ def text_frame(text: str) -> bytes:
     return struct.pack("!BBQ", 0x81, 127, size) + payload
 
 
+def _sender(sock: Any) -> Callable[[bytes], int]:
+    """A send that never waits: what the kernel took now (0 when nothing fits)."""
+    if isinstance(sock, ssl.SSLSocket):
+        # HTTPS: one TLS record write on the non-blocking OS socket (gevent's). OpenSSL
+        # writes a record whole or keeps it; after a "want write" the flusher's
+        # `sendall` goes on with the same bytes first, as OpenSSL requires.
+        def send_tls(data: bytes) -> int:
+            tls = getattr(sock, "_sslobj", None)  # gevent's and the stdlib's alike
+            if tls is None:
+                raise BrokenPipeError("the TLS connection is shut")
+            try:
+                return int(tls.write(data))
+            except (ssl.SSLWantWriteError, ssl.SSLWantReadError):
+                return 0
+
+        return send_tls
+    # gevent's socket keeps the OS socket in `_sock` (simple-websocket relies on it
+    # too); a thread's socket is one. MSG_DONTWAIT on it returns at once either way.
+    raw = getattr(sock, "_sock", sock)
+    return lambda data: int(raw.send(data, socket.MSG_DONTWAIT))
+
+
 class Outbox:
     """Every write to one socket, in order, none of them waiting for the phone.
 
@@ -77,9 +100,7 @@ class Outbox:
 
     def __init__(self, sock: Any) -> None:
         self.sock = sock
-        # gevent's socket keeps the OS socket in `_sock` (simple-websocket relies on it
-        # too); a thread's socket is one. MSG_DONTWAIT on it returns at once either way.
-        self._raw = getattr(sock, "_sock", sock)
+        self._send_now = _sender(sock)
         self._lock = threading.Lock()
         self._queued: list[bytes] = []
         self._queued_bytes = 0
@@ -102,7 +123,7 @@ class Outbox:
                 return False
             if self._flushing_since is None:
                 try:
-                    sent = self._raw.send(data, socket.MSG_DONTWAIT)
+                    sent = self._send_now(data)
                 except BlockingIOError:
                     sent = 0
                 except OSError:

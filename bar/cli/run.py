@@ -7,7 +7,7 @@ import sys
 
 import click
 
-from bar import datadir, menu, registration
+from bar import datadir, menu, registration, tls
 from bar.cli.base import Context, cli, pass_ctx
 from bar.clock import utcnow
 from bar.config import Settings
@@ -27,15 +27,23 @@ def init(ctx: Context) -> None:
 @cli.command()
 @click.option("--host", help="Address to listen on (default: server.host from the config).")
 @click.option("--port", type=click.IntRange(0, 65535), help="Port (default: server.port).")
+@click.option("--check", is_flag=True,
+              help="Say what the phones will get (HTTPS, notifications) and exit.")
 @pass_ctx
-def serve(ctx: Context, host: str | None, port: int | None) -> None:
+def serve(ctx: Context, host: str | None, port: int | None, check: bool) -> None:
     """Serve the guest page, the TV board and the API (no TUI) until stopped."""
     from webapp import server
 
     settings = _with_address(ctx.settings, host, port)
+    if check:
+        _, lines = tls.phones_report(settings)
+        for line in lines:
+            click.echo(line)
+        return
     if not server.on_event_loop():
         # Refused here, in one line, before gevent and gunicorn start (its own message
         # would be a retry loop and a traceback).
+        tls.load(settings)
         check_port_free(settings.host, settings.port)
         server.restart_on_event_loop(sys.argv[1:])  # does not return
     from webapp import create_app
@@ -96,7 +104,8 @@ def up(ctx: Context, host: str | None, port: int | None, barista: str | None) ->
     from kiosk.app import KioskApp  # textual only when the TUI starts
 
     settings = _with_address(ctx.settings, host, port)
-    check_port_free(settings.host, settings.port)  # before the kiosk takes the terminal
+    tls.load(settings)  # a bad certificate: one line, before the kiosk takes the terminal
+    check_port_free(settings.host, settings.port)
     datadir.init(settings)
     if settings.rules.popup:
         click.echo(f"Pop-up bar: open {base_url(settings)}/display?admin=1 on the TV")

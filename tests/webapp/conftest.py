@@ -11,6 +11,7 @@ import socket
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -164,16 +165,20 @@ class Closed(Exception):
 class WsClient:
     """A real WebSocket client (websocket-client) speaking JSON, with bounded waits."""
 
-    def __init__(self, base_url: str, timeout: float = WAIT_S, source: str | None = None) -> None:
+    def __init__(self, base_url: str, timeout: float = WAIT_S, source: str | None = None,
+                 ca: Path | None = None) -> None:
         """Connect to `base_url`'s /ws; from the loopback address `source` if given (as
-        a phone of its own: the server's caps are per client address)."""
+        a phone of its own: the server's caps are per client address). An `https://`
+        base is `wss://`, trusting the CA certificate `ca`."""
         url = urlsplit(base_url)
         sock = None
         if source is not None:
             sock = socket.create_connection((url.hostname, url.port), timeout=timeout,
                                             source_address=(source, 0))
+        sslopt = {"ca_certs": str(ca)} if ca is not None else None
         self.ws = websocket.create_connection(
-            base_url.replace("http://", "ws://") + "/ws", timeout=timeout, socket=sock
+            base_url.replace("https://", "wss://").replace("http://", "ws://") + "/ws",
+            timeout=timeout, socket=sock, sslopt=sslopt,
         )
 
     def send(self, message: dict[str, Any]) -> None:

@@ -69,11 +69,14 @@ def test_gunicorn_runs_one_event_loop_worker(settings):
 class Served:
     """`bar serve` running as a real process on a free loopback port."""
 
-    def __init__(self, data_dir: Path) -> None:
+    def __init__(self, data_dir: Path, env: dict[str, str] | None = None) -> None:
+        """`env`: more of the server's environment (`BAR_SERVER_TLS_CERT`, …)."""
         self.data_dir = data_dir
         self.port = free_port()
-        self.base_url = f"http://127.0.0.1:{self.port}"
-        env = {**os.environ, "BAR_DATA_DIR": str(data_dir), "BAR_CONFIG": str(SAMPLE_CONFIG)}
+        scheme = "https" if env and env.get("BAR_SERVER_TLS_CERT") else "http"
+        self.base_url = f"{scheme}://127.0.0.1:{self.port}"
+        env = {**os.environ, "BAR_DATA_DIR": str(data_dir), "BAR_CONFIG": str(SAMPLE_CONFIG),
+               **(env or {})}
         self.process = subprocess.Popen(
             [sys.executable, "-m", "bar", "serve", "--host", "127.0.0.1", "--port",
              str(self.port)],
@@ -115,11 +118,11 @@ class Served:
 
 
 @pytest.fixture
-def start_server(tmp_path: Path) -> Iterator[Callable[[], Served]]:
+def start_server(tmp_path: Path) -> Iterator[Callable[..., Served]]:
     servers: list[Served] = []
 
-    def start() -> Served:
-        servers.append(Served(tmp_path / "data"))
+    def start(env: dict[str, str] | None = None) -> Served:
+        servers.append(Served(tmp_path / "data", env))
         servers[-1].wait_until_up()
         return servers[-1]
 

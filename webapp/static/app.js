@@ -17,7 +17,8 @@
  *   orders: the guest's orders, merged from REST answers and live events
  *   alerts: what a guest must notice
  *   menu (the bar and its drinks), inbox (the bell and its read marks)
- *   api (requests with the guest's token), sheet (the order sheet), tabs
+ *   api (requests with the guest's token), push (lock-screen notifications), sheet
+ *   (the order sheet), tabs
  *   tokens, notify (the browser's notifications), views (views, toast, banners)
  *   state: what the page holds, and its "something changed" notices
  *   store (what the page keeps), http (a bare request and its errors), format
@@ -31,10 +32,10 @@ import { initAssistant } from './guest/assistant.js';
 import { NETWORK_MESSAGE } from './guest/http.js';
 import { openInbox } from './guest/inbox.js';
 import { loadMenu } from './guest/menu.js';
-import { askNotifications } from './guest/notify.js';
 import { renderOrders, renderPickups } from './guest/order-list.js';
 import { submitOrder } from './guest/ordering.js';
 import { resyncOrders, scheduleEstimateRefresh } from './guest/orders.js';
+import { askNotifications } from './guest/push.js';
 import { cleanCode, endSession, joinAnyway, showJoin, signOut, startApp, submitCode, submitJoin } from './guest/session.js';
 import { closeSheet } from './guest/sheet.js';
 import { live } from './guest/socket.js';
@@ -79,10 +80,28 @@ async function boot() {
       history.replaceState(null, '', '/');
     }
     startApp();
+    const opened = location.hash.match(/^#order-([\w-]+)$/);
+    if (opened) openOrder(opened[1]);
   } else {
     state.tokens = null;
     showJoin();
   }
+}
+
+/** A tap on a lock-screen notification: its order, on "My orders". */
+function openOrder(orderId) {
+  history.replaceState(null, '', '/');
+  showTab('orders');
+  requestAnimationFrame(() => {
+    const card = document.querySelector(`.order[data-order-id="${CSS.escape(orderId)}"]`);
+    if (card) card.scrollIntoView({ block: 'center' });
+  });
+}
+
+if ('serviceWorker' in navigator) {
+  navigator.serviceWorker.addEventListener('message', (e) => {
+    if (e.data && e.data.type === 'open-order' && state.started) openOrder(String(e.data.order_id));
+  });
 }
 
 // What the parts below tell the parts above (see state.js).

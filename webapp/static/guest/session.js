@@ -7,6 +7,7 @@ import { renderInbox } from './inbox.js';
 import { renderBar, renderMenu } from './menu.js';
 import { renderOrders, renderPickups } from './order-list.js';
 import { resyncOrders } from './orders.js';
+import { forgetSubscription, keepSubscription } from './push.js';
 import { closeSheet } from './sheet.js';
 import { live } from './socket.js';
 import { state } from './state.js';
@@ -16,6 +17,7 @@ import { scheduleRefresh, setTokens } from './tokens.js';
 import { setLive, showView, toast } from './views.js';
 
 export function endSession(message) {
+  forgetSubscription();
   state.tokens = null;
   state.user = null;
   store.del(KEYS.tokens);
@@ -259,4 +261,5 @@ export function startApp() {
     if (!(e instanceof SessionEnded)) toast(e.message, 5000);
   });
   live.connect();
+  keepSubscription();
 }

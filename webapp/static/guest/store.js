@@ -8,6 +8,7 @@ export const KEYS = {
   lastEvent: 'bar.lastEventId',
   scan: 'bar.scanCode', // {code, at}: pop-up mode, the code scanned at the bar
   asked: 'bar.notifyAsked',
+  notifyNotice: 'bar.notifyNotice', // the page said once why it cannot notify the lock screen
   seen: 'bar.seen', // alerts already given (ready:<id>, cancelled:<id>, ann:<event id>)
   dismissed: 'bar.dismissed', // pickup cards the guest closed
   acked: 'bar.acked', // <notification type>:<order id> the guest has seen and dismissed
