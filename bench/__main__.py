@@ -1,6 +1,6 @@
-"""`python -m bench [orders|night|fanout|capacity|burst|kiosk ...] [--quick] [--json PATH] [--profile DIR]`.
+"""`python -m bench [orders|night|fanout|capacity|burst|kiosk|engines ...] [--quick] …`.
 
-Runs the named benchmarks (all six by default), prints a table for each with the
+Runs the named benchmarks (all seven by default), prints a table for each with the
 machine, the date and the figures against their aims. Exit status 1 when something
 was lost or failed (a missing message, a lost order, a 5xx, SQLITE_BUSY); a figure
 short of its aim is shown as a miss, not a failure.
@@ -21,7 +21,7 @@ from rich.table import Table
 
 from bench.common import Result, machine
 
-BENCHES = ("orders", "night", "fanout", "capacity", "burst", "kiosk")
+BENCHES = ("orders", "night", "fanout", "capacity", "burst", "kiosk", "engines")
 
 
 def _runner(name: str) -> Callable[[bool], Result]:
@@ -35,6 +35,8 @@ def _runner(name: str) -> Callable[[bool], Result]:
         from bench.capacity import run
     elif name == "burst":
         from bench.burst import run
+    elif name == "engines":
+        from bench.engines import run
     else:
         from bench.kiosk import run
     return run
