@@ -216,21 +216,31 @@ class Bar:
 
         self.settings = load_settings(environ=self.env)
         self.keys, _ = datadir.init(self.settings)  # this thread's connection, keys, menu
-        self.server: Server | None = None
+        self.servers: list[Server] = []
 
     def drink_ids(self) -> list[str]:
         return [d.id for d in self.settings.menu]
 
     def start_server(self) -> Server:
-        self.server = Server(self)
-        self.server.start()
-        return self.server
+        """`bar serve` on the bar's port."""
+        return self.start_servers(1)[0]
+
+    def start_servers(self, count: int) -> list[Server]:
+        """`count` `bar serve` processes on this bar's data (the bar's port, then free
+        ports): several servers share one PostgreSQL database (`BAR_DATABASE_URL`)."""
+        started = []
+        for _ in range(count):
+            server = Server(self, None if not self.servers else free_port())
+            self.servers.append(server)
+            server.start()
+            started.append(server)
+        return started
 
     def close(self) -> None:
         from bar.db import db
 
-        if self.server is not None:
-            self.server.stop()
+        for server in self.servers:
+            server.stop()
         db.close()
         if not os.environ.get("BENCH_KEEP"):
             shutil.rmtree(self.dir, ignore_errors=True)
@@ -323,11 +333,14 @@ TROUBLE = re.compile(
 
 
 class Server:
-    """`python -m bar serve` on the bar's port; stopped with SIGTERM."""
+    """`python -m bar serve` on the bar's port (or `port`); stopped with SIGTERM."""
 
-    def __init__(self, bar: Bar) -> None:
+    def __init__(self, bar: Bar, port: int | None = None) -> None:
         self.bar = bar
-        self.log_path = bar.dir / "server.log"
+        self.port = bar.port if port is None else port
+        self.base = f"http://{HOST}:{self.port}"
+        self.ws_url = f"ws://{HOST}:{self.port}/ws"
+        self.log_path = bar.dir / ("server.log" if port is None else f"server-{port}.log")
         self.proc: subprocess.Popen[bytes] | None = None
         self._log: Any = None
 
@@ -339,12 +352,12 @@ class Server:
         db.close()  # the server migrates/initialises too: no open connection in the way
         self._log = open(self.log_path, "wb")
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "bar", "serve", "--host", HOST, "--port", str(self.bar.port)],
+            [sys.executable, "-m", "bar", "serve", "--host", HOST, "--port", str(self.port)],
             env=self.bar.env, cwd=self.bar.dir, stdout=self._log, stderr=subprocess.STDOUT,
             stdin=subprocess.DEVNULL,
         )
         try:
-            wait_until_serving(self.bar.base, self.proc, timeout)
+            wait_until_serving(self.base, self.proc, timeout)
         except ServerFailed as failed:
             self.stop()
             raise RuntimeError(f"bar serve: {failed.message}:\n{self.log()}") from None

@@ -68,7 +68,9 @@ def _fingerprint(conn: psycopg.Connection[tuple[object, ...]]) -> str:
 class Cluster:
     """A running PostgreSQL server of our own; `new_database()` gives a test its own."""
 
-    def __init__(self, initdb: Path) -> None:
+    def __init__(self, initdb: Path, *, durable: bool = False) -> None:
+        """With `durable`, a commit waits for the disk as in production (the benchmarks:
+        SQLite runs with `synchronous = FULL` there too)."""
         self.bin = initdb.parent
         self.root = Path(tempfile.mkdtemp(prefix="barpg-"))  # short: a socket path is ≤ 107 bytes
         self.data = self.root / "data"
@@ -86,9 +88,9 @@ class Cluster:
         self._template_fingerprint: str | None = None
         self._run("initdb", "-D", str(self.data), "-A", "trust", "-U", self.user, "-E", "UTF8",
                   "--locale=C", "--no-sync")
-        options = (f"-k {self.socket_dir} -c listen_addresses='' -c fsync=off "
-                   "-c synchronous_commit=off -c full_page_writes=off -c max_connections=200 "
-                   "-c shared_buffers=32MB")
+        fast = "" if durable else "-c fsync=off -c synchronous_commit=off -c full_page_writes=off "
+        options = (f"-k {self.socket_dir} -c listen_addresses='' {fast}"
+                   "-c max_connections=200 -c shared_buffers=32MB")
         self._run("pg_ctl", "-D", str(self.data), "-l", str(self.log), "-o", options, "-w", "start")
 
     def _run(self, program: str, *args: str) -> None:
