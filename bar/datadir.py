@@ -106,7 +106,7 @@ def init(settings: Settings) -> tuple[Keys, bool]:
         connect(settings)
     _migrate(settings)
     keys = ensure_keys(settings.keys_dir, now=utcnow())
-    push.ensure_vapid_key(settings.keys_dir)  # lock-screen notifications (Web Push)
+    push.ensure_vapid_key()  # lock-screen notifications (Web Push)
     if settings.menu:
         # A bar.toml without [[menu]] (a server joining a shared bar with only its
         # `database.url`) leaves the bar's menu as it is, rather than empty it.

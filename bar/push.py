@@ -2,7 +2,7 @@
 
 A guest page on a secure origin subscribes through its browser's push service and
 hands the subscription to the bar (`subscribe`); the bar signs each push with its VAPID
-key (`vapid.pem` in the data dir's keys, made by `bar init`) and encrypts it for that
+key (in the database, made by `bar init`) and encrypts it for that
 browser (pywebpush: RFC 8291/8292), and the page's service worker shows it, even with
 the page closed.
 
@@ -22,10 +22,10 @@ the page closed.
   subscription: it is deleted. Other failures are logged; the guest still has the
   page's own chime and the unread notification on their next visit.
 
-The VAPID keys are files in the data dir, as the JWT signing keys are: several servers
-on one PostgreSQL database need the same `vapid.pem` (a browser's subscription names
-the public key it was made for), so copy it with the keys, or subscriptions made
-through one server are refused by the push service when another one pushes.
+The VAPID key is a `state` row of the database, as the token signing keys are rows of
+`signing_keys`: several servers on one PostgreSQL database push with the same key (a
+browser's subscription names the public key it was made for), and `bar db copy` takes
+it along.
 """
 
 from __future__ import annotations
@@ -34,12 +34,10 @@ import base64
 import binascii
 import json
 import logging
-import os
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
@@ -55,7 +53,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-VAPID_FILE = "vapid.pem"
+VAPID_KEY = "push.vapid_key"  # its `state` row
 POSITION_KEY = "push.position"
 SEND_TIMEOUT_S = 10
 # A push the phone cannot get within this long (off, no signal) is dropped by the push
@@ -69,36 +67,33 @@ PUSHED_STATUSES = frozenset({READY, CANCELLED, EXPIRED})
 # -- the VAPID key -----------------------------------------------------------------------
 
 
-def vapid_path(keys_dir: Path) -> Path:
-    return keys_dir / VAPID_FILE
+def ensure_vapid_key() -> None:
+    """Make the bar's VAPID key pair (P-256) if it has none. It is a row of the database,
+    as the token signing keys are: every server of a bar pushes with the one key its
+    guests' browsers subscribed with."""
+    with write():
+        if State.get_or_none(State.key == VAPID_KEY) is not None:
+            return
+        from cryptography.hazmat.primitives import serialization
+        from cryptography.hazmat.primitives.asymmetric import ec
+
+        key = ec.generate_private_key(ec.SECP256R1())
+        pem = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                                serialization.NoEncryption())
+        State.create(key=VAPID_KEY, value=pem.decode())
 
 
-def ensure_vapid_key(keys_dir: Path) -> None:
-    """Make the VAPID key pair (P-256) if it is missing; owner-only, like the JWT keys."""
-    path = vapid_path(keys_dir)
-    if path.exists():
-        return
-    from cryptography.hazmat.primitives import serialization
-    from cryptography.hazmat.primitives.asymmetric import ec
-
-    key = ec.generate_private_key(ec.SECP256R1())
-    pem = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-                            serialization.NoEncryption())
-    keys_dir.mkdir(parents=True, exist_ok=True)
-    try:
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    except FileExistsError:  # another `bar init` made it meanwhile
-        return
-    with os.fdopen(fd, "wb") as out:
-        out.write(pem)
+def vapid_pem() -> bytes | None:
+    """The bar's VAPID private key (PEM), or None before `bar init` made one."""
+    row = State.get_or_none(State.key == VAPID_KEY)
+    return row.value.encode() if row is not None else None
 
 
-def application_server_key(keys_dir: Path) -> str | None:
+def application_server_key() -> str | None:
     """The public key a browser subscribes with (base64url of the uncompressed point),
-    or None when there is no VAPID key (a data dir from before `bar init` made one)."""
-    try:
-        pem = vapid_path(keys_dir).read_bytes()
-    except OSError:
+    or None when the bar has no VAPID key yet."""
+    pem = vapid_pem()
+    if pem is None:
         return None
     from cryptography.hazmat.primitives import serialization
 
@@ -300,7 +295,6 @@ class Pusher:
         self.settings = settings
         self.clock = clock
         self.on_sent = on_sent
-        self._key_path = vapid_path(settings.keys_dir)
         # The contact a push service may write to (RFC 8292's `sub`): the bar's https://
         # origin without its port (as push services and py-vapid want it), or a mailto:.
         base = urlsplit(base_url(settings))
@@ -315,7 +309,15 @@ class Pusher:
 
     @property
     def enabled(self) -> bool:
-        return self._key_path.exists()
+        """Has the bar a VAPID key (read once found: it never changes)?"""
+        if self._vapid is None:
+            pem = vapid_pem()
+            if pem is None:
+                return False
+            from py_vapid import Vapid
+
+            self._vapid = Vapid.from_pem(pem)
+        return True
 
     def offer(self, batch: list[events.BarEvent]) -> None:
         """Called by the tailer with every new batch: keep the guests' pushable events."""
@@ -371,11 +373,8 @@ class Pusher:
 
     def _send(self, push: Push) -> int:
         """POST one push; the push service's HTTP status (0: it could not be reached)."""
-        from py_vapid import Vapid
         from pywebpush import WebPushException, webpush
 
-        if self._vapid is None:
-            self._vapid = Vapid.from_file(str(self._key_path))
         try:
             response = webpush(
                 push.subscription_info(), json.dumps(push.message), vapid_private_key=self._vapid,

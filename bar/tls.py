@@ -169,14 +169,15 @@ def loopback_opener() -> urllib.request.OpenerDirector:
 EXPIRY_WARNING_DAYS = 14
 
 
-def phones_report(settings: Settings, *, now: datetime | None = None) -> tuple[bool, list[str]]:
+def phones_report(settings: Settings, *, push_key: bool,
+                  now: datetime | None = None) -> tuple[bool, list[str]]:
     """What the phones will get (`bar serve --check`): whether the page is a secure
-    origin, whether lock-screen notifications are possible, and why. Returns (secure,
-    lines). Raises `ConfigError` for a certificate that would not serve at all."""
+    origin, whether lock-screen notifications are possible (`push_key`: the bar has its
+    Web Push key), and why. Returns (secure, lines). Raises `ConfigError` for a
+    certificate that would not serve at all."""
     from urllib.parse import urlsplit
 
     from bar.net import base_url
-    from bar.push import application_server_key
 
     now = now or datetime.now(UTC)
     certificate = load(settings, now=now)
@@ -217,8 +218,8 @@ def phones_report(settings: Settings, *, now: datetime | None = None) -> tuple[b
         lines.append(f"Secure, if the phones trust {certificate.issuer} (a public CA, or a "
                      "private one such as mkcert's installed on them).")
         secure = True
-    if application_server_key(settings.keys_dir) is None:
-        lines.append("Notifications: not yet: no push key in the data dir (run `bar init`).")
+    if not push_key:
+        lines.append("Notifications: not yet: the bar has no push key (run `bar init`).")
         return secure, lines
     lines.append("Notifications: possible. A guest taps \"Notify me\"; a ready drink then "
                  "reaches the lock screen through the phone's push service (Google's, "

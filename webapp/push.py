@@ -30,7 +30,7 @@ def push_info() -> dict[str, Any]:
     """Can this page be notified on the lock screen, and with which key? A browser
     subscribes only on a secure origin (https://); `reason` says why not, for people."""
     settings = bar_context().settings
-    key = push.application_server_key(settings.keys_dir)
+    key = push.application_server_key()
     secure = request.is_secure or base_url(settings).startswith("https://")
     reason = ""
     if not secure:

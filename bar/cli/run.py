@@ -7,11 +7,11 @@ import sys
 
 import click
 
-from bar import datadir, menu, registration, tls
+from bar import datadir, menu, push, registration, tls
 from bar.cli.base import Context, cli, pass_ctx
 from bar.clock import utcnow
 from bar.config import Settings
-from bar.errors import NoInvite
+from bar.errors import ConfigError, NoInvite
 from bar.net import base_url, check_port_free, join_url
 
 
@@ -23,6 +23,15 @@ def init(ctx: Context) -> None:
     s = ctx.settings
     verb = "Created" if first else "Checked"
     click.echo(f"{verb} {s.data_dir} ({len(menu.list_drinks())} drinks on the menu)")
+
+def _has_push_key(settings: Settings) -> bool:
+    """Has the bar its Web Push key (made by `bar init`)? No bar yet: no key."""
+    try:
+        datadir.open_database(settings)
+    except ConfigError:
+        return False
+    return push.application_server_key() is not None
+
 
 @cli.command()
 @click.option("--host", help="Address to listen on (default: server.host from the config).")
@@ -36,7 +45,7 @@ def serve(ctx: Context, host: str | None, port: int | None, check: bool) -> None
 
     settings = _with_address(ctx.settings, host, port)
     if check:
-        _, lines = tls.phones_report(settings)
+        _, lines = tls.phones_report(settings, push_key=_has_push_key(settings))
         for line in lines:
             click.echo(line)
         return

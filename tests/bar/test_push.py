@@ -54,7 +54,7 @@ def test_a_ready_drink_reaches_each_device_of_its_guest_once(settings, keys, mak
         assert received.message["title"] == f"#{order.number} Negroni is ready"
         assert received.message["tag"] == f"ready:{order.id}"
         assert received.message["url"] == f"/#order-{order.id}"
-        assert received.vapid_key == push.application_server_key(settings.keys_dir)
+        assert received.vapid_key == push.application_server_key()
         assert received.claims["sub"].startswith(("https://", "mailto:"))
     # Another server tailing the same events finds them claimed: nothing twice.
     assert push.Pusher(settings, clock=clock).push(batch) == []
