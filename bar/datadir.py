@@ -28,6 +28,16 @@ MIGRATIONS: dict[int, list[str]] = {
     3: ['ALTER TABLE "app_users" ADD COLUMN "device_id" VARCHAR(255)'],
     # Orders: (user_key, status) serves what the user_key index did.
     4: ['DROP INDEX IF EXISTS "orders_user_key"'],
+    # The menu is edited live: a drink's photo, and each order keeps the name and price
+    # it was ordered at (older orders take their drink's, as the best there is).
+    5: [
+        'ALTER TABLE "drink" ADD COLUMN "photo" VARCHAR(255)',
+        'ALTER TABLE "orders" ADD COLUMN "drink_name" VARCHAR(255)',
+        'ALTER TABLE "orders" ADD COLUMN "price" REAL',
+        'UPDATE "orders" SET'
+        ' "drink_name" = (SELECT "name" FROM "drink" WHERE "drink"."id" = "orders"."drink_id"),'
+        ' "price" = (SELECT "price" FROM "drink" WHERE "drink"."id" = "orders"."drink_id")',
+    ],
 }
 
 
@@ -84,7 +94,9 @@ def init(settings: Settings) -> tuple[Keys, bool]:
         connect(settings)
     keys = Keys.generate(settings.keys_dir)
     _migrate()
-    menu.sync_menu(settings.menu)
+    # The first start writes bar.toml's menu; later ones add only drinks new to the
+    # file: what the host changed live stays (`bar menu import` re-syncs on purpose).
+    menu.seed_menu(settings.menu)
     return keys, first_run
 
 

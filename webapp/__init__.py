@@ -18,7 +18,7 @@ from bar.db import db
 from bar.estimates import QueueEstimates
 from bar.limits import RateLimiter
 from bar.refusals import Refusals
-from webapp import admin, api, errors, pages, ws
+from webapp import admin, api, errors, media, pages, ws
 from webapp.context import BarContext, bar_context
 from webapp.fanout import Hub
 from webapp.threads import off_the_event_loop
@@ -57,7 +57,7 @@ def create_app(settings: Settings, *, clock: Clock = utcnow) -> Flask:
         refusals=refusals,
     )
     errors.register(app)
-    for blueprint in (pages.bp, api.bp, admin.bp, ws.bp):
+    for blueprint in (pages.bp, api.bp, admin.bp, media.bp, ws.bp):
         app.register_blueprint(blueprint)
     app.teardown_request(_give_back_the_database)
     return app
