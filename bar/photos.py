@@ -87,7 +87,9 @@ def process(data: bytes) -> Photo:
             upright = ImageOps.exif_transpose(image)
     except UnidentifiedImageError:
         raise ImageInvalid("that is not a JPEG, PNG or WebP image") from None
-    except (OSError, ValueError, SyntaxError, Image.DecompressionBombError) as exc:
+    except Image.DecompressionBombError:
+        raise ImageInvalid("the photo has far too many pixels (a decompression bomb?)") from None
+    except (OSError, ValueError, SyntaxError) as exc:
         raise ImageInvalid(f"the image could not be read: {exc}") from None
     has_alpha = upright.mode in ("RGBA", "LA", "PA") or "transparency" in upright.info
     pixels = upright.convert("RGBA" if has_alpha else "RGB")
