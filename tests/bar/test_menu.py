@@ -7,10 +7,10 @@ import dataclasses
 
 import pytest
 
-from bar import datadir, events, menu, orders, stats
-from bar.config import DrinkSpec
+from bar import datadir, events, menu, orders, stats, summary
+from bar.config import DrinkSpec, load_settings
 from bar.db import db
-from bar.errors import AlreadyExists, InvalidInput, NotFound
+from bar.errors import AlreadyExists, ConfigError, InvalidInput, NotFound
 from bar.models import Drink, Order
 from bar.payloads import MenuChanged
 
@@ -111,6 +111,8 @@ def test_an_old_order_keeps_the_name_and_price_it_was_ordered_at(settings, make,
     assert orders.order_dict(old)["price"] == 8.0
     assert orders.order_dict(orders.get_order(second.id))["drink_name"] == "Negroni Sbagliato"
     assert stats.compute().revenue == 18.0
+    page = summary.render("Bar", orders.business_day(clock(), settings.day_starts_at))
+    assert "Revenue" in page and "18.00" in page
 
 
 def test_a_schema_4_database_gives_old_orders_their_drinks_name_and_price(settings, make, clock):
@@ -130,3 +132,9 @@ def test_seeding_an_empty_database_keeps_the_files_order(keys, settings):
     assert [d.id for d in menu.list_drinks()] == [s.id for s in settings.menu]
     assert menu.seed_menu(settings.menu) == []  # nothing new the second time
     assert menu.seed_menu((DrinkSpec(id="new", name="New"),)) == ["new"]
+
+
+def test_the_currency_is_a_three_letter_code():
+    assert load_settings(None, environ={"BAR_CURRENCY": "eur"}).currency == "EUR"
+    with pytest.raises(ConfigError, match="BAR_CURRENCY: expected a three-letter currency code"):
+        load_settings(None, environ={"BAR_CURRENCY": "euro"})
