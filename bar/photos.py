@@ -22,6 +22,7 @@ import hashlib
 import io
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -178,6 +179,7 @@ def hue(category: str) -> int:
     return int(hashlib.sha256(category.casefold().encode()).hexdigest()[:4], 16) % 360
 
 
+@lru_cache(maxsize=1024)  # every /api/menu asks for each drink's: a menu is short
 def placeholder_url(name: str, category: str) -> str:
     return f"{PLACEHOLDER_URL}?{urlencode({'t': initials(name), 'h': hue(category)})}"
 
