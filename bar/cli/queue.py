@@ -80,7 +80,7 @@ def orders_group(click_ctx: click.Context, show_all: bool, as_json: bool) -> Non
     table = new_table("#", "status", "guest", "drink", "modifiers", "note", "barista", "ordered")
     for o in rows:
         mods = ", ".join(f"{k}: {v}" for k, v in o.modifiers.items())
-        table.add_row(str(o.number), o.status, o.guest.username, o.drink.name, mods, o.note,
+        table.add_row(str(o.number), o.status, o.guest.username, o.drink_name or o.drink.name, mods, o.note,
                       o.barista or "", local_time(o.created_at))
     console.print(table)
     click.echo(f"{table.row_count} {'orders' if show_all else 'open orders'}")
@@ -98,7 +98,8 @@ def orders_move(ctx: Context, number: int, status: str, reason: str | None, bari
     now = utcnow()
     order = orders.find_by_number(number, day_starts_at=ctx.settings.day_starts_at, now=now)
     moved = orders.move(order.id, status, actor="barista", barista=barista, reason=reason, now=now)
-    click.echo(f"#{moved.number} {moved.drink.name} for {moved.guest.username} is {moved.status}")
+    drink = moved.drink_name or moved.drink.name
+    click.echo(f"#{moved.number} {drink} for {moved.guest.username} is {moved.status}")
 
 
 @orders_group.command("recall")
