@@ -33,10 +33,11 @@ MIGRATIONS: dict[int, list[str]] = {
     5: [
         'ALTER TABLE "drink" ADD COLUMN "photo" VARCHAR(255)',
         'ALTER TABLE "orders" ADD COLUMN "drink_name" VARCHAR(255)',
-        'ALTER TABLE "orders" ADD COLUMN "price" REAL',
+        'ALTER TABLE "orders" ADD COLUMN "price" DOUBLE PRECISION',
         'UPDATE "orders" SET'
         ' "drink_name" = (SELECT "name" FROM "drink" WHERE "drink"."id" = "orders"."drink_id"),'
-        ' "price" = (SELECT "price" FROM "drink" WHERE "drink"."id" = "orders"."drink_id")',
+        ' "price" = (SELECT ROUND(CAST("price" AS NUMERIC), 2) FROM "drink"'
+        ' WHERE "drink"."id" = "orders"."drink_id")',
     ],
 }
 

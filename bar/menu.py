@@ -140,7 +140,7 @@ def drink_dict(drink: Drink) -> dict[str, object]:
     return {
         "id": drink.id, "name": drink.name, "description": drink.description,
         "category": drink.category, "ingredients": drink.ingredients, "tags": drink.tags,
-        "price": drink.price, "image": image, "thumb": thumb, "modifiers": drink.modifiers,
+        "price": cents(drink.price), "image": image, "thumb": thumb, "modifiers": drink.modifiers,
         "is_active": drink.is_active, "retired": not drink.on_menu, "position": drink.position,
     }
 
@@ -333,6 +333,11 @@ def clean_fields(fields: Mapping[str, Any]) -> dict[str, Any]:
                 raise InvalidInput(f"{key} must be true or false")
             values["on_menu" if key == "retired" else key] = not value if key == "retired" else value
     return values
+
+
+def cents(price: float | None) -> float | None:
+    """A stored price as it was set: PostgreSQL's REAL reads 7.99 back as 7.98999977."""
+    return None if price is None else round(price, 2)
 
 
 def clean_price(value: object) -> float | None:

@@ -127,7 +127,8 @@ class Order(BaseModel):
     # The drink's name and price when it was ordered: a rename or a new price later
     # leaves the night's history as it was (None in rows older than schema 5).
     drink_name = pw.CharField(null=True)
-    price = pw.FloatField(null=True)
+    # Double: PostgreSQL's REAL (a FloatField) keeps 7 digits, too few for a night's sum.
+    price = pw.DoubleField(null=True)
     note = pw.TextField(default="")
     status = pw.CharField(index=True)
     barista = pw.CharField(null=True)

@@ -312,6 +312,7 @@ class _Placing:
             raise QueueFull("queue full, try again in a few minutes")
         number = (last_number or 0) + 1
         created = _ISO(now)
+        price = None if price is None else round(price, 2)  # the drink's, in cents (a REAL)
         _INSERT.execute(
             id=self.order_id, number=number, day=self.day, drink=drink_id, drink_name=name,
             price=price, guest=self.user_key,

@@ -138,3 +138,13 @@ def test_the_currency_is_a_three_letter_code():
     assert load_settings(None, environ={"BAR_CURRENCY": "eur"}).currency == "EUR"
     with pytest.raises(ConfigError, match="BAR_CURRENCY: expected a three-letter currency code"):
         load_settings(None, environ={"BAR_CURRENCY": "euro"})
+
+
+def test_a_price_reads_back_to_the_cent_on_either_engine(make, clock):
+    menu.edit_drink("negroni", {"price": 7.99}, now=clock())
+    assert menu.drink_dict(menu.find_drink("negroni"))["price"] == 7.99
+    order = make.order()
+    assert orders.order_dict(orders.get_order(order.id))["price"] == 7.99
+    for status in ("preparing", "ready", "served"):
+        orders.move(order.id, status, actor="barista", barista="Sam", now=clock())
+    assert stats.compute().revenue == 7.99
