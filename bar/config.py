@@ -65,6 +65,8 @@ class DrinkSpec:
 @dataclass(frozen=True)
 class Settings:
     name: str = "bar"
+    # ISO 4217 code of the menu's prices ("EUR"); pages format them in the phone's locale.
+    currency: str = ""
     data_dir: Path = Path(".bar")
     day_starts_at: int = 6
     host: str = "0.0.0.0"
@@ -237,9 +239,17 @@ def _announcement(value: Any) -> str:
         raise ValueError(exc.message) from None
 
 
+def _currency(value: Any) -> str:
+    code = _text(value).strip().upper()
+    if code and not re.fullmatch(r"[A-Z]{3}", code):
+        raise ValueError(f"expected a three-letter currency code like EUR or USD, got {value!r}")
+    return code
+
+
 # (section, key) -> (Settings/Rules attribute, parser)
 _SCALARS: dict[tuple[str, str], tuple[str, Callable[[Any], Any]]] = {
     ("bar", "name"): ("name", _text),
+    ("bar", "currency"): ("currency", _currency),
     ("bar", "data_dir"): ("data_dir", lambda v: Path(_text(v)).expanduser()),
     ("bar", "day_starts_at"): ("day_starts_at", _int(0, 23)),
     ("server", "host"): ("host", _text),

@@ -32,6 +32,17 @@ MIGRATIONS: dict[int, list[str]] = {
     3: ['ALTER TABLE "app_users" ADD COLUMN "device_id" VARCHAR(255)'],
     # Orders: (user_key, status) serves what the user_key index did.
     4: ['DROP INDEX IF EXISTS "orders_user_key"'],
+    # The menu is edited live: a drink's photo, and each order keeps the name and price
+    # it was ordered at (older orders take their drink's, as the best there is).
+    5: [
+        'ALTER TABLE "drink" ADD COLUMN "photo" VARCHAR(255)',
+        'ALTER TABLE "orders" ADD COLUMN "drink_name" VARCHAR(255)',
+        'ALTER TABLE "orders" ADD COLUMN "price" DOUBLE PRECISION',
+        'UPDATE "orders" SET'
+        ' "drink_name" = (SELECT "name" FROM "drink" WHERE "drink"."id" = "orders"."drink_id"),'
+        ' "price" = (SELECT ROUND(CAST("price" AS NUMERIC), 2) FROM "drink"'
+        ' WHERE "drink"."id" = "orders"."drink_id")',
+    ],
 }
 
 
@@ -107,10 +118,10 @@ def init(settings: Settings) -> tuple[Keys, bool]:
     _migrate(settings)
     keys = ensure_keys(settings.keys_dir, now=utcnow())
     push.ensure_vapid_key()  # lock-screen notifications (Web Push)
-    if settings.menu:
-        # A bar.toml without [[menu]] (a server joining a shared bar with only its
-        # `database.url`) leaves the bar's menu as it is, rather than empty it.
-        menu.sync_menu(settings.menu)
+    # The first start writes bar.toml's menu; later ones add only drinks new to the
+    # file: what the host changed live stays (`bar menu import` re-syncs on purpose).
+    # A bar.toml without [[menu]] (a server joining a shared bar) adds nothing.
+    menu.seed_menu(settings.menu)
     return keys, first_run
 
 

@@ -4,7 +4,9 @@
     ├── ConfigError               config_invalid
     ├── ServerFailed              server_failed     (`bar up`: the web server did not start)
     ├── InvalidInput              invalid_input     (bad name, modifier, note, …)
-    │   └── InvalidJSON           invalid_json
+    │   ├── InvalidJSON           invalid_json
+    │   ├── ImageInvalid          image_invalid     (not a JPEG/PNG/WebP, broken, a decompression bomb)
+    │   └── TooLarge              too_large         (an upload over its limit: HTTP 413)
     ├── NotFound                  not_found
     │   ├── DrinkUnavailable      drink_unavailable
     │   └── NoInvite              no_invite         (every invite is used up, expired or revoked)
@@ -66,6 +68,19 @@ class InvalidInput(BarError):
 
 class InvalidJSON(InvalidInput):
     code = "invalid_json"
+
+
+class ImageInvalid(InvalidInput):
+    """Not a photo we take (not JPEG, PNG or WebP by its content, broken, or a
+    decompression bomb)."""
+
+    code = "image_invalid"
+
+
+class TooLarge(InvalidInput):
+    """An upload over its size limit (the web app answers 413)."""
+
+    code = "too_large"
 
 
 class NotFound(BarError):

@@ -81,7 +81,7 @@ class Recall:
     def describe(self) -> str:
         """`#12 Negroni for Ana: served → ready` (guest text: show it as text)."""
         o = self.order
-        return (f"#{o.number} {o.drink.name} for {o.guest.username}: "
+        return (f"#{o.number} {o.drink_name or o.drink.name} for {o.guest.username}: "
                 f"{self.move.to_status} → {self.move.from_status}")
 
 

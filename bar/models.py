@@ -6,7 +6,7 @@ import peewee as pw
 
 from bar.db import BaseModel, JSONField, UtcDateTimeField
 
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
 
 
 class SchemaVersion(BaseModel):
@@ -93,9 +93,26 @@ class Drink(BaseModel):
     image = pw.CharField(null=True)
     modifiers = JSONField(default=dict)
     is_active = pw.BooleanField(default=True)
-    # Still in bar.toml? A drink removed from the file stays for old orders.
+    # False: retired (`bar.menu.retire`); the drink stays for its old orders.
     on_menu = pw.BooleanField(default=True)
     position = pw.IntegerField(default=0)
+    # The content hash of its photo (`bar.photos`: `drink_images` rows), or None.
+    photo = pw.CharField(null=True)
+
+
+class DrinkImage(BaseModel):
+    """A drink's photo, as served: its large and thumbnail versions, by content-hashed
+    name. Kept in the database, so every server of a bar (PostgreSQL) serves the same
+    photos; each server keeps a copy of what it served in its data dir (`bar.photos`)."""
+
+    name = pw.CharField(primary_key=True)  # "<hash>.webp" or "<hash>-thumb.webp"
+    photo = pw.CharField(index=True)  # the hash both versions share
+    content_type = pw.CharField()
+    data = pw.BlobField()
+    created_at = UtcDateTimeField()
+
+    class Meta:
+        table_name = "drink_images"
 
 
 class Order(BaseModel):
@@ -107,6 +124,11 @@ class Order(BaseModel):
     # with it, and every index is one more write for every order.
     guest = pw.ForeignKeyField(Guest, column_name="user_key", backref="orders", index=False)
     modifiers = JSONField(default=dict)
+    # The drink's name and price when it was ordered: a rename or a new price later
+    # leaves the night's history as it was (None in rows older than schema 5).
+    drink_name = pw.CharField(null=True)
+    # Double: PostgreSQL's REAL (a FloatField) keeps 7 digits, too few for a night's sum.
+    price = pw.DoubleField(null=True)
     note = pw.TextField(default="")
     status = pw.CharField(index=True)
     barista = pw.CharField(null=True)
@@ -267,7 +289,7 @@ class State(BaseModel):
 
 
 TABLES: list[type[BaseModel]] = [
-    SchemaVersion, Guest, Kick, RegistrationCode, Admin, RefreshToken, Drink, Order, Move,
-    ScanWindow, Refusal, Event, Notification, Scheduled, Counter, SigningKey, State,
+    SchemaVersion, Guest, Kick, RegistrationCode, Admin, RefreshToken, Drink, DrinkImage, Order,
+    Move, ScanWindow, Refusal, Event, Notification, Scheduled, Counter, SigningKey, State,
     PushSubscription,
 ]

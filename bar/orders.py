@@ -241,7 +241,8 @@ def _facts() -> Any:
     is_open = State.select(State.value).where(State.key == shop.OPEN_KEY)
     return (
         Guest.select(Guest.username, Guest.is_active, Drink.id, Drink.name, Drink.modifiers,
-                     Drink.is_active, retry, nth_newest, open_orders, queued, last_number, is_open)
+                     Drink.is_active, Drink.price, retry, nth_newest, open_orders, queued,
+                     last_number, is_open)
         .join(Drink, JOIN.LEFT_OUTER, on=(Drink.id == slot("drink")) & Drink.on_menu)
         .where(Guest.user_key == user)
     )
@@ -252,9 +253,9 @@ def _facts() -> Any:
 _FACTS = Prepared(_facts)
 _INSERT = Prepared(lambda: Order.insert({
     field: slot(field.name) for field in (
-        Order.id, Order.number, Order.day, Order.drink, Order.guest, Order.modifiers,
-        Order.note, Order.status, Order.scan_code, Order.idempotency_key, Order.created_at,
-        Order.updated_at)
+        Order.id, Order.number, Order.day, Order.drink, Order.drink_name, Order.price,
+        Order.guest, Order.modifiers, Order.note, Order.status, Order.scan_code,
+        Order.idempotency_key, Order.created_at, Order.updated_at)
 }))
 
 
@@ -285,7 +286,7 @@ class _Placing:
         ).fetchone()
         if row is None or not row[1]:
             raise NotFound("unknown guest")
-        (username, _, drink_id, name, drink_modifiers, in_stock, first_id, nth_newest,
+        (username, _, drink_id, name, drink_modifiers, in_stock, price, first_id, nth_newest,
          open_orders, queued, last_number, open_value) = row
         if first_id is not None:
             order = _load(first_id)
@@ -311,8 +312,10 @@ class _Placing:
             raise QueueFull("queue full, try again in a few minutes")
         number = (last_number or 0) + 1
         created = _ISO(now)
+        price = None if price is None else round(price, 2)  # the drink's, in cents (a REAL)
         _INSERT.execute(
-            id=self.order_id, number=number, day=self.day, drink=drink_id, guest=self.user_key,
+            id=self.order_id, number=number, day=self.day, drink=drink_id, drink_name=name,
+            price=price, guest=self.user_key,
             modifiers=_JSON(chosen), note=self.note, status=PENDING, scan_code=self.scan_code,
             idempotency_key=self.idempotency_key, created_at=created, updated_at=created,
         )
@@ -322,7 +325,7 @@ class _Placing:
             order_id=self.order_id, number=number, user_key=self.user_key, username=username,
             drink_id=drink_id, drink_name=name, modifiers=chosen, note=self.note, status=PENDING,
             barista=None, cancel_reason=None, created_at=now, updated_at=now, ready_at=None,
-            completed_at=None,
+            completed_at=None, price=price,
         )
         _publish_new(info, PublicOrder(number, first_name(username), name, PENDING, now), now)
         if queued + 1 >= rules.max_queue:

@@ -81,6 +81,8 @@ class OrderInfo:
     updated_at: datetime
     ready_at: datetime | None
     completed_at: datetime | None
+    # What the drink cost when it was ordered (None: no price on the menu then).
+    price: float | None = None
 
     @classmethod
     def of(cls, order: Order) -> OrderInfo:
@@ -88,11 +90,11 @@ class OrderInfo:
         return cls(
             order_id=order.id, number=order.number,
             user_key=order.guest.user_key, username=order.guest.username,
-            drink_id=order.drink.id, drink_name=order.drink.name,
+            drink_id=order.drink.id, drink_name=order.drink_name or order.drink.name,
             modifiers=dict(order.modifiers), note=order.note, status=order.status,
             barista=order.barista, cancel_reason=order.cancel_reason,
             created_at=order.created_at, updated_at=order.updated_at,
-            ready_at=order.ready_at, completed_at=order.completed_at,
+            ready_at=order.ready_at, completed_at=order.completed_at, price=order.price,
         )
 
     def for_guest(self) -> OrderInfo:
@@ -116,6 +118,7 @@ class OrderInfo:
             "updated_at": self.updated_at.isoformat(),
             "ready_at": _iso(self.ready_at),
             "completed_at": _iso(self.completed_at),
+            "price": self.price,
         }
 
     @classmethod
@@ -131,6 +134,7 @@ class OrderInfo:
             updated_at=datetime.fromisoformat(payload["updated_at"]),
             ready_at=_time(payload.get("ready_at")),
             completed_at=_time(payload.get("completed_at")),
+            price=payload.get("price"),
         )
 
 
@@ -146,7 +150,7 @@ class PublicOrder:
 
     @classmethod
     def of(cls, order: Order) -> PublicOrder:
-        return cls(order.number, first_name(order.guest.username), order.drink.name,
+        return cls(order.number, first_name(order.guest.username), order.drink_name or order.drink.name,
                    order.status, order.updated_at)
 
     def to_payload(self) -> dict[str, Any]:
@@ -242,19 +246,26 @@ class ShopStatusChanged(EventPayload):
 
 @dataclass(frozen=True)
 class MenuChanged(EventPayload):
-    """A drink went in or out of stock."""
+    """A drink changed: its stock, or (`change`) added, edited, retired, restored,
+    moved, its photo, imported. `drink` is the drink as pages show it
+    (`bar.menu.drink_dict`); `is_active` is whether guests can order it now (false for
+    a retired drink). Events of older versions have neither `change` nor `drink`."""
 
     type: ClassVar[str] = MENU_CHANGED
     drink_id: str
     name: str
     is_active: bool
+    change: str = "stock"
+    drink: Mapping[str, Any] | None = None
 
     def to_payload(self) -> dict[str, Any]:
-        return {"drink_id": self.drink_id, "name": self.name, "is_active": self.is_active}
+        return {"drink_id": self.drink_id, "name": self.name, "is_active": self.is_active,
+                "change": self.change, "drink": dict(self.drink) if self.drink else None}
 
     @classmethod
     def from_payload(cls, payload: Mapping[str, Any]) -> Self:
-        return cls(str(payload["drink_id"]), str(payload["name"]), bool(payload["is_active"]))
+        return cls(str(payload["drink_id"]), str(payload["name"]), bool(payload["is_active"]),
+                   str(payload.get("change") or "stock"), payload.get("drink"))
 
 
 @dataclass(frozen=True)

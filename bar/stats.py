@@ -19,7 +19,8 @@ The JSON form (`Stats.to_dict`, printed by `bar stats --json`) is a stable inter
      "guests": {"count", "mean_orders", "max_orders", "mean_served"},
      "wait": {"count", "p50_s", "p90_s"},         # ordered → ready, nearest-rank percentiles
      "busiest_hour": {"hour": "YYYY-MM-DD HH:00", "orders"} | null,
-     "refused": {"total", "by_reason": {"queue_full": n, ...}}}  # turned away, most first
+     "refused": {"total", "by_reason": {"queue_full": n, ...}},  # turned away, most first
+     "revenue": number | null}   # served orders, each at the price it was ordered at
 
 `refused` counts orders turned away for a closed bar (`shop_closed`), a full queue
 (`queue_full`), a spent scan window (`window_spent`) or the guest's limit of open
@@ -82,6 +83,8 @@ class Stats:
     busiest_hour: str | None = None
     busiest_hour_orders: int = 0
     refused: dict[str, int] = field(default_factory=dict)  # reason -> orders, most first
+    # Served orders at the price each was ordered at; None when none had a price.
+    revenue: float | None = None
 
     @property
     def refused_total(self) -> int:
@@ -104,6 +107,7 @@ class Stats:
             "busiest_hour": ({"hour": self.busiest_hour, "orders": self.busiest_hour_orders}
                              if self.busiest_hour else None),
             "refused": {"total": self.refused_total, "by_reason": dict(self.refused)},
+            "revenue": self.revenue,
         }
 
     def csv_rows(self) -> list[dict[str, Any]]:
@@ -169,6 +173,9 @@ def compute(day: str | None = None, *, since: datetime | None = None) -> Stats:
     if busiest:
         stats.busiest_hour, stats.busiest_hour_orders = busiest
     stats.refused = _refused(day, since)
+    revenue = Order.select(fn.SUM(Order.price)).where(where & (Order.status == SERVED)).scalar()
+    # float(): PostgreSQL's SUM of a real is a float, SQLite's too; round the cents.
+    stats.revenue = round(float(revenue), 2) if revenue is not None else None
     return stats
 
 

@@ -20,7 +20,7 @@ from bar.estimates import QueueEstimates
 from bar.limits import rate_limiter
 from bar.push import Pusher
 from bar.refusals import Refusals
-from webapp import admin, api, assistant, errors, pages, push, ws
+from webapp import admin, api, assistant, errors, media, pages, push, ws
 from webapp.context import BarContext, bar_context
 from webapp.fanout import Hub
 from webapp.threads import off_the_event_loop
@@ -61,7 +61,7 @@ def create_app(settings: Settings, *, clock: Clock = utcnow) -> Flask:
         refusals=refusals,
     )
     errors.register(app)
-    for blueprint in (pages.bp, api.bp, admin.bp, push.bp, ws.bp):
+    for blueprint in (pages.bp, api.bp, admin.bp, media.bp, push.bp, ws.bp):
         app.register_blueprint(blueprint)
     assistant.install(app, settings)  # /api/recommendations, /api/assistant
     app.teardown_request(_give_back_the_database)

@@ -5,15 +5,19 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Blueprint, request, url_for
+from werkzeug.exceptions import UnsupportedMediaType
 
-from bar import admins, menu, net, orders, registration, scan, shop, waits
-from bar.errors import Conflict, InvalidInput
+from bar import admins, menu, net, orders, photos, registration, scan, shop, waits
+from bar.errors import Conflict, InvalidInput, TooLarge
 from bar.timeparse import parse_expiry
 from webapp.auth import current_claims, require_admin
 from webapp.body import field, json_body
 from webapp.context import bar_context, client_ip
+from webapp.threads import off_the_event_loop
 
 bp = Blueprint("admin", __name__, url_prefix="/api/admin")
+
+IMAGE_TYPES = ("image/jpeg", "image/png", "image/webp")
 
 
 @bp.post("/login")
@@ -134,7 +138,65 @@ def set_shop() -> dict[str, Any]:
 @bp.get("/drinks")
 @require_admin
 def list_drinks() -> dict[str, Any]:
-    return {"drinks": [menu.drink_dict(d) for d in menu.list_drinks()]}
+    """Every drink, retired ones too (`"retired": true`), in the menu's order."""
+    drinks = menu.list_drinks(include_off_menu=True)
+    return {"drinks": [menu.drink_dict(d) for d in drinks],
+            "currency": bar_context().settings.currency}
+
+
+@bp.post("/drinks")
+@require_admin
+def add_drink() -> tuple[dict[str, Any], int]:
+    """A new drink: `{"name", "id"?, "category"?, "price"?, ...}` (`bar.menu.add_drink`)."""
+    drink = menu.add_drink(json_body(), now=bar_context().now())
+    return {"drink": menu.drink_dict(drink)}, 201
+
+
+@bp.patch("/drinks/<drink_id>")
+@require_admin
+def edit_drink(drink_id: str) -> dict[str, Any]:
+    """Change the fields given (`"retired": true` takes the drink off the menu)."""
+    drink = menu.edit_drink(drink_id, json_body(), now=bar_context().now())
+    return {"drink": menu.drink_dict(drink)}
+
+
+@bp.post("/drinks/order")
+@require_admin
+def reorder_drinks() -> dict[str, Any]:
+    """`{"ids": [...]}`: those drinks first, in that order."""
+    drinks = menu.reorder(field(json_body(), "ids", list), now=bar_context().now())
+    return {"drinks": [menu.drink_dict(d) for d in drinks]}
+
+
+@bp.put("/drinks/<drink_id>/image")
+@require_admin
+def put_drink_image(drink_id: str) -> dict[str, Any]:
+    """The drink's photo: the request body is the image (`image/jpeg`, `png` or `webp`).
+
+    Judged by its content (`bar.photos`): 400 `image_invalid` for anything else or a
+    decompression bomb, 413 `too_large` over the limit; nothing changes then.
+    """
+    if request.mimetype not in IMAGE_TYPES:
+        raise UnsupportedMediaType("send the photo as the body, with Content-Type "
+                                   "image/jpeg, image/png or image/webp")
+    if (request.content_length or 0) > photos.MAX_UPLOAD_BYTES:
+        raise TooLarge(f"the photo is over {photos.MAX_UPLOAD_BYTES // (1024 * 1024)} MB: "
+                       "send a smaller one")
+    menu.find_drink(drink_id, include_retired=True)  # 404 before the work
+    # A body without a length (chunked) stops at the limit: werkzeug answers 413.
+    request.max_content_length = photos.MAX_UPLOAD_BYTES
+    data = request.get_data(cache=False)
+    photo = off_the_event_loop(lambda: photos.process(data))
+    drink = menu.set_photo(drink_id, photo, now=bar_context().now())
+    return {"drink": menu.drink_dict(drink)}
+
+
+@bp.delete("/drinks/<drink_id>/image")
+@require_admin
+def delete_drink_image(drink_id: str) -> dict[str, Any]:
+    """Take the photo away: the drink shows its placeholder."""
+    drink = menu.clear_photo(drink_id, now=bar_context().now())
+    return {"drink": menu.drink_dict(drink)}
 
 
 @bp.post("/drinks/<drink_id>/stock")

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, request
+from flask import Blueprint, Response, jsonify, request
 
 from bar import board, estimates, menu, notifications, orders, registration, shop, tokens
 from bar.config import Settings
@@ -52,10 +52,21 @@ def _user_agent() -> str:
 
 
 @bp.get("/menu")
-def get_menu() -> dict[str, Any]:
-    """The drinks (with stock and modifiers) and whether the bar is open."""
+def get_menu() -> Response:
+    """The drinks (with stock, prices, photos and modifiers) and whether the bar is open.
+
+    With an `ETag`: a page that reloads the menu after a `MENU_CHANGED` gets a 304 when
+    nothing it shows changed. Photos are URLs (`thumb`), loaded lazily by the page.
+    """
     settings = bar_context().settings
-    return {"bar": bar_info(settings), "drinks": [menu.drink_dict(d) for d in menu.list_drinks()]}
+    response = jsonify({
+        "bar": {**bar_info(settings), "currency": settings.currency},
+        "drinks": [menu.drink_dict(d) for d in menu.list_drinks()],
+    })
+    response.headers["Cache-Control"] = "no-cache"  # keep it, but ask each time
+    response.add_etag()
+    response.make_conditional(request)
+    return response
 
 
 @bp.get("/display")

@@ -16,7 +16,16 @@ from flask import Flask, Response, jsonify, request
 from werkzeug.exceptions import HTTPException
 
 from bar.db import is_busy
-from bar.errors import AuthError, BarError, Conflict, Forbidden, InvalidInput, NotFound, RateLimited
+from bar.errors import (
+    AuthError,
+    BarError,
+    Conflict,
+    Forbidden,
+    InvalidInput,
+    NotFound,
+    RateLimited,
+    TooLarge,
+)
 
 log = logging.getLogger(__name__)
 
@@ -38,6 +47,7 @@ SECURITY_HEADERS = {
 STATUSES: dict[type[BarError], int] = {
     BarError: 500,
     InvalidInput: 400,
+    TooLarge: 413,
     AuthError: 401,
     Forbidden: 403,
     NotFound: 404,

@@ -52,7 +52,7 @@ class BarGroup(click.Group):
 COMMAND_MODULES = {
     "init": "run", "serve": "run", "kiosk": "run", "display": "run", "up": "run",
     "codes": "codes",
-    "menu": "queue", "shop": "queue", "orders": "queue",
+    "menu": "menu", "shop": "queue", "orders": "queue",
     "guests": "people", "keys": "people", "admin": "people",
     "stats": "reports", "summary": "reports", "events": "reports",
     "announce": "announce",

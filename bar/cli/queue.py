@@ -1,11 +1,13 @@
-"""`bar menu`, `bar shop` and `bar orders`: what is poured, and the queue (and its recall)."""
+"""`bar shop` and `bar orders`: the bar open or closed, and the queue (and its recall).
+
+`bar menu` is in `bar.cli.menu`.
+"""
 
 from __future__ import annotations
 
 import click
-from rich.text import Text
 
-from bar import history, menu, orders, shop
+from bar import history, orders, shop
 from bar.cli.base import (
     Context,
     command_group,
@@ -17,42 +19,6 @@ from bar.cli.base import (
     print_json_list,
 )
 from bar.clock import utcnow
-
-
-@command_group("menu", "The drinks, and what is in stock.")
-def menu_group() -> None:
-    pass
-
-
-@menu_group.command("list")
-@click.option("--json", "as_json", is_flag=True)
-@pass_ctx
-def menu_list(ctx: Context, as_json: bool) -> None:
-    """List the drinks on the menu."""
-    ctx.open()
-    drinks = menu.list_drinks()
-    if as_json:
-        print_json([menu.drink_dict(d) for d in drinks])
-        return
-    table = new_table("id", "name", "category", "in stock", "modifiers", title="Menu")
-    for d in drinks:
-        mods = "\n".join(f"{k}: {' / '.join(v)}" for k, v in d.modifiers.items())
-        table.add_row(d.id, d.name, d.category, "yes" if d.is_active else Text("no", style="red"), mods)
-    console.print(table)
-
-
-def _stock_command(name: str, in_stock: bool, help_: str) -> None:
-    @menu_group.command(name, help=help_)
-    @click.argument("drink")
-    @pass_ctx
-    def command(ctx: Context, drink: str) -> None:
-        ctx.open()
-        found = menu.set_in_stock(drink, in_stock, now=utcnow())
-        click.echo(f"{found.name} is {'in stock' if in_stock else 'out of stock'}")
-
-
-_stock_command("enable", True, "Put DRINK (id or name) back in stock.")
-_stock_command("disable", False, "Mark DRINK (id or name) out of stock.")
 
 
 @command_group("shop", "Open or close the bar.", invoke_without_command=True)
@@ -114,7 +80,7 @@ def orders_group(click_ctx: click.Context, show_all: bool, as_json: bool) -> Non
     table = new_table("#", "status", "guest", "drink", "modifiers", "note", "barista", "ordered")
     for o in rows:
         mods = ", ".join(f"{k}: {v}" for k, v in o.modifiers.items())
-        table.add_row(str(o.number), o.status, o.guest.username, o.drink.name, mods, o.note,
+        table.add_row(str(o.number), o.status, o.guest.username, o.drink_name or o.drink.name, mods, o.note,
                       o.barista or "", local_time(o.created_at))
     console.print(table)
     click.echo(f"{table.row_count} {'orders' if show_all else 'open orders'}")
@@ -132,7 +98,8 @@ def orders_move(ctx: Context, number: int, status: str, reason: str | None, bari
     now = utcnow()
     order = orders.find_by_number(number, day_starts_at=ctx.settings.day_starts_at, now=now)
     moved = orders.move(order.id, status, actor="barista", barista=barista, reason=reason, now=now)
-    click.echo(f"#{moved.number} {moved.drink.name} for {moved.guest.username} is {moved.status}")
+    drink = moved.drink_name or moved.drink.name
+    click.echo(f"#{moved.number} {drink} for {moved.guest.username} is {moved.status}")
 
 
 @orders_group.command("recall")

@@ -47,11 +47,11 @@ def stats_command(
     for r in result.rows:
         table.add_row(*(str(getattr(r, c)) for c in columns))
     console.print(table)
-    for line in stats_lines(result):
+    for line in stats_lines(result, currency=ctx.settings.currency):
         click.echo(line)
 
 
-def stats_lines(result: stats.Stats) -> list[str]:
+def stats_lines(result: stats.Stats, *, currency: str = "") -> list[str]:
     t = result.totals
     lines = [f"{t.ordered} orders: {t.served} served, {t.cancelled} cancelled, "
              f"{t.expired} expired, {t.open} open"]
@@ -63,6 +63,9 @@ def stats_lines(result: stats.Stats) -> list[str]:
                      f"p90 {stats.format_wait(result.wait_p90_s)} ({result.waits} drinks)")
     if result.busiest_hour:
         lines.append(f"busiest hour: {result.busiest_hour} ({result.busiest_hour_orders} orders)")
+    if result.revenue is not None:
+        lines.append(f"revenue (served, at the prices ordered at): {result.revenue:,.2f}"
+                     + (f" {currency}" if currency else ""))
     lines.append(stats.turned_away(result))
     return lines
 

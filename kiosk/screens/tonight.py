@@ -44,7 +44,7 @@ class TonightScreen(ListScreen):
             yield order.id, (
                 Text(f"#{order.number}", style="bold"),
                 Text(order.status, style=STATUS_STYLE.get(order.status, "")),
-                Text(order.guest.username), Text(order.drink.name),
+                Text(order.guest.username), Text(order.drink_name or order.drink.name),
                 Text(local_hhmm(order.updated_at)), Text(order.barista or ""),
                 Text(order.cancel_reason or ""),
             )

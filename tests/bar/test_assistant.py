@@ -57,7 +57,7 @@ def test_the_index_is_built_once_per_menu_version(settings, keys, clock):
     assert menu_index(menu.list_drinks()) is first  # stock is read per question
     renamed = [dataclasses.replace(d, name="Negroni Sbagliato") if d.id == "negroni" else d
                for d in settings.menu]
-    menu.sync_menu(tuple(renamed))
+    menu.import_menu(tuple(renamed), now=clock())
     second = menu_index(menu.list_drinks())
     assert second is not first and second.drinks["negroni"].name == "Negroni Sbagliato"
     answer = Assistant(settings).answer("a negroni sbagliato", user_key=None, now=clock())

@@ -149,6 +149,8 @@ def test_a_schema_2_database_opens_and_kicks(settings, keys, make):
     ana = join(make, "Ana")  # a guest of the old version
     db.execute_sql('DROP TABLE "kicks"')
     db.execute_sql('ALTER TABLE "app_users" DROP COLUMN "device_id"')
+    for table, column in (("drink", "photo"), ("orders", "drink_name"), ("orders", "price")):
+        db.execute_sql(f'ALTER TABLE "{table}" DROP COLUMN "{column}"')  # schema 5's
     db.execute_sql("UPDATE schema_version SET version = 2")
     db.close()
     datadir.open_bar(settings)

@@ -77,8 +77,11 @@ def test_rows_written_by_the_core_read_back_typed(make, clock) -> None:
     assert by_channel[(mine, events.ORDER_STATUS_CHANGED)] == OrderStatusChanged(
         OrderInfo.of(moved).for_guest())
     assert by_channel[(events.CONFIG, events.SHOP_STATUS_CHANGED)] == ShopStatusChanged(False)
-    assert by_channel[(events.CONFIG, events.MENU_CHANGED)] == MenuChanged(
-        "negroni", "Negroni", False)
+    stock = by_channel[(events.CONFIG, events.MENU_CHANGED)]
+    assert isinstance(stock, MenuChanged)
+    assert (stock.drink_id, stock.name, stock.is_active, stock.change) == (
+        "negroni", "Negroni", False, "stock")
+    assert stock.drink is not None and stock.drink["is_active"] is False
     assert by_channel[(events.ANNOUNCEMENTS, events.ANNOUNCEMENT)] == Announcement(
         "Last call!", at=clock())
     assert by_channel[(events.ADMIN, events.GUEST_SIGNED_OUT)] == GuestSignedOut(

@@ -98,6 +98,8 @@ def test_a_schema_3_database_is_brought_up_to_date(make, clock, settings):
     db.execute_sql('DROP TABLE "counter"')
     db.execute_sql('DROP INDEX "orders_user_key_status"')
     db.execute_sql('CREATE INDEX "orders_user_key" ON "orders" ("user_key")')
+    for table, column in (("drink", "photo"), ("orders", "drink_name"), ("orders", "price")):
+        db.execute_sql(f'ALTER TABLE "{table}" DROP COLUMN "{column}"')  # schema 5's
     db.execute_sql("UPDATE schema_version SET version = 3")
     db.close()
     datadir.open_database(settings)

@@ -82,6 +82,7 @@ def test_one_night_across_midnight_is_one_business_day(run):
         # Local midnight to 1 am (23:00 UTC on the 15th).
         "busiest_hour": {"hour": "2024-11-16 00:00", "orders": 5},
         "refused": {"total": 0, "by_reason": {}},  # tests/bar/test_refusals.py has some
+        "revenue": None,  # the sample menu has no prices (tests/bar/test_menu.py sets some)
     }
 
 
@@ -159,7 +160,7 @@ def test_nothing_matches(run):
         "totals": totals(0, 0, 0, 0, 0),
         "guests": {"count": 0, "mean_orders": None, "max_orders": 0, "mean_served": None},
         "wait": {"count": 0, "p50_s": None, "p90_s": None}, "busiest_hour": None,
-        "refused": {"total": 0, "by_reason": {}},
+        "refused": {"total": 0, "by_reason": {}}, "revenue": None,
     }
     assert "0 orders" in run("stats", "--day", "2020-01-01")
 

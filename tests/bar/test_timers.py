@@ -139,6 +139,8 @@ def test_a_schema_1_database_gains_reminded_at(settings, keys, make, clock):
 
     db.execute_sql('ALTER TABLE "orders" DROP COLUMN "reminded_at"')
     db.execute_sql('ALTER TABLE "app_users" DROP COLUMN "device_id"')  # schema 3's
+    for table, column in (("drink", "photo"), ("orders", "drink_name"), ("orders", "price")):
+        db.execute_sql(f'ALTER TABLE "{table}" DROP COLUMN "{column}"')  # schema 5's
     db.execute_sql("UPDATE schema_version SET version = 1")
     db.close()
     datadir.open_bar(settings)

@@ -77,11 +77,11 @@ async def test_d_switches_a_drink_out_of_stock_for_the_guests(
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("d")
         assert isinstance(app.screen, DrinksScreen)
-        assert table_rows(app)[0][:3] == ["Negroni", "Cocktails", "● in stock"]
+        assert table_rows(app)[0][:4] == ["Negroni", "Cocktails", "", "● in stock"]
 
         await pilot.press("space")  # the cursor starts on the first drink
         assert not Drink.get_by_id("negroni").is_active
-        assert table_rows(app)[0][2] == "○ out of stock"
+        assert table_rows(app)[0][3] == "○ out of stock"
         menu = {d["id"]: d["is_active"] for d in web.get("/api/menu").json["drinks"]}
         assert menu["negroni"] is False
         refused = web.post("/api/orders", json={"drink_id": "negroni"}, headers=guest)
@@ -94,6 +94,35 @@ async def test_d_switches_a_drink_out_of_stock_for_the_guests(
 
         await pilot.press("escape")
         assert isinstance(app.screen, QueueScreen)
+
+
+async def test_p_prices_a_drink_and_r_retires_and_restores_it_live(
+    app: KioskApp, web: FlaskClient, make: Factory
+) -> None:
+    guest = register(web, make, "Ana")
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("d", "p")
+        await pilot.press(*"8.5", "enter")
+        assert Drink.get_by_id("negroni").price == 8.5
+        assert table_rows(app)[0][2] == "8.50"
+        menu = {d["id"]: d for d in web.get("/api/menu").json["drinks"]}
+        assert menu["negroni"]["price"] == 8.5
+
+        await pilot.press("p", *"cheap", "enter")  # refused: a notice, nothing changes
+        assert Drink.get_by_id("negroni").price == 8.5
+        assert any("not a number" in m for m in notices(app))
+
+        await pilot.press("r")
+        assert not Drink.get_by_id("negroni").on_menu
+        assert "negroni" not in {d["id"] for d in web.get("/api/menu").json["drinks"]}
+        refused = web.post("/api/orders", json={"drink_id": "negroni"}, headers=guest)
+        assert refused.status_code == 404
+        assert await wait_for(pilot, lambda: table_rows(app)[-1][3] == "retired")  # last, dimmed
+
+        await pilot.press("r")  # the cursor followed it: r brings it back
+        assert Drink.get_by_id("negroni").on_menu
+        placed = web.post("/api/orders", json={"drink_id": "negroni"}, headers=guest)
+        assert placed.status_code == 201 and placed.json["order"]["price"] == 8.5
 
 
 # -- i: invites, and invites that run out (item 6) ------------------------------------------

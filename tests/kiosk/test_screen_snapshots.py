@@ -118,6 +118,9 @@ def test_drinks_screen(
     clock: FrozenClock,
 ) -> None:
     a_night(make, clock)
+    menu.edit_drink("negroni", {"price": 9}, now=clock())
+    menu.edit_drink("margarita", {"price": 8.5}, now=clock())
+    menu.retire("shirley-temple", now=clock())
     app = KioskApp(kiosk_settings, clock=clock, barista="Sam")
     assert snap_compare(app, terminal_size=SIZE, run_before=shoot("drinks", "d", "down"))
 

@@ -11,7 +11,7 @@ from webapp.errors import status_for
 
 EXPECTED = {
     "ConfigError": 500, "ServerFailed": 500, "PortInUse": 500, "BarError": 500,
-    "InvalidInput": 400, "InvalidJSON": 400,
+    "InvalidInput": 400, "InvalidJSON": 400, "ImageInvalid": 400, "TooLarge": 413,
     "NotFound": 404, "DrinkUnavailable": 404, "NoInvite": 404,
     "AuthError": 401, "CodeMissing": 401, "TokenInvalid": 401, "TokenMissing": 401,
     "SignedOut": 401, "TokenExpired": 401, "RefreshInvalid": 401, "LoginFailed": 401,

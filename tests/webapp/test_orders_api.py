@@ -21,7 +21,7 @@ def test_menu_lists_drinks_and_the_bar(client, clock):
     assert response.status_code == 200
     body = response.json
     assert body["bar"] == {"name": "Friday Night Bar", "is_open": True, "queue_full": False,
-                           "mode": "party"}
+                           "mode": "party", "currency": ""}
     drinks = {d["id"]: d for d in body["drinks"]}
     assert drinks["negroni"]["modifiers"] == {"ice": ["big cube", "crushed", "no ice"]}
     assert drinks["margarita"]["is_active"] is False

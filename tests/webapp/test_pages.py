@@ -47,7 +47,15 @@ def test_csp_allows_no_inline_code():
 
 
 def test_api_responses_are_not_cached(client):
-    assert client.get("/api/menu").headers["Cache-Control"] == "no-store"
+    assert client.get("/api/display").headers["Cache-Control"] == "no-store"
+
+
+def test_the_menu_is_kept_but_revalidated(client):
+    """Public and the same for everyone: a phone keeps it and asks with its ETag."""
+    first = client.get("/api/menu")
+    assert first.headers["Cache-Control"] == "no-cache" and first.headers["ETag"]
+    again = client.get("/api/menu", headers={"If-None-Match": first.headers["ETag"]})
+    assert again.status_code == 304 and again.data == b""
 
 
 def test_unknown_path_is_json_404(client):

@@ -31,7 +31,7 @@ import { unlockAudioOnGesture } from './guest/alerts.js';
 import { initAssistant } from './guest/assistant.js';
 import { NETWORK_MESSAGE } from './guest/http.js';
 import { openInbox } from './guest/inbox.js';
-import { loadMenu } from './guest/menu.js';
+import { loadMenu, setupMenuFilters } from './guest/menu.js';
 import { renderOrders, renderPickups } from './guest/order-list.js';
 import { submitOrder } from './guest/ordering.js';
 import { resyncOrders, scheduleEstimateRefresh } from './guest/orders.js';
@@ -149,6 +149,7 @@ $('#order-sheet').addEventListener('click', (e) => {
 $('#order-note').addEventListener('input', () => {
   $('#note-count').textContent = `${$('#order-note').value.length}/200`;
 });
+setupMenuFilters();
 $('#tab-menu').addEventListener('click', () => showTab('menu'));
 $('#tab-orders').addEventListener('click', () => showTab('orders'));
 $('.tabs').addEventListener('keydown', (e) => {

@@ -1,4 +1,4 @@
-/* bar: the barista view's bar controls: open/closed, and drinks in or out of stock.
+/* bar: the barista view's bar controls: open/closed, and the drinks (barista-drinks.js).
  *
  * Both go through the admin API and follow the `config` channel, so a change made at
  * the kiosk or from the CLI shows here too.
@@ -8,12 +8,13 @@
  *   bar.onEvent(event);                        // a `config` channel event
  */
 
-import { $, el } from './common.js';
+import { createDrinks } from './barista-drinks.js';
+import { $ } from './common.js';
 
 export function create(session) {
   let isOpen = true;
   let closeArmed = null;
-  let drinks = [];
+  const drinks = createDrinks(session);
 
   function setShop(open) {
     isOpen = open;
@@ -49,60 +50,18 @@ export function create(session) {
     }
   }
 
-  function renderDrinks() {
-    const out = drinks.filter((d) => d.is_active === false).length;
-    $('#drinks-button').textContent = out ? `Drinks (${out} out)` : 'Drinks';
-    $('#drink-list').replaceChildren(...drinks.map((drink) => {
-      const li = el('li', 'stock-row');
-      li.dataset.id = drink.id;
-      const inStock = drink.is_active !== false;
-      const button = el('button', `button stock-toggle ${inStock ? 'secondary' : 'danger'}`,
-        inStock ? 'In stock' : 'Out of stock');
-      button.type = 'button';
-      button.setAttribute('aria-pressed', String(inStock));
-      li.append(el('span', 'stock-name', drink.name), button);
-      return li;
-    }));
-  }
-
-  async function onStockClick(event) {
-    const button = event.target.closest('.stock-toggle');
-    const drink = button && drinks.find((d) => d.id === button.closest('.stock-row').dataset.id);
-    if (!drink) return;
-    button.disabled = true;
-    try {
-      const data = await session.api(`/api/admin/drinks/${encodeURIComponent(drink.id)}/stock`, {
-        method: 'POST', body: { is_active: drink.is_active === false },
-      });
-      Object.assign(drink, data.drink);
-      renderDrinks();
-    } catch (e) {
-      button.disabled = false;
-      session.failed(e, drink.name);
-    }
-  }
-
   function load(menu) {
     if (!menu) return;
     setShop(!(menu.bar && menu.bar.is_open === false));
-    drinks = menu.drinks || [];
-    renderDrinks();
+    drinks.refresh();
   }
 
   function onEvent(ev) {
-    if (ev.type === 'SHOP_STATUS_CHANGED') {
-      setShop(ev.is_open);
-    } else if (ev.type === 'MENU_CHANGED') {
-      const drink = drinks.find((d) => d.id === ev.drink_id);
-      if (drink) drink.is_active = ev.is_active;
-      renderDrinks();
-    }
+    if (ev.type === 'SHOP_STATUS_CHANGED') setShop(ev.is_open);
+    else drinks.onEvent(ev);
   }
 
   $('#shop-toggle').addEventListener('click', toggleShop);
-  $('#drinks-button').addEventListener('click', () => $('#drinks-dialog').showModal());
-  $('#drinks-close').addEventListener('click', () => $('#drinks-dialog').close());
-  $('#drink-list').addEventListener('click', onStockClick);
 
   return { load, onEvent };
 }

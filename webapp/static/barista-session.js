@@ -9,7 +9,7 @@
  *     onSignedIn(token, username) {},    // show the queue, connect the socket
  *     onSignedOut() {},                  // forget what the token showed
  *   });
- *   session.start(); session.token; await session.api(path, {method, body});
+ *   session.start(); session.token; await session.api(path, {method, body | file});
  *   session.signOut(message); session.toast(text); session.failed(error, what);
  */
 
@@ -82,13 +82,14 @@ export function create({ onSignedIn, onSignedOut }) {
   }
 
   /** An admin API call; throws SignedOut after a 401/403, else the server's message. */
-  async function api(path, { method = 'GET', body } = {}) {
+  async function api(path, { method = 'GET', body, file } = {}) {
     if (!token) throw new SignedOut();
     const headers = { Accept: 'application/json', Authorization: `Bearer ${token}` };
     if (body !== undefined) headers['Content-Type'] = 'application/json';
-    const res = await fetch(path, {
-      method, headers, cache: 'no-store', body: body === undefined ? undefined : JSON.stringify(body),
-    });
+    // A file (a drink's photo) goes as the raw body, with its own type.
+    if (file !== undefined) headers['Content-Type'] = file.type || 'application/octet-stream';
+    const payload = file !== undefined ? file : body === undefined ? undefined : JSON.stringify(body);
+    const res = await fetch(path, { method, headers, cache: 'no-store', body: payload });
     const data = await res.json().catch(() => null);
     if (res.status === 401 || res.status === 403) {
       if (token) signOut(EXPIRED);

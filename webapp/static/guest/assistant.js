@@ -82,7 +82,7 @@ async function ask(event) {
 }
 
 async function suggest({ surprise = false } = {}) {
-  const chosen = [...document.querySelectorAll('#taste-chips [aria-pressed=true]')].map((b) => b.dataset.taste);
+  const chosen = [...document.querySelectorAll('#assistant-tastes [aria-pressed=true]')].map((b) => b.dataset.taste);
   const params = new URLSearchParams({ lang: pageLanguage() });
   const tastes = chosen.filter((t) => t !== 'alcoholfree');
   if (tastes.length) params.set('tastes', tastes.join(','));
@@ -239,7 +239,7 @@ async function confirmDraft() {
 
 /** Wire the box once (app.js). */
 export function initAssistant() {
-  const chips = $('#taste-chips');
+  const chips = $('#assistant-tastes');
   for (const [taste, label] of TASTES) {
     const chip = el('button', { type: 'button', class: 'chip taste-chip', 'data-taste': taste, 'aria-pressed': 'false', text: label });
     chip.addEventListener('click', () => {

@@ -18,12 +18,19 @@ export function humanize(name) {
   return s.charAt(0).toUpperCase() + s.slice(1);
 }
 
-export function formatPrice(price) {
+/** A price in the bar's currency (`bar.currency`, e.g. EUR), written the phone's way. */
+export function formatPrice(price, currency = '') {
   if (typeof price !== 'number' || !Number.isFinite(price)) return '';
-  return price.toLocaleString(undefined, {
-    minimumFractionDigits: Number.isInteger(price) ? 0 : 2,
-    maximumFractionDigits: 2,
-  });
+  const digits = { minimumFractionDigits: Number.isInteger(price) ? 0 : 2, maximumFractionDigits: 2 };
+  if (currency) {
+    try {
+      return new Intl.NumberFormat(undefined, { style: 'currency', currency, ...digits }).format(price);
+    } catch (e) {
+      // An unknown code: the number alone, then the code.
+      return `${price.toLocaleString(undefined, digits)} ${currency}`;
+    }
+  }
+  return price.toLocaleString(undefined, digits);
 }
 
 export function formatTime(iso) {

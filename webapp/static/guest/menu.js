@@ -17,6 +17,7 @@ export async function loadMenu() {
     is_open: bar.is_open !== false,
     queue_full: bar.queue_full === true,
     mode: bar.mode === 'popup' ? 'popup' : 'party',
+    currency: typeof bar.currency === 'string' ? bar.currency : '',
   };
   state.drinks = Array.isArray(data.drinks) ? data.drinks : [];
   state.drinksById = new Map(state.drinks.map((d) => [d.id, d]));
@@ -54,10 +55,80 @@ export function applyShop(ev) {
   else if (open && !full) toast('There’s room in the queue again — order away!');
 }
 
+/**
+ * A drink changed live (`MENU_CHANGED` on the public `config` channel). Newer servers
+ * send the drink as the menu shows it: added, edited, moved, photographed, retired (it
+ * leaves the page) or restored. An older event says only its stock.
+ */
+export function applyMenuChange(ev) {
+  const drink = ev.drink && typeof ev.drink === 'object' ? ev.drink : null;
+  if (!drink) {
+    const known = state.drinksById.get(ev.drink_id);
+    if (!known || typeof ev.is_active !== 'boolean') return false;
+    known.is_active = ev.is_active;
+  } else if (drink.retired) {
+    state.drinks = state.drinks.filter((d) => d.id !== drink.id);
+  } else {
+    const at = state.drinks.findIndex((d) => d.id === drink.id);
+    if (at >= 0) state.drinks[at] = drink;
+    else state.drinks.push(drink);
+    state.drinks.sort((a, b) => (a.position ?? 0) - (b.position ?? 0) || String(a.name).localeCompare(String(b.name)));
+  }
+  state.drinksById = new Map(state.drinks.map((d) => [d.id, d]));
+  renderMenu();
+  updateSheetAvailability();
+  return true;
+}
+
+// What the guest narrowed the menu to: taste chips (every one chosen must match) and
+// the search box. Kept across redraws: a live change does not undo a guest's filter.
+const filter = { tags: new Set(), text: '' };
+
+function fold(text) {
+  return String(text || '').normalize('NFD').replace(/[\u0300-\u036f]/g, '').toLowerCase();
+}
+
+function matches(drink) {
+  const tags = Array.isArray(drink.tags) ? drink.tags : [];
+  for (const tag of filter.tags) if (!tags.includes(tag)) return false;
+  if (!filter.text) return true;
+  const haystack = fold([drink.name, drink.description, drink.category, ...tags,
+    ...(Array.isArray(drink.ingredients) ? drink.ingredients : [])].join(' '));
+  return fold(filter.text).split(/\s+/).every((word) => haystack.includes(word));
+}
+
+function renderFilters() {
+  const tags = [...new Set(state.drinks.flatMap((d) => (Array.isArray(d.tags) ? d.tags : [])))].sort();
+  for (const tag of [...filter.tags]) if (!tags.includes(tag)) filter.tags.delete(tag);
+  const chips = $('#taste-chips');
+  chips.replaceChildren(...tags.map((tag) => {
+    const chip = el('button', {
+      type: 'button', class: 'chip taste', 'data-tag': tag, 'aria-pressed': String(filter.tags.has(tag)), text: tag,
+    });
+    chip.addEventListener('click', () => {
+      if (filter.tags.has(tag)) filter.tags.delete(tag);
+      else filter.tags.add(tag);
+      renderMenu();
+    });
+    return chip;
+  }));
+  chips.hidden = !tags.length;
+  $('#menu-filters').hidden = state.drinks.length < 2;
+}
+
+export function setupMenuFilters() {
+  $('#menu-search').addEventListener('input', (e) => {
+    filter.text = e.target.value.trim();
+    renderMenu();
+  });
+}
+
 export function renderMenu() {
   const root = $('#menu');
+  renderFilters();
   const groups = new Map();
-  for (const drink of state.drinks) {
+  const shown = state.drinks.filter(matches);
+  for (const drink of shown) {
     const category = drink.category || 'Drinks';
     if (!groups.has(category)) groups.set(category, []);
     groups.get(category).push(drink);
@@ -68,8 +139,16 @@ export function renderMenu() {
     for (const drink of drinks) list.append(el('li', null, drinkCard(drink)));
     sections.push(el('section', { class: 'category' }, el('h2', { class: 'category-title', text: category }), list));
   }
-  if (!sections.length) sections.push(el('p', { class: 'empty', text: 'The menu is empty right now.' }));
+  if (!sections.length) {
+    const filtered = state.drinks.length > 0;
+    sections.push(el('p', { class: 'empty', text: filtered ? 'No drink matches — try fewer tastes.' : 'The menu is empty right now.' }));
+  }
   root.replaceChildren(...sections);
+}
+
+/** A URL of this server (a drink's photo or placeholder), or null: nothing off-site. */
+export function sameOrigin(url) {
+  return typeof url === 'string' && /^\/[^/\\]/.test(url) ? url : null;
 }
 
 function drinkCard(drink) {
@@ -81,20 +160,26 @@ function drinkCard(drink) {
     'aria-haspopup': 'dialog',
   });
   card.disabled = !available || Boolean(orderingPaused());
-  const head = el('span', { class: 'drink-head' }, el('span', { class: 'drink-name', text: drink.name }));
-  if (!available) head.append(el('span', { class: 'chip chip-out', text: 'Out of stock' }));
-  else if (formatPrice(drink.price)) head.append(el('span', { class: 'drink-price', text: formatPrice(drink.price) }));
-  card.append(head);
-  if (typeof drink.image === 'string' && /^\/[^/]/.test(drink.image)) {
-    card.append(el('img', { class: 'drink-image', src: drink.image, alt: '', loading: 'lazy' }));
+  const thumb = sameOrigin(drink.thumb);
+  if (thumb) {
+    card.append(el('img', {
+      class: 'drink-thumb', src: thumb, alt: '', loading: 'lazy', decoding: 'async', width: 72, height: 72,
+    }));
   }
-  if (drink.description) card.append(el('span', { class: 'drink-description', text: drink.description }));
+  const body = el('span', { class: 'drink-body' });
+  const head = el('span', { class: 'drink-head' }, el('span', { class: 'drink-name', text: drink.name }));
+  const price = formatPrice(drink.price, state.bar.currency);
+  if (!available) head.append(el('span', { class: 'chip chip-out', text: 'Out of stock' }));
+  else if (price) head.append(el('span', { class: 'drink-price', text: price }));
+  body.append(head);
+  if (drink.description) body.append(el('span', { class: 'drink-description', text: drink.description }));
   const tags = Array.isArray(drink.tags) ? drink.tags : [];
   if (tags.length) {
     const chips = el('span', { class: 'tags' });
     for (const tag of tags) chips.append(el('span', { class: `chip tag tag-${String(tag).replace(/[^a-z0-9-]/gi, '')}`, text: tag }));
-    card.append(chips);
+    body.append(chips);
   }
+  card.append(body);
   card.addEventListener('click', () => openSheet(drink.id));
   return card;
 }

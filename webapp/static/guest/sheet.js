@@ -2,7 +2,7 @@
  * the order it holds. */
 
 import { $, el } from '../common.js';
-import { humanize, uuid4 } from './format.js';
+import { formatPrice, humanize, uuid4 } from './format.js';
 import { orderingPaused, state } from './state.js';
 
 export function openSheet(drinkId) {
@@ -13,6 +13,17 @@ export function openSheet(drinkId) {
   $('#sheet-title').textContent = drink.name;
   $('#sheet-description').textContent = drink.description || '';
   $('#sheet-description').hidden = !drink.description;
+  const photo = $('#sheet-photo');
+  const image = typeof drink.image === 'string' && /^\/[^/\\]/.test(drink.image) ? drink.image : null;
+  photo.hidden = !image;
+  if (image) photo.src = image;
+  else photo.removeAttribute('src');
+  const price = formatPrice(drink.price, state.bar.currency);
+  $('#sheet-price').textContent = price;
+  $('#sheet-price').hidden = !price;
+  const ingredients = Array.isArray(drink.ingredients) ? drink.ingredients.filter(Boolean) : [];
+  $('#sheet-ingredients').textContent = ingredients.length ? `With ${ingredients.join(', ')}` : '';
+  $('#sheet-ingredients').hidden = !ingredients.length;
   const mods = $('#sheet-modifiers');
   const fieldsets = [];
   for (const [name, options] of Object.entries(drink.modifiers || {})) {
@@ -57,9 +68,11 @@ export function setOrderError(message) {
 export function updateSheetAvailability() {
   const s = state.sheet;
   if (!s) return;
-  const drink = state.drinksById.get(s.drink.id) || s.drink;
+  const current = state.drinksById.get(s.drink.id);
+  const drink = current || s.drink;
   const button = $('#order-button');
   let reason = orderingPaused();
+  if (!reason && !current) reason = `Sorry, ${drink.name} is no longer on the menu.`;
   if (!reason && drink.is_active === false) reason = `Sorry, ${drink.name} just ran out.`;
   button.disabled = s.sending || Boolean(reason);
   button.textContent = s.sending ? 'Ordering…' : 'Order';

@@ -6,9 +6,8 @@ import { alertEnded, alertReady, alertReminder, showAnnouncement } from './alert
 import { api } from './api.js';
 import { SessionEnded, SIGNED_OUT_MESSAGE } from './http.js';
 import { readNotes, renderInbox } from './inbox.js';
-import { applyShop, loadMenu, renderMenu } from './menu.js';
+import { applyMenuChange, applyShop, loadMenu } from './menu.js';
 import { resyncOrders, scheduleEstimateRefresh, upsertOrder } from './orders.js';
-import { updateSheetAvailability } from './sheet.js';
 import { emit, state } from './state.js';
 import { KEYS, store } from './store.js';
 import { refreshTokens } from './tokens.js';
@@ -95,18 +94,9 @@ function onEvent(msg) {
     case 'SHOP_STATUS_CHANGED': // opened, closed, the queue full or with room again
       applyShop(ev);
       break;
-    case 'MENU_CHANGED': {
-      const drink = state.drinksById.get(ev.drink_id);
-      if (drink && typeof ev.is_active === 'boolean') {
-        drink.is_active = ev.is_active;
-        if (ev.name) drink.name = ev.name;
-        renderMenu();
-        updateSheetAvailability();
-      } else {
-        loadMenu().catch(() => {});
-      }
+    case 'MENU_CHANGED': // a drink added, edited, retired, photographed, in or out of stock
+      if (!applyMenuChange(ev)) loadMenu().catch(() => {});
       break;
-    }
     case 'ANNOUNCEMENT':
       showAnnouncement(ev.message, msg.id);
       scheduleNotificationSync();
