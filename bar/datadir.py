@@ -9,6 +9,7 @@ what needs the keys, so `open_database` alone keeps a quick CLI command quick.
 
 from __future__ import annotations
 
+import re
 from typing import TYPE_CHECKING
 
 from bar import menu, shop
@@ -28,7 +29,23 @@ MIGRATIONS: dict[int, list[str]] = {
     3: ['ALTER TABLE "app_users" ADD COLUMN "device_id" VARCHAR(255)'],
     # Orders: (user_key, status) serves what the user_key index did.
     4: ['DROP INDEX IF EXISTS "orders_user_key"'],
+    # Stations: where each order is made (NULL: a bar without stations).
+    5: ['ALTER TABLE "orders" ADD COLUMN IF MISSING "station" VARCHAR(255)'],
 }
+_IF_MISSING = re.compile(r'ALTER TABLE "(\w+)" ADD COLUMN IF MISSING "(\w+)"')
+
+
+def _run_migration(statement: str) -> None:
+    """Run one statement; `ADD COLUMN IF MISSING` adds a column only where the table lacks
+    it (SQLite has no `IF NOT EXISTS` there), so a database whose version lags its
+    tables (made by a newer `create_tables`) still opens."""
+    missing = _IF_MISSING.match(statement)
+    if missing:
+        table, column = missing.groups()
+        if any(c.name == column for c in db.get_columns(table)):
+            return
+        statement = statement.replace(" IF MISSING", "", 1)
+    db.execute_sql(statement)
 
 
 def connect(settings: Settings) -> None:
@@ -49,11 +66,10 @@ def _migrate() -> None:
     with write():
         db.create_tables(TABLES, safe=True)
         engine().prepare_schema()
-        # Kept counts are checked against what they count at every start.
-        shop.recount_queue()
         current = SchemaVersion.select(SchemaVersion.version).scalar()
         if current is None:
             SchemaVersion.create(version=SCHEMA_VERSION)
+            shop.recount_queue()
             return
         if current > SCHEMA_VERSION:
             raise ConfigError(
@@ -61,8 +77,11 @@ def _migrate() -> None:
             )
         for version in range(current + 1, SCHEMA_VERSION + 1):
             for statement in MIGRATIONS.get(version, []):
-                db.execute_sql(statement)
+                _run_migration(statement)
         SchemaVersion.update(version=SCHEMA_VERSION).execute()
+        # Kept counts are checked against what they count at every start (after the
+        # migrations: they count by columns an older database gains).
+        shop.recount_queue()
 
 
 def init(settings: Settings) -> tuple[Keys, bool]:

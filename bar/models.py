@@ -6,7 +6,7 @@ import peewee as pw
 
 from bar.db import BaseModel, JSONField, UtcDateTimeField
 
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
 
 
 class SchemaVersion(BaseModel):
@@ -118,6 +118,9 @@ class Order(BaseModel):
     completed_at = UtcDateTimeField(null=True)
     cancel_reason = pw.TextField(null=True)
     reminded_at = UtcDateTimeField(null=True)  # ready, not collected: the guest was told again
+    # The station that makes it (`bar.stations`); None at a bar without stations. No
+    # index: the queue's statuses narrow it first (the status index).
+    station = pw.CharField(null=True)
 
     class Meta:
         table_name = "orders"

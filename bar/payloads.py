@@ -81,6 +81,8 @@ class OrderInfo:
     updated_at: datetime
     ready_at: datetime | None
     completed_at: datetime | None
+    # Where it is made (`bar.stations`); None at a bar without stations.
+    station: str | None = None
 
     @classmethod
     def of(cls, order: Order) -> OrderInfo:
@@ -92,7 +94,7 @@ class OrderInfo:
             modifiers=dict(order.modifiers), note=order.note, status=order.status,
             barista=order.barista, cancel_reason=order.cancel_reason,
             created_at=order.created_at, updated_at=order.updated_at,
-            ready_at=order.ready_at, completed_at=order.completed_at,
+            ready_at=order.ready_at, completed_at=order.completed_at, station=order.station,
         )
 
     def for_guest(self) -> OrderInfo:
@@ -116,6 +118,7 @@ class OrderInfo:
             "updated_at": self.updated_at.isoformat(),
             "ready_at": _iso(self.ready_at),
             "completed_at": _iso(self.completed_at),
+            "station": self.station,
         }
 
     @classmethod
@@ -131,6 +134,7 @@ class OrderInfo:
             updated_at=datetime.fromisoformat(payload["updated_at"]),
             ready_at=_time(payload.get("ready_at")),
             completed_at=_time(payload.get("completed_at")),
+            station=payload.get("station"),
         )
 
 
@@ -143,11 +147,12 @@ class PublicOrder:
     drink_name: str
     status: str
     updated_at: datetime
+    station: str | None = None  # where to pick it up (`bar.stations`)
 
     @classmethod
     def of(cls, order: Order) -> PublicOrder:
         return cls(order.number, first_name(order.guest.username), order.drink.name,
-                   order.status, order.updated_at)
+                   order.status, order.updated_at, order.station)
 
     def to_payload(self) -> dict[str, Any]:
         return {
@@ -156,12 +161,14 @@ class PublicOrder:
             "drink_name": self.drink_name,
             "status": self.status,
             "updated_at": self.updated_at.isoformat(),
+            "station": self.station,
         }
 
     @classmethod
     def from_payload(cls, payload: Mapping[str, Any]) -> PublicOrder:
         return cls(int(payload["number"]), str(payload["first_name"]), str(payload["drink_name"]),
-                   str(payload["status"]), datetime.fromisoformat(payload["updated_at"]))
+                   str(payload["status"]), datetime.fromisoformat(payload["updated_at"]),
+                   payload.get("station"))
 
 
 # -- the events ---------------------------------------------------------------------------
@@ -231,13 +238,17 @@ class ShopStatusChanged(EventPayload):
     type: ClassVar[str] = SHOP_STATUS_CHANGED
     is_open: bool
     queue_full: bool = False  # absent from events of older versions
+    # One station's switch and queue (`bar.stations`); None: the bar's, and no key.
+    station: str | None = None
 
     def to_payload(self) -> dict[str, Any]:
-        return {"is_open": self.is_open, "queue_full": self.queue_full}
+        where = {} if self.station is None else {"station": self.station}
+        return {"is_open": self.is_open, "queue_full": self.queue_full, **where}
 
     @classmethod
     def from_payload(cls, payload: Mapping[str, Any]) -> Self:
-        return cls(bool(payload["is_open"]), bool(payload.get("queue_full", False)))
+        return cls(bool(payload["is_open"]), bool(payload.get("queue_full", False)),
+                   payload.get("station"))
 
 
 @dataclass(frozen=True)
