@@ -1,0 +1,208 @@
+"""Stations (`bar.stations`): routing, each station's queue and switch, its channels."""
+
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+
+import pytest
+
+from bar import datadir, events, history, orders, shop, stations
+from bar.config import load_settings
+from bar.db import db
+from bar.errors import ConfigError, InvalidTransition, QueueFull, ShopClosed, TooManyOpenOrders
+from bar.models import Counter, Event, Order
+from tests.bar.test_together import _in_threads
+from tests.conftest import SAMPLE_CONFIG, with_rules, with_stations
+
+TWO_STATIONS = """
+[[stations]]
+id = "bar"
+name = "Cocktail bar"
+categories = ["Cocktails", "Mocktails"]
+
+[[stations]]
+id = "coffee"
+name = "Coffee corner"
+categories = ["Coffee"]
+drinks = ["espresso-martini"]
+
+[stations.rules]
+max_queue = 4
+"""
+
+
+def _config(tmp_path: Path, extra: str) -> Path:
+    path = tmp_path / "bar.toml"
+    path.write_text(SAMPLE_CONFIG.read_text(encoding="utf-8") + extra, encoding="utf-8")
+    return path
+
+
+def test_stations_are_read_from_bar_toml_with_their_own_rules(tmp_path):
+    settings = load_settings(_config(tmp_path, TWO_STATIONS), environ={})
+    bar, coffee = settings.stations
+    assert (bar.id, bar.name, bar.categories) == ("bar", "Cocktail bar", ("Cocktails", "Mocktails"))
+    assert (coffee.drinks, coffee.rules.max_queue, bar.rules.max_queue) == (
+        ("espresso-martini",), 4, settings.rules.max_queue)
+    # What a station does not set is the bar's.
+    assert coffee.rules.barista_timeout == settings.rules.barista_timeout
+
+
+@pytest.mark.parametrize(("extra", "message"), [
+    ('[[stations]]\nid = "Bad Id"\nname = "x"\n', r"stations\[0\]\.id: expected a short lowercase id"),
+    ('[[stations]]\nid = "a"\nname = "A"\n[[stations]]\nid = "a"\nname = "B"\n', "duplicate station"),
+    ('[[stations]]\nid = "a"\n', "stations.a.name: missing"),
+    ('[[stations]]\nid = "a"\nname = "A"\ncategories = "Coffee"\n', "stations.a.categories"),
+    ('[[stations]]\nid = "a"\nname = "A"\n[stations.rules]\nmax_open_orders_per_guest = 3\n',
+     "stations.a.rules.max_open_orders_per_guest: not set per station"),
+    ('[[stations]]\nid = "a"\nname = "A"\n[stations.rules]\nmax_queue = 0\n',
+     "stations.a.rules.max_queue: expected a number at least 1"),
+])
+def test_a_wrong_station_is_one_line_naming_it(tmp_path, extra, message):
+    with pytest.raises(ConfigError, match=message):
+        load_settings(_config(tmp_path, extra), environ={})
+
+
+def test_each_drink_goes_to_its_station(tmp_path):
+    settings = load_settings(_config(tmp_path, TWO_STATIONS), environ={})
+    assert stations.route(settings, "negroni", "Cocktails").id == "bar"
+    assert stations.route(settings, "flat-white", "coffee").id == "coffee"  # case aside
+    assert stations.route(settings, "espresso-martini", "Cocktails").id == "coffee"  # listed
+    assert stations.route(settings, "new-thing", "Snacks").id == "bar"  # unclaimed: the first
+    no_stations = load_settings(SAMPLE_CONFIG, environ={})
+    assert stations.route(no_stations, "negroni", "Cocktails") is None
+
+
+def test_an_order_carries_its_station_and_reaches_its_stations_channels(make, clock, settings):
+    two = with_stations(settings)
+    guest = make.guest("Maya")
+    cocktail = orders.place_order(two, guest, drink_id="negroni", now=clock())
+    coffee = orders.place_order(two, guest, drink_id="flat-white", now=clock())
+    assert (cocktail.info.to_payload()["station"], coffee.info.to_payload()["station"]) == (
+        "bar", "coffee")
+    assert (cocktail.order.station, coffee.order.station) == ("bar", "coffee")
+    assert (cocktail.info.number, coffee.info.number) == (1, 2)  # one sequence for the day
+    new = {(e.channel, e.payload["number"]) for e in Event.select().where(
+        Event.type == events.NEW_ORDER)}
+    assert {("admin/bar", 1), ("display/bar", 1), ("admin/coffee", 2), ("display/coffee", 2),
+            ("admin", 1), ("admin", 2), ("display", 1), ("display", 2)} <= new
+    assert ("admin/bar", 2) not in new and ("display/coffee", 1) not in new
+    orders.advance(coffee.info.order_id, barista="Sam", now=clock())
+    moved = Event.select().where(Event.type == events.ORDER_STATUS_CHANGED)
+    assert sorted(e.channel for e in moved if not e.channel.startswith("orders/")) == [
+        "admin", "admin/coffee", "display", "display/coffee"]
+    assert orders.order_dict(orders.get_order(coffee.info.order_id))["station"] == "coffee"
+
+
+def test_without_stations_orders_carry_none_and_no_station_channels(make, clock):
+    placed = make.order()
+    assert orders.order_dict(placed)["station"] is None and placed.station is None
+    channels = {e.channel for e in Event.select()}
+    assert not any("/" in c for c in channels if not c.startswith("orders/"))
+
+
+def test_closing_one_station_refuses_its_drinks_only(make, clock, settings):
+    two = with_stations(settings)
+    guest = make.guest()
+    assert shop.set_open(False, now=clock(), station="coffee")
+    with pytest.raises(ShopClosed) as refused:
+        orders.place_order(two, guest, drink_id="espresso", now=clock())
+    assert refused.value.code == "shop_closed"
+    assert refused.value.message == (
+        "the Coffee corner is closed right now: the Cocktail bar is open")
+    assert orders.place_order(two, guest, drink_id="negroni", now=clock()).created
+    assert shop.is_open() and not shop.is_open("coffee") and shop.is_open("bar")
+    event = Event.select().where(Event.channel == events.CONFIG).order_by(Event.id.desc()).first()
+    assert event.payload == {"is_open": False, "queue_full": False, "station": "coffee"}
+    # The whole bar closed: nothing anywhere.
+    shop.set_open(False, now=clock())
+    with pytest.raises(ShopClosed, match="the bar is closed"):
+        orders.place_order(two, make.guest("Bo"), drink_id="negroni", now=clock())
+    shop.set_open(True, now=clock())
+    shop.set_open(True, now=clock(), station="coffee")
+    assert orders.place_order(two, make.guest("Cy"), drink_id="espresso", now=clock()).created
+
+
+def test_each_station_has_its_own_queue_cap(make, clock, settings):
+    two = dataclasses.replace(with_rules(with_stations(settings, coffee_queue=2),
+                                         max_open_orders_per_guest=5), orders_per_minute=0)
+    guest = make.guest()
+    first = orders.place_order(two, guest, drink_id="espresso", now=clock())
+    orders.place_order(two, guest, drink_id="cappuccino", now=clock())
+    with pytest.raises(QueueFull, match="the Coffee corner's queue is full"):
+        orders.place_order(two, guest, drink_id="flat-white", now=clock())
+    assert orders.place_order(two, guest, drink_id="negroni", now=clock()).created
+    assert (shop.queue_length("coffee"), shop.queue_length("bar"), shop.queue_length()) == (2, 1, 0)
+    full = Event.select().where(Event.channel == events.CONFIG).order_by(Event.id.desc()).first()
+    assert full.payload == {"is_open": True, "queue_full": True, "station": "coffee"}
+    # One made: the coffee corner has room again, and says so.
+    orders.advance(first.info.order_id, barista="Sam", now=clock())
+    orders.advance(first.info.order_id, barista="Sam", now=clock())
+    room = Event.select().where(Event.channel == events.CONFIG).order_by(Event.id.desc()).first()
+    assert room.payload == {"is_open": True, "queue_full": False, "station": "coffee"}
+    assert orders.place_order(two, guest, drink_id="flat-white", now=clock()).created
+
+
+def test_a_guests_open_orders_are_one_limit_across_stations(make, clock, settings):
+    two = with_rules(with_stations(settings), max_open_orders_per_guest=2)
+    guest = make.guest()
+    orders.place_order(two, guest, drink_id="negroni", now=clock())
+    orders.place_order(two, guest, drink_id="espresso", now=clock())
+    with pytest.raises(TooManyOpenOrders):
+        orders.place_order(two, guest, drink_id="flat-white", now=clock())
+
+
+def test_each_station_cap_holds_under_concurrent_orders(make, clock, settings):
+    two = with_stations(settings, bar_queue=5, coffee_queue=3)
+    guests = [make.guest(f"Guest {i}") for i in range(24)]
+    drinks = ["negroni", "espresso"]
+    results = _in_threads(24, lambda i: orders.place_order(
+        two, guests[i].user_key, drink_id=drinks[i % 2], now=clock()).order.station)
+    placed = [r for r in results if isinstance(r, str)]
+    assert (placed.count("bar"), placed.count("coffee")) == (5, 3)
+    assert [type(r) for r in results if not isinstance(r, str)] == [QueueFull] * 16
+    assert sorted(o.number for o in Order.select()) == list(range(1, 9))
+    assert (shop.queue_length("bar"), shop.queue_length("coffee")) == (5, 3)
+
+
+def test_each_stations_count_is_recounted_when_the_bar_opens(make, clock, settings, keys):
+    two = with_stations(settings)
+    guest = make.guest()
+    orders.place_order(two, guest, drink_id="negroni", now=clock())
+    orders.place_order(two, guest, drink_id="espresso", now=clock())
+    Counter.update(value=40).execute()  # as if a count had gone wrong
+    db.close()
+    datadir.open_bar(settings)
+    kept = {c.key: c.value for c in Counter.select()}
+    assert kept == {"queue": 0, "queue/bar": 1, "queue/coffee": 1}
+
+
+def test_a_recall_checks_the_stations_queue(make, clock, settings):
+    two = dataclasses.replace(with_rules(with_stations(settings, coffee_queue=1),
+                                         max_open_orders_per_guest=5), orders_per_minute=0)
+    guest = make.guest()
+    coffee = orders.place_order(two, guest, drink_id="espresso", now=clock()).info.order_id
+    orders.move(coffee, "cancelled", actor="barista", barista="Sam", now=clock())
+    orders.place_order(two, make.guest("Bo"), drink_id="flat-white", now=clock())
+    orders.place_order(two, guest, drink_id="negroni", now=clock())  # another station's queue
+    with pytest.raises(InvalidTransition, match="the queue is full \\(1\\)"):
+        history.recall(two, barista="Sam", now=clock())
+
+
+def test_station_channels_are_read_by_whoever_reads_the_bars():
+    assert events.may_read(None, None, "display/coffee")
+    assert not events.may_read(None, None, "admin/coffee")
+    assert not events.may_read("guest", "k", "admin/coffee")
+    assert events.may_read("admin", None, "admin/coffee")
+
+
+def test_a_schema_4_database_gains_the_station_column(settings, keys, make):
+    make.order()
+    db.execute_sql('ALTER TABLE "orders" DROP COLUMN "station"')
+    db.execute_sql("UPDATE schema_version SET version = 4")
+    db.close()
+    datadir.open_bar(settings)
+    assert [o.station for o in Order.select()] == [None]
+    two = with_stations(settings)
+    assert orders.place_order(two, make.guest("Bo"), drink_id="espresso",
+                              now=make.clock()).order.station == "coffee"
