@@ -86,7 +86,7 @@ class CardStrips:
         look = (selected, width, base)  # what every line of the card shares
         strips = [
             *self._part(
-                ("head", order.number, order.username, shown_age, level), look,
+                ("head", order.number, order.username, order.place, shown_age, level), look,
                 lambda: [header_line(order, age=age, width=text_width, styles=styles)]),
             *self._part(
                 ("drink", order.drink_name, order.status, order.barista, estimate), look,

@@ -121,7 +121,8 @@ def _spread(left: Text, right: Text, width: int) -> Text:
 
 def header_line(order: OpenOrder, *, age: timedelta, width: int, styles: CardStyles) -> Text:
     """The card's first line: number and guest, and how long the order has waited."""
-    header = Text.assemble((f"#{order.number}", styles.number), " ", (order.username, styles.name))
+    header = Text.assemble((f"#{order.number}", styles.number), " ", (order.username, styles.name),
+                           (f" · {order.place}" if order.place else "", styles.detail))
     return _spread(header, Text(age_text(age), styles.waits[wait_level(age)]), width)
 
 
