@@ -114,6 +114,18 @@ def queued(station: str | None) -> int:
                                  else Order.station == station).count())
 
 
+def with_stations(settings: Settings, drinks: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The menu's drinks (`bar.menu.drink_dict`), each with the `station` that makes it
+    (left as they are at a bar without stations)."""
+    if not settings.stations:
+        return drinks
+    routed = []
+    for drink in drinks:
+        station = route(settings, str(drink["id"]), str(drink.get("category") or ""))
+        routed.append({**drink, "station": station.id if station else None})
+    return routed
+
+
 def sync_queues_full(settings: Settings, *, now: datetime) -> None:
     """`bar.shop.sync_queue_full` for the bar and each station (the housekeeping's)."""
     shop.sync_queue_full(settings.rules.max_queue, now=now)
