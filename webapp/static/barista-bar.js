@@ -6,12 +6,15 @@
  *   const bar = createBar(session);            // session: barista-session.js
  *   bar.load(menu);                            // GET /api/menu's {bar, drinks}
  *   bar.onEvent(event);                        // a `config` channel event
+ *
+ * With a station (`/barista?station=coffee`), the switch is that station's.
  */
 
 import { $, el } from './common.js';
 
-export function create(session) {
+export function create(session, station = '') {
   let isOpen = true;
+  const what = station ? 'station' : 'bar';
   let closeArmed = null;
   let drinks = [];
 
@@ -27,7 +30,7 @@ export function create(session) {
     clearTimeout(closeArmed);
     closeArmed = null;
     const button = $('#shop-toggle');
-    button.textContent = isOpen ? 'Close bar' : 'Open bar';
+    button.textContent = isOpen ? `Close ${what}` : `Open ${what}`;
     button.classList.remove('danger');
   }
 
@@ -41,7 +44,8 @@ export function create(session) {
       return;
     }
     try {
-      const data = await session.api('/api/admin/shop', { method: 'POST', body: { is_open: !isOpen } });
+      const body = station ? { is_open: !isOpen, station } : { is_open: !isOpen };
+      const data = await session.api('/api/admin/shop', { method: 'POST', body });
       setShop(data.is_open);
     } catch (e) {
       disarmClose();
@@ -84,14 +88,15 @@ export function create(session) {
 
   function load(menu) {
     if (!menu) return;
-    setShop(!(menu.bar && menu.bar.is_open === false));
-    drinks = menu.drinks || [];
+    const mine = station && menu.bar && (menu.bar.stations || []).find((s) => s.id === station);
+    setShop(!((mine || menu.bar || {}).is_open === false));
+    drinks = (menu.drinks || []).filter((d) => !station || d.station === station);
     renderDrinks();
   }
 
   function onEvent(ev) {
     if (ev.type === 'SHOP_STATUS_CHANGED') {
-      setShop(ev.is_open);
+      if ((ev.station || '') === station) setShop(ev.is_open);
     } else if (ev.type === 'MENU_CHANGED') {
       const drink = drinks.find((d) => d.id === ev.drink_id);
       if (drink) drink.is_active = ev.is_active;

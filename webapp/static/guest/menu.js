@@ -5,7 +5,7 @@ import { $, el } from '../common.js';
 import { api } from './api.js';
 import { formatPrice } from './format.js';
 import { openSheet, updateSheetAvailability } from './sheet.js';
-import { orderingPaused, state } from './state.js';
+import { orderingPaused, state, stationPaused } from './state.js';
 import { scanCode } from './store.js';
 import { toast } from './views.js';
 
@@ -18,6 +18,10 @@ export async function loadMenu() {
     queue_full: bar.queue_full === true,
     mode: bar.mode === 'popup' ? 'popup' : 'party',
   };
+  const stations = Array.isArray(bar.stations) ? bar.stations : [];
+  state.stations = new Map(stations.map((s) => [s.id, {
+    id: s.id, name: s.name || s.id, is_open: s.is_open !== false, queue_full: s.queue_full === true,
+  }]));
   state.drinks = Array.isArray(data.drinks) ? data.drinks : [];
   state.drinksById = new Map(state.drinks.map((d) => [d.id, d]));
   state.menuLoaded = true;
@@ -43,6 +47,10 @@ export function renderBar() {
  * on the public `config` channel). Redraws and says so only when something changed.
  */
 export function applyShop(ev) {
+  if (ev.station) {
+    applyStation(ev);
+    return;
+  }
   const was = { is_open: state.bar.is_open, queue_full: state.bar.queue_full };
   if (typeof ev.is_open === 'boolean') state.bar.is_open = ev.is_open;
   if (typeof ev.queue_full === 'boolean') state.bar.queue_full = ev.queue_full;
@@ -54,19 +62,60 @@ export function applyShop(ev) {
   else if (open && !full) toast('There’s room in the queue again — order away!');
 }
 
-export function renderMenu() {
-  const root = $('#menu');
+/** One station's `SHOP_STATUS_CHANGED`: its drinks grey out or come back, the others stay. */
+function applyStation(ev) {
+  const station = state.stations.get(ev.station);
+  if (!station) return;
+  const was = { is_open: station.is_open, queue_full: station.queue_full };
+  if (typeof ev.is_open === 'boolean') station.is_open = ev.is_open;
+  if (typeof ev.queue_full === 'boolean') station.queue_full = ev.queue_full;
+  if (was.is_open === station.is_open && was.queue_full === station.queue_full) return;
+  renderMenu();
+  updateSheetAvailability();
+  if (was.is_open !== station.is_open) {
+    toast(station.is_open ? `The ${station.name} is open — order away!` : `The ${station.name} just closed.`);
+  } else if (station.is_open && !station.queue_full) {
+    toast(`There’s room at the ${station.name} again — order away!`);
+  }
+}
+
+function categorySections(drinks, heading) {
   const groups = new Map();
-  for (const drink of state.drinks) {
+  for (const drink of drinks) {
     const category = drink.category || 'Drinks';
     if (!groups.has(category)) groups.set(category, []);
     groups.get(category).push(drink);
   }
   const sections = [];
-  for (const [category, drinks] of groups) {
+  for (const [category, inCategory] of groups) {
     const list = el('ul', { class: 'drinks' });
-    for (const drink of drinks) list.append(el('li', null, drinkCard(drink)));
-    sections.push(el('section', { class: 'category' }, el('h2', { class: 'category-title', text: category }), list));
+    for (const drink of inCategory) list.append(el('li', null, drinkCard(drink)));
+    sections.push(el('section', { class: 'category' }, el(heading, { class: 'category-title', text: category }), list));
+  }
+  return sections;
+}
+
+/** The menu by category; at a bar of several stations, by station first (each saying
+ * when it is closed or full: its drinks grey out, the others' stay). */
+export function renderMenu() {
+  const root = $('#menu');
+  let sections;
+  if (state.stations.size > 1) {
+    sections = [];
+    for (const station of state.stations.values()) {
+      const drinks = state.drinks.filter((d) => d.station === station.id);
+      if (!drinks.length) continue;
+      const paused = stationPaused(station.id);
+      const title = el('h2', { class: 'station-title', text: station.name });
+      if (paused) title.append(el('span', { class: 'chip chip-out', text: station.is_open ? 'Queue full' : 'Closed' }));
+      sections.push(el(
+        'section',
+        { class: `station${paused ? ' station-paused' : ''}`, 'data-station': station.id },
+        title, ...categorySections(drinks, 'h3'),
+      ));
+    }
+  } else {
+    sections = categorySections(state.drinks, 'h2');
   }
   if (!sections.length) sections.push(el('p', { class: 'empty', text: 'The menu is empty right now.' }));
   root.replaceChildren(...sections);
@@ -80,7 +129,7 @@ function drinkCard(drink) {
     'data-id': drink.id,
     'aria-haspopup': 'dialog',
   });
-  card.disabled = !available || Boolean(orderingPaused());
+  card.disabled = !available || Boolean(orderingPaused(drink));
   const head = el('span', { class: 'drink-head' }, el('span', { class: 'drink-name', text: drink.name }));
   if (!available) head.append(el('span', { class: 'chip chip-out', text: 'Out of stock' }));
   else if (formatPrice(drink.price)) head.append(el('span', { class: 'drink-price', text: formatPrice(drink.price) }));
