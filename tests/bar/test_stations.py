@@ -6,8 +6,10 @@ import dataclasses
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
 
-from bar import datadir, events, history, orders, shop, stations
+from bar import datadir, events, history, orders, shop, stations, stats, summary
+from bar.cli import cli
 from bar.config import load_settings
 from bar.db import db
 from bar.errors import ConfigError, InvalidTransition, QueueFull, ShopClosed, TooManyOpenOrders
@@ -206,3 +208,43 @@ def test_a_schema_4_database_gains_the_station_column(settings, keys, make):
     two = with_stations(settings)
     assert orders.place_order(two, make.guest("Bo"), drink_id="espresso",
                               now=make.clock()).order.station == "coffee"
+
+
+def test_stats_break_the_night_down_by_station(make, clock, settings):
+    two = dataclasses.replace(with_stations(settings), orders_per_minute=0)
+    guest = make.guest()
+    coffee = orders.place_order(two, guest, drink_id="espresso", now=clock()).info.order_id
+    orders.place_order(two, guest, drink_id="negroni", now=clock())
+    clock.advance(seconds=90)
+    orders.advance(coffee, barista="Sam", now=clock())
+    orders.advance(coffee, barista="Sam", now=clock())
+    figures = stats.compute()
+    rows = {r["station"]: r for r in figures.to_dict()["stations"]}
+    assert (rows["coffee"]["ordered"], rows["coffee"]["open"], rows["bar"]["open"]) == (1, 1, 1)
+    assert rows["coffee"]["wait"] == {"count": 1, "p50_s": 90.0, "p90_s": 90.0}
+    assert rows["bar"]["wait"]["count"] == 0
+    page = summary.render("Friday", figures.days[0], station_names={"coffee": "Coffee corner"})
+    assert '<tr data-station="coffee"><td>Coffee corner</td><td>1</td>' in page
+
+
+def test_the_cli_closes_one_station_and_breaks_stats_down(tmp_path, engine):
+    config = _config(tmp_path, TWO_STATIONS)
+    data = tmp_path / "data"
+
+    def bar(*args: str) -> str:
+        result = CliRunner().invoke(cli, ["--config", str(config), "--data-dir", str(data), *args],
+                                    catch_exceptions=False)
+        assert result.exit_code == 0, result.output
+        return result.output
+
+    bar("init")
+    assert bar("shop", "close", "--station", "coffee").strip() == (
+        "The Coffee corner is closed; the Cocktail bar is open")
+    status = bar("shop", "status")
+    assert "Coffee corner: closed, 0 of 4 in the queue" in status
+    assert "Cocktail bar: open, 0 of 20 in the queue" in status
+    unknown = CliRunner().invoke(cli, ["--config", str(config), "--data-dir", str(data),
+                                       "shop", "close", "--station", "tea"])
+    assert unknown.exit_code == 1
+    assert unknown.output.strip() == "Error: no station 'tea' (stations: bar, coffee)"
+    assert "stations" in bar("stats", "--json")
