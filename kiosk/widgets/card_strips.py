@@ -86,13 +86,13 @@ class CardStrips:
         look = (selected, width, base)  # what every line of the card shares
         strips = [
             *self._part(
-                ("head", order.number, order.username, order.place, shown_age, level), look,
+                ("head", order.number, order.username, shown_age, level), look,
                 lambda: [header_line(order, age=age, width=text_width, styles=styles)]),
             *self._part(
                 ("drink", order.drink_name, order.status, order.barista, estimate), look,
                 lambda: drink_lines(order, width=text_width, styles=styles, estimate=estimate)),
             *self._part(
-                ("details", order.modifiers, order.note), look,
+                ("details", order.place, order.modifiers, order.note), look,
                 lambda: detail_lines(order, width=text_width, styles=styles, console=console)),
             self.blank(width, base),  # the gap between cards
         ]
