@@ -148,8 +148,21 @@ def sync_queue_full(max_queue: int, *, now: datetime, station: str | None = None
 def queue_moved(by: int, station: str | None = None) -> None:
     """`by` orders went into the queue (or out of it, if negative) at `station`: call in
     the transaction of that change."""
-    if by:
-        _MOVED.execute(by=by, key=station_key(QUEUE_KEY, station))
+    if by and _MOVED.execute(by=by, key=station_key(QUEUE_KEY, station)).rowcount == 0:
+        # No count kept for this station yet (its first order since the last recount):
+        # keep one now, or every order would count its queue's rows.
+        _keep_count(station)
+
+
+def _keep_count(station: str | None) -> int:
+    """Count `station`'s queue from the orders and keep that count."""
+    at = Order.station.is_null() if station is None else Order.station == station
+    length = int(Order.select(fn.COUNT(Order.id))
+                 .where(Order.status.in_(QUEUE_STATUSES) & at).scalar())
+    key = station_key(QUEUE_KEY, station)
+    (Counter.insert(key=key, value=length)
+     .on_conflict(conflict_target=[Counter.key], update={Counter.value: length}).execute())
+    return length
 
 
 def recount_queue() -> int:
