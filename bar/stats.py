@@ -24,7 +24,7 @@ The JSON form (`Stats.to_dict`, printed by `bar stats --json`) is a stable inter
                    "wait": {"count", "p50_s", "p90_s"}}, ...]}  # per station (bar.stations)
 
 `stations` breaks the orders down by the station that made them, in the order of their
-ids; it is empty at a bar without stations (its orders have none).
+ids; it is left out where no order has a station (a bar without stations).
 
 `refused` counts orders turned away for a closed bar (`shop_closed`), a full queue
 (`queue_full`), a spent scan window (`window_spent`) or the guest's limit of open
@@ -125,7 +125,7 @@ class Stats:
             "busiest_hour": ({"hour": self.busiest_hour, "orders": self.busiest_hour_orders}
                              if self.busiest_hour else None),
             "refused": {"total": self.refused_total, "by_reason": dict(self.refused)},
-            "stations": [s.to_dict() for s in self.stations],
+            **({"stations": [s.to_dict() for s in self.stations]} if self.stations else {}),
         }
 
     def csv_rows(self) -> list[dict[str, Any]]:

@@ -13,7 +13,7 @@ from bar.cli import cli
 from bar.config import load_settings
 from bar.db import db
 from bar.errors import ConfigError, InvalidTransition, QueueFull, ShopClosed, TooManyOpenOrders
-from bar.models import Counter, Event, Order
+from bar.models import Counter, Drink, Event, Order
 from tests.bar.test_together import _in_threads
 from tests.conftest import SAMPLE_CONFIG, with_rules, with_stations
 
@@ -250,4 +250,19 @@ def test_the_cli_closes_one_station_and_breaks_stats_down(tmp_path, engine):
                                        "shop", "close", "--station", "tea"])
     assert unknown.exit_code == 1
     assert unknown.output.strip() == "Error: no station 'tea' (stations: bar, coffee)"
-    assert "stations" in bar("stats", "--json")
+    assert '"stations"' not in bar("stats", "--json")  # no order at any station yet
+
+
+def test_a_drink_moved_to_another_category_goes_to_that_station(make, clock, settings):
+    """The menu in the database has the last word (bar.toml's is only read ahead)."""
+    two = dataclasses.replace(with_stations(settings, coffee_queue=1), orders_per_minute=0)
+    orders.place_order(two, make.guest("Bo"), drink_id="espresso", now=clock())
+    Drink.update(category="Coffee").where(Drink.id == "negroni").execute()
+    with pytest.raises(QueueFull, match="Coffee corner"):
+        orders.place_order(two, make.guest("Cy"), drink_id="negroni", now=clock())
+    shop.set_open(False, now=clock(), station="coffee")
+    with pytest.raises(ShopClosed, match="Coffee corner is closed"):
+        orders.place_order(two, make.guest("Di"), drink_id="negroni", now=clock())
+    Drink.update(category="Cocktails").where(Drink.id == "espresso").execute()
+    assert orders.place_order(two, make.guest("Ed"), drink_id="espresso",
+                              now=clock()).order.station == "bar"
