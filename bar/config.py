@@ -352,7 +352,7 @@ def load_settings(
 
 # What a station may set for itself in `[stations.rules]`; the rest is the bar's.
 # A guest's open orders stay one limit across stations (`max_open_orders_per_guest`).
-STATION_RULES = ("max_queue",)
+STATION_RULES = ("max_queue", "rotate_every", "drinks_per_window", "scan_grace")
 
 
 def _parse_stations(entries: Any, bar_rules: Rules) -> tuple[StationSpec, ...]:

@@ -165,6 +165,23 @@ class ScanWindow(BaseModel):
     drinks_used = pw.IntegerField(default=0)
 
 
+class StationScanWindow(BaseModel):
+    """Pop-up mode at a bar of stations: a station's own rotating code and its drinks
+    (`bar.scan`; a bar without stations keeps using `ScanWindow`). A new table, so an
+    older database gains it from `create_tables`."""
+
+    code = pw.CharField(primary_key=True)
+    station = pw.CharField()
+    starts_at = UtcDateTimeField()
+    ends_at = UtcDateTimeField()
+    drinks_allowed = pw.IntegerField()
+    drinks_used = pw.IntegerField(default=0)
+
+    class Meta:
+        table_name = "station_scan_windows"
+        indexes = ((("station", "starts_at"), True),)
+
+
 class Refusal(BaseModel):
     """Orders turned away (`bar.refusals`): `count` refusals of one guest for one
     reason, from `first_at` to `last_at` (a run of taps counted together)."""
@@ -237,5 +254,5 @@ class State(BaseModel):
 
 TABLES: list[type[BaseModel]] = [
     SchemaVersion, Guest, Kick, RegistrationCode, Admin, RefreshToken, Drink, Order, Move,
-    ScanWindow, Refusal, Event, Notification, Scheduled, Counter, State,
+    ScanWindow, StationScanWindow, Refusal, Event, Notification, Scheduled, Counter, State,
 ]

@@ -322,7 +322,8 @@ class _Placing:
             raise ShopClosed(stations.closed_message(settings, station))
         max_queue = station.rules.max_queue if station else rules.max_queue
         if rules.popup:
-            scan.use_drink(self.scan_code, rules, now=now)
+            scan.use_drink(self.scan_code, station.rules if station else rules, now=now,
+                           station=where)
         if open_orders >= rules.max_open_orders_per_guest:
             raise TooManyOpenOrders(
                 f"you already have {open_orders} open order{'s' if open_orders > 1 else ''}: "

@@ -158,12 +158,15 @@ def set_stock(drink_id: str) -> dict[str, Any]:
 @bp.get("/scan-code")
 @require_admin
 def scan_code() -> dict[str, Any]:
-    """Pop-up mode: the current rotating scan code, for a signed-in display page."""
+    """Pop-up mode: the current rotating scan code, for a signed-in display page
+    (`?station=coffee`: that station's, at a bar of stations)."""
     context = bar_context()
-    rules = context.settings.rules
-    if not rules.popup:
+    if not context.settings.rules.popup:
         raise Conflict("the bar is in party mode: there is no rotating code", code="not_popup")
-    current = scan.current(rules, now=context.now())
+    station = stations.find(context.settings, request.args.get("station"))
+    where = station.id if station else None
+    current = scan.current(stations.rules_of(context.settings, where), now=context.now(),
+                           station=where)
     return {
         "code": current.code,
         "join_url": net.join_url(context.settings, current.code),

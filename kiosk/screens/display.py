@@ -44,7 +44,8 @@ class DisplayScreen(Screen[None]):
             yield TicketBoard("Preparing", empty="Nothing being made", id="preparing")
             yield ReadyBoard("Ready", empty="Nothing waiting", id="ready")
             if self._settings.show_join_code:
-                yield JoinPanel(self._settings, clock=self._clock, id="join")
+                yield JoinPanel(self._settings, clock=self._clock, id="join",
+                                station=self._station)
 
     def on_mount(self) -> None:
         self.watch(self.app, "board", self._show)  # and once now, with what was read at start

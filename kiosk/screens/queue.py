@@ -129,7 +129,8 @@ class QueueScreen(Screen[None]):
                         yield BatchSummary(id="batches")
                     waits = self._waits if status == orders.PENDING else None
                     yield OrderColumn(status, clock=self.kiosk.clock, waits=waits, id=status)
-            yield QRPanel(self.kiosk.settings, clock=self.kiosk.clock, id="qr")
+            yield QRPanel(self.kiosk.settings, clock=self.kiosk.clock, id="qr",
+                          station=self.kiosk.station)
         yield KioskFooter(essential=ESSENTIAL)
 
     def on_mount(self) -> None:

@@ -8,11 +8,30 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from bar import datadir, events, history, orders, shop, stations, stats, summary
+from bar import (
+    datadir,
+    events,
+    history,
+    orders,
+    registration,
+    scan,
+    shop,
+    stations,
+    stats,
+    summary,
+)
 from bar.cli import cli
 from bar.config import load_settings
 from bar.db import db
-from bar.errors import ConfigError, InvalidTransition, QueueFull, ShopClosed, TooManyOpenOrders
+from bar.errors import (
+    ConfigError,
+    InvalidTransition,
+    QueueFull,
+    ScanCodeInvalid,
+    ShopClosed,
+    TooManyOpenOrders,
+    WindowSpent,
+)
 from bar.models import Counter, Drink, Event, Order
 from tests.bar.test_together import _in_threads
 from tests.conftest import SAMPLE_CONFIG, with_rules, with_stations
@@ -31,6 +50,7 @@ drinks = ["espresso-martini"]
 
 [stations.rules]
 max_queue = 4
+drinks_per_window = 3
 """
 
 
@@ -48,6 +68,7 @@ def test_stations_are_read_from_bar_toml_with_their_own_rules(tmp_path):
         ("espresso-martini",), 4, settings.rules.max_queue)
     # What a station does not set is the bar's.
     assert coffee.rules.barista_timeout == settings.rules.barista_timeout
+    assert (coffee.rules.drinks_per_window, bar.rules.drinks_per_window) == (3, 10)
 
 
 @pytest.mark.parametrize(("extra", "message"), [
@@ -266,3 +287,27 @@ def test_a_drink_moved_to_another_category_goes_to_that_station(make, clock, set
     Drink.update(category="Cocktails").where(Drink.id == "espresso").execute()
     assert orders.place_order(two, make.guest("Ed"), drink_id="espresso",
                               now=clock()).order.station == "bar"
+
+
+def test_in_popup_mode_each_station_has_its_own_scan_windows(make, clock, settings, keys):
+    two = with_stations(with_rules(settings, mode="popup", drinks_per_window=5))
+    coffee_rules = dataclasses.replace(two.stations[1].rules, drinks_per_window=1)
+    two = dataclasses.replace(two, orders_per_minute=0, stations=(
+        two.stations[0], dataclasses.replace(two.stations[1], rules=coffee_rules)))
+    bar_code = registration.join_code(two, now=clock(), created_by="t", station="bar")
+    coffee_code = registration.join_code(two, now=clock(), created_by="t", station="coffee")
+    assert bar_code.code != coffee_code.code
+    assert (bar_code.drinks_remaining, coffee_code.drinks_remaining) == (5, 1)
+    # A stranger joins with either station's code (using no drink).
+    guest = registration.register(two, keys, code=coffee_code.code, username="Maya",
+                                  now=clock()).guest
+    with pytest.raises(ScanCodeInvalid, match="another station's"):
+        orders.place_order(two, guest, drink_id="espresso", scan_code=bar_code.code, now=clock())
+    assert orders.place_order(two, guest, drink_id="espresso", scan_code=coffee_code.code,
+                              now=clock()).order.station == "coffee"
+    with pytest.raises(WindowSpent):
+        orders.place_order(two, make.guest("Bo"), drink_id="flat-white",
+                           scan_code=coffee_code.code, now=clock())
+    assert orders.place_order(two, make.guest("Cy"), drink_id="negroni", scan_code=bar_code.code,
+                              now=clock()).order.station == "bar"
+    assert scan.current(two.stations[0].rules, now=clock(), station="bar").drinks_remaining == 4

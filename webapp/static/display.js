@@ -371,7 +371,7 @@ async function pollScan() {
   let res;
   let data = null;
   try {
-    res = await fetch('/api/admin/scan-code', {
+    res = await fetch(`/api/admin/scan-code${STATION ? `?station=${encodeURIComponent(STATION)}` : ''}`, {
       cache: 'no-store',
       headers: { Accept: 'application/json', Authorization: `Bearer ${token}` },
     });
