@@ -99,22 +99,30 @@ class Board:
         }
 
 
-def read(*, now: datetime) -> Board:
-    """The board at `now`: three short queries and two one-row reads, in one snapshot."""
+def read(*, now: datetime, station: str | None = None) -> Board:
+    """The board at `now`: three short queries and two one-row reads, in one snapshot.
+
+    `station`: that station's board (`bar.stations`): its orders, open if both the bar
+    and the station are. None: every order, each ticket saying where it is made."""
 
     def column(status: str, limit: int) -> tuple[PublicOrder, ...]:
-        rows = orders.list_orders(statuses=(status,), newest_first=False, limit=limit)
+        rows = orders.list_orders(statuses=(status,), newest_first=False, limit=limit,
+                                  station=station)
         return tuple(PublicOrder.of(order) for order in rows)
 
     with db.atomic():  # one read transaction: the columns agree with each other
         waiting = column(PENDING, MAX_WAITING)
         count = len(waiting)
         if count == MAX_WAITING:
-            count = Order.select().where(Order.status == PENDING).count()
+            pending = Order.select().where(Order.status == PENDING)
+            if station is not None:
+                pending = pending.where(Order.station == station)
+            count = pending.count()
         return Board(
             waiting=waiting, waiting_count=count,
             preparing=column(PREPARING, MAX_TICKETS), ready=column(READY, MAX_TICKETS),
-            is_open=shop.is_open(), announcement=latest_announcement(now=now),
+            is_open=shop.is_open() and (station is None or shop.is_open(station)),
+            announcement=latest_announcement(now=now),
         )
 
 

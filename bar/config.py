@@ -11,7 +11,7 @@ import os
 import re
 import tomllib
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import time, timedelta
 from pathlib import Path
 from typing import Any
@@ -63,6 +63,19 @@ class DrinkSpec:
 
 
 @dataclass(frozen=True)
+class StationSpec:
+    """A place that makes drinks (`[[stations]]`): the drinks of its `categories`, and
+    the drinks listed in `drinks` whatever their category. Rules in `bar.stations`."""
+
+    id: str
+    name: str
+    categories: tuple[str, ...] = ()
+    drinks: tuple[str, ...] = ()
+    # `[stations.rules]`: the bar's `[rules]` with this station's own values.
+    rules: Rules = field(default_factory=Rules)
+
+
+@dataclass(frozen=True)
 class Settings:
     name: str = "bar"
     # ISO 4217 code of the menu's prices ("EUR"); pages format them in the phone's locale.
@@ -87,6 +100,8 @@ class Settings:
     issuer: str = "bar"
     rules: Rules = field(default_factory=Rules)
     menu: tuple[DrinkSpec, ...] = ()
+    # None configured: one implicit station, the whole bar, as before stations existed.
+    stations: tuple[StationSpec, ...] = ()
     config_path: Path | None = None
     # [limits]: 0 turns a rate limit off.
     registrations_per_minute: int = 10
@@ -334,7 +349,7 @@ def load_settings(
 
     values: dict[str, Any] = {}
     rules: dict[str, Any] = {}
-    known_sections = {s for s, _ in _SCALARS} | {"menu"}
+    known_sections = {s for s, _ in _SCALARS} | {"menu", "stations"}
     for section in raw:
         if section not in known_sections:
             raise ConfigError(f"unknown section [{section}] in {path}")
@@ -355,7 +370,7 @@ def load_settings(
             parsed = path.parent / parsed  # relative to the config file, not the cwd
         (rules if section == "rules" else values)[attr] = parsed
     for section, table in raw.items():
-        if section == "menu" or not isinstance(table, dict):
+        if section in ("menu", "stations") or not isinstance(table, dict):
             continue
         for key in table:
             if (section, key) not in _SCALARS and (section, key) not in _RETIRED:
@@ -368,12 +383,66 @@ def load_settings(
         # The page refreshes its token once per access_ttl: a shorter inactivity
         # timeout would sign out a guest who is using it.
         raise ConfigError("auth.inactivity_timeout must be longer than auth.access_ttl")
+    bar_rules = Rules(**rules)
     return Settings(
         **values,
-        rules=Rules(**rules),
+        rules=bar_rules,
         menu=_parse_menu(raw.get("menu", [])),
+        stations=_parse_stations(raw.get("stations", []), bar_rules),
         config_path=path,
     )
+
+
+# What a station may set for itself in `[stations.rules]`; the rest is the bar's.
+# A guest's open orders stay one limit across stations (`max_open_orders_per_guest`).
+STATION_RULES = ("max_queue", "rotate_every", "drinks_per_window", "scan_grace")
+
+
+def _parse_stations(entries: Any, bar_rules: Rules) -> tuple[StationSpec, ...]:
+    if not isinstance(entries, list):
+        raise ConfigError("stations: expected [[stations]] entries")
+    stations: list[StationSpec] = []
+    allowed = {"id", "name", "categories", "drinks", "rules"}
+    for index, entry in enumerate(entries):
+        where = f"stations[{index}]"
+        if not isinstance(entry, dict):
+            raise ConfigError(f"{where}: expected a table")
+        unknown = set(entry) - allowed
+        if unknown:
+            raise ConfigError(f"{where}: unknown key {sorted(unknown)[0]}")
+        station_id = str(entry.get("id", "")).strip()
+        if not _SLUG.match(station_id):
+            raise ConfigError(f"{where}.id: expected a short lowercase id like 'coffee'")
+        if any(s.id == station_id for s in stations):
+            raise ConfigError(f"{where}.id: duplicate station id {station_id!r}")
+        name = str(entry.get("name", "")).strip()
+        if not name:
+            raise ConfigError(f"stations.{station_id}.name: missing")
+        lists = {}
+        for key in ("categories", "drinks"):
+            value = entry.get(key, [])
+            if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+                raise ConfigError(f"stations.{station_id}.{key}: expected a list of names")
+            lists[key] = tuple(v.strip() for v in value if v.strip())
+        own_rules = entry.get("rules", {})
+        if not isinstance(own_rules, dict):
+            raise ConfigError(f"stations.{station_id}.rules: expected a table")
+        overrides: dict[str, Any] = {}
+        for key, value in own_rules.items():
+            if key not in STATION_RULES:
+                raise ConfigError(
+                    f"stations.{station_id}.rules.{key}: not set per station "
+                    f"(a station sets {', '.join(STATION_RULES)}; the rest is [rules])")
+            attr, parse = _SCALARS[("rules", key)]
+            try:
+                overrides[attr] = parse(value)
+            except ValueError as exc:
+                raise ConfigError(f"stations.{station_id}.rules.{key}: {exc}") from None
+        stations.append(StationSpec(
+            id=station_id, name=name, categories=lists["categories"], drinks=lists["drinks"],
+            rules=replace(bar_rules, **overrides),
+        ))
+    return tuple(stations)
 
 
 def _parse_menu(entries: Any) -> tuple[DrinkSpec, ...]:

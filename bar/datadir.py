@@ -11,6 +11,7 @@ what needs the keys, so `open_database` alone keeps a quick CLI command quick.
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -35,15 +36,31 @@ MIGRATIONS: dict[int, list[str]] = {
     # The menu is edited live: a drink's photo, and each order keeps the name and price
     # it was ordered at (older orders take their drink's, as the best there is).
     5: [
-        'ALTER TABLE "drink" ADD COLUMN "photo" VARCHAR(255)',
-        'ALTER TABLE "orders" ADD COLUMN "drink_name" VARCHAR(255)',
-        'ALTER TABLE "orders" ADD COLUMN "price" DOUBLE PRECISION',
+        'ALTER TABLE "drink" ADD COLUMN IF MISSING "photo" VARCHAR(255)',
+        'ALTER TABLE "orders" ADD COLUMN IF MISSING "drink_name" VARCHAR(255)',
+        'ALTER TABLE "orders" ADD COLUMN IF MISSING "price" DOUBLE PRECISION',
         'UPDATE "orders" SET'
         ' "drink_name" = (SELECT "name" FROM "drink" WHERE "drink"."id" = "orders"."drink_id"),'
         ' "price" = (SELECT ROUND(CAST("price" AS NUMERIC), 2) FROM "drink"'
         ' WHERE "drink"."id" = "orders"."drink_id")',
     ],
+    # Stations: where each order is made (NULL: a bar without stations).
+    6: ['ALTER TABLE "orders" ADD COLUMN IF MISSING "station" VARCHAR(255)'],
 }
+_IF_MISSING = re.compile(r'ALTER TABLE "(\w+)" ADD COLUMN IF MISSING "(\w+)"')
+
+
+def _run_migration(statement: str) -> None:
+    """Run one statement; `ADD COLUMN IF MISSING` adds a column only where the table lacks
+    it (SQLite has no `IF NOT EXISTS` there), so a database whose version lags its
+    tables (made by a newer `create_tables`) still opens."""
+    missing = _IF_MISSING.match(statement)
+    if missing:
+        table, column = missing.groups()
+        if any(c.name == column for c in db.get_columns(table)):
+            return
+        statement = statement.replace(" IF MISSING", "", 1)
+    db.execute_sql(statement)
 
 
 def connect(settings: Settings) -> None:
@@ -82,11 +99,10 @@ def _bring_up_to_date() -> None:
     with write():
         db.create_tables(TABLES, safe=True)
         engine().prepare_schema()
-        # Kept counts are checked against what they count at every start.
-        shop.recount_queue()
         current = SchemaVersion.select(SchemaVersion.version).scalar()
         if current is None:
             SchemaVersion.create(version=SCHEMA_VERSION)
+            shop.recount_queue()
             return
         if current > SCHEMA_VERSION:
             raise ConfigError(
@@ -94,8 +110,11 @@ def _bring_up_to_date() -> None:
             )
         for version in range(current + 1, SCHEMA_VERSION + 1):
             for statement in MIGRATIONS.get(version, []):
-                db.execute_sql(statement)
+                _run_migration(statement)
         SchemaVersion.update(version=SCHEMA_VERSION).execute()
+        # Kept counts are checked against what they count at every start (after the
+        # migrations: they count by columns an older database gains).
+        shop.recount_queue()
 
 
 def init(settings: Settings) -> tuple[Keys, bool]:

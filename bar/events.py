@@ -45,11 +45,12 @@ def guest_channel(user_key: str) -> str:
 
 def may_read(role: str | None, user_key: str | None, channel: str) -> bool:
     """Who reads what: public channels for all (role None: anonymous), a guest only
-    their own orders, admins everything."""
-    if channel in PUBLIC_CHANNELS:
+    their own orders, admins everything. A station's channels (`display/coffee`,
+    `admin/coffee`: `bar.stations`) are read by whoever may read the bar's."""
+    if channel in PUBLIC_CHANNELS or channel.startswith(DISPLAY + "/"):
         return True
     if role == "admin":
-        return channel == ADMIN or channel.startswith("orders/")
+        return channel == ADMIN or channel.startswith(("orders/", ADMIN + "/"))
     return role == "guest" and user_key is not None and channel == guest_channel(user_key)
 
 

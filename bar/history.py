@@ -38,7 +38,7 @@ from datetime import datetime, timedelta
 
 from peewee import fn
 
-from bar import shop
+from bar import shop, stations
 from bar.config import Settings
 from bar.db import engine, write
 from bar.errors import InvalidTransition
@@ -147,7 +147,7 @@ def recall(settings: Settings, *, barista: str | None, now: datetime) -> Recall:
                     Notification.type.in_((ORDER_READY, ORDER_REMINDER, ORDER_CANCELLED)),
                     engine().json_text(Notification.payload, "order_id") == order.id)
              .execute())
-        shop.queue_moved((back in QUEUE_STATUSES) - (order.status in QUEUE_STATUSES))
+        shop.queue_moved((back in QUEUE_STATUSES) - (order.status in QUEUE_STATUSES), order.station)
         order.status = back
         order.updated_at = now
         order.save()
@@ -182,6 +182,6 @@ def _check_comeback(settings: Settings, order: Order, back: str) -> None:
             f"order{'s' if open_orders != 1 else ''} again (at most "
             f"{rules.max_open_orders_per_guest})")
     if back in QUEUE_STATUSES:
-        queued = Order.select().where(Order.status.in_(QUEUE_STATUSES)).count()
-        if queued >= rules.max_queue:
-            raise InvalidTransition(f"{refuse}: the queue is full ({rules.max_queue})")
+        max_queue = stations.rules_of(settings, order.station).max_queue
+        if stations.queued(order.station) >= max_queue:
+            raise InvalidTransition(f"{refuse}: the queue is full ({max_queue})")

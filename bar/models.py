@@ -6,7 +6,7 @@ import peewee as pw
 
 from bar.db import BaseModel, JSONField, UtcDateTimeField
 
-SCHEMA_VERSION = 5
+SCHEMA_VERSION = 6
 
 
 class SchemaVersion(BaseModel):
@@ -140,6 +140,9 @@ class Order(BaseModel):
     completed_at = UtcDateTimeField(null=True)
     cancel_reason = pw.TextField(null=True)
     reminded_at = UtcDateTimeField(null=True)  # ready, not collected: the guest was told again
+    # The station that makes it (`bar.stations`); None at a bar without stations. No
+    # index: the queue's statuses narrow it first (the status index).
+    station = pw.CharField(null=True)
 
     class Meta:
         table_name = "orders"
@@ -182,6 +185,23 @@ class ScanWindow(BaseModel):
     ends_at = UtcDateTimeField()
     drinks_allowed = pw.IntegerField()
     drinks_used = pw.IntegerField(default=0)
+
+
+class StationScanWindow(BaseModel):
+    """Pop-up mode at a bar of stations: a station's own rotating code and its drinks
+    (`bar.scan`; a bar without stations keeps using `ScanWindow`). A new table, so an
+    older database gains it from `create_tables`."""
+
+    code = pw.CharField(primary_key=True)
+    station = pw.CharField()
+    starts_at = UtcDateTimeField()
+    ends_at = UtcDateTimeField()
+    drinks_allowed = pw.IntegerField()
+    drinks_used = pw.IntegerField(default=0)
+
+    class Meta:
+        table_name = "station_scan_windows"
+        indexes = ((("station", "starts_at"), True),)
 
 
 class Refusal(BaseModel):
@@ -290,6 +310,6 @@ class State(BaseModel):
 
 TABLES: list[type[BaseModel]] = [
     SchemaVersion, Guest, Kick, RegistrationCode, Admin, RefreshToken, Drink, DrinkImage, Order,
-    Move, ScanWindow, Refusal, Event, Notification, Scheduled, Counter, SigningKey, State,
-    PushSubscription,
+    Move, ScanWindow, StationScanWindow, Refusal, Event, Notification, Scheduled, Counter,
+    SigningKey, State, PushSubscription,
 ]

@@ -24,8 +24,8 @@ from typing import Any, Literal
 
 from peewee import JOIN, SQL, Select, fn
 
-from bar import events, limits, refusals, scan, shop
-from bar.config import Rules, Settings
+from bar import events, limits, refusals, scan, shop, stations
+from bar.config import Rules, Settings, StationSpec
 from bar.db import Prepared, engine, slot, write, write_together
 from bar.errors import (
     DrinkUnavailable,
@@ -121,10 +121,11 @@ def display_dict(order: Order) -> dict[str, Any]:
 
 def _publish_new(info: OrderInfo, board: PublicOrder, now: datetime) -> None:
     new = NewOrder(info)  # the guest's and the admins' are the same event
+    public = NewOrder(board)
     events.publish_many([
         (events.guest_channel(str(info.user_key)), new),
-        (events.ADMIN, new),
-        (events.DISPLAY, NewOrder(board)),
+        *((channel, new) for channel in stations.channels(events.ADMIN, info.station)),
+        *((channel, public) for channel in stations.channels(events.DISPLAY, info.station)),
     ], now=now)
 
 
@@ -134,13 +135,16 @@ def publish_change(order: Order, now: datetime) -> None:
     full = OrderInfo.of(order)
     guest_view = full.for_guest()
     channel = events.guest_channel(order.guest.user_key)
+    admins = stations.channels(events.ADMIN, order.station)
     batch: list[tuple[str, EventPayload]] = [
         (channel, OrderStatusChanged(guest_view)),
-        (events.ADMIN, OrderStatusChanged(full)),
-        (events.DISPLAY, OrderStatusChanged(PublicOrder.of(order))),
+        *((admin, OrderStatusChanged(full)) for admin in admins),
+        *((board, OrderStatusChanged(PublicOrder.of(order)))
+          for board in stations.channels(events.DISPLAY, order.station)),
     ]
     if order.status == EXPIRED:
-        batch += [(channel, OrderExpired(guest_view)), (events.ADMIN, OrderExpired(full))]
+        batch += [(channel, OrderExpired(guest_view)),
+                  *((admin, OrderExpired(full)) for admin in admins)]
     events.publish_many(batch, now=now)
     if order.status in FINAL_STATUSES:
         # Served, cancelled or expired: "ready" and the reminder have nothing left to say
@@ -202,6 +206,7 @@ def place_order(
         order_id=str(uuid.uuid4()),
         day=business_day(now, settings.day_starts_at),
         now=now,
+        likely_station=stations.guess(settings, str(drink_id)),
     )
 
     def record(error: Exception) -> None:
@@ -236,13 +241,15 @@ def _facts() -> Any:
         Order.select(SQL("1")).where(Order.guest == user, Order.status.in_(OPEN_STATUSES))
         .limit(slot("max_open"))
     )
-    queued = shop.queue_length_query()  # kept up to date: no counting of the queue
+    # The station's queue, kept up to date: no counting of the queue.
+    queued = shop.queue_length_query(slot("queue_key"), slot("station"))
     last_number = Order.select(fn.MAX(Order.number)).where(Order.day == slot("day"))
     is_open = State.select(State.value).where(State.key == shop.OPEN_KEY)
+    station_open = State.select(State.value).where(State.key == slot("station_open_key"))
     return (
         Guest.select(Guest.username, Guest.is_active, Drink.id, Drink.name, Drink.modifiers,
-                     Drink.is_active, Drink.price, retry, nth_newest, open_orders, queued,
-                     last_number, is_open)
+                     Drink.is_active, Drink.price, Drink.category, retry, nth_newest, open_orders,
+                     queued, last_number, is_open, station_open)
         .join(Drink, JOIN.LEFT_OUTER, on=(Drink.id == slot("drink")) & Drink.on_menu)
         .where(Guest.user_key == user)
     )
@@ -255,7 +262,7 @@ _INSERT = Prepared(lambda: Order.insert({
     field: slot(field.name) for field in (
         Order.id, Order.number, Order.day, Order.drink, Order.drink_name, Order.price,
         Order.guest, Order.modifiers, Order.note, Order.status, Order.scan_code,
-        Order.idempotency_key, Order.created_at, Order.updated_at)
+        Order.idempotency_key, Order.created_at, Order.updated_at, Order.station)
 }))
 
 
@@ -273,21 +280,26 @@ class _Placing:
     order_id: str
     day: str
     now: datetime
+    # The drink's station as bar.toml's menu says: its queue is read with the rules.
+    likely_station: StationSpec | None = None
 
     def place(self) -> Placed:
         """The rules and the insert: runs inside the write transaction."""
         settings, rules, now = self.settings, self.settings.rules, self.now
         per_minute = settings.orders_per_minute
+        likely = self.likely_station.id if self.likely_station else None
         row = _FACTS.execute(
             key=self.idempotency_key, limited=per_minute > 0,
             since=_ISO(now - limits.WINDOW) if per_minute > 0 else None,
             nth=max(0, per_minute - 1), max_open=rules.max_open_orders_per_guest,
             day=self.day, drink=self.drink_id, user_key=self.user_key,
+            queue_key=shop.station_key(shop.QUEUE_KEY, likely), station=likely or "",
+            station_open_key=shop.station_key(shop.OPEN_KEY, likely),
         ).fetchone()
         if row is None or not row[1]:
             raise NotFound("unknown guest")
-        (username, _, drink_id, name, drink_modifiers, in_stock, price, first_id, nth_newest,
-         open_orders, queued, last_number, open_value) = row
+        (username, _, drink_id, name, drink_modifiers, in_stock, price, category, first_id,
+         nth_newest, open_orders, queued, last_number, open_value, station_open) = row
         if first_id is not None:
             order = _load(first_id)
             return Placed(OrderInfo.of(order), created=False, loaded=order)
@@ -301,15 +313,25 @@ class _Placing:
         chosen = clean_modifiers(name, json.loads(drink_modifiers), self.modifiers)
         if open_value is not None and not json.loads(open_value):
             raise ShopClosed("the bar is closed right now")
+        station = stations.route(settings, drink_id, category)
+        where = station.id if station else None
+        if where != likely:  # the menu moved the drink since bar.toml: read its station's
+            queued = shop.queue_length(where)
+            station_open = json.dumps(shop.is_open(where)) if where else None
+        if station is not None and station_open is not None and not json.loads(station_open):
+            raise ShopClosed(stations.closed_message(settings, station))
+        max_queue = station.rules.max_queue if station else rules.max_queue
         if rules.popup:
-            scan.use_drink(self.scan_code, rules, now=now)
+            scan.use_drink(self.scan_code, station.rules if station else rules, now=now,
+                           station=where)
         if open_orders >= rules.max_open_orders_per_guest:
             raise TooManyOpenOrders(
                 f"you already have {open_orders} open order{'s' if open_orders > 1 else ''}: "
                 "collect it before ordering again"
             )
-        if queued >= rules.max_queue:
-            raise QueueFull("queue full, try again in a few minutes")
+        if queued >= max_queue:
+            raise QueueFull(f"the {station.name}'s queue is full, try again in a few minutes"
+                            if station else "queue full, try again in a few minutes")
         number = (last_number or 0) + 1
         created = _ISO(now)
         price = None if price is None else round(price, 2)  # the drink's, in cents (a REAL)
@@ -318,18 +340,20 @@ class _Placing:
             price=price, guest=self.user_key,
             modifiers=_JSON(chosen), note=self.note, status=PENDING, scan_code=self.scan_code,
             idempotency_key=self.idempotency_key, created_at=created, updated_at=created,
+            station=where,
         )
-        shop.queue_moved(1)
+        shop.queue_moved(1, where)
         # The events' views straight from what was written: no models to build.
         info = OrderInfo(
             order_id=self.order_id, number=number, user_key=self.user_key, username=username,
             drink_id=drink_id, drink_name=name, modifiers=chosen, note=self.note, status=PENDING,
             barista=None, cancel_reason=None, created_at=now, updated_at=now, ready_at=None,
-            completed_at=None, price=price,
+            completed_at=None, price=price, station=where,
         )
-        _publish_new(info, PublicOrder(number, first_name(username), name, PENDING, now), now)
-        if queued + 1 >= rules.max_queue:
-            shop.queue_filled(rules.max_queue, now=now)
+        _publish_new(info, PublicOrder(number, first_name(username), name, PENDING, now, where),
+                     now)
+        if queued + 1 >= max_queue:
+            shop.queue_filled(max_queue, now=now, station=where)
         return Placed(info, created=True)
 
 
@@ -405,13 +429,13 @@ def _apply(
     if to in (CANCELLED, EXPIRED):
         order.cancel_reason = reason
     left_queue = order.status in QUEUE_STATUSES and to not in QUEUE_STATUSES
-    shop.queue_moved((to in QUEUE_STATUSES) - (order.status in QUEUE_STATUSES))
+    shop.queue_moved((to in QUEUE_STATUSES) - (order.status in QUEUE_STATUSES), order.station)
     order.status = to
     order.updated_at = now
     order.save()
     publish_change(order, now)
     if left_queue:
-        shop.queue_left(now=now)
+        shop.queue_left(now=now, station=order.station)
 
 
 def advance(order_id: str, *, barista: str | None, now: datetime) -> Order:
@@ -476,7 +500,7 @@ def remind_uncollected(rules: Rules, *, now: datetime) -> list[Order]:
 
 def list_orders(
     *, statuses: tuple[str, ...] | None = None, user_key: str | None = None, limit: int = 500,
-    newest_first: bool = True, after: str | None = None,
+    newest_first: bool = True, after: str | None = None, station: str | None = None,
 ) -> list[Order]:
     """At most `limit` orders, oldest or newest first, with their drink and guest.
 
@@ -484,11 +508,13 @@ def list_orders(
     placed in the same microsecond still come one way only). `after` is an order's id,
     a keyset cursor: only the orders that come after that one in this order, so a
     listing read page by page loses and repeats none while new orders arrive. Raises
-    `InvalidInput` for an id that is no order.
+    `InvalidInput` for an id that is no order. `station`: that station's orders only.
     """
     query = Order.select(Order, Drink, Guest).join(Drink).switch(Order).join(Guest)
     if statuses:
         query = query.where(Order.status.in_(statuses))
+    if station is not None:
+        query = query.where(Order.station == station)
     if user_key:
         query = query.where(Order.guest == user_key)
     if after is not None:
@@ -513,11 +539,13 @@ def _beyond(order_id: str, newest_first: bool) -> Any:
 
 def iter_orders(
     *, statuses: tuple[str, ...] | None = None, newest_first: bool = False, batch: int = 500,
+    station: str | None = None,
 ) -> Iterator[Order]:
     """Every matching order, read `batch` at a time: a listing of any length in little memory."""
     after: str | None = None
     while True:
-        page = list_orders(statuses=statuses, newest_first=newest_first, limit=batch, after=after)
+        page = list_orders(statuses=statuses, newest_first=newest_first, limit=batch, after=after,
+                           station=station)
         yield from page
         if len(page) < batch:
             return

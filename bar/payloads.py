@@ -83,6 +83,8 @@ class OrderInfo:
     completed_at: datetime | None
     # What the drink cost when it was ordered (None: no price on the menu then).
     price: float | None = None
+    # Where it is made (`bar.stations`); None at a bar without stations.
+    station: str | None = None
 
     @classmethod
     def of(cls, order: Order) -> OrderInfo:
@@ -95,6 +97,7 @@ class OrderInfo:
             barista=order.barista, cancel_reason=order.cancel_reason,
             created_at=order.created_at, updated_at=order.updated_at,
             ready_at=order.ready_at, completed_at=order.completed_at, price=order.price,
+            station=order.station,
         )
 
     def for_guest(self) -> OrderInfo:
@@ -119,6 +122,7 @@ class OrderInfo:
             "ready_at": _iso(self.ready_at),
             "completed_at": _iso(self.completed_at),
             "price": self.price,
+            "station": self.station,
         }
 
     @classmethod
@@ -135,6 +139,7 @@ class OrderInfo:
             ready_at=_time(payload.get("ready_at")),
             completed_at=_time(payload.get("completed_at")),
             price=payload.get("price"),
+            station=payload.get("station"),
         )
 
 
@@ -147,11 +152,13 @@ class PublicOrder:
     drink_name: str
     status: str
     updated_at: datetime
+    station: str | None = None  # where to pick it up (`bar.stations`)
 
     @classmethod
     def of(cls, order: Order) -> PublicOrder:
-        return cls(order.number, first_name(order.guest.username), order.drink_name or order.drink.name,
-                   order.status, order.updated_at)
+        return cls(order.number, first_name(order.guest.username),
+                   order.drink_name or order.drink.name, order.status, order.updated_at,
+                   order.station)
 
     def to_payload(self) -> dict[str, Any]:
         return {
@@ -160,12 +167,14 @@ class PublicOrder:
             "drink_name": self.drink_name,
             "status": self.status,
             "updated_at": self.updated_at.isoformat(),
+            "station": self.station,
         }
 
     @classmethod
     def from_payload(cls, payload: Mapping[str, Any]) -> PublicOrder:
         return cls(int(payload["number"]), str(payload["first_name"]), str(payload["drink_name"]),
-                   str(payload["status"]), datetime.fromisoformat(payload["updated_at"]))
+                   str(payload["status"]), datetime.fromisoformat(payload["updated_at"]),
+                   payload.get("station"))
 
 
 # -- the events ---------------------------------------------------------------------------
@@ -235,13 +244,17 @@ class ShopStatusChanged(EventPayload):
     type: ClassVar[str] = SHOP_STATUS_CHANGED
     is_open: bool
     queue_full: bool = False  # absent from events of older versions
+    # One station's switch and queue (`bar.stations`); None: the bar's, and no key.
+    station: str | None = None
 
     def to_payload(self) -> dict[str, Any]:
-        return {"is_open": self.is_open, "queue_full": self.queue_full}
+        where = {} if self.station is None else {"station": self.station}
+        return {"is_open": self.is_open, "queue_full": self.queue_full, **where}
 
     @classmethod
     def from_payload(cls, payload: Mapping[str, Any]) -> Self:
-        return cls(bool(payload["is_open"]), bool(payload.get("queue_full", False)))
+        return cls(bool(payload["is_open"]), bool(payload.get("queue_full", False)),
+                   payload.get("station"))
 
 
 @dataclass(frozen=True)

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from bar import joincodes, kicks, names, scan
+from bar import joincodes, kicks, names, scan, stations
 from bar.config import Settings
 from bar.db import write
 from bar.errors import CodeMissing, CodeRefused, InvalidInput, NoInvite, NotFound
@@ -152,13 +152,16 @@ class JoinCode:
                    max_uses=row.max_uses)
 
 
-def join_code(settings: Settings, *, now: datetime, created_by: str) -> JoinCode:
-    """What the kiosk's QR panel and the TV board show: one rule for both.
+def join_code(
+    settings: Settings, *, now: datetime, created_by: str, station: str | None = None,
+) -> JoinCode:
+    """What the kiosk's QR panel and the TV board show: one rule for both. In pop-up
+    mode, `station`'s scan code (a kiosk or board of one station; `bar.scan`).
 
     At a party, raises `NoInvite` when the host's invites have run out (`current_invite`).
     """
     if settings.rules.popup:
-        current = scan.current(settings.rules, now=now)
+        current = scan.current(stations.rules_of(settings, station), now=now, station=station)
         return JoinCode(current.code, True, current.rotates_at,
                         drinks_remaining=current.drinks_remaining)
     return JoinCode.of_invite(current_invite(settings, now=now, created_by=created_by))

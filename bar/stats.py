@@ -20,7 +20,12 @@ The JSON form (`Stats.to_dict`, printed by `bar stats --json`) is a stable inter
      "wait": {"count", "p50_s", "p90_s"},         # ordered → ready, nearest-rank percentiles
      "busiest_hour": {"hour": "YYYY-MM-DD HH:00", "orders"} | null,
      "refused": {"total", "by_reason": {"queue_full": n, ...}},  # turned away, most first
-     "revenue": number | null}   # served orders, each at the price it was ordered at
+     "revenue": number | null,   # served orders, each at the price it was ordered at
+     "stations": [{"station", "ordered", "served", "cancelled", "expired", "open",
+                   "wait": {"count", "p50_s", "p90_s"}}, ...]}  # per station (bar.stations)
+
+`stations` breaks the orders down by the station that made them, in the order of their
+ids; it is left out where no order has a station (a bar without stations).
 
 `refused` counts orders turned away for a closed bar (`shop_closed`), a full queue
 (`queue_full`), a spent scan window (`window_spent`) or the guest's limit of open
@@ -66,6 +71,21 @@ class DrinkRow:
 
 
 @dataclass
+class StationRow:
+    """One station's orders (`Counts`) and waits."""
+
+    station: str
+    counts: Counts
+    waits: int = 0
+    wait_p50_s: float | None = None
+    wait_p90_s: float | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"station": self.station, **asdict(self.counts),
+                "wait": {"count": self.waits, "p50_s": self.wait_p50_s, "p90_s": self.wait_p90_s}}
+
+
+@dataclass
 class Stats:
     day: str | None = None
     since: datetime | None = None
@@ -85,6 +105,7 @@ class Stats:
     refused: dict[str, int] = field(default_factory=dict)  # reason -> orders, most first
     # Served orders at the price each was ordered at; None when none had a price.
     revenue: float | None = None
+    stations: list[StationRow] = field(default_factory=list)
 
     @property
     def refused_total(self) -> int:
@@ -108,6 +129,7 @@ class Stats:
                              if self.busiest_hour else None),
             "refused": {"total": self.refused_total, "by_reason": dict(self.refused)},
             "revenue": self.revenue,
+            **({"stations": [s.to_dict() for s in self.stations]} if self.stations else {}),
         }
 
     def csv_rows(self) -> list[dict[str, Any]]:
@@ -176,7 +198,26 @@ def compute(day: str | None = None, *, since: datetime | None = None) -> Stats:
     revenue = Order.select(fn.SUM(Order.price)).where(where & (Order.status == SERVED)).scalar()
     # float(): PostgreSQL's SUM of a real is a float, SQLite's too; round the cents.
     stats.revenue = round(float(revenue), 2) if revenue is not None else None
+    stats.stations = _stations(where)
     return stats
+
+
+def _stations(where: Any) -> list[StationRow]:
+    """Each station's counts and waits (none at a bar without stations)."""
+    rows: Any = (
+        Order.select(Order.station, fn.COUNT(Order.id),
+                     *(_how_many(Order.status == s) for s in FINAL_STATUSES),
+                     _how_many(Order.status.in_(OPEN_STATUSES)))
+        .where(where & Order.station.is_null(False)).group_by(Order.station)
+        .order_by(Order.station).tuples()
+    )
+    found = []
+    for station, *counts in rows:
+        waits = Stats()
+        _waits(waits, where & (Order.station == station))
+        found.append(StationRow(station, Counts(*(int(n) for n in counts)), waits.waits,
+                                waits.wait_p50_s, waits.wait_p90_s))
+    return found
 
 
 def _refused(day: str | None, since: datetime | None) -> dict[str, int]:

@@ -10,6 +10,7 @@ is escaped wherever it lands.
 from __future__ import annotations
 
 import html
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
@@ -93,9 +94,19 @@ _ENV = Environment(
 _ENV.filters["coord"] = lambda value: f"{value:.1f}"  # SVG coordinates to a tenth of a unit
 
 
-def render(bar_name: str, day: str, *, made_at: datetime | None = None) -> str:
-    """The page for business day `day` (`YYYY-MM-DD`)."""
+def render(
+    bar_name: str, day: str, *, made_at: datetime | None = None,
+    station_names: Mapping[str, str] | None = None,
+) -> str:
+    """The page for business day `day` (`YYYY-MM-DD`); `station_names` (id -> name) for
+    the table of stations (a bar with `[[stations]]`)."""
     figures = stats.compute(day)
+    names = station_names or {}
+    by_station = [
+        {"row": row, "name": names.get(row.station, row.station),
+         "p50": stats.format_wait(row.wait_p50_s), "p90": stats.format_wait(row.wait_p90_s)}
+        for row in figures.stations
+    ]
     return _ENV.get_template("summary.html").render(
         bar_name=bar_name,
         when=_long_date(day),
@@ -104,6 +115,7 @@ def render(bar_name: str, day: str, *, made_at: datetime | None = None) -> str:
         top=figures.drinks[:3],
         bars=drink_bars(figures),
         slots=slot_chart(stats.per_slot(day)),
+        stations=by_station,
         colors=COLORS,
         width=WIDTH,
         row=ROW,

@@ -15,7 +15,7 @@ import uuid
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
-from bar import notifications, orders, shop
+from bar import notifications, orders, shop, stations
 from bar.config import Settings
 from bar.db import write
 from bar.errors import BarError, InvalidInput
@@ -39,7 +39,7 @@ class Ran:
 def run_due(settings: Settings, *, now: datetime) -> Ran:
     """Do everything that is due at `now`."""
     plan_daily(settings, now=now)
-    shop.sync_queue_full(settings.rules.max_queue, now=now)
+    stations.sync_queues_full(settings, now=now)
     return Ran(
         expired=orders.expire_overdue(settings.rules, now=now),
         reminded=orders.remind_uncollected(settings.rules, now=now),

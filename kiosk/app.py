@@ -82,15 +82,19 @@ class KioskApp(TailingApp):
 
     def __init__(
         self, settings: Settings, *, clock: Clock = utcnow, barista: str | None = None,
-        health: HealthWatch | None = None,
+        health: HealthWatch | None = None, station: str | None = None,
     ) -> None:
-        """`health`: the web server to watch (`bar up`: its own, which it may restart)."""
+        """`health`: the web server to watch (`bar up`: its own, which it may restart).
+        `station`: that station's orders only (`bar kiosk --station`); None: every
+        station's, each card saying which, and `p` picks one."""
         super().__init__()
         self.settings = settings
         self.clock = clock
         # No name given: orders carry none, and guests read "Being made", not "by barista".
         self.barista: str | None = (barista or "").strip() or None
-        self.board = Board()
+        self.station = station
+        self.showing = station
+        self.board = self._new_board()
         self.queue_screen = QueueScreen()
         self._after = 0
         # The web process runs it too: the chores are idempotent, and their events reach
@@ -120,11 +124,16 @@ class KioskApp(TailingApp):
         # collector's way, or every full collection walks them all (~50 ms, a frame drop).
         self.call_after_refresh(gc.freeze)
 
+    def _new_board(self) -> Board:
+        stations = self.settings.stations
+        return Board({} if self.showing else {s.id: s.name for s in stations})
+
     def reload(self) -> None:
         """Read the open orders and the shop state from the database."""
-        rows = orders.list_orders(statuses=OPEN_STATUSES, limit=100_000, newest_first=False)
+        rows = orders.list_orders(statuses=OPEN_STATUSES, limit=100_000, newest_first=False,
+                                  station=self.showing)
         self.board.load(OrderInfo.of(order) for order in rows)
-        self.is_open = shop.is_open()
+        self.is_open = self._read_open()
         self.prep = estimates.prep_times(self.settings, now=self.clock())
         self._next_prep = time.monotonic() + self.prep_every
 
@@ -175,6 +184,17 @@ class KioskApp(TailingApp):
                         title="Web server down", severity="error", timeout=15)
         self.refresh_bindings()  # `R` shows in the footer only while it is needed
 
+    def _read_open(self) -> bool:
+        """Does the shown station take orders (the bar open, and the station)?"""
+        return shop.is_open() and (self.showing is None or shop.is_open(self.showing))
+
+    def show_station(self, station: str | None) -> None:
+        """Show that station's orders (None: every station's), read afresh."""
+        self.showing = station
+        self.board = self._new_board()
+        self.reload()
+        self.changes = BoardChange(frozenset(OPEN_STATUSES), reloaded=True)
+
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "restart_server":
             return self.server_health is not None and self.server_health.restartable
@@ -212,11 +232,16 @@ class KioskApp(TailingApp):
                 data = event.data
                 if (event.channel == events.ADMIN and isinstance(data, ORDER_EVENTS)
                         and isinstance(data.order, OrderInfo)):
+                    if self.showing is not None and data.order.station != self.showing:
+                        continue  # another station's
                     changed |= self.board.apply(data.order)
                     placed = placed or isinstance(data, NewOrder)
                     any_order = True
                 elif event.channel == events.CONFIG and isinstance(data, ShopStatusChanged):
-                    self.is_open = data.is_open
+                    if data.station is None and self.showing is None:
+                        self.is_open = data.is_open
+                    elif data.station in (None, self.showing):
+                        self.is_open = self._read_open()  # the bar's and the station's
                 elif isinstance(data, Announcement):
                     self.notify(data.message, title="Announced to guests", markup=False)
                 elif event.channel == events.ADMIN and isinstance(data, GuestSignedOut):

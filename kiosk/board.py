@@ -10,7 +10,7 @@ stays the source of truth; `r` (refresh) reloads from it.
 from __future__ import annotations
 
 import bisect
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -33,9 +33,10 @@ class OpenOrder:
     barista: str | None
     created_at: datetime
     updated_at: datetime  # while preparing: when it was claimed (wait estimates use it)
+    place: str = ""  # its station's name, on a kiosk that shows several stations
 
     @classmethod
-    def of(cls, info: OrderInfo) -> OpenOrder:
+    def of(cls, info: OrderInfo, place: str = "") -> OpenOrder:
         """From the whole order (the `admin` channel's view, or the core's own)."""
         return cls(
             id=info.order_id,
@@ -49,6 +50,7 @@ class OpenOrder:
             barista=info.barista,
             created_at=info.created_at,
             updated_at=info.updated_at,
+            place=place,
         )
 
     @property
@@ -90,7 +92,10 @@ BatchKey = tuple[str, tuple[tuple[str, str], ...]]
 class Board:
     """Open orders by id, and one oldest-first list per status column."""
 
-    def __init__(self) -> None:
+    def __init__(self, places: Mapping[str, str] | None = None) -> None:
+        """`places`: station id -> name, for cards that say where they are made (a kiosk
+        showing several stations)."""
+        self._places = dict(places or {})
         self._orders: dict[str, OpenOrder] = {}
         self._columns: dict[str, list[OpenOrder]] = {s: [] for s in OPEN_STATUSES}
         # The latest change applied to each order, on the board or gone from it.
@@ -100,7 +105,7 @@ class Board:
 
     def load(self, orders: Iterable[OrderInfo]) -> None:
         """Replace everything (at start and on refresh)."""
-        cards = (OpenOrder.of(info) for info in orders)
+        cards = (self._card(info) for info in orders)
         self._orders = {o.id: o for o in cards if o.status in OPEN_STATUSES}
         self._seen = {o.id: o.updated_at for o in self._orders.values()}
         self._columns = {s: [] for s in OPEN_STATUSES}
@@ -115,7 +120,7 @@ class Board:
     def apply(self, info: OrderInfo) -> set[str]:
         """Upsert one order from an event (in the log's order); returns the columns that
         changed: none for the echo of a change already applied."""
-        new = OpenOrder.of(info)
+        new = self._card(info)
         old = self._orders.get(new.id)
         self._seen[new.id] = new.updated_at
         if old == new:
@@ -131,6 +136,9 @@ class Board:
                 bisect.insort(self._batches.setdefault(new.batch_key, []), new, key=_sort_key)
             changed.add(new.status)
         return changed
+
+    def _card(self, info: OrderInfo) -> OpenOrder:
+        return OpenOrder.of(info, self._places.get(info.station or "", ""))
 
     def preview(self, info: OrderInfo) -> set[str]:
         """Apply a change this kiosk just made, ahead of its event.

@@ -50,11 +50,15 @@ class DisplayApp(TailingApp):
     board: var[Board] = var(Board())
     orders_placed: var[int] = var(0)  # since the start: each takes a pop-up window's drink
 
-    def __init__(self, settings: Settings, *, clock: Clock = utcnow) -> None:
+    def __init__(
+        self, settings: Settings, *, clock: Clock = utcnow, station: str | None = None,
+    ) -> None:
+        """`station`: that station's board only (`bar display --station`)."""
         super().__init__()
         self.settings = settings
         self.clock = clock
-        self.display_screen = DisplayScreen(settings, clock=clock)
+        self.station = station
+        self.display_screen = DisplayScreen(settings, clock=clock, station=station)
         self._after = 0
         self._news_over: Timer | None = None
 
@@ -73,7 +77,7 @@ class DisplayApp(TailingApp):
     def reload(self) -> None:
         """Read the board (the core says what is on it and how much)."""
         now = self.clock()
-        self.board = read(now=now)
+        self.board = read(now=now, station=self.station)
         if self._news_over is not None:
             self._news_over.stop()
             self._news_over = None

@@ -23,3 +23,8 @@ class KioskHost(Protocol):
     prep: PrepTimes
     is_open: bool
     server_health: Health | None
+    station: str | None  # `bar kiosk --station`: that station only, for good
+    # The station whose orders it shows (`--station`, or chosen with `p`); None: all.
+    showing: str | None
+
+    def show_station(self, station: str | None) -> None: ...

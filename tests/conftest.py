@@ -25,7 +25,7 @@ from hypothesis import settings as hypothesis_settings
 
 from bar import datadir, guests, orders, registration
 from bar.clock import FrozenClock
-from bar.config import Settings, load_settings
+from bar.config import Settings, StationSpec, load_settings
 from bar.db import db, disconnect
 from bar.models import Guest, Kick, Order
 from bar.tokens import Keys, write_key_files
@@ -151,6 +151,22 @@ def keys(settings: Settings, _session_keys: Path) -> Iterator[Keys]:
 
 def with_rules(settings: Settings, **rules: Any) -> Settings:
     return dataclasses.replace(settings, rules=dataclasses.replace(settings.rules, **rules))
+
+
+def with_stations(
+    settings: Settings, *, bar_queue: int | None = None, coffee_queue: int | None = None,
+) -> Settings:
+    """The sample bar as two stations: the cocktail bar (cocktails and mocktails) and the
+    coffee corner (coffee), each with its own `max_queue` if given (else the bar's)."""
+    def station(id: str, name: str, categories: tuple[str, ...], queue: int | None) -> StationSpec:
+        rules = settings.rules if queue is None else dataclasses.replace(
+            settings.rules, max_queue=queue)
+        return StationSpec(id=id, name=name, categories=categories, rules=rules)
+
+    return dataclasses.replace(settings, stations=(
+        station("bar", "Cocktail bar", ("Cocktails", "Mocktails"), bar_queue),
+        station("coffee", "Coffee corner", ("Coffee",), coffee_queue),
+    ))
 
 
 class Factory:

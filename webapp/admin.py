@@ -7,7 +7,7 @@ from typing import Any
 from flask import Blueprint, request, url_for
 from werkzeug.exceptions import UnsupportedMediaType
 
-from bar import admins, menu, net, orders, photos, registration, scan, shop, waits
+from bar import admins, menu, net, orders, photos, registration, scan, shop, stations, waits
 from bar.errors import Conflict, InvalidInput, TooLarge
 from bar.timeparse import parse_expiry
 from webapp.auth import current_claims, require_admin
@@ -66,7 +66,8 @@ ORDERS_PAGE_MAX = 500
 def list_orders() -> dict[str, Any]:
     """Orders, newest first, a page at a time.
 
-    Query: `status=pending,preparing` keeps only those; `limit` orders per page (1 to
+    Query: `status=pending,preparing` keeps only those; `station=coffee` that
+    station's only (400 for a station bar.toml does not name); `limit` orders per page (1 to
     500, default 100); `before=<order_id>` continues with the orders older than that
     one. The answer is `{"orders": [...], "next": <URL or null>, "now", "waits"}`:
     `next` is this path with the same query and the last order's id as `before`, null
@@ -87,12 +88,15 @@ def list_orders() -> dict[str, Any]:
             )
     limit = _page_size(request.args.get("limit"))
     before = request.args.get("before") or None
+    station = stations.find(bar_context().settings, request.args.get("station"))
     # One more than a page: whether there is a next page, without asking again.
-    rows = orders.list_orders(statuses=statuses, limit=limit + 1, after=before)
+    rows = orders.list_orders(statuses=statuses, limit=limit + 1, after=before,
+                              station=station.id if station else None)
     next_url = None
     if len(rows) > limit:
         rows = rows[:limit]
-        query: dict[str, Any] = {k: v for k, v in request.args.items() if k in ("status", "limit")}
+        query: dict[str, Any] = {k: v for k, v in request.args.items()
+                                 if k in ("status", "limit", "station")}
         next_url = url_for(".list_orders", **query, before=rows[-1].id)
     return {
         "orders": [orders.order_dict(o) for o in rows],
@@ -130,9 +134,14 @@ def move_order(order_id: str) -> dict[str, Any]:
 @bp.post("/shop")
 @require_admin
 def set_shop() -> dict[str, Any]:
-    """Open or close the bar."""
-    shop.set_open(field(json_body(), "is_open", bool), now=bar_context().now())
-    return {"is_open": shop.is_open()}
+    """Open or close the bar, or with `"station": "coffee"` that station only."""
+    body = json_body()
+    station = stations.find(bar_context().settings, field(body, "station", str, required=False))
+    where = station.id if station else None
+    shop.set_open(field(body, "is_open", bool), now=bar_context().now(), station=where)
+    if where is None:
+        return {"is_open": shop.is_open()}
+    return {"is_open": shop.is_open(where), "station": where}
 
 
 @bp.get("/drinks")
@@ -211,12 +220,15 @@ def set_stock(drink_id: str) -> dict[str, Any]:
 @bp.get("/scan-code")
 @require_admin
 def scan_code() -> dict[str, Any]:
-    """Pop-up mode: the current rotating scan code, for a signed-in display page."""
+    """Pop-up mode: the current rotating scan code, for a signed-in display page
+    (`?station=coffee`: that station's, at a bar of stations)."""
     context = bar_context()
-    rules = context.settings.rules
-    if not rules.popup:
+    if not context.settings.rules.popup:
         raise Conflict("the bar is in party mode: there is no rotating code", code="not_popup")
-    current = scan.current(rules, now=context.now())
+    station = stations.find(context.settings, request.args.get("station"))
+    where = station.id if station else None
+    current = scan.current(stations.rules_of(context.settings, where), now=context.now(),
+                           station=where)
     return {
         "code": current.code,
         "join_url": net.join_url(context.settings, current.code),

@@ -20,7 +20,17 @@ from typing import Any
 
 from flask import Blueprint, Response, jsonify, request
 
-from bar import board, estimates, menu, notifications, orders, registration, shop, tokens
+from bar import (
+    board,
+    estimates,
+    menu,
+    notifications,
+    orders,
+    registration,
+    shop,
+    stations,
+    tokens,
+)
 from bar.config import Settings
 from bar.errors import CodeRefused, Forbidden, InvalidInput, ScanCodeInvalid
 from bar.models import Order
@@ -33,11 +43,18 @@ bp = Blueprint("api", __name__, url_prefix="/api")
 
 def bar_info(settings: Settings) -> dict[str, Any]:
     """The bar as a page first reads it; live, `SHOP_STATUS_CHANGED` updates the same
-    `is_open` and `queue_full` (the queue at `max_queue`: new orders are refused)."""
-    return {
+    `is_open` and `queue_full` (the queue at `max_queue`: new orders are refused).
+
+    With stations (`bar.stations`), `stations` lists each one's `id`, `name`,
+    `is_open` (its own switch), `queue_full`, `queue` and `max_queue`, in bar.toml's
+    order; a station's `SHOP_STATUS_CHANGED` (with `"station"`) updates its entry."""
+    info = {
         "name": settings.name, "is_open": shop.is_open(),
         "queue_full": shop.queue_full(settings.rules.max_queue), "mode": settings.rules.mode,
     }
+    if settings.stations:
+        info["stations"] = [s.to_payload() for s in stations.states(settings)]
+    return info
 
 
 def _expires_in(settings: Settings) -> int:
@@ -59,9 +76,10 @@ def get_menu() -> Response:
     nothing it shows changed. Photos are URLs (`thumb`), loaded lazily by the page.
     """
     settings = bar_context().settings
+    drinks = [menu.drink_dict(d) for d in menu.list_drinks()]
     response = jsonify({
         "bar": {**bar_info(settings), "currency": settings.currency},
-        "drinks": [menu.drink_dict(d) for d in menu.list_drinks()],
+        "drinks": stations.with_stations(settings, drinks),
     })
     response.headers["Cache-Control"] = "no-cache"  # keep it, but ask each time
     response.add_etag()
@@ -75,13 +93,19 @@ def get_display() -> dict[str, Any]:
     announcement, and at a party the invite (only with `display.show_join_code`).
 
     The board reads this on every (re)connect, after an announcement, and every half
-    minute (an invite that runs out announces nothing)."""
+    minute (an invite that runs out announces nothing). `?station=coffee`: that
+    station's board (`station` says which; `bar.is_open` then means the bar and the
+    station both are)."""
     context = bar_context()
     now = context.now()
+    station = stations.find(context.settings, request.args.get("station"))
+    where = station.id if station else None
     invite = board.board_invite(context.settings, now=now)
+    shown = board.read(now=now, station=where)
     return {
-        "bar": bar_info(context.settings),
-        **board.read(now=now).to_payload(now),
+        "bar": {**bar_info(context.settings), "is_open": shown.is_open},
+        "station": where,
+        **shown.to_payload(now),
         "invite": invite.to_payload() if invite else None,
         "show_join_code": context.settings.show_join_code,
     }

@@ -15,8 +15,9 @@
                                                   {"type": "event", "id", "channel", "event"}
     {"type": "ping"}                       →      {"type": "pong"}
 
-Anonymous sockets read `display`, `config` and `announcements`; a guest also reads
-`orders/<own user_key>`; an admin reads every channel. The handler only does database
+Anonymous sockets read `display` (and a station's `display/<id>`), `config` and
+`announcements`; a guest also reads `orders/<own user_key>`; an admin reads every
+channel (`admin/<id>` too). The rule is `bar.events.may_read`. The handler only does database
 work for auth, subscribe and replay; live events, pings and deadlines come from the hub.
 A socket must send auth or subscribe within FIRST_MESSAGE_TIMEOUT_S (5 s), or it is
 closed with 1008.

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import click
 
-from bar import history, orders, shop
+from bar import history, orders, shop, stations
 from bar.cli.base import (
     Context,
     command_group,
@@ -28,39 +28,63 @@ def shop_group(click_ctx: click.Context) -> None:
         click_ctx.invoke(shop_status)
 
 
+_STATION = click.option("--station", metavar="ID", help="One station (bar.toml's [[stations]]).")
+
+
 @shop_group.command("open")
+@_STATION
 @pass_ctx
-def shop_open(ctx: Context) -> None:
-    """Take orders."""
+def shop_open(ctx: Context, station: str | None) -> None:
+    """Take orders (at one station with --station)."""
     ctx.open()
-    shop.set_open(True, now=utcnow())
-    click.echo("The bar is open")
+    _set_open(ctx, True, station)
 
 
 @shop_group.command("close")
+@_STATION
 @pass_ctx
-def shop_close(ctx: Context) -> None:
-    """Stop taking orders (the queue is still served)."""
+def shop_close(ctx: Context, station: str | None) -> None:
+    """Stop taking orders (the queue is still served); --station: that station only."""
     ctx.open()
-    shop.set_open(False, now=utcnow())
-    click.echo("The bar is closed")
+    _set_open(ctx, False, station)
+
+
+def _set_open(ctx: Context, open_: bool, station_id: str | None) -> None:
+    station = stations.find(ctx.settings, station_id)
+    shop.set_open(open_, now=utcnow(), station=station.id if station else None)
+    word = "open" if open_ else "closed"
+    if station is None:
+        click.echo(f"The bar is {word}")
+        return
+    others = [f"the {s.name} is {'open' if s.is_open else 'closed'}"
+              for s in stations.states(ctx.settings) if s.id != station.id]
+    click.echo(f"The {station.name} is {word}" + (f"; {', '.join(others)}" if others else ""))
 
 
 @shop_group.command("status")
 @click.option("--json", "as_json", is_flag=True)
 @pass_ctx
 def shop_status(ctx: Context, as_json: bool = False) -> None:
-    """Open or closed, and the queue."""
+    """Open or closed, and the queue (each station's too)."""
     ctx.open()
     rules = ctx.settings.rules
-    state = {"is_open": shop.is_open(), "queue": shop.queue_length(),
-             "max_queue": rules.max_queue, "mode": rules.mode}
+    each = stations.states(ctx.settings)
+    queue = sum(s.queue for s in each) if each else shop.queue_length()
+    state: dict[str, object] = {"is_open": shop.is_open(), "queue": queue,
+                                "max_queue": rules.max_queue, "mode": rules.mode}
+    if each:
+        state["stations"] = [s.to_payload() for s in each]
     if as_json:
         print_json(state)
         return
-    click.echo(f"The bar is {'open' if state['is_open'] else 'closed'} ({rules.mode} mode), "
-               f"{state['queue']} of {rules.max_queue} in the queue")
-
+    if not each:
+        click.echo(f"The bar is {'open' if state['is_open'] else 'closed'} ({rules.mode} mode), "
+                   f"{queue} of {rules.max_queue} in the queue")
+        return
+    click.echo(f"The bar is {'open' if state['is_open'] else 'closed'} ({rules.mode} mode)")
+    for s in each:
+        click.echo(f"  {s.name}: {'open' if s.is_open else 'closed'}, "
+                   f"{s.queue} of {s.max_queue} in the queue")
 
 
 @command_group("orders", "The queue: list orders, move one along.", invoke_without_command=True)

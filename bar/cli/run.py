@@ -7,7 +7,7 @@ import sys
 
 import click
 
-from bar import datadir, menu, push, registration, tls
+from bar import datadir, menu, push, registration, stations, tls
 from bar.cli.base import Context, cli, pass_ctx
 from bar.clock import utcnow
 from bar.config import Settings
@@ -72,27 +72,32 @@ def serve(ctx: Context, host: str | None, port: int | None, check: bool) -> None
 
 @cli.command("kiosk")
 @click.option("--barista", metavar="NAME", help="Your name on the orders you claim.")
+@click.option("--station", metavar="ID", help="Only this station's queue (bar.toml's [[stations]]).")
 @pass_ctx
-def kiosk_command(ctx: Context, barista: str | None) -> None:
+def kiosk_command(ctx: Context, barista: str | None, station: str | None) -> None:
     """The barista's live queue in this terminal (the web server runs elsewhere)."""
     from bar.health import HealthWatch
     from bar.up import watched_url
     from kiosk.app import KioskApp  # textual only when the TUI starts
 
+    only = stations.find(ctx.settings, station)  # an unknown one: one line, before the TUI
     datadir.attach(ctx.settings)
     # Not our server: the header says whether the one this bar.toml names answers.
     health = HealthWatch(watched_url(ctx.settings))
-    KioskApp(ctx.settings, barista=barista, health=health).run()
+    KioskApp(ctx.settings, barista=barista, health=health,
+             station=only.id if only else None).run()
 
 
 @cli.command("display")
+@click.option("--station", metavar="ID", help="Only this station's board (bar.toml's [[stations]]).")
 @pass_ctx
-def display_command(ctx: Context) -> None:
+def display_command(ctx: Context, station: str | None) -> None:
     """The TV board in this terminal: the QR code to join, Preparing and Ready (q quits)."""
     from kiosk.display import DisplayApp  # textual only when the TUI starts
 
+    only = stations.find(ctx.settings, station)
     datadir.attach(ctx.settings)
-    DisplayApp(ctx.settings).run()
+    DisplayApp(ctx.settings, station=only.id if only else None).run()
 
 
 def _with_address(settings: Settings, host: str | None, port: int | None) -> Settings:

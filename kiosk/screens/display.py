@@ -9,6 +9,7 @@ from textual.containers import Horizontal
 from textual.screen import Screen
 from textual.widgets import Label
 
+from bar import stations
 from bar.board import Board
 from bar.clock import Clock
 from bar.config import Settings
@@ -21,15 +22,20 @@ class DisplayScreen(Screen[None]):
     """Shows what the display app read from the core (its `board`, watched); it reads
     only the QR code itself."""
 
-    def __init__(self, settings: Settings, *, clock: Clock) -> None:
+    def __init__(self, settings: Settings, *, clock: Clock, station: str | None = None) -> None:
+        """`station`: that station's board; None: every station's, saying where."""
         super().__init__()
         self._settings = settings
         self._clock = clock
+        self._station = station
 
     def compose(self) -> ComposeResult:
         with Horizontal(id="display-header"):
             # A Text: the name comes from a config file, not from our markup.
-            yield Label(Text(self._settings.name), id="display-name")
+            title = self._settings.name
+            if self._station is not None:
+                title += f" — {stations.name_of(self._settings, self._station)}"
+            yield Label(Text(title), id="display-name")
             yield Label("The bar is closed right now", id="display-closed-note")
             yield Label(id="display-state")
         yield Label(id="display-news")
@@ -38,7 +44,8 @@ class DisplayScreen(Screen[None]):
             yield TicketBoard("Preparing", empty="Nothing being made", id="preparing")
             yield ReadyBoard("Ready", empty="Nothing waiting", id="ready")
             if self._settings.show_join_code:
-                yield JoinPanel(self._settings, clock=self._clock, id="join")
+                yield JoinPanel(self._settings, clock=self._clock, id="join",
+                                station=self._station)
 
     def on_mount(self) -> None:
         self.watch(self.app, "board", self._show)  # and once now, with what was read at start
@@ -47,8 +54,13 @@ class DisplayScreen(Screen[None]):
     def _show(self, board: Board) -> None:
         """Redraw the boards, the announcement and the open/closed badge."""
 
+        def place(order: PublicOrder) -> str:
+            if self._station is not None or order.station is None:
+                return ""  # one station's board, or a bar without stations
+            return stations.name_of(self._settings, order.station)
+
         def tickets(orders: tuple[PublicOrder, ...]) -> list[Ticket]:
-            return [Ticket.of(order) for order in orders]
+            return [Ticket.of(order, place(order)) for order in orders]
 
         self.query_one("#waiting", LineBoard).show(tickets(board.waiting), board.waiting_count)
         self.query_one("#preparing", TicketBoard).show(tickets(board.preparing))

@@ -26,7 +26,7 @@ from textual.containers import Horizontal
 from textual.message import Message
 from textual.screen import Screen
 
-from bar import estimates, notifications, orders, shop
+from bar import estimates, notifications, orders, shop, stations
 from bar.errors import BarError
 from bar.models import Order
 from bar.payloads import OrderInfo
@@ -74,6 +74,8 @@ class QueueScreen(Screen[None]):
         Binding("i", "invites", "Invites"),
         Binding("g", "guests", "Guests"),
         Binding("v", "qr", "QR"),
+        # Shown only on a kiosk of several stations not started with --station.
+        Binding("p", "next_station", "Station"),
         # One key, two bindings: the footer shows the one for the current setting.
         Binding("f", "follow(False)", "Follow: on", tooltip="The cursor goes with the order "
                 "you move; f: it stays in its column"),
@@ -127,7 +129,8 @@ class QueueScreen(Screen[None]):
                         yield BatchSummary(id="batches")
                     waits = self._waits if status == orders.PENDING else None
                     yield OrderColumn(status, clock=self.kiosk.clock, waits=waits, id=status)
-            yield QRPanel(self.kiosk.settings, clock=self.kiosk.clock, id="qr")
+            yield QRPanel(self.kiosk.settings, clock=self.kiosk.clock, id="qr",
+                          station=self.kiosk.station)
         yield KioskFooter(essential=ESSENTIAL)
 
     def on_mount(self) -> None:
@@ -175,10 +178,16 @@ class QueueScreen(Screen[None]):
 
     def _show_header(self) -> None:
         kiosk = self.kiosk
+        settings, showing = kiosk.settings, kiosk.showing
+        name = settings.name
+        if showing is not None:
+            name += f" — {stations.name_of(settings, showing)}"
+        max_queue = (stations.rules_of(settings, showing).max_queue
+                     if showing is not None or not settings.stations
+                     else sum(s.rules.max_queue for s in settings.stations))
         self._header.show(
-            name=kiosk.settings.name, is_open=kiosk.is_open, queue=kiosk.board.queue_length,
-            max_queue=kiosk.settings.rules.max_queue, barista=kiosk.barista,
-            server=kiosk.server_health,
+            name=name, is_open=kiosk.is_open, queue=kiosk.board.queue_length,
+            max_queue=max_queue, barista=kiosk.barista, server=kiosk.server_health,
         )
 
     def _server_checked(self) -> None:
@@ -245,7 +254,22 @@ class QueueScreen(Screen[None]):
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "follow":  # the `f` binding that switches away from the setting
             return parameters[0] != self.follow
+        if action == "next_station":
+            return bool(self.kiosk.settings.stations) and self.kiosk.station is None
         return True
+
+    def action_next_station(self) -> None:
+        """`p`: one station's orders, the next, ..., then every station's again."""
+        kiosk = self.kiosk
+        ids: list[str | None] = [None, *(s.id for s in kiosk.settings.stations)]
+        showing = ids[(ids.index(kiosk.showing) + 1) % len(ids)]
+        try:
+            kiosk.show_station(showing)
+        except peewee.DatabaseError:
+            self.notify("The database is busy: try again", severity="error")
+            return
+        self.notify(f"Showing the {stations.name_of(kiosk.settings, showing)}'s orders"
+                    if showing else "Showing every station's orders")
 
     def _follow_order(self) -> None:
         """Select the order just moved, in its new column, once the board shows it there."""
@@ -324,15 +348,19 @@ class QueueScreen(Screen[None]):
         self.app.push_screen(CancelScreen(order), cancel)
 
     def action_toggle_open(self) -> None:
+        showing = self.kiosk.showing  # a station's kiosk opens and closes that station
         try:
-            opening = not shop.is_open()
-            shop.set_open(opening, now=self.kiosk.clock())
+            opening = not shop.is_open(showing)
+            shop.set_open(opening, now=self.kiosk.clock(), station=showing)
+            shown_open = shop.is_open() and shop.is_open(showing)
         except (BarError, peewee.DatabaseError) as exc:
             message = exc.message if isinstance(exc, BarError) else "the database is busy"
             self.notify(message, severity="error", markup=False)
             return
-        self.post_message(self.ShopToggled(opening))
-        self.notify("The bar is open" if opening else "The bar is closed: no new orders")
+        self.post_message(self.ShopToggled(shown_open))
+        what = (f"The {stations.name_of(self.kiosk.settings, showing)}" if showing
+                else "The bar")
+        self.notify(f"{what} is open" if opening else f"{what} is closed: no new orders")
 
     def action_announce(self) -> None:
         kiosk = self.kiosk

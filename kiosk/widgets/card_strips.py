@@ -92,7 +92,7 @@ class CardStrips:
                 ("drink", order.drink_name, order.status, order.barista, estimate), look,
                 lambda: drink_lines(order, width=text_width, styles=styles, estimate=estimate)),
             *self._part(
-                ("details", order.modifiers, order.note), look,
+                ("details", order.place, order.modifiers, order.note), look,
                 lambda: detail_lines(order, width=text_width, styles=styles, console=console)),
             self.blank(width, base),  # the gap between cards
         ]

@@ -49,10 +49,15 @@ class CodePanel(Vertical):
             self.error = error
             self.no_invite = no_invite  # what became of the host's last invite
 
-    def __init__(self, settings: Settings, *, clock: Clock, id: str | None = None) -> None:
+    def __init__(
+        self, settings: Settings, *, clock: Clock, id: str | None = None,
+        station: str | None = None,
+    ) -> None:
+        """`station`: in pop-up mode, show that station's scan code (`bar.scan`)."""
         super().__init__(id=id)
         self._settings = settings
         self._clock = clock
+        self._station = station
 
     def on_mount(self) -> None:
         self.refresh_code()
@@ -69,7 +74,8 @@ class CodePanel(Vertical):
         worker = get_current_worker()
         try:
             answer = self.CodeRead(
-                registration.join_code(self._settings, now=now, created_by=self.created_by), now
+                registration.join_code(self._settings, now=now, created_by=self.created_by,
+                                       station=self._station), now
             )
         except NoInvite as exc:
             answer = self.CodeRead(None, now, no_invite=exc.status)

@@ -75,8 +75,11 @@ class JoinPanel(CodePanel):
 
     created_by = "display"
 
-    def __init__(self, settings: Settings, *, clock: Clock, id: str | None = None) -> None:
-        super().__init__(settings, clock=clock, id=id)
+    def __init__(
+        self, settings: Settings, *, clock: Clock, id: str | None = None,
+        station: str | None = None,
+    ) -> None:
+        super().__init__(settings, clock=clock, id=id, station=station)
         self.shown: BoardLines | None = None
         self._qr: segno.QRCode | None = None
         self._room = (0, 0)  # cells the code may take: set from the screen's size

@@ -72,7 +72,7 @@ def card_shape(order: OpenOrder, width: int) -> CardShape:
     """The card's shape at `width` columns of text (a column keeps it while the order
     stays the same: estimates change far more often than orders)."""
     details = _lines_for(modifiers_text(order.modifiers), width)
-    lines = 2 + details + _lines_for(_note(order), width) + 1
+    lines = 2 + bool(order.place) + details + _lines_for(_note(order), width) + 1
     # Only a pending card shows a wait (a preparing one shows its barista there).
     room = width - 1 - cell_len(order.drink_name) if order.status == PENDING else sys.maxsize
     return CardShape(lines, room)
@@ -142,8 +142,11 @@ def drink_lines(
 def detail_lines(
     order: OpenOrder, *, width: int, styles: CardStyles, console: Console
 ) -> list[Text]:
-    """Modifiers and note, each wrapped to at most `WRAP_LINES` lines (none if empty)."""
+    """Where it is made (on a kiosk of several stations: one line, cut short), then
+    modifiers and note, each wrapped to at most `WRAP_LINES` lines (none if empty)."""
+    place = [_spread(Text(f"@ {order.place}", styles.barista), Text(), width)] if order.place else []
     return [
+        *place,
         *_wrap(Text(modifiers_text(order.modifiers), styles.detail), width, console),
         *_wrap(Text(_note(order), styles.note), width, console),
     ]

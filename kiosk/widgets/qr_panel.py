@@ -44,8 +44,11 @@ class QRPanel(CodePanel):
 
     created_by = "kiosk"
 
-    def __init__(self, settings: Settings, *, clock: Clock, id: str | None = None) -> None:
-        super().__init__(settings, clock=clock, id=id)
+    def __init__(
+        self, settings: Settings, *, clock: Clock, id: str | None = None,
+        station: str | None = None,
+    ) -> None:
+        super().__init__(settings, clock=clock, id=id, station=station)
         self.code: str | None = None  # the code on screen (None until the first answer)
         self.url = ""
         self._detail = ""

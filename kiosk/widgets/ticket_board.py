@@ -33,16 +33,18 @@ class Ticket:
 
     number: int
     first_name: str
+    place: str = ""  # where to pick it up, on a board of several stations
 
     @classmethod
-    def of(cls, order: PublicOrder) -> Ticket:
+    def of(cls, order: PublicOrder, place: str = "") -> Ticket:
         """From the public view of an order, the one the `display` channel carries."""
-        return cls(order.number, order.first_name)
+        return cls(order.number, order.first_name, place)
 
     def text(self, width: int = 4) -> Text:
         # A Text, never markup: a guest called "[red]x" is shown as exactly that.
         return Text.assemble(
             (f"{self.number:>{width}}", "bold"), "  ", (self.first_name, "bold"),
+            (f" — {self.place}" if self.place else "", "dim"),
             no_wrap=True, overflow="ellipsis",
         )
 
@@ -158,4 +160,6 @@ class ReadyBoard(BoardColumn):
 
     def fill_slot(self, slot: Widget, ticket: Ticket) -> None:
         slot.query_one(Digits).update(str(ticket.number))
-        slot.query_one(Label).update(Text(ticket.first_name, no_wrap=True, overflow="ellipsis"))
+        slot.query_one(Label).update(Text.assemble(
+            ticket.first_name, (f" — {ticket.place}" if ticket.place else "", "dim"),
+            no_wrap=True, overflow="ellipsis"))

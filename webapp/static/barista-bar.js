@@ -6,13 +6,16 @@
  *   const bar = createBar(session);            // session: barista-session.js
  *   bar.load(menu);                            // GET /api/menu's {bar, drinks}
  *   bar.onEvent(event);                        // a `config` channel event
+ *
+ * With a station (`/barista?station=coffee`), the switch is that station's.
  */
 
 import { createDrinks } from './barista-drinks.js';
 import { $ } from './common.js';
 
-export function create(session) {
+export function create(session, station = '') {
   let isOpen = true;
+  const what = station ? 'station' : 'bar';
   let closeArmed = null;
   const drinks = createDrinks(session);
 
@@ -28,7 +31,7 @@ export function create(session) {
     clearTimeout(closeArmed);
     closeArmed = null;
     const button = $('#shop-toggle');
-    button.textContent = isOpen ? 'Close bar' : 'Open bar';
+    button.textContent = isOpen ? `Close ${what}` : `Open ${what}`;
     button.classList.remove('danger');
   }
 
@@ -42,7 +45,8 @@ export function create(session) {
       return;
     }
     try {
-      const data = await session.api('/api/admin/shop', { method: 'POST', body: { is_open: !isOpen } });
+      const body = station ? { is_open: !isOpen, station } : { is_open: !isOpen };
+      const data = await session.api('/api/admin/shop', { method: 'POST', body });
       setShop(data.is_open);
     } catch (e) {
       disarmClose();
@@ -52,13 +56,15 @@ export function create(session) {
 
   function load(menu) {
     if (!menu) return;
-    setShop(!(menu.bar && menu.bar.is_open === false));
+    const mine = station && menu.bar && (menu.bar.stations || []).find((s) => s.id === station);
+    setShop(!((mine || menu.bar || {}).is_open === false));
     drinks.refresh();
   }
 
   function onEvent(ev) {
-    if (ev.type === 'SHOP_STATUS_CHANGED') setShop(ev.is_open);
-    else drinks.onEvent(ev);
+    if (ev.type === 'SHOP_STATUS_CHANGED') {
+      if ((ev.station || '') === station) setShop(ev.is_open);
+    } else drinks.onEvent(ev);
   }
 
   $('#shop-toggle').addEventListener('click', toggleShop);

@@ -9,6 +9,10 @@
  * Live over the `admin` and `config` channels (live.js does connect, heartbeat,
  * backoff and `since`); every (re)subscribe and every "resync" reloads the queue over
  * REST. Guest text (names, notes) is only ever set with textContent.
+ *
+ * With ?station=coffee it is that station's queue (bar.toml's [[stations]]): its
+ * orders, its channel `admin/coffee`, its switch. Without it, at a bar of several
+ * stations, each card names its station.
  */
 
 import { create as createBar } from './barista-bar.js';
@@ -21,6 +25,8 @@ const AGE_TICK = 2000; // as often as the kiosk's
 const MAX_BATCHES = 3;
 const MAX_PAGES = 100; // of the API's 100 orders each: far past any queue
 const TOKEN_ERRORS = new Set(['token_expired', 'token_invalid', 'signed_out']);
+const STATION = new URLSearchParams(location.search).get('station') || '';
+const ORDERS_CHANNEL = STATION ? `admin/${STATION}` : 'admin';
 
 const state = {
   orders: new Map(), // order_id -> order (as the API returns it)
@@ -32,10 +38,11 @@ const state = {
   skew: 0, // server clock minus this tablet's
   cancelling: null,
   pollTimer: null,
+  places: new Map(), // station id -> name, on a queue of several stations
 };
 
 const session = createSession({ onSignedIn, onSignedOut });
-const bar = createBar(session);
+const bar = createBar(session, STATION);
 const { api, failed, toast } = session;
 
 // ------------------------------------------------------------ the queue
@@ -54,7 +61,8 @@ function applyOrder(order) {
  * Returns the first page's answer (its `now` and `waits`) with all the orders, and
  * whether the list is complete (a runaway `next` stops after MAX_PAGES). */
 async function openOrders() {
-  const first = await api(`/api/admin/orders?status=${OPEN.join(',')}`);
+  const where = STATION ? `&station=${encodeURIComponent(STATION)}` : '';
+  const first = await api(`/api/admin/orders?status=${OPEN.join(',')}${where}`);
   const all = [...(first.orders || [])];
   let next = first.next;
   for (let pages = 1; next && pages < MAX_PAGES; pages++) {
@@ -94,6 +102,8 @@ async function reload() {
       state.orders.delete(id);
     }
   }
+  const stations = (menu && menu.bar && menu.bar.stations) || [];
+  state.places = new Map(!STATION && stations.length > 1 ? stations.map((s) => [s.id, s.name]) : []);
   bar.load(menu);
   render();
 }
@@ -139,6 +149,8 @@ function card(order) {
   head.append(el('span', 'card-number', `#${order.number}`), el('span', 'card-name', order.username),
     el('span', 'card-age'));
   li.append(head, el('p', 'card-drink', order.drink_name));
+  const place = state.places.get(order.station);
+  if (place) li.append(el('p', 'card-place', place));
   const mods = modifiersText(order);
   if (mods) li.append(el('p', 'card-mods', mods));
   if (order.note) li.append(el('p', 'card-note', `“${order.note}”`));
@@ -312,7 +324,7 @@ function onMessage(msg, ws) {
   switch (msg.type) {
     case 'auth_ok':
       authed = true;
-      live.subscribe(ws, ['admin', 'config']);
+      live.subscribe(ws, [ORDERS_CHANNEL, 'config']);
       break;
     case 'subscribed': // a (re)connect: whatever `since` replays, the REST list is the truth
     case 'resync':
@@ -320,7 +332,7 @@ function onMessage(msg, ws) {
       break;
     case 'event': {
       const ev = msg.event || {};
-      if (msg.channel === 'admin' && ev.order_id) {
+      if (msg.channel === ORDERS_CHANNEL && ev.order_id) {
         applyOrder(ev);
         render();
       } else if (msg.channel === 'config') {

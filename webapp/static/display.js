@@ -13,6 +13,11 @@
  * kept for this tab (sessionStorage) under `bar.adminToken`, and the board then shows the pop-up
  * mode's rotating scan code: its QR (from /qr.svg), drinks left and a countdown.
  *
+ * With ?station=coffee it is that station's board (bar.toml's [[stations]]): its
+ * channel `display/coffee`, its tickets, open when the bar and the station are. Without
+ * it, at a bar of several stations, each ticket says where to pick it up
+ * ("#12 Maya — Coffee corner").
+ *
  * Guest names and announcements are shown with textContent only.
  */
 
@@ -24,6 +29,8 @@ const MAX_TICKETS = 14; // per column: bar/board.py's MAX_TICKETS
 const ADMIN_KEY = 'bar.adminToken';
 const OPEN = new Set(['pending', 'preparing', 'ready']);
 const REREAD_EVERY = 30000; // an invite that runs out or is revoked announces nothing
+const STATION = new URLSearchParams(location.search).get('station') || '';
+const BOARD_CHANNEL = STATION ? `display/${STATION}` : 'display';
 
 const state = {
   bar: { name: 'Bar', is_open: true, mode: 'party' },
@@ -34,6 +41,8 @@ const state = {
   seq: 0,
   waitingBeyond: 0, // pending orders the server counted but did not list
   showJoinCode: true,
+  places: new Map(), // station id -> name: where to pick up, on a board of every station
+  stationName: '',  // ?station=: its name, beside the bar's
   rereadTimer: null,
   newsTimer: null,
   loaded: false,
@@ -50,8 +59,9 @@ function applyBar(bar) {
 }
 
 function renderBar() {
-  $('#bar-name').textContent = state.bar.name;
-  document.title = `${state.bar.name} — orders`;
+  const title = state.stationName ? `${state.bar.name} — ${state.stationName}` : state.bar.name;
+  $('#bar-name').textContent = title;
+  document.title = `${title} — orders`;
   // Without its socket the board cannot know: a big green "Open" from minutes ago
   // would send guests to a bar whose server is gone.
   const offline = state.connection === 'offline';
@@ -86,12 +96,16 @@ async function resync() {
   const before = state.seq;
   let data;
   try {
-    const res = await fetch('/api/display', { cache: 'no-store', headers: { Accept: 'application/json' } });
+    const query = STATION ? `?station=${encodeURIComponent(STATION)}` : '';
+    const res = await fetch(`/api/display${query}`, { cache: 'no-store', headers: { Accept: 'application/json' } });
     if (!res.ok) throw new Error(`HTTP ${res.status}`);
     data = await res.json();
   } catch (e) {
     return false;
   }
+  const stations = (data.bar && Array.isArray(data.bar.stations)) ? data.bar.stations : [];
+  state.places = new Map(stations.length > 1 ? stations.map((s) => [s.id, s.name]) : []);
+  state.stationName = STATION ? (stations.find((s) => s.id === STATION) || {}).name || STATION : '';
   applyBar(data.bar);
   const seen = new Set();
   for (const item of [...(data.waiting || []), ...(data.preparing || []), ...(data.ready || [])]) {
@@ -142,6 +156,11 @@ function ticketItem(t, className) {
   li.dataset.number = String(t.number);
   li.dataset.status = t.status;
   li.append(el('span', 'ticket-number', t.number), el('span', 'ticket-name', t.first_name || ''));
+  const place = !STATION && t.station ? state.places.get(t.station) : '';
+  if (place) {
+    li.dataset.station = t.station;
+    li.append(el('span', 'ticket-place', `— ${place}`));
+  }
   li.title = t.drink_name || '';
   return li;
 }
@@ -268,7 +287,7 @@ function setLive(mode) {
 
 // Connect, heartbeat, backoff and the `since` cursor live in live.js.
 const live = createLive({
-  onOpen: (ws) => live.subscribe(ws, ['display', 'config', 'announcements']),
+  onOpen: (ws) => live.subscribe(ws, [BOARD_CHANNEL, 'config', 'announcements']),
   onMessage,
   onStateChange: setLive,
 });
@@ -280,12 +299,14 @@ function onMessage(msg) {
       break;
     case 'event': {
       const ev = msg.event || {};
-      if (msg.channel === 'display' && ev.number !== undefined) {
+      if (msg.channel === BOARD_CHANNEL && ev.number !== undefined) {
         applyTicket(ev, { live: true });
         render();
         if (state.fresh.size) setTimeout(render, 4100); // end the flash
       } else if (ev.type === 'SHOP_STATUS_CHANGED') {
-        applyBar({ is_open: ev.is_open });
+        // A station's board is open when the bar and the station are: the server says.
+        if (STATION && (!ev.station || ev.station === STATION)) resync();
+        else if (!STATION && !ev.station) applyBar({ is_open: ev.is_open });
       } else if (ev.type === 'ANNOUNCEMENT') {
         // How long it stays up is the server's rule (and a replayed old one is over).
         resync();
@@ -350,7 +371,7 @@ async function pollScan() {
   let res;
   let data = null;
   try {
-    res = await fetch('/api/admin/scan-code', {
+    res = await fetch(`/api/admin/scan-code${STATION ? `?station=${encodeURIComponent(STATION)}` : ''}`, {
       cache: 'no-store',
       headers: { Accept: 'application/json', Authorization: `Bearer ${token}` },
     });

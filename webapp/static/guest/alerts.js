@@ -3,7 +3,7 @@
 import { $ } from '../common.js';
 import { readAbout, readWhere } from './inbox.js';
 import { systemNotify } from './notify.js';
-import { state } from './state.js';
+import { pickupPlace, state } from './state.js';
 import { addMessage } from './views.js';
 
 export function alertReady(order) {
@@ -14,7 +14,7 @@ export function alertReady(order) {
   attention({
     key,
     title: `#${order.number} is ready!`,
-    body: `${drink} — pick it up at the bar.`,
+    body: `${drink} — pick it up at ${pickupPlace(order)}.`,
     buzz: [250, 120, 250, 120, 500],
     notes: RISING,
     show: `#ready-banner .pickup[data-number="${order.number}"]`,
@@ -169,7 +169,7 @@ export function alertReminder(order) {
   const key = `remind:${order.order_id}`;
   if (state.seen.has(key)) return;
   state.seen.add(key);
-  const text = `#${order.number} ${order.drink_name || 'Your drink'} is still waiting for you at the bar.`;
+  const text = `#${order.number} ${order.drink_name || 'Your drink'} is still waiting for you at ${pickupPlace(order)}.`;
   const box = addMessage('reminder', text, { title: 'Don’t forget your drink!', onDismiss: () => readAbout(order.order_id, ['ORDER_REMINDER']) });
   attention({ key, title: `#${order.number} is still waiting`, body: text, buzz: [250, 120, 250], notes: RISING, show: box });
 }

@@ -5,11 +5,11 @@ import { $, el } from '../common.js';
 import { api } from './api.js';
 import { formatTime } from './format.js';
 import { SessionEnded } from './http.js';
-import { state } from './state.js';
+import { pickupPlace, state } from './state.js';
 
 const NOTE_TITLES = {
-  ORDER_READY: (p) => [`#${p.number} ${p.drink_name || ''} is ready`, 'Pick it up at the bar.'],
-  ORDER_REMINDER: (p) => [`#${p.number} ${p.drink_name || ''} is still waiting`, 'It’s ready at the bar.'],
+  ORDER_READY: (p) => [`#${p.number} ${p.drink_name || ''} is ready`, `Pick it up at ${pickupPlace(p)}.`],
+  ORDER_REMINDER: (p) => [`#${p.number} ${p.drink_name || ''} is still waiting`, `It’s ready at ${pickupPlace(p)}.`],
   ORDER_CANCELLED: (p) => [`#${p.number} ${p.drink_name || ''} was cancelled`, p.cancel_reason || ''],
   ORDER_EXPIRED: (p) => [`#${p.number} ${p.drink_name || ''} expired`, p.cancel_reason || ''],
   ANNOUNCEMENT: (p) => [`From ${state.bar.name}`, p.message || ''],

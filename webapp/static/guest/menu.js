@@ -5,7 +5,7 @@ import { $, el } from '../common.js';
 import { api } from './api.js';
 import { formatPrice } from './format.js';
 import { openSheet, updateSheetAvailability } from './sheet.js';
-import { orderingPaused, state } from './state.js';
+import { orderingPaused, state, stationPaused } from './state.js';
 import { scanCode } from './store.js';
 import { toast } from './views.js';
 
@@ -19,6 +19,10 @@ export async function loadMenu() {
     mode: bar.mode === 'popup' ? 'popup' : 'party',
     currency: typeof bar.currency === 'string' ? bar.currency : '',
   };
+  const stations = Array.isArray(bar.stations) ? bar.stations : [];
+  state.stations = new Map(stations.map((s) => [s.id, {
+    id: s.id, name: s.name || s.id, is_open: s.is_open !== false, queue_full: s.queue_full === true,
+  }]));
   state.drinks = Array.isArray(data.drinks) ? data.drinks : [];
   state.drinksById = new Map(state.drinks.map((d) => [d.id, d]));
   state.menuLoaded = true;
@@ -44,6 +48,10 @@ export function renderBar() {
  * on the public `config` channel). Redraws and says so only when something changed.
  */
 export function applyShop(ev) {
+  if (ev.station) {
+    applyStation(ev);
+    return;
+  }
   const was = { is_open: state.bar.is_open, queue_full: state.bar.queue_full };
   if (typeof ev.is_open === 'boolean') state.bar.is_open = ev.is_open;
   if (typeof ev.queue_full === 'boolean') state.bar.queue_full = ev.queue_full;
@@ -62,6 +70,12 @@ export function applyShop(ev) {
  */
 export function applyMenuChange(ev) {
   const drink = ev.drink && typeof ev.drink === 'object' ? ev.drink : null;
+  if (drink && state.stations.size > 1) {
+    // Which station makes a drink is the server's rule (bar.toml's [[stations]]): the
+    // menu, cheap to ask again (a 304 when nothing changed), says where it goes now.
+    loadMenu().catch(() => {});
+    return true;
+  }
   if (!drink) {
     const known = state.drinksById.get(ev.drink_id);
     if (!known || typeof ev.is_active !== 'boolean') return false;
@@ -123,21 +137,62 @@ export function setupMenuFilters() {
   });
 }
 
-export function renderMenu() {
-  const root = $('#menu');
-  renderFilters();
+/** One station's `SHOP_STATUS_CHANGED`: its drinks grey out or come back, the others stay. */
+function applyStation(ev) {
+  const station = state.stations.get(ev.station);
+  if (!station) return;
+  const was = { is_open: station.is_open, queue_full: station.queue_full };
+  if (typeof ev.is_open === 'boolean') station.is_open = ev.is_open;
+  if (typeof ev.queue_full === 'boolean') station.queue_full = ev.queue_full;
+  if (was.is_open === station.is_open && was.queue_full === station.queue_full) return;
+  renderMenu();
+  updateSheetAvailability();
+  if (was.is_open !== station.is_open) {
+    toast(station.is_open ? `The ${station.name} is open — order away!` : `The ${station.name} just closed.`);
+  } else if (station.is_open && !station.queue_full) {
+    toast(`There’s room at the ${station.name} again — order away!`);
+  }
+}
+
+function categorySections(drinks, heading) {
   const groups = new Map();
-  const shown = state.drinks.filter(matches);
-  for (const drink of shown) {
+  for (const drink of drinks) {
     const category = drink.category || 'Drinks';
     if (!groups.has(category)) groups.set(category, []);
     groups.get(category).push(drink);
   }
   const sections = [];
-  for (const [category, drinks] of groups) {
+  for (const [category, inCategory] of groups) {
     const list = el('ul', { class: 'drinks' });
-    for (const drink of drinks) list.append(el('li', null, drinkCard(drink)));
-    sections.push(el('section', { class: 'category' }, el('h2', { class: 'category-title', text: category }), list));
+    for (const drink of inCategory) list.append(el('li', null, drinkCard(drink)));
+    sections.push(el('section', { class: 'category' }, el(heading, { class: 'category-title', text: category }), list));
+  }
+  return sections;
+}
+
+/** The menu by category; at a bar of several stations, by station first (each saying
+ * when it is closed or full: its drinks grey out, the others' stay). */
+export function renderMenu() {
+  const root = $('#menu');
+  renderFilters();
+  const shown = state.drinks.filter(matches);
+  let sections;
+  if (state.stations.size > 1) {
+    sections = [];
+    for (const station of state.stations.values()) {
+      const drinks = shown.filter((d) => d.station === station.id);
+      if (!drinks.length) continue;
+      const paused = stationPaused(station.id);
+      const title = el('h2', { class: 'station-title', text: station.name });
+      if (paused) title.append(el('span', { class: 'chip chip-out', text: station.is_open ? 'Queue full' : 'Closed' }));
+      sections.push(el(
+        'section',
+        { class: `station${paused ? ' station-paused' : ''}`, 'data-station': station.id },
+        title, ...categorySections(drinks, 'h3'),
+      ));
+    }
+  } else {
+    sections = categorySections(shown, 'h2');
   }
   if (!sections.length) {
     const filtered = state.drinks.length > 0;
@@ -159,7 +214,7 @@ function drinkCard(drink) {
     'data-id': drink.id,
     'aria-haspopup': 'dialog',
   });
-  card.disabled = !available || Boolean(orderingPaused());
+  card.disabled = !available || Boolean(orderingPaused(drink));
   const thumb = sameOrigin(drink.thumb);
   if (thumb) {
     card.append(el('img', {

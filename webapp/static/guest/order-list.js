@@ -6,7 +6,7 @@ import { firstName, formatTime, humanize } from './format.js';
 import { SessionEnded } from './http.js';
 import { readAbout } from './inbox.js';
 import { OPEN_STATUSES, QUEUE_STATUSES, resyncOrders, sortedOrders, upsertOrder } from './orders.js';
-import { state } from './state.js';
+import { pickupPlace, state } from './state.js';
 import { toast } from './views.js';
 
 function estimateText(order) {
@@ -145,7 +145,7 @@ export function renderPickups() {
     return el(
       'section',
       { class: 'pickup', 'data-number': order.number, 'aria-label': `Order ${order.number} is ready` },
-      el('p', { class: 'pickup-kicker', text: 'Ready! Pick it up at the bar' }),
+      el('p', { class: 'pickup-kicker', text: `Ready! Pick it up at ${pickupPlace(order)}` }),
       el('p', { class: 'pickup-number', text: `#${order.number}` }),
       el(
         'p',

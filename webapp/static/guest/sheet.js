@@ -7,7 +7,7 @@ import { orderingPaused, state } from './state.js';
 
 export function openSheet(drinkId) {
   const drink = state.drinksById.get(drinkId);
-  if (!drink || drink.is_active === false || orderingPaused()) return;
+  if (!drink || drink.is_active === false || orderingPaused(drink)) return;
   // The Idempotency-Key belongs to this tap-intent: every retry from this sheet reuses it.
   state.sheet = { drink, key: uuid4(), sending: false };
   $('#sheet-title').textContent = drink.name;
@@ -71,7 +71,7 @@ export function updateSheetAvailability() {
   const current = state.drinksById.get(s.drink.id);
   const drink = current || s.drink;
   const button = $('#order-button');
-  let reason = orderingPaused();
+  let reason = orderingPaused(drink);
   if (!reason && !current) reason = `Sorry, ${drink.name} is no longer on the menu.`;
   if (!reason && drink.is_active === false) reason = `Sorry, ${drink.name} just ran out.`;
   button.disabled = s.sending || Boolean(reason);

@@ -5,6 +5,7 @@ import { KEYS, persistentSet, store } from './store.js';
 
 export const state = {
   bar: { name: 'Bar', is_open: true, queue_full: false, mode: 'party' },
+  stations: new Map(), // id -> {id, name, is_open, queue_full}: empty without [[stations]]
   drinks: [],
   drinksById: new Map(),
   menuLoaded: false,
@@ -45,11 +46,29 @@ export function on(topic, listener) {
   listeners.get(topic).push(listener);
 }
 
-/** Why nobody can order right now ('' when they can): the bar closed, or its queue full. */
-export function orderingPaused() {
+/** Why nobody can order right now ('' when they can): the bar closed, or its queue full;
+ * with a `drink`, also its station closed or its station's queue full. */
+export function orderingPaused(drink) {
   if (!state.bar.is_open) return 'The bar is closed right now.';
+  const reason = drink ? stationPaused(drink.station) : '';
+  if (reason) return reason;
   if (state.bar.queue_full) return 'The queue is full right now — try again in a few minutes.';
   return '';
+}
+
+/** Why a station takes no orders right now ('' when it does, or there is no such station). */
+export function stationPaused(id) {
+  const station = state.stations.get(id);
+  if (!station) return '';
+  if (!station.is_open) return `The ${station.name} is closed right now.`;
+  if (station.queue_full) return `The ${station.name}’s queue is full — try again in a few minutes.`;
+  return '';
+}
+
+/** Where to pick up an order: "the Coffee corner" at a bar of several stations, else "the bar". */
+export function pickupPlace(order) {
+  const station = state.stations.get(order && order.station);
+  return station && state.stations.size > 1 ? `the ${station.name}` : 'the bar';
 }
 
 /** Tell the listeners of `topic`, at once, in the order they came. */
