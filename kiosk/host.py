@@ -12,6 +12,7 @@ from bar.clock import Clock
 from bar.config import Settings
 from bar.estimates import PrepTimes
 from bar.health import Health
+from bar.spool import PrinterState
 from kiosk.board import Board
 
 
@@ -23,3 +24,4 @@ class KioskHost(Protocol):
     prep: PrepTimes
     is_open: bool
     server_health: Health | None
+    printer_state: PrinterState | None

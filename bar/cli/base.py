@@ -56,6 +56,7 @@ COMMAND_MODULES = {
     "guests": "people", "keys": "people", "admin": "people",
     "stats": "reports", "summary": "reports", "events": "reports",
     "announce": "announce",
+    "print": "printing",
 }
 
 

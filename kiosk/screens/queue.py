@@ -33,6 +33,7 @@ from bar.payloads import OrderInfo
 from bar.status import OPEN_STATUSES
 from kiosk.board import BoardChange, OpenOrder
 from kiosk.host import KioskHost
+from kiosk.printing import print_again
 from kiosk.screens.ask import AnnounceScreen, CancelScreen
 from kiosk.screens.drinks import DrinksScreen
 from kiosk.screens.guests import GuestsScreen
@@ -74,6 +75,8 @@ class QueueScreen(Screen[None]):
         Binding("i", "invites", "Invites"),
         Binding("g", "guests", "Guests"),
         Binding("v", "qr", "QR"),
+        # Only with a printer in bar.toml (`check_action`): otherwise neither shown nor bound.
+        Binding("p", "print_ticket", "Print"),
         # One key, two bindings: the footer shows the one for the current setting.
         Binding("f", "follow(False)", "Follow: on", tooltip="The cursor goes with the order "
                 "you move; f: it stays in its column"),
@@ -142,6 +145,7 @@ class QueueScreen(Screen[None]):
         self.watch(self.app, "changes", self._board_changed, init=False)
         self.watch(self.app, "is_open", self._show_header, init=False)
         self.watch(self.app, "server_health", self._server_checked)
+        self.watch(self.app, "printer_state", self._show_header, init=False)
 
     # -- what the app's state says ---------------------------------------------------------
 
@@ -178,7 +182,7 @@ class QueueScreen(Screen[None]):
         self._header.show(
             name=kiosk.settings.name, is_open=kiosk.is_open, queue=kiosk.board.queue_length,
             max_queue=kiosk.settings.rules.max_queue, barista=kiosk.barista,
-            server=kiosk.server_health,
+            server=kiosk.server_health, printer=kiosk.printer_state,
         )
 
     def _server_checked(self) -> None:
@@ -245,6 +249,8 @@ class QueueScreen(Screen[None]):
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "follow":  # the `f` binding that switches away from the setting
             return parameters[0] != self.follow
+        if action == "print_ticket":
+            return bool(self.kiosk.settings.printer_url)
         return True
 
     def _follow_order(self) -> None:
@@ -357,6 +363,14 @@ class QueueScreen(Screen[None]):
         done = recall(self, self.kiosk)
         if done is not None:
             self.post_message(self.OrderMoved(OrderInfo.of(done.order)))
+
+    def action_print_ticket(self) -> None:
+        """`p`: print the selected order's ticket again (on a thread: the printer may be slow)."""
+        order = self.selected
+        if order is None:
+            self.notify("No order selected", severity="warning")
+            return
+        print_again(self, self.kiosk.settings, order.id, order.number)
 
     def action_tonight(self) -> None:
         self.app.push_screen(TonightScreen())

@@ -11,6 +11,8 @@ from textual.widgets import Label
 
 from bar import health
 from bar.health import Health
+from bar.spool import FAILED, PrinterState
+from kiosk.printing import printer_text
 
 
 def server_text(server: Health) -> str:
@@ -41,6 +43,7 @@ class HeaderBar(Horizontal):
         yield Label(id="shop-state")
         yield Label(id="queue-length")
         yield Label(id="barista")
+        yield Label(id="printer")
         yield Label(id="server")
 
     def on_mount(self) -> None:
@@ -48,7 +51,7 @@ class HeaderBar(Horizontal):
 
     def show(
         self, *, name: str, is_open: bool, queue: int, max_queue: int, barista: str | None,
-        server: Health | None = None,
+        server: Health | None = None, printer: PrinterState | None = None,
     ) -> None:
         # Text objects, not markup: names come from a config file and the command line.
         self._set("#bar-name", name)
@@ -58,6 +61,9 @@ class HeaderBar(Horizontal):
         length = self._set("#queue-length", f"queue {queue} of {max_queue}")
         length.set_class(queue >= max_queue, "-full")
         self._set("#barista", f"barista: {barista}" if barista else "barista: no name (--barista)")
+        printing = self._set("#printer", printer_text(printer) if printer is not None else "")
+        printing.display = printer is not None  # no printer in bar.toml: nothing to say
+        printing.set_class(printer is not None and printer.status == FAILED, "-down")
         shown = self._set("#server", server_text(server) if server is not None else "")
         shown.display = server is not None  # a kiosk that watches no server says nothing
         shown.set_class(server is not None and server.state == health.UP, "-up")
