@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import logging
 import os
+import stat
 from dataclasses import dataclass
 from types import ModuleType
 from typing import Any
@@ -128,7 +129,8 @@ class _AppendingFile:
     def _raw(self, data: bytes) -> None:
         self._file.write(data)
         self._file.flush()
-        os.fsync(self._file.fileno())  # on paper means on disk, for a file
+        if stat.S_ISREG(os.fstat(self._file.fileno()).st_mode):
+            os.fsync(self._file.fileno())  # on paper means on disk (a device has no disk)
 
     def close(self) -> None:
         if self._file is not None:

@@ -115,6 +115,8 @@ class Spool:
     change of `state`, from that thread.
     """
 
+    renew_every = RENEW_EVERY  # seconds between renewals, and between asks while held elsewhere
+
     def __init__(
         self, settings: Settings, *, clock: Clock = utcnow, name: str = "",
         on_state: Callable[[PrinterState], object] | None = None,
@@ -129,7 +131,7 @@ class Spool:
         self._through: int | None = None  # persisted position, while we hold the lease
         self._read_through = 0  # events read past (not printed, not persisted)
         self._renewed = 0.0  # monotonic time of the last write of the lease
-        self._next_claim = 0.0  # held elsewhere: when to ask again
+        self._asked = float("-inf")  # held elsewhere: monotonic time we last asked
         self._printed = 0
         self._waiting_since: float | None = None  # batch mode: the oldest ticket's arrival
 
@@ -193,12 +195,12 @@ class Spool:
         """
         if not self.settings.printer_url:
             return 0
-        if self._through is None or time.monotonic() - self._renewed >= RENEW_EVERY:
+        if self._through is None or time.monotonic() - self._renewed >= self.renew_every:
             # Not ours: ask again now and then, not at every commit of the bar.
-            if self._through is None and time.monotonic() < self._next_claim:
+            if self._through is None and time.monotonic() - self._asked < self.renew_every:
                 return 0
             if not self._claim():
-                self._next_claim = time.monotonic() + RENEW_EVERY
+                self._asked = time.monotonic()
                 return 0
         printed = 0
         while True:
@@ -283,7 +285,7 @@ class Spool:
                 now = time.monotonic()
                 due = now >= retry_at and (
                     watch.changed() or failures or self._waiting_since is not None
-                    or now - self._renewed >= RENEW_EVERY)
+                    or now - self._renewed >= self.renew_every)
                 if due:
                     try:
                         self.step()
