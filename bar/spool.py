@@ -116,6 +116,7 @@ class Spool:
     """
 
     renew_every = RENEW_EVERY  # seconds between renewals, and between asks while held elsewhere
+    retry = RETRY  # seconds before the next try of a failing printer, one after the other
 
     def __init__(
         self, settings: Settings, *, clock: Clock = utcnow, name: str = "",
@@ -295,10 +296,10 @@ class Spool:
                         since = self.state.since if failed else self.clock()
                         self._set(PrinterState(FAILED, waiting=self.state.waiting, printed=self._printed,
                                                error=exc.message, since=since))
-                        retry_at = time.monotonic() + RETRY[min(failures, len(RETRY) - 1)]
+                        retry_at = time.monotonic() + self.retry[min(failures, len(self.retry) - 1)]
                         failures += 1
                     except peewee.DatabaseError:
-                        retry_at = time.monotonic() + RETRY[0]  # busy: again in a moment
+                        retry_at = time.monotonic() + self.retry[0]  # busy: again in a moment
                 watch.wait(POLL)
         finally:
             try:

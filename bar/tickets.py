@@ -87,9 +87,10 @@ class _Page:
             text = _fit(text, self.columns)
         self.printer.textln(text)
 
-    def wrapped(self, text: str, *, indent: str = "") -> None:
+    def wrapped(self, text: str, *, indent: str = "", align: str = "left") -> None:
+        """`text` on as many lines as it takes (a long word, e.g. a URL, is cut up)."""
         for part in textwrap.wrap(text, self.columns, subsequent_indent=indent) or [""]:
-            self.line(part)
+            self.line(part, align=align)
 
     def spread(self, left: str, right: str) -> None:
         """`left` and `right` on one line, at its two ends."""
@@ -178,7 +179,7 @@ def test_page(settings: Settings, *, url: str, now: datetime) -> bytes:
     page.center("bar: printer test", bold=True, size=2)
     page.center(_printable(settings.name))
     page.rule()
-    page.line(f"printer  {url}")
+    page.wrapped(f"printer  {url}", indent="         ")
     page.line(f"paper    {settings.printer_width} mm, {page.columns} characters a line")
     page.line(f"prints   {settings.printer_print_on} orders, "
               f"{'batch tickets' if settings.printer_ticket == 'batch' else 'a ticket each'}")
@@ -205,7 +206,7 @@ def invite_ticket(settings: Settings, invite: Invite) -> bytes:
     page.center(_printable(settings.name), bold=True, size=2)
     page.center("Scan to join, then order from your phone")
     page.qr(invite.join_url, QR_DOTS[settings.printer_width] + 1)
-    page.center(invite.join_url)
+    page.wrapped(invite.join_url, align="center")
     page.center(f"Code {joincodes.grouped(invite.code)}", bold=True, size=2)
     guests = "1 guest" if invite.max_uses == 1 else f"{invite.max_uses} guests"
     page.center(f"For {guests}, until {_local(invite.expires_at):%a %d %b %H:%M}")

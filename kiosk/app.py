@@ -184,14 +184,14 @@ class KioskApp(TailingApp):
 
     @on(PrinterChanged)
     def printer_changed(self, message: PrinterChanged) -> None:
-        """Show the printer's state; say it once when it fails and when it is back."""
+        """Show the printer's state (a failing one: a line under the header, until it is
+        back, which a toast says)."""
         was, now = self.printer_state, message.state
         self.printer_state = now
         if now.status == FAILED and (was is None or was.status != FAILED):
-            self.notify(f"{now.error}. Tickets wait and print when it is back.",
-                        title="Printer offline", severity="error", timeout=10, markup=False)
+            self.bell()
         elif was is not None and was.status == FAILED and now.status != FAILED:
-            self.notify("The printer is back: waiting tickets are printing.", title="Printer")
+            self.notify("The printer is back: the waiting tickets are printing.", title="Printer")
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "restart_server":

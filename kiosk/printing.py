@@ -3,7 +3,8 @@
 `bar.spool` does the work (what to print, in what order, once); here it runs beside the
 event tail, never on it: a send to a printer that is not there may wait seconds, and
 the board must not. What the spool says comes to the app as `PrinterChanged`; the
-header shows it (`printer_text`) and a failing or returning printer is said once.
+header shows it in a word or two (`printer_text`), and while the printer fails a line
+under the header says why and how many tickets wait (`PrinterBanner`), until it is back.
 """
 
 from __future__ import annotations
@@ -12,8 +13,10 @@ import threading
 from collections.abc import Callable
 
 import peewee
+from rich.text import Text
 from textual.message import Message
 from textual.widget import Widget
+from textual.widgets import Static
 
 from bar import spool
 from bar.clock import Clock
@@ -35,15 +38,51 @@ class PrinterChanged(Message):
 
 
 def printer_text(state: PrinterState) -> str:
-    """ "printer ok", "printer OFF · 3 waiting": the printer in a few words."""
-    waiting = f" · {state.waiting} waiting" if state.waiting else ""
+    """ "printer ok", "printing 3", "printer OFF": the printer in a word or two (the
+    header of an 80-column terminal has room for little more)."""
     if state.status == spool.FAILED:
-        return f"printer OFF{waiting}"
+        return "printer OFF"
     if state.status == spool.PRINTING:
-        return f"printing{waiting}"
+        return f"printing {_count(state.waiting)}"
     if state.status == spool.ELSEWHERE:
-        return "printer: other kiosk"
-    return f"printer ok{waiting}"
+        return "printer shared"  # another kiosk prints: see `banner_text`'s silence
+    return "printer ok"
+
+
+def _count(waiting: int) -> str:
+    # The spool reads a round of tickets at a time: a full round may have more behind it.
+    return f"{waiting}+" if waiting >= spool.ROUND else str(waiting)
+
+
+def banner_text(state: PrinterState | None) -> str:
+    """The line under the header while the printer fails ("" hides it)."""
+    if state is None or state.status != spool.FAILED:
+        return ""
+    since = f" since {state.since.astimezone():%H:%M}" if state.since is not None else ""
+    tickets = "1 ticket waits" if state.waiting == 1 else f"{_count(state.waiting)} tickets wait"
+    why = state.error.removeprefix("printer ")  # "tcp://…: connection refused"
+    return f"⚠ Printer offline{since}: {why}. {tickets} and will print, in order, when it is back."
+
+
+class PrinterBanner(Static):
+    """Shows what `show()` was last told; hidden while the printer works."""
+
+    DEFAULT_CSS = """
+    PrinterBanner {
+        display: none;
+        height: auto;
+        max-height: 3;
+        padding: 0 1;
+        background: $warning 40%;
+        color: $text;
+        text-style: bold;
+    }
+    """
+
+    def show(self, state: PrinterState | None) -> None:
+        text = banner_text(state)
+        self.update(Text(text))  # not markup: the error quotes the printer's URL
+        self.display = bool(text)
 
 
 class KioskPrinter:
@@ -55,6 +94,7 @@ class KioskPrinter:
         self.name = name
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
+        self.spool: Spool | None = None  # while it runs
 
     @property
     def configured(self) -> bool:
@@ -64,8 +104,8 @@ class KioskPrinter:
         """Start printing; every change of state is posted as a `PrinterChanged`."""
         if not self.configured or self._thread is not None:
             return
-        printer = Spool(self.settings, clock=self.clock, name=self.name,
-                        on_state=lambda state: post(PrinterChanged(state)))
+        printer = self.spool = Spool(self.settings, clock=self.clock, name=self.name,
+                                     on_state=lambda state: post(PrinterChanged(state)))
         post(PrinterChanged(printer.state))
 
         def run() -> None:

@@ -13,10 +13,17 @@ from tests.escpos_render import Paper, read
 
 class FakePrinter:
     """Listens on 127.0.0.1 (a free port); `received` is every byte of every connection,
-    in the order the connections came. `off()` closes the port; `on()` opens it again."""
+    in the order the connections came. `off()` closes the port; `on()` opens it again.
 
-    def __init__(self) -> None:
+    `reading=False`: a printer that accepts connections and never reads from them (nor
+    answers) until `start_reading()`.
+    """
+
+    def __init__(self, *, reading: bool = True) -> None:
         self.port = 0
+        self.reading = threading.Event()
+        if reading:
+            self.reading.set()
         self._chunks: list[bytes] = []
         self._lock = threading.Lock()
         self._server: socket.socket | None = None
@@ -54,6 +61,7 @@ class FakePrinter:
         server, self._server = self._server, None
         if server is not None:
             server.close()
+        self.reading.set()  # a connection held unread is read (and its thread ends)
         for thread in self._threads:
             thread.join(5)
         self._threads.clear()
@@ -67,6 +75,7 @@ class FakePrinter:
             except OSError:
                 return  # closed: switched off
             self.connections += 1
+            self.reading.wait()
             with conn:
                 conn.settimeout(5)
                 data = bytearray()
@@ -74,6 +83,9 @@ class FakePrinter:
                     data += chunk
             with self._lock:
                 self._chunks.append(bytes(data))
+
+    def start_reading(self) -> None:
+        self.reading.set()
 
     def wait_for(self, condition: Callable[[Paper], bool], timeout: float = 30.0) -> bool:
         """Until what was printed satisfies `condition` (a bound, not a speed)."""

@@ -33,7 +33,7 @@ from bar.payloads import OrderInfo
 from bar.status import OPEN_STATUSES
 from kiosk.board import BoardChange, OpenOrder
 from kiosk.host import KioskHost
-from kiosk.printing import print_again
+from kiosk.printing import PrinterBanner, print_again
 from kiosk.screens.ask import AnnounceScreen, CancelScreen
 from kiosk.screens.drinks import DrinksScreen
 from kiosk.screens.guests import GuestsScreen
@@ -121,6 +121,7 @@ class QueueScreen(Screen[None]):
     def compose(self) -> ComposeResult:
         yield HeaderBar(id="header")
         yield ServerBanner(id="server-banner")
+        yield PrinterBanner(id="printer-banner")
         # The columns share what the QR panel leaves (no container of their own: every
         # container spanning the columns adds to the cost of every frame).
         with Horizontal(id="main"):
@@ -145,7 +146,7 @@ class QueueScreen(Screen[None]):
         self.watch(self.app, "changes", self._board_changed, init=False)
         self.watch(self.app, "is_open", self._show_header, init=False)
         self.watch(self.app, "server_health", self._server_checked)
-        self.watch(self.app, "printer_state", self._show_header, init=False)
+        self.watch(self.app, "printer_state", self._printer_changed, init=False)
 
     # -- what the app's state says ---------------------------------------------------------
 
@@ -184,6 +185,10 @@ class QueueScreen(Screen[None]):
             max_queue=kiosk.settings.rules.max_queue, barista=kiosk.barista,
             server=kiosk.server_health, printer=kiosk.printer_state,
         )
+
+    def _printer_changed(self) -> None:
+        self.query_one(PrinterBanner).show(self.kiosk.printer_state)
+        self._show_header()
 
     def _server_checked(self) -> None:
         self.query_one(ServerBanner).show(self.kiosk.server_health)

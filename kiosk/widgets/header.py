@@ -43,8 +43,10 @@ class HeaderBar(Horizontal):
         yield Label(id="shop-state")
         yield Label(id="queue-length")
         yield Label(id="barista")
-        yield Label(id="printer")
-        yield Label(id="server")
+        # On the right, together: what the barista must see even on a small terminal.
+        with Horizontal(id="machines"):
+            yield Label(id="printer")
+            yield Label(id="server")
 
     def on_mount(self) -> None:
         self._labels = {f"#{label.id}": label for label in self.query(Label)}
@@ -69,6 +71,24 @@ class HeaderBar(Horizontal):
         shown.set_class(server is not None and server.state == health.UP, "-up")
         shown.set_class(server is not None and server.state in (health.DOWN, health.STOPPED),
                         "-down")
+        self._make_room()
+
+    def on_resize(self) -> None:
+        self._make_room()
+
+    def _make_room(self) -> None:
+        """On a narrow terminal the barista's name goes first: the queue, and the printer
+        and the server on the right, matter more to whoever is pouring (and the right
+        side would cover it anyway)."""
+        if not self._labels:
+            return
+        widths = {selector: cell_len(text) for selector, text in self._shown.items()
+                  if self._labels[selector].display or selector == "#barista"}
+        margins = 2 * sum(1 for selector in widths if selector != "#server")
+        barista = self._labels["#barista"]
+        fits = sum(widths.values()) + margins + 2 <= self.size.width  # 2: the padding
+        if barista.display != fits:
+            barista.display = fits
 
     def _set(self, selector: str, text: str) -> Label:
         """Update a label only when its text changed; lay out only when its width did."""

@@ -13,6 +13,7 @@ from bar.clock import FrozenClock
 from bar.config import Settings
 from bar.tokens import Keys
 from kiosk.app import KioskApp
+from kiosk.printing import PrinterBanner
 from kiosk.screens.keys import KeysScreen, key_list
 from tests.conftest import Factory
 from tests.escpos_render import read
@@ -66,13 +67,18 @@ async def test_an_unplugged_printer_shows_and_its_tickets_print_when_it_is_back(
         app = kiosk(kiosk_settings, clock, printer.url)
         async with app.run_test(size=SIZE) as pilot:
             assert await wait_for(pilot, lambda: label_text(app, "#printer") == "printer ok")
+            assert app.printer.spool is not None
+            app.printer.spool.retry = (0.2,)  # not 1, 2, 5, 10 s: the test would wait
             elsewhere(lambda: make.order(make.guest("Bo")))
             elsewhere(lambda: make.order(make.guest("Cy")))
-            assert await wait_for(
-                pilot, lambda: label_text(app, "#printer") == "printer OFF · 2 waiting", timeout=30)
+            assert await wait_for(pilot, lambda: label_text(app, "#printer") == "printer OFF", timeout=30)
+            banner = app.queue_screen.query_one(PrinterBanner)
+            assert await wait_for(pilot, lambda: "2 tickets wait" in str(banner.content))
+            assert f": {printer.url}: connection refused. 2 tickets wait" in str(banner.content)
             assert "#2 Cy" in column_text(app, "pending")  # the board goes on
             printer.on()
             assert await wait_for(pilot, lambda: label_text(app, "#printer") == "printer ok", timeout=30)
+            assert not banner.display
             assert printer.wait_for(lambda paper: "Cy" in paper.text)
             lines = printer.paper.lines
             assert [line for line in lines if line.startswith("#")] == ["#1", "#2"]
@@ -102,7 +108,7 @@ async def test_an_order_never_waits_for_a_printer_that_takes_nothing(
             assert await wait_for(pilot, lambda: label_text(app, "#printer") == "printer ok")
             elsewhere(lambda: make.order(make.guest("Ana")))
             # The printer thread is stuck handing over #1's ticket...
-            assert await wait_for(pilot, lambda: label_text(app, "#printer") == "printing · 1 waiting")
+            assert await wait_for(pilot, lambda: label_text(app, "#printer") == "printing 1")
             # ...and an order is placed, acknowledged and on the board all the same.
             placed = make.order(make.guest("Bo"), "espresso")
             assert placed.number == 2
@@ -117,3 +123,25 @@ async def test_an_order_never_waits_for_a_printer_that_takes_nothing(
         if reader.is_alive():  # waiting for a writer that will not come: open and close one
             os.close(os.open(fifo, os.O_WRONLY | os.O_NONBLOCK))
             reader.join(5)
+
+
+async def test_an_order_never_waits_for_a_network_printer_that_never_reads(
+    kiosk_settings: Settings, keys: Keys, make: Factory, clock: FrozenClock
+) -> None:
+    printer = FakePrinter(reading=False)  # accepts the connection, never reads or answers
+    try:
+        app = kiosk(kiosk_settings, clock, printer.url)
+        async with app.run_test(size=SIZE) as pilot:
+            assert await wait_for(pilot, lambda: label_text(app, "#printer") == "printer ok")
+            elsewhere(lambda: make.order(make.guest("Ana")))
+            assert await wait_for(pilot, lambda: printer.connections >= 1, timeout=30)
+            # The printer holds the connection and has read nothing; orders go on.
+            placed = [make.order(make.guest(name)) for name in ("Bo", "Cy")]
+            assert [order.number for order in placed] == [2, 3]
+            assert await wait_for(pilot, lambda: "#3 Cy" in column_text(app, "pending"))
+            assert printer.received == b""
+            printer.start_reading()
+            assert printer.wait_for(lambda paper: "Cy" in paper.text)
+            assert [line for line in printer.paper.lines if line.startswith("#")] == ["#1", "#2", "#3"]
+    finally:
+        printer.off()
