@@ -30,6 +30,7 @@ the printer was off) is not printed: nobody would make that drink.
 
 from __future__ import annotations
 
+import logging
 import os
 import socket
 import threading
@@ -50,6 +51,8 @@ from bar.errors import PrinterFailed
 from bar.models import Order, State
 from bar.payloads import OrderInfo
 from bar.status import OPEN_STATUSES, READY
+
+log = logging.getLogger(__name__)
 
 LEASE = timedelta(seconds=30)  # a holder silent this long has let the printer go
 RENEW_EVERY = 10.0  # seconds between renewals of the lease while idle
@@ -232,29 +235,26 @@ class Spool:
         id of the last event read (skipped ones too)."""
         after = max(self._read_through, self._through or 0)
         wanted = events.NEW_ORDER if self.settings.printer_print_on == "new" else events.ORDER_STATUS_CHANGED
-        found: list[tuple[int, OrderInfo, str | None]] = []
+        # Only orders still open: not a drink cancelled or expired while the printer was off.
+        open_now = (READY,) if wanted == events.ORDER_STATUS_CHANGED else OPEN_STATUSES
         while True:
             batch = events.read_since(after, [events.ADMIN], types=[wanted], limit=ROUND)
-            for event in batch:
-                station = event.payload.get("station")
-                if self.settings.printer_stations and station not in self.settings.printer_stations:
-                    continue
-                if wanted == events.ORDER_STATUS_CHANGED and event.payload.get("status") != READY:
-                    continue
-                found.append((event.id, OrderInfo.from_payload(event.payload), station))
+            found = [(event.id, OrderInfo.from_payload(event.payload), event.payload.get("station"))
+                     for event in batch if self._wants(event.payload)]
             if batch:
                 after = batch[-1].id
-            if found or len(batch) < ROUND:
-                break
-        # Only orders still open: not a drink cancelled or expired while the printer was off.
-        still = _statuses([order.order_id for _, order, _ in found])
-        open_now = (READY,) if wanted == events.ORDER_STATUS_CHANGED else OPEN_STATUSES
-        kept = [item for item in found if still.get(item[1].order_id) in open_now]
-        if found and not kept:
-            # Nothing to print in this stretch: look past it (in memory; nothing is written).
-            self._read_through = after
-            return self._waiting()
-        return kept, after
+            still = _statuses([order.order_id for _, order, _ in found])
+            kept = [item for item in found if still.get(item[1].order_id) in open_now]
+            if kept or len(batch) < ROUND:
+                return kept, after
+            self._read_through = after  # a stretch with nothing to print: on past it (in memory)
+
+    def _wants(self, payload: dict[str, Any]) -> bool:
+        """Is this order event one of this printer's tickets (its station, its moment)?"""
+        stations = self.settings.printer_stations
+        if stations and payload.get("station") not in stations:
+            return False
+        return self.settings.printer_print_on == "new" or payload.get("status") == READY
 
     def _jobs(self, found: list[tuple[int, OrderInfo, str | None]]) -> list[_Job]:
         kind = tickets.NEW if self.settings.printer_print_on == "new" else tickets.READY
@@ -300,6 +300,11 @@ class Spool:
                         failures += 1
                     except peewee.DatabaseError:
                         retry_at = time.monotonic() + self.retry[0]  # busy: again in a moment
+                    except Exception as exc:  # a bug of ours must not end printing for the night
+                        log.exception("printing failed")
+                        self._set(PrinterState(FAILED, waiting=self.state.waiting, printed=self._printed,
+                                               error=f"printing failed: {exc}", since=self.clock()))
+                        retry_at = time.monotonic() + self.retry[-1]
                 watch.wait(POLL)
         finally:
             try:

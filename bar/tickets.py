@@ -129,7 +129,8 @@ def order_ticket(settings: Settings, order: OrderInfo, *, kind: str = NEW,
     """One order's ticket: number, first name, drink, modifiers, note, time, QR code."""
     page = _page(settings.printer_width)
     page.center(_printable(settings.name))
-    page.center(f"#{order.number}", bold=True, size=4 if page.columns >= 40 else 3)
+    number = f"#{order.number}"
+    page.center(number, bold=True, size=max(2, min(4, page.columns // len(number))))
     page.center(_printable(first_name(order.username or "")), bold=True, size=2)
     page.rule()
     page.line(_printable(order.drink_name), bold=True, tall=True)

@@ -153,11 +153,11 @@ def to_png(paper: Paper, dots: int, path: Path | None = None) -> bytes:
                         image.putpixel((left + col, y + row), (0, 0, 0))
         elif block.text:
             try:
-                font = ImageFont.truetype(bold_path if block.bold else font_path, 20 * block.height)
+                font = ImageFont.truetype(bold_path if block.bold else font_path, 20 * block.width)
             except OSError:
-                font = ImageFont.load_default(size=20 * block.height)
-            # Font A: 12 dots a character; a wider size stretches it.
-            glyphs = Image.new("L", (int(draw.textlength(block.text, font=font)) + 2, height), 0)
+                font = ImageFont.load_default(size=20 * block.width)
+            # Font A: 12 dots a character, 24 high; a bigger size stretches it either way.
+            glyphs = Image.new("L", (int(draw.textlength(block.text, font=font)) + 2, 28 * block.width), 0)
             ImageDraw.Draw(glyphs).text((0, 0), block.text, font=font, fill=255)
             glyphs = glyphs.resize((DOT * block.width * len(block.text), height))
             left = margin + {0: 0, 1: (dots - glyphs.width) // 2, 2: dots - glyphs.width}[block.align]

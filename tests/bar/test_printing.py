@@ -173,6 +173,23 @@ def test_print_on_ready_and_only_the_stations_listed(
     assert kitchen.step() == 0
 
 
+def test_batch_mode_prints_a_round_on_one_slip(
+    settings: Settings, keys: object, make: Factory, printer: FakePrinter
+) -> None:
+    settings = with_printer(settings, printer.url, printer_ticket="batch")
+    printing = spool.Spool(settings, clock=make.clock)
+    printing.step()
+    make.order(make.guest("Ana"))
+    assert printing.step() == 0  # the slip waits a few seconds for the others of its round
+    make.order(make.guest("Bo"))
+    printing.gather = 0
+    assert printing.step() == 2
+    assert printing.step() == 0
+    paper = printer.paper
+    assert printer.connections == 1 and paper.cuts == 1
+    assert "2x Negroni (big cube)" in paper.text and "#1 Ana · #2 Bo" in paper.text
+
+
 def test_two_kiosks_with_one_printer_print_each_ticket_once(
     settings: Settings, keys: object, make: Factory, printer: FakePrinter
 ) -> None:
