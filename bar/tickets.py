@@ -101,9 +101,19 @@ class _Page:
         self.line("-" * self.columns)
 
     def qr(self, data: str, dots: int) -> None:
-        # As an image (python-escpos draws it with `qrcode`): every ESC/POS printer
-        # prints images, not all of them QR codes of their own.
-        self.printer.qr(data, size=dots, center=True)
+        """`data` as a QR code of `dots` a module, or smaller if that is wider than the
+        paper (a long `server.public_url`)."""
+        from escpos.exceptions import ImageWidthError
+
+        for size in range(dots, 0, -1):
+            try:
+                # As an image (python-escpos draws it with `qrcode`): every ESC/POS
+                # printer prints images, not all of them QR codes of their own.
+                self.printer.qr(data, size=size, center=True)
+                return
+            except ImageWidthError:
+                continue
+        self.wrapped(data)  # no room even at a dot a module: the address, to type
 
     def end(self) -> bytes:
         self.printer.cut()
