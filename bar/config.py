@@ -128,6 +128,12 @@ class Settings:
     assistant_timeout: timedelta = timedelta(seconds=4)
     # Questions to the bartender per guest per minute (each is CPU work); 0: no limit.
     assistant_per_minute: int = 20
+    # [printer]: an ESC/POS receipt printer (`bar.printer`, `bar.spool`); no URL, none.
+    printer_url: str = ""
+    printer_width: int = 80  # mm of paper: 58 or 80
+    printer_stations: tuple[str, ...] = ()  # the stations it prints for; empty: all
+    printer_print_on: str = "new"  # "new": when an order is placed; "ready": when it is made
+    printer_ticket: str = "order"  # "order": a ticket each; "batch": one kitchen ticket a round
 
     @property
     def db_path(self) -> Path:
@@ -227,6 +233,28 @@ def _optional_path(value: Any) -> Path | None:
 _RELATIVE_TO_FILE = {"bar.data_dir", "server.tls_cert", "server.tls_key"}
 
 
+def _printer_url(value: Any) -> str:
+    """Empty (no printer) or a URL `bar.printer` can open."""
+    from bar.printer import parse_url
+
+    text = _text(value).strip()
+    if text:
+        parse_url(text)  # raises ValueError saying what a URL looks like
+    return text
+
+
+def _slugs(value: Any) -> tuple[str, ...]:
+    """A list of ids, or from the environment one text with commas: "bar,kitchen"."""
+    items = value.split(",") if isinstance(value, str) else value
+    if not isinstance(items, list | tuple):
+        raise ValueError(f"expected a list of station ids, got {value!r}")
+    ids = tuple(str(item).strip() for item in items if str(item).strip())
+    for item in ids:
+        if not _SLUG.match(item):
+            raise ValueError(f"expected station ids like 'bar' or 'kitchen', got {item!r}")
+    return ids
+
+
 def _positive_duration(value: Any) -> timedelta:
     delta = parse_duration(value)
     if delta <= timedelta(0):
@@ -311,6 +339,11 @@ _SCALARS: dict[tuple[str, str], tuple[str, Callable[[Any], Any]]] = {
     ("assistant", "model"): ("assistant_model", lambda v: _text(v).strip()),
     ("assistant", "timeout"): ("assistant_timeout", _positive_duration),
     ("assistant", "per_minute"): ("assistant_per_minute", _int(0)),
+    ("printer", "url"): ("printer_url", _printer_url),
+    ("printer", "width"): ("printer_width", lambda v: int(_choice("58", "80")(v))),
+    ("printer", "stations"): ("printer_stations", _slugs),
+    ("printer", "print_on"): ("printer_print_on", _choice("new", "ready")),
+    ("printer", "ticket"): ("printer_ticket", _choice("order", "batch")),
 }
 
 # Keys of older versions, accepted and ignored so an old bar.toml still starts.

@@ -3,6 +3,7 @@
     BarError                      code
     ├── ConfigError               config_invalid
     ├── ServerFailed              server_failed     (`bar up`: the web server did not start)
+    ├── PrinterFailed             printer_failed    (the receipt printer is off, unplugged, …)
     ├── InvalidInput              invalid_input     (bad name, modifier, note, …)
     │   ├── InvalidJSON           invalid_json
     │   ├── ImageInvalid          image_invalid     (not a JPEG/PNG/WebP, broken, a decompression bomb)
@@ -56,6 +57,12 @@ class ConfigError(BarError):
 
 class ServerFailed(BarError):
     code = "server_failed"
+
+
+class PrinterFailed(BarError):
+    """The receipt printer could not be reached or refused the ticket (`bar.printer`)."""
+
+    code = "printer_failed"
 
 
 class PortInUse(ServerFailed):

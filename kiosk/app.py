@@ -43,9 +43,11 @@ from bar.payloads import (
     OrderStatusChanged,
     ShopStatusChanged,
 )
+from bar.spool import FAILED, PrinterState
 from bar.status import OPEN_STATUSES
 from kiosk.board import Board, BoardChange
 from kiosk.messages import EventsArrived, ServerChecked
+from kiosk.printing import KioskPrinter, PrinterChanged
 from kiosk.screens.keys import KeysScreen
 from kiosk.screens.queue import QueueScreen
 from kiosk.tail import TailingApp
@@ -79,6 +81,8 @@ class KioskApp(TailingApp):
     # None: this kiosk does not watch a server (no `health` given).
     server_health: var[Health | None] = var(None)
     health_every = CHECK_EVERY  # seconds between checks of the web server
+    # None: no printer in bar.toml (`kiosk.printing`).
+    printer_state: var[PrinterState | None] = var(None)
 
     def __init__(
         self, settings: Settings, *, clock: Clock = utcnow, barista: str | None = None,
@@ -86,7 +90,7 @@ class KioskApp(TailingApp):
     ) -> None:
         """`health`: the web server to watch (`bar up`: its own, which it may restart).
         `station`: that station's orders only (`bar kiosk --station`); None: every
-        station's, each card saying which, and `p` picks one."""
+        station's, each card saying which, and `w` picks one."""
         super().__init__()
         self.settings = settings
         self.clock = clock
@@ -106,6 +110,7 @@ class KioskApp(TailingApp):
         self._check_now = threading.Event()  # wakes the server watcher before its time
         if health is not None:
             self.server_health = Health(own=health.server is not None)
+        self.printer = KioskPrinter(settings, clock=clock, name=f"kiosk {self.barista or ''}".strip())
 
     def get_default_screen(self) -> Screen[None]:
         return self.queue_screen
@@ -120,6 +125,7 @@ class KioskApp(TailingApp):
         self.start_tail(self._after)
         if self.health is not None:
             self.watch_server(self.health)
+        self.printer.start(self.post_message)
         # The board, the widgets and Textual itself are long-lived: move them out of the
         # collector's way, or every full collection walks them all (~50 ms, a frame drop).
         self.call_after_refresh(gc.freeze)
@@ -172,6 +178,7 @@ class KioskApp(TailingApp):
     def on_unmount(self) -> None:
         self.workers.cancel_group(self, "server-health")
         self._check_now.set()  # out of its wait: the thread ends before the app
+        self.printer.stop()
 
     @on(ServerChecked)
     def server_checked(self, message: ServerChecked) -> None:
@@ -194,6 +201,17 @@ class KioskApp(TailingApp):
         self.board = self._new_board()
         self.reload()
         self.changes = BoardChange(frozenset(OPEN_STATUSES), reloaded=True)
+
+    @on(PrinterChanged)
+    def printer_changed(self, message: PrinterChanged) -> None:
+        """Show the printer's state (a failing one: a line under the header, until it is
+        back, which a toast says)."""
+        was, now = self.printer_state, message.state
+        self.printer_state = now
+        if now.status == FAILED and (was is None or was.status != FAILED):
+            self.bell()
+        elif was is not None and was.status == FAILED and now.status != FAILED:
+            self.notify("The printer is back: the waiting tickets are printing.", title="Printer")
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "restart_server":

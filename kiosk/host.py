@@ -12,6 +12,7 @@ from bar.clock import Clock
 from bar.config import Settings
 from bar.estimates import PrepTimes
 from bar.health import Health
+from bar.spool import PrinterState
 from kiosk.board import Board
 
 
@@ -24,7 +25,8 @@ class KioskHost(Protocol):
     is_open: bool
     server_health: Health | None
     station: str | None  # `bar kiosk --station`: that station only, for good
-    # The station whose orders it shows (`--station`, or chosen with `p`); None: all.
+    # The station whose orders it shows (`--station`, or chosen with `w`); None: all.
     showing: str | None
 
     def show_station(self, station: str | None) -> None: ...
+    printer_state: PrinterState | None

@@ -57,6 +57,7 @@ COMMAND_MODULES = {
     "stats": "reports", "summary": "reports", "events": "reports",
     "announce": "announce",
     "db": "database",
+    "print": "printing",
 }
 
 

@@ -33,6 +33,7 @@ from bar.payloads import OrderInfo
 from bar.status import OPEN_STATUSES
 from kiosk.board import BoardChange, OpenOrder
 from kiosk.host import KioskHost
+from kiosk.printing import PrinterBanner, print_again
 from kiosk.screens.ask import AnnounceScreen, CancelScreen
 from kiosk.screens.drinks import DrinksScreen
 from kiosk.screens.guests import GuestsScreen
@@ -75,7 +76,9 @@ class QueueScreen(Screen[None]):
         Binding("g", "guests", "Guests"),
         Binding("v", "qr", "QR"),
         # Shown only on a kiosk of several stations not started with --station.
-        Binding("p", "next_station", "Station"),
+        Binding("w", "next_station", "Station"),
+        # Only with a printer in bar.toml (`check_action`): otherwise neither shown nor bound.
+        Binding("p", "print_ticket", "Print"),
         # One key, two bindings: the footer shows the one for the current setting.
         Binding("f", "follow(False)", "Follow: on", tooltip="The cursor goes with the order "
                 "you move; f: it stays in its column"),
@@ -120,6 +123,7 @@ class QueueScreen(Screen[None]):
     def compose(self) -> ComposeResult:
         yield HeaderBar(id="header")
         yield ServerBanner(id="server-banner")
+        yield PrinterBanner(id="printer-banner")
         # The columns share what the QR panel leaves (no container of their own: every
         # container spanning the columns adds to the cost of every frame).
         with Horizontal(id="main"):
@@ -145,6 +149,7 @@ class QueueScreen(Screen[None]):
         self.watch(self.app, "changes", self._board_changed, init=False)
         self.watch(self.app, "is_open", self._show_header, init=False)
         self.watch(self.app, "server_health", self._server_checked)
+        self.watch(self.app, "printer_state", self._printer_changed, init=False)
 
     # -- what the app's state says ---------------------------------------------------------
 
@@ -188,7 +193,12 @@ class QueueScreen(Screen[None]):
         self._header.show(
             name=name, is_open=kiosk.is_open, queue=kiosk.board.queue_length,
             max_queue=max_queue, barista=kiosk.barista, server=kiosk.server_health,
+            printer=kiosk.printer_state,
         )
+
+    def _printer_changed(self) -> None:
+        self.query_one(PrinterBanner).show(self.kiosk.printer_state)
+        self._show_header()
 
     def _server_checked(self) -> None:
         self.query_one(ServerBanner).show(self.kiosk.server_health)
@@ -256,10 +266,12 @@ class QueueScreen(Screen[None]):
             return parameters[0] != self.follow
         if action == "next_station":
             return bool(self.kiosk.settings.stations) and self.kiosk.station is None
+        if action == "print_ticket":
+            return bool(self.kiosk.settings.printer_url)
         return True
 
     def action_next_station(self) -> None:
-        """`p`: one station's orders, the next, ..., then every station's again."""
+        """`w`: one station's orders, the next, ..., then every station's again."""
         kiosk = self.kiosk
         ids: list[str | None] = [None, *(s.id for s in kiosk.settings.stations)]
         showing = ids[(ids.index(kiosk.showing) + 1) % len(ids)]
@@ -385,6 +397,14 @@ class QueueScreen(Screen[None]):
         done = recall(self, self.kiosk)
         if done is not None:
             self.post_message(self.OrderMoved(OrderInfo.of(done.order)))
+
+    def action_print_ticket(self) -> None:
+        """`p`: print the selected order's ticket again (on a thread: the printer may be slow)."""
+        order = self.selected
+        if order is None:
+            self.notify("No order selected", severity="warning")
+            return
+        print_again(self, self.kiosk.settings, order.id, order.number)
 
     def action_tonight(self) -> None:
         self.app.push_screen(TonightScreen())

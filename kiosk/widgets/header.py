@@ -11,6 +11,8 @@ from textual.widgets import Label
 
 from bar import health
 from bar.health import Health
+from bar.spool import FAILED, PrinterState
+from kiosk.printing import printer_text
 
 
 def server_text(server: Health) -> str:
@@ -41,14 +43,17 @@ class HeaderBar(Horizontal):
         yield Label(id="shop-state")
         yield Label(id="queue-length")
         yield Label(id="barista")
-        yield Label(id="server")
+        # On the right, together: what the barista must see even on a small terminal.
+        with Horizontal(id="machines"):
+            yield Label(id="printer")
+            yield Label(id="server")
 
     def on_mount(self) -> None:
         self._labels = {f"#{label.id}": label for label in self.query(Label)}
 
     def show(
         self, *, name: str, is_open: bool, queue: int, max_queue: int, barista: str | None,
-        server: Health | None = None,
+        server: Health | None = None, printer: PrinterState | None = None,
     ) -> None:
         # Text objects, not markup: names come from a config file and the command line.
         self._set("#bar-name", name)
@@ -58,11 +63,32 @@ class HeaderBar(Horizontal):
         length = self._set("#queue-length", f"queue {queue} of {max_queue}")
         length.set_class(queue >= max_queue, "-full")
         self._set("#barista", f"barista: {barista}" if barista else "barista: no name (--barista)")
+        printing = self._set("#printer", printer_text(printer) if printer is not None else "")
+        printing.display = printer is not None  # no printer in bar.toml: nothing to say
+        printing.set_class(printer is not None and printer.status == FAILED, "-down")
         shown = self._set("#server", server_text(server) if server is not None else "")
         shown.display = server is not None  # a kiosk that watches no server says nothing
         shown.set_class(server is not None and server.state == health.UP, "-up")
         shown.set_class(server is not None and server.state in (health.DOWN, health.STOPPED),
                         "-down")
+        self._make_room()
+
+    def on_resize(self) -> None:
+        self._make_room()
+
+    def _make_room(self) -> None:
+        """On a narrow terminal the barista's name goes first: the queue, and the printer
+        and the server on the right, matter more to whoever is pouring (and the right
+        side would cover it anyway)."""
+        if not self._labels:
+            return
+        widths = {selector: cell_len(text) for selector, text in self._shown.items()
+                  if self._labels[selector].display or selector == "#barista"}
+        margins = 2 * sum(1 for selector in widths if selector != "#server")
+        barista = self._labels["#barista"]
+        fits = sum(widths.values()) + margins + 2 <= self.size.width  # 2: the padding
+        if barista.display != fits:
+            barista.display = fits
 
     def _set(self, selector: str, text: str) -> Label:
         """Update a label only when its text changed; lay out only when its width did."""

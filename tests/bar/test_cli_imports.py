@@ -50,6 +50,7 @@ def _imports(data_dir: Path, *args: str) -> dict[str, object]:
     ("shop", "status"),
     ("orders",),
     ("codes", "create", "--max-uses", "5", "--expires", "1d", "--json"),
+    ("print", "test", "--url", "file:///dev/null"),
 ])
 def test_quick_commands_import_neither_web_nor_tui(keys, settings, args):
     found = _imports(settings.data_dir, *args)

@@ -64,10 +64,10 @@ async def test_a_kiosk_of_every_station_names_each_and_p_picks_one(
     async with app.run_test(size=SIZE) as pilot:
         shown = column_text(app, "pending")
         assert "#1 Maya" in shown and "@ Cocktail bar" in shown and "@ Coffee corner" in shown
-        await pilot.press("p")  # the cocktail bar's
+        await pilot.press("w")  # the cocktail bar's
         assert await wait_for(pilot, lambda: "#2" not in column_text(app, "pending"))
         assert "#1 Maya" in column_text(app, "pending") and app.showing == "bar"
-        await pilot.press("p")  # the coffee corner's
+        await pilot.press("w")  # the coffee corner's
         assert await wait_for(pilot, lambda: "#1" not in column_text(app, "pending"))
         # A new coffee shows; a new cocktail does not.
         elsewhere(lambda: orders.place_order(two, make.guest("Bo"), drink_id="negroni",
@@ -76,7 +76,7 @@ async def test_a_kiosk_of_every_station_names_each_and_p_picks_one(
                                              now=clock()))
         assert await wait_for(pilot, lambda: "#4 Cy" in column_text(app, "pending"))
         assert "#3" not in column_text(app, "pending")
-        await pilot.press("p")  # every station's again
+        await pilot.press("w")  # every station's again
         assert await wait_for(pilot, lambda: "#3 Bo" in column_text(app, "pending"))
         assert "@ Cocktail bar" in column_text(app, "pending")
 

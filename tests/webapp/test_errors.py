@@ -10,7 +10,7 @@ from bar import errors
 from webapp.errors import status_for
 
 EXPECTED = {
-    "ConfigError": 500, "ServerFailed": 500, "PortInUse": 500, "BarError": 500,
+    "ConfigError": 500, "ServerFailed": 500, "PortInUse": 500, "PrinterFailed": 500, "BarError": 500,
     "InvalidInput": 400, "InvalidJSON": 400, "ImageInvalid": 400, "TooLarge": 413,
     "NotFound": 404, "DrinkUnavailable": 404, "NoInvite": 404,
     "AuthError": 401, "CodeMissing": 401, "TokenInvalid": 401, "TokenMissing": 401,
