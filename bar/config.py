@@ -382,6 +382,7 @@ def load_settings(
 
     values: dict[str, Any] = {}
     rules: dict[str, Any] = {}
+    sources: dict[str, str] = {}  # attr -> where its value came from (for errors)
     known_sections = {s for s, _ in _SCALARS} | {"menu", "stations"}
     for section in raw:
         if section not in known_sections:
@@ -402,6 +403,7 @@ def load_settings(
         if source in _RELATIVE_TO_FILE and path is not None and parsed is not None:
             parsed = path.parent / parsed  # relative to the config file, not the cwd
         (rules if section == "rules" else values)[attr] = parsed
+        sources[attr] = source
     for section, table in raw.items():
         if section in ("menu", "stations") or not isinstance(table, dict):
             continue
@@ -417,13 +419,28 @@ def load_settings(
         # timeout would sign out a guest who is using it.
         raise ConfigError("auth.inactivity_timeout must be longer than auth.access_ttl")
     bar_rules = Rules(**rules)
+    stations = _parse_stations(raw.get("stations", []), bar_rules)
+    _check_printer_stations(values.get("printer_stations", ()), stations,
+                            sources.get("printer_stations", "printer.stations"))
     return Settings(
         **values,
         rules=bar_rules,
         menu=_parse_menu(raw.get("menu", [])),
-        stations=_parse_stations(raw.get("stations", []), bar_rules),
+        stations=stations,
         config_path=path,
     )
+
+
+def _check_printer_stations(
+    printed: tuple[str, ...], stations: tuple[StationSpec, ...], source: str
+) -> None:
+    """A printer for a station that does not exist would never print: say so at start."""
+    known = [s.id for s in stations]
+    for station_id in printed:
+        if station_id not in known:
+            there = (f"bar.toml's [[stations]] are: {', '.join(known)}" if known
+                     else "bar.toml has no [[stations]]: leave it empty to print every order")
+            raise ConfigError(f"{source}: no station {station_id!r} ({there})")
 
 
 # What a station may set for itself in `[stations.rules]`; the rest is the bar's.

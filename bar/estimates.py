@@ -16,6 +16,11 @@ capped at `barista_timeout` so a break in the middle of a rush does not dominate
 A drink not made `MIN_SAMPLES` times lately takes the mean over all drinks, and with
 too few of those (the start of the night) `default_prep_time`.
 
+At a bar of stations (`bar.stations`) each station is a line of its own: a coffee waits
+for the coffees ahead of it, made by the baristas who made coffees lately, never for the
+cocktails. Its position is its place in its station's line. Without stations every
+order is of the one line, as before.
+
 The estimate changes with the clock and the queue, so it is computed when asked and
 never stored in events. `wait_label` is the one rule that turns it into text: the
 guest page and the kiosk both show that text.
@@ -87,6 +92,7 @@ class Made(NamedTuple):
     created_at: datetime
     ready_at: datetime
     previous_ready_at: datetime | None  # the same barista's drink before this one
+    station: str | None = None  # where it was made (None: a bar without stations)
 
 
 @dataclass(frozen=True)
@@ -96,9 +102,15 @@ class PrepTimes:
     per_drink: Mapping[str, float] = field(default_factory=dict)
     other: float = 180.0
     baristas: frozenset[str] = frozenset()  # active lately ("" for an unnamed one)
+    # The same, per station: who made a drink there lately.
+    station_baristas: Mapping[str, frozenset[str]] = field(default_factory=dict)
 
     def seconds_for(self, drink_id: str) -> float:
         return self.per_drink.get(drink_id, self.other)
+
+    def baristas_at(self, station: str | None) -> frozenset[str]:
+        """Who works that station's line (None: the whole bar's one line)."""
+        return self.baristas if station is None else self.station_baristas.get(station, frozenset())
 
 
 def summarize(
@@ -108,6 +120,7 @@ def summarize(
     per_drink: dict[str, list[float]] = {}
     every: list[float] = []
     baristas: set[str] = set()
+    station_baristas: dict[str, set[str]] = {}
     limit = cap.total_seconds()
     for row in made:
         start = max(row.created_at, row.previous_ready_at or row.created_at)
@@ -118,10 +131,13 @@ def summarize(
             samples.append(seconds)
         if row.ready_at >= now - ACTIVE:
             baristas.add(row.barista or "")
+            if row.station is not None:
+                station_baristas.setdefault(row.station, set()).add(row.barista or "")
     return PrepTimes(
         per_drink={d: sum(s) / len(s) for d, s in per_drink.items() if len(s) >= MIN_SAMPLES},
         other=sum(every) / len(every) if len(every) >= MIN_SAMPLES else default.total_seconds(),
         baristas=frozenset(baristas),
+        station_baristas={s: frozenset(b) for s, b in station_baristas.items()},
     )
 
 
@@ -130,7 +146,7 @@ def summarize(
 # are never read.
 _MADE = """
 SELECT drink_id, barista, created_at, ready_at,
-       LAG(ready_at) OVER (PARTITION BY COALESCE(barista, '') ORDER BY ready_at)
+       LAG(ready_at) OVER (PARTITION BY COALESCE(barista, '') ORDER BY ready_at), station
 FROM orders WHERE day >= ? AND ready_at >= ? ORDER BY ready_at DESC
 """
 
@@ -144,8 +160,8 @@ def prep_times(settings: Settings, *, now: datetime) -> PrepTimes:
     iso = datetime.fromisoformat
     rows = db.execute_sql(sql(_MADE), (business_day(since, settings.day_starts_at), _iso(since)))
     made = (
-        Made(drink, barista, iso(created), iso(ready), iso(before) if before else None)
-        for drink, barista, created, ready, before in rows
+        Made(drink, barista, iso(created), iso(ready), iso(before) if before else None, station)
+        for drink, barista, created, ready, before, station in rows
     )
     rules = settings.rules
     return summarize(made, default=rules.default_prep_time, cap=rules.barista_timeout, now=now)
@@ -168,6 +184,8 @@ class Queued(Protocol):
     def created_at(self) -> datetime: ...
     @property
     def updated_at(self) -> datetime: ...  # for a preparing order: when it was claimed
+    @property
+    def station(self) -> str | None: ...  # whose line it is in (None: the bar's one line)
 
 
 class QueuedOrder(NamedTuple):
@@ -178,6 +196,7 @@ class QueuedOrder(NamedTuple):
     barista: str | None
     created_at: datetime
     updated_at: datetime
+    station: str | None = None
 
 
 def _estimate(position: int | None, seconds: float) -> Estimate:
@@ -190,22 +209,33 @@ def _in_line(order: Queued) -> tuple[datetime, int]:
     return order.created_at, order.number
 
 
+class _Line:
+    """One station's line (the bar's one line without stations) as the model runs it."""
+
+    __slots__ = ("hands", "pending", "last")
+
+    def __init__(self, hands: list[float]) -> None:
+        # Seconds from the schedule's start until each barista's hands are free (a heap).
+        self.hands = hands
+        heapq.heapify(hands)
+        self.pending = 0
+        self.last: tuple[datetime, int] | None = None  # `_in_line` of the last pending order
+
+
 class Schedule:
     """The model's run through a queue from `start`: when each order will be ready.
 
     `of` runs through a whole queue; `add` puts one more pending order at the end of
-    the line in O(log baristas), as if it had been in the queue from the start.
+    its line in O(log baristas), as if it had been in the queue from the start. Each
+    station's line is run on its own (one line at a bar without stations).
     """
 
     def __init__(self, prep: PrepTimes, start: datetime) -> None:
         self.prep = prep
         self.start = start
-        # Seconds from `start` until each barista's hands are free (a heap).
-        self.hands: list[float] = []
-        # Order id -> (place in line, None while being made; seconds from `start`).
+        self.lines: dict[str | None, _Line] = {}
+        # Order id -> (place in its line, None while being made; seconds from `start`).
         self.done: dict[str, tuple[int | None, float]] = {}
-        self.pending = 0
-        self.last: tuple[datetime, int] | None = None  # `_in_line` of the last pending order
 
     @classmethod
     def of(cls, queue: Iterable[Queued], prep: PrepTimes, *, now: datetime) -> Schedule:
@@ -218,31 +248,42 @@ class Schedule:
             elif order.status == PREPARING:
                 preparing.append(order)
         # A barista makes what they claimed one after the other.
-        free: dict[str, float] = {}
+        free: dict[str | None, dict[str, float]] = {}
         for order in sorted(preparing, key=lambda o: (o.updated_at, o.created_at, o.number)):
             who = order.barista or ""
+            at = free.setdefault(order.station, {})
             claimed = (order.updated_at - now).total_seconds()
-            done = max(claimed, free.get(who, claimed)) + prep.seconds_for(order.drink_id)
-            free[who] = done
+            done = max(claimed, at.get(who, claimed)) + prep.seconds_for(order.drink_id)
+            at[who] = done
             schedule.done[order.id] = (None, done)
-        working = max(1, len(prep.baristas | free.keys()))
-        schedule.hands = [max(0.0, t) for t in free.values()] + [0.0] * (working - len(free))
-        heapq.heapify(schedule.hands)
+        for station, at in free.items():
+            working = max(1, len(prep.baristas_at(station) | at.keys()))
+            schedule.lines[station] = _Line(
+                [max(0.0, t) for t in at.values()] + [0.0] * (working - len(at)))
         for order in sorted(pending, key=_in_line):
             schedule.add(order)
         return schedule
 
+    def _line(self, station: str | None) -> _Line:
+        line = self.lines.get(station)
+        if line is None:  # nobody is making anything there: every barista's hands are free
+            line = self.lines[station] = _Line([0.0] * max(1, len(self.prep.baristas_at(station))))
+        return line
+
     def follows(self, order: Queued) -> bool:
-        """Does pending `order` stand behind every pending order so far (so `add` is exact)?"""
-        return self.last is None or _in_line(order) >= self.last
+        """Does pending `order` stand behind every pending order of its line so far (so
+        `add` is exact)?"""
+        line = self.lines.get(order.station)
+        return line is None or line.last is None or _in_line(order) >= line.last
 
     def add(self, order: Queued) -> None:
-        """A pending order at the end of the line: the first barista free makes it."""
-        done = heapq.heappop(self.hands) + self.prep.seconds_for(order.drink_id)
-        heapq.heappush(self.hands, done)
-        self.pending += 1
-        self.done[order.id] = (self.pending, done)
-        self.last = _in_line(order)
+        """A pending order at the end of its line: the first barista free makes it."""
+        line = self._line(order.station)
+        done = heapq.heappop(line.hands) + self.prep.seconds_for(order.drink_id)
+        heapq.heappush(line.hands, done)
+        line.pending += 1
+        self.done[order.id] = (line.pending, done)
+        line.last = _in_line(order)
 
     def estimate(self, order_id: str) -> Estimate | None:
         found = self.done.get(order_id)
@@ -273,7 +314,7 @@ def _iso(when: datetime) -> str:
 
 
 _QUEUE = f"""
-SELECT id, number, drink_id, status, barista, created_at, updated_at FROM orders
+SELECT id, number, drink_id, status, barista, created_at, updated_at, station FROM orders
 WHERE status IN ('{PENDING}', '{PREPARING}')
 """
 
@@ -283,8 +324,9 @@ def _queue() -> list[QueuedOrder]:
     peewee's row conversion cost more than the estimate itself (6 of 10 ms for 500)."""
     iso = datetime.fromisoformat
     return [
-        QueuedOrder(order_id, number, drink, status, barista, iso(created), iso(updated))
-        for order_id, number, drink, status, barista, created, updated in db.execute_sql(_QUEUE)
+        QueuedOrder(order_id, number, drink, status, barista, iso(created), iso(updated), station)
+        for order_id, number, drink, status, barista, created, updated, station
+        in db.execute_sql(_QUEUE)
     ]
 
 
@@ -391,4 +433,5 @@ def _queued(payload: Mapping[str, Any]) -> QueuedOrder:
         str(payload["order_id"]), int(payload["number"]), str(payload["drink_id"]),
         str(payload["status"]), payload.get("barista"),
         datetime.fromisoformat(payload["created_at"]), datetime.fromisoformat(payload["updated_at"]),
+        payload.get("station"),
     )

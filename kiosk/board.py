@@ -34,6 +34,7 @@ class OpenOrder:
     created_at: datetime
     updated_at: datetime  # while preparing: when it was claimed (wait estimates use it)
     place: str = ""  # its station's name, on a kiosk that shows several stations
+    station: str | None = None  # its station's id (wait estimates run each station's line)
 
     @classmethod
     def of(cls, info: OrderInfo, place: str = "") -> OpenOrder:
@@ -51,6 +52,7 @@ class OpenOrder:
             created_at=info.created_at,
             updated_at=info.updated_at,
             place=place,
+            station=info.station,
         )
 
     @property

@@ -90,14 +90,18 @@ def shop_status(ctx: Context, as_json: bool = False) -> None:
 @command_group("orders", "The queue: list orders, move one along.", invoke_without_command=True)
 @click.option("--all", "show_all", is_flag=True, help="Include served, cancelled and expired.")
 @click.option("--json", "as_json", is_flag=True)
+@_STATION
 @click.pass_context
-def orders_group(click_ctx: click.Context, show_all: bool, as_json: bool) -> None:
+def orders_group(click_ctx: click.Context, show_all: bool, as_json: bool,
+                 station: str | None) -> None:
     if click_ctx.invoked_subcommand is not None:
         return
-    click_ctx.obj.open()
+    ctx: Context = click_ctx.obj
+    where = stations.find(ctx.settings, station)  # an unknown id: one clear line
+    ctx.open()
     statuses = None if show_all else orders.OPEN_STATUSES
     # Every order, oldest first, read from the database a batch at a time.
-    rows = orders.iter_orders(statuses=statuses)
+    rows = orders.iter_orders(statuses=statuses, station=where.id if where else None)
     if as_json:
         print_json_list(orders.order_dict(o) for o in rows)
         return
@@ -107,7 +111,8 @@ def orders_group(click_ctx: click.Context, show_all: bool, as_json: bool) -> Non
         table.add_row(str(o.number), o.status, o.guest.username, o.drink_name or o.drink.name, mods, o.note,
                       o.barista or "", local_time(o.created_at))
     console.print(table)
-    click.echo(f"{table.row_count} {'orders' if show_all else 'open orders'}")
+    what = "orders" if show_all else "open orders"
+    click.echo(f"{table.row_count} {what}" + (f" at the {where.name}" if where else ""))
 
 
 @orders_group.command("move")

@@ -12,7 +12,7 @@ from bar import estimates, orders
 from bar.db import db
 from bar.estimates import Estimate, wait_label
 from bar.models import Order
-from tests.conftest import sqlite_only, with_rules
+from tests.conftest import sqlite_only, with_rules, with_stations
 
 
 def _make(make, clock, drink_id: str, *, barista: str = "Sam", minutes: float) -> Order:
@@ -198,3 +198,43 @@ def test_the_prep_time_query_reads_tonight_through_the_day_index(keys, settings,
     sql, params = counter.get_queries()[0].msg
     plan = " ".join(str(row[-1]) for row in db.execute_sql(f"EXPLAIN QUERY PLAN {sql}", params))
     assert "USING INDEX orders_day_number (day>?)" in plan, plan
+
+
+def test_at_a_bar_of_stations_a_coffee_waits_only_for_its_stations_line(make, clock, settings):
+    two = with_stations(dataclasses.replace(
+        with_rules(settings, max_open_orders_per_guest=100), orders_per_minute=0))
+    guest = make.guest()
+    negroni, margarita, espresso, flat_white = (
+        make.order(guest, drink, settings=two)
+        for drink in ("negroni", "margarita", "espresso", "flat-white"))
+    found = estimates.current(two, now=clock())
+    assert found == {
+        negroni.id: Estimate(1, 180, "about 3 min"),
+        margarita.id: Estimate(2, 360, "about 6 min"),
+        espresso.id: Estimate(1, 180, "about 3 min"),  # the cocktails ahead do not count
+        flat_white.id: Estimate(2, 360, "about 6 min"),
+    }
+
+
+def test_each_station_counts_the_baristas_who_made_its_drinks_lately(make, clock, settings):
+    two = with_stations(dataclasses.replace(
+        with_rules(settings, max_open_orders_per_guest=100), orders_per_minute=0))
+    guest = make.guest()
+
+    def made(drink_id: str, barista: str) -> None:
+        order = make.order(guest, drink_id, settings=two)
+        orders.move(order.id, orders.PREPARING, actor="barista", barista=barista, now=clock())
+        clock.advance(minutes=1)
+        orders.move(order.id, orders.READY, actor="barista", barista=barista, now=clock())
+
+    for _ in range(3):
+        made("espresso", "Sam")
+        made("negroni", "Kim")
+        made("negroni", "Lee")
+    prep = estimates.prep_times(two, now=clock())
+    assert prep.station_baristas == {"coffee": {"Sam"}, "bar": {"Kim", "Lee"}}
+    coffees = [make.order(guest, "espresso", settings=two) for _ in range(2)]
+    cocktails = [make.order(guest, "negroni", settings=two) for _ in range(2)]
+    found = estimates.current(two, now=clock())
+    assert [found[o.id].seconds for o in coffees] == [60, 120]  # Sam alone makes coffee
+    assert [found[o.id].seconds for o in cocktails] == [60, 60]  # Kim and Lee, one each

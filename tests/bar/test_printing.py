@@ -17,6 +17,7 @@ from bar.clock import FrozenClock
 from bar.config import Settings, load_settings
 from bar.errors import ConfigError, PrinterFailed
 from bar.payloads import OrderInfo
+from tests.bar.test_stations import TWO_STATIONS
 from tests.conftest import SAMPLE_CONFIG, Factory
 from tests.escpos_render import decode_qr, read
 from tests.printers import FakePrinter
@@ -212,11 +213,13 @@ def test_two_kiosks_with_one_printer_print_each_ticket_once(
 
 
 def test_the_printer_settings_and_their_errors(tmp_path: Path) -> None:
-    env = {"BAR_PRINTER_URL": "tcp://192.0.2.7", "BAR_PRINTER_STATIONS": "bar, kitchen",
+    env = {"BAR_PRINTER_URL": "tcp://192.0.2.7", "BAR_PRINTER_STATIONS": "bar, coffee",
            "BAR_PRINTER_WIDTH": "58", "BAR_PRINTER_PRINT_ON": "ready", "BAR_PRINTER_TICKET": "batch"}
-    settings = load_settings(SAMPLE_CONFIG, environ=env)
+    two_stations = tmp_path / "bar.toml"
+    two_stations.write_text(SAMPLE_CONFIG.read_text(encoding="utf-8") + TWO_STATIONS, encoding="utf-8")
+    settings = load_settings(two_stations, environ=env)
     assert settings.printer_url == "tcp://192.0.2.7"
-    assert (settings.printer_width, settings.printer_stations) == (58, ("bar", "kitchen"))
+    assert (settings.printer_width, settings.printer_stations) == (58, ("bar", "coffee"))
     assert (settings.printer_print_on, settings.printer_ticket) == ("ready", "batch")
     assert load_settings(SAMPLE_CONFIG, environ={}).printer_url == ""  # the sample prints nothing
     for key, value, says in (("URL", "http://printer", "BAR_PRINTER_URL: expected tcp://"),
@@ -224,3 +227,27 @@ def test_the_printer_settings_and_their_errors(tmp_path: Path) -> None:
                              ("URL", "usb://zz:01", "expected tcp://")):
         with pytest.raises(ConfigError, match=says):
             load_settings(SAMPLE_CONFIG, environ={f"BAR_PRINTER_{key}": value})
+
+
+def test_a_printer_for_a_station_that_does_not_exist_is_one_clear_error(tmp_path: Path) -> None:
+    sample = SAMPLE_CONFIG.read_text(encoding="utf-8")
+    assert "\nstations = []" in sample  # the [printer] key, which these tests set
+
+    def config(printed: str, stations: str) -> Path:
+        path = tmp_path / "bar.toml"
+        path.write_text(sample.replace("\nstations = []", f"\nstations = {printed}", 1) + stations,
+                        encoding="utf-8")
+        return path
+
+    with pytest.raises(ConfigError) as wrong:
+        load_settings(config('["bar", "x"]', TWO_STATIONS), environ={})
+    assert str(wrong.value) == (
+        "printer.stations: no station 'x' (bar.toml's [[stations]] are: bar, coffee)")
+    with pytest.raises(ConfigError) as none:
+        load_settings(config('["bar"]', ""), environ={})
+    assert str(none.value) == ("printer.stations: no station 'bar' (bar.toml has no "
+                               "[[stations]]: leave it empty to print every order)")
+    with pytest.raises(ConfigError, match=r"^BAR_PRINTER_STATIONS: no station 'tea' "):
+        load_settings(config("[]", TWO_STATIONS), environ={"BAR_PRINTER_STATIONS": "coffee,tea"})
+    assert load_settings(config('["coffee"]', TWO_STATIONS), environ={}).printer_stations == (
+        "coffee",)

@@ -9,12 +9,13 @@ from __future__ import annotations
 import dataclasses
 from datetime import timedelta
 
+import pytest
 from playhouse.test_utils import count_queries
 
 from bar import estimates, orders, shop
 from bar.estimates import QueueEstimates
 from bar.models import Order
-from tests.conftest import with_rules
+from tests.conftest import with_rules, with_stations
 
 
 def _queued() -> list[str]:
@@ -26,9 +27,12 @@ def _same(kept: QueueEstimates, settings, clock) -> None:
     assert kept.get(ids, now=clock()) == estimates.current(settings, now=clock())
 
 
-def test_kept_estimates_follow_every_change_of_the_queue(make, clock, settings):
+@pytest.mark.parametrize("stations", [False, True], ids=["one-line", "two-stations"])
+def test_kept_estimates_follow_every_change_of_the_queue(make, clock, settings, stations):
     roomy = dataclasses.replace(with_rules(settings, max_open_orders_per_guest=100),
                                 orders_per_minute=0)
+    if stations:  # each station's line its own: a coffee ahead of no cocktail
+        roomy = with_stations(roomy)
     kept = QueueEstimates(roomy)
     guest = make.guest()
 
@@ -62,6 +66,19 @@ def test_a_new_order_extends_the_kept_schedule_without_reading_the_queue(make, c
         found = kept.get([second.id], now=clock())
     assert found == estimates.current(settings, now=clock(), only={second.id})
     assert counter.count == 1  # the events since: neither the queue nor the prep times
+
+
+def test_a_new_order_extends_its_own_stations_line(make, clock, settings):
+    two = with_stations(settings)
+    kept = QueueEstimates(two)
+    cocktail = make.order(make.guest("Ana"), "negroni", settings=two)
+    kept.get([cocktail.id], now=clock())
+    coffee = make.order(make.guest("Ben"), "espresso", settings=two)
+    with count_queries() as counter:
+        found = kept.get([coffee.id], now=clock())
+    assert counter.count == 1  # extended, not made afresh
+    assert found == {coffee.id: estimates.Estimate(1, 180, "about 3 min")}
+    assert found == estimates.current(two, now=clock(), only={coffee.id})
 
 
 def test_within_a_second_the_kept_schedule_is_at_most_a_second_off(make, clock, settings):

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import dataclasses
+import json
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
+from click.testing import CliRunner, Result
 
 from bar import (
     datadir,
@@ -311,3 +312,24 @@ def test_in_popup_mode_each_station_has_its_own_scan_windows(make, clock, settin
     assert orders.place_order(two, make.guest("Cy"), drink_id="negroni", scan_code=bar_code.code,
                               now=clock()).order.station == "bar"
     assert scan.current(two.stations[0].rules, now=clock(), station="bar").drinks_remaining == 4
+
+
+def test_bar_orders_lists_one_stations_orders(tmp_path, make, settings):
+    two = dataclasses.replace(with_stations(settings), orders_per_minute=0)
+    guest = make.guest()
+    cocktail = make.order(guest, "negroni", settings=two)
+    coffee = make.order(guest, "espresso", settings=two)
+    config = _config(tmp_path, TWO_STATIONS)
+
+    def bar(*args: str) -> Result:
+        return CliRunner().invoke(cli, ["--config", str(config), "--data-dir",
+                                        str(settings.data_dir), "orders", *args])
+
+    listed = json.loads(bar("--station", "coffee", "--json").output)
+    assert [o["order_id"] for o in listed] == [coffee.id]
+    table = bar("--station", "bar").output
+    assert table.rstrip().endswith("1 open orders at the Cocktail bar") and "negroni" in table.lower()
+    assert {o["order_id"] for o in json.loads(bar("--json").output)} == {cocktail.id, coffee.id}
+    unknown = bar("--station", "tea")
+    assert unknown.exit_code == 1
+    assert unknown.output.strip() == "Error: no station 'tea' (stations: bar, coffee)"

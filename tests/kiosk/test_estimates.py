@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 from bar import estimates, orders
 from bar.clock import FrozenClock
 from bar.config import Settings
 from kiosk.app import KioskApp
-from tests.conftest import Factory
+from tests.conftest import Factory, with_stations
 from tests.kiosk.conftest import SIZE, column_text, wait_for
 from tests.kiosk.test_live import elsewhere
 
@@ -73,3 +75,18 @@ async def test_the_kiosk_reads_tonights_prep_times(
             pilot, lambda: "about 5 min" in card_line(app, "pending", waiting.number),
             timeout=5.0,
         )
+
+
+async def test_a_kiosk_of_every_station_waits_each_card_on_its_own_stations_line(
+    kiosk_settings: Settings, clock: FrozenClock, make: Factory
+) -> None:
+    two = dataclasses.replace(with_stations(kiosk_settings), show_join_code=False)
+    orders.place_order(two, make.guest("Ana"), drink_id="negroni", now=clock())
+    coffee = orders.place_order(two, make.guest("Bo"), drink_id="espresso", now=clock()).order
+    app = KioskApp(two, clock=clock, barista="Sam")
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        # The coffee corner's first: the Negroni ahead is the cocktail bar's.
+        assert "about 3 min" in card_line(app, "pending", coffee.number)
+        assert card_line(app, "pending", coffee.number).endswith(
+            estimates.current(two, now=clock())[coffee.id].label)

@@ -91,3 +91,14 @@ def test_station_channels_follow_the_bars_rules(ws_client, api, client):
     assert (board["channel"], board["event"]["number"]) == ("display/coffee", 2)
     assert "user_key" not in board["event"]
     assert barista.nothing_within(0.3) and anonymous.nothing_within(0.1)
+
+
+def test_a_coffees_estimate_counts_only_the_coffees_ahead(client, api):
+    ana, ben, eve = api.register("Ana"), api.register("Ben"), api.register("Eve")
+    api.order(ana, "negroni")
+    second_cocktail = api.order(ben, "margarita")
+    coffee = api.order(eve, "espresso")
+    assert second_cocktail["estimate"] == {"position": 2, "seconds": 360, "label": "about 6 min"}
+    assert coffee["estimate"] == {"position": 1, "seconds": 180, "label": "about 3 min"}
+    asked = client.get(f"/api/orders/{coffee['order_id']}", headers=eve.auth).json["order"]
+    assert asked["estimate"] == coffee["estimate"]
