@@ -7,6 +7,7 @@ fails here rather than reaching a guest as English or as a raw `{name}`.
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 
@@ -42,3 +43,29 @@ def test_every_server_message_is_translated(language):
     for english in i18n.GUEST_MESSAGES.values():
         assert english in translated, f"{language}: no translation of {english!r}"
         assert placeholders(translated[english]) == placeholders(english), (language, english)
+
+
+def read_page_catalog(language: str) -> dict[str, str]:
+    catalog: dict[str, str] = json.loads((PAGE_CATALOGS / f"{language}.json").read_text("utf-8"))
+    return catalog
+
+
+@pytest.mark.parametrize("language", i18n.LANGUAGES[1:])
+def test_every_page_string_is_translated(language):
+    english = read_page_catalog("en")
+    translated = read_page_catalog(language)
+    assert set(translated) == set(english), f"{language}: keys differ from en.json"
+    for key, text in english.items():
+        assert translated[key].strip(), (language, key)
+        assert placeholders(translated[key]) == placeholders(text), (language, key)
+
+
+def test_the_page_uses_only_keys_english_has():
+    english = read_page_catalog("en")
+    static = PAGE_CATALOGS.parent
+    used = set(re.findall(r"""\bt\('([\w.]+)'""", "".join(
+        path.read_text("utf-8") for path in [static / "app.js", *sorted((static / "guest").glob("*.js"))])))
+    template = (static.parent / "templates" / "index.html").read_text("utf-8")
+    used |= set(re.findall(r'data-i18n(?:-[a-z-]+)?="([\w.]+)"', template))
+    assert len(used) > 50  # the scan finds them
+    assert used <= set(english), sorted(used - set(english))

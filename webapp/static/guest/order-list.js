@@ -1,6 +1,7 @@
 /* bar, guest page: "My orders" and the pickup card. */
 
 import { $, el } from '../common.js';
+import { t } from '../i18n.js';
 import { api } from './api.js';
 import { firstName, formatTime, humanize } from './format.js';
 import { SessionEnded } from './http.js';
@@ -17,24 +18,24 @@ function estimateText(order) {
 function positionText(order) {
   const position = order.status === 'pending' && order.estimate ? order.estimate.position : null;
   if (!position) return '';
-  if (position === 1) return "You're next in line";
-  return `${position - 1} ${position === 2 ? 'order' : 'orders'} ahead of you`;
+  if (position === 1) return t('orders.next');
+  return position === 2 ? t('orders.one_ahead') : t('orders.ahead', { count: position - 1 });
 }
 
 function statusText(order) {
   switch (order.status) {
     case 'pending':
-      return 'Waiting';
+      return t('status.pending');
     case 'preparing':
-      return order.barista ? `Being made by ${order.barista}` : 'Being made';
+      return order.barista ? t('status.preparing_by', { barista: order.barista }) : t('status.preparing');
     case 'ready':
-      return 'Ready! Pick it up';
+      return t('status.ready');
     case 'served':
-      return 'Served — enjoy!';
+      return t('status.served');
     case 'cancelled':
-      return 'Cancelled';
+      return t('status.cancelled');
     case 'expired':
-      return 'Expired';
+      return t('status.expired');
     default:
       return humanize(order.status || 'unknown');
   }
@@ -124,7 +125,7 @@ async function cancelOrder(order, button) {
     toast(`Order #${order.number} cancelled.`);
   } catch (e) {
     if (e instanceof SessionEnded) return;
-    toast(e.code === 'invalid_transition' ? 'Too late to cancel — the barista is already on it.' : e.message, 5000);
+    toast(e.code === 'invalid_transition' ? t('orders.too_late') : e.message, 5000);
     resyncOrders().catch(() => {});
     renderOrders();
   }
@@ -144,14 +145,14 @@ export function renderPickups() {
     const name = state.user ? firstName(state.user.username) : '';
     return el(
       'section',
-      { class: 'pickup', 'data-number': order.number, 'aria-label': `Order ${order.number} is ready` },
-      el('p', { class: 'pickup-kicker', text: `Ready! Pick it up at ${pickupPlace(order)}` }),
+      { class: 'pickup', 'data-number': order.number, 'aria-label': t('pickup.label', { number: order.number }) },
+      el('p', { class: 'pickup-kicker', text: t('pickup.kicker', { place: pickupPlace(order) }) }),
       el('p', { class: 'pickup-number', text: `#${order.number}` }),
       el(
         'p',
         { class: 'pickup-drink' },
         el('span', { text: order.drink_name || '' }),
-        name ? el('span', { class: 'pickup-name', text: ` for ${name}` }) : null,
+        name ? el('span', { class: 'pickup-name', text: ` ${t('pickup.for', { name })}` }) : null,
       ),
       gotIt,
     );

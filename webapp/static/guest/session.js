@@ -1,5 +1,6 @@
 /* bar, guest page: joining the bar, starting the page, signing out, a session's end. */
 
+import { t } from '../i18n.js';
 import { $ } from '../common.js';
 import { api } from './api.js';
 import { SessionEnded } from './http.js';
@@ -145,10 +146,9 @@ export function submitCode(event) {
 
 /** Someone here already has this name: suggest an initial, or joining with it as is. */
 function showNameTaken(name) {
-  $('#name-taken-text').textContent = `Someone here is already called ${name}. `
-    + `Add an initial so the barista can tell you apart, like “${name} B.”`;
+  $('#name-taken-text').textContent = t('join.name_taken', { name });
   const anyway = $('#join-anyway');
-  anyway.textContent = `Join as ${name} anyway`;
+  anyway.textContent = t('join.anyway', { name });
   anyway.dataset.name = name;
   $('#name-taken').hidden = false;
   const input = $('#username');
@@ -178,7 +178,7 @@ async function join(name, sameNameOk) {
     input.setAttribute('aria-invalid', 'true');
   };
   if ([...name].length < 2 || [...name].length > 50) {
-    fail('Please enter a name of 2 to 50 characters.');
+    fail(t('join.name_length'));
     input.focus();
     return;
   }
@@ -192,7 +192,7 @@ async function join(name, sameNameOk) {
   input.removeAttribute('aria-invalid');
   button.disabled = true;
   $('#join-anyway').disabled = true;
-  button.textContent = 'Joining…';
+  button.textContent = t('join.joining');
   try {
     const body = { username: name };
     if (sameNameOk) body.same_name_ok = true;
@@ -219,7 +219,7 @@ async function join(name, sameNameOk) {
   } finally {
     button.disabled = false;
     $('#join-anyway').disabled = false;
-    button.textContent = 'Join the bar';
+    button.textContent = t('join.submit');
   }
 }
 
@@ -228,15 +228,15 @@ export async function signOut() {
   const button = $('#sign-out');
   if (!button.dataset.confirm) {
     button.dataset.confirm = 'yes';
-    button.textContent = 'Tap again to sign out';
+    button.textContent = t('orders.sign_out_confirm');
     setTimeout(() => {
       delete button.dataset.confirm;
-      button.textContent = 'Sign out on this phone';
+      button.textContent = t('orders.sign_out');
     }, 4000);
     return;
   }
   delete button.dataset.confirm;
-  button.textContent = 'Sign out on this phone';
+  button.textContent = t('orders.sign_out');
   const refresh = state.tokens && state.tokens.refresh_token;
   try {
     if (refresh) await api('POST', '/api/auth/logout', { body: { refresh_token: refresh } });
@@ -249,7 +249,7 @@ export async function signOut() {
 export function startApp() {
   state.started = true;
   showView('app');
-  $('#greeting').textContent = `Hi ${state.user.username}! What can we make you?`;
+  $('#greeting').textContent = t('greeting', { name: state.user.username });
   renderBar();
   renderMenu();
   renderOrders();

@@ -1,6 +1,7 @@
 /* bar, guest page: the page's state, one object every part reads and writes, and the
  * notices that something changed. */
 
+import { t } from '../i18n.js';
 import { KEYS, persistentSet, store } from './store.js';
 
 export const state = {
@@ -68,7 +69,7 @@ export function stationPaused(id) {
 /** Where to pick up an order: "the Coffee corner" at a bar of several stations, else "the bar". */
 export function pickupPlace(order) {
   const station = state.stations.get(order && order.station);
-  return station && state.stations.size > 1 ? `the ${station.name}` : 'the bar';
+  return station && state.stations.size > 1 ? t('place.station', { station: station.name }) : t('place.bar');
 }
 
 /** Tell the listeners of `topic`, at once, in the order they came. */
