@@ -44,17 +44,10 @@ export function endSession(message) {
 // What went wrong with an invite, and what to do next: said when the join page opens
 // (`GET /api/invites/<code>`) and when joining is refused. Pop-up mode's code is the
 // one on the bar's screen, which changes every few minutes.
-const INVITE_PROBLEMS = {
-  code_missing: ['No invite code', 'Scan the QR code at the bar to join.'],
-  code_invalid: ["This invite code isn't valid", 'Check the code, or scan the QR code at the bar again.'],
-  code_expired: ['This invite has expired', 'Ask the host for a new QR code.'],
-  code_revoked: ['This invite was withdrawn', 'Ask the host for a new QR code.'],
-  code_used_up: ['This invite has been used up', 'Ask the host for a new QR code.'],
-};
-const POPUP_PROBLEMS = {
-  code_invalid: ["That QR code isn't ours", "Scan the code on the bar's screen."],
-  code_expired: ['That QR code has changed', "Scan the code on the bar's screen again: it changes every few minutes."],
-};
+const problems = (codes, prefix) => Object.fromEntries(codes.map((code) => [
+  code, [t(`${prefix}.${code}`), t(`${prefix}.${code}.next`)]]));
+const INVITE_PROBLEMS = problems(['code_missing', 'code_invalid', 'code_expired', 'code_revoked', 'code_used_up'], 'invite');
+const POPUP_PROBLEMS = problems(['code_invalid', 'code_expired'], 'popup');
 
 /** [what is wrong, what to do next] for an error code of joining, or null. */
 function inviteProblem(code) {
@@ -68,7 +61,7 @@ function inviteProblemLine(code) {
 }
 
 const JOIN_ERRORS = {
-  kicked: 'The host has asked you not to order tonight. If that’s a mistake, please ask at the bar.',
+  kicked: t('join.kicked'),
 };
 
 /** A code as typed or carried by a link: spaces dropped (the server forgives the rest). */
@@ -107,7 +100,7 @@ async function checkInvite(code) {
   } catch (e) {
     // Too many wrong codes from here: say so; no code at all: as a wrong one. Anything
     // else (the Wi-Fi): ask for the name all the same, and let joining say what is wrong.
-    if (e.code === 'rate_limited') problem = ['Too many wrong codes from this phone', e.message];
+    if (e.code === 'rate_limited') problem = [t('invite.too_many'), e.message];
     else if (e.code === 'invalid_input') problem = inviteProblem('code_invalid');
   }
   if (state.joinCode !== code || $('#join-view').hidden) return; // the guest moved on
