@@ -69,7 +69,7 @@ function orderItem(order) {
     'data-order-id': order.order_id,
     'data-status': order.status,
   });
-  li.append(el('div', { class: 'order-number', 'aria-label': `Order number ${order.number}`, text: `#${order.number}` }));
+  li.append(el('div', { class: 'order-number', 'aria-label': t('orders.number', { number: order.number }), text: `#${order.number}` }));
   const body = el('div', { class: 'order-body' });
   body.append(el('p', { class: 'order-drink', text: order.drink_name || order.drink_id || 'Drink' }));
   const mods = modifiersText(order.modifiers);
@@ -84,13 +84,13 @@ function orderItem(order) {
     body.append(el('p', { class: 'order-reason', text: order.cancel_reason }));
   }
   const time = formatTime(order.created_at);
-  if (time) body.append(el('p', { class: 'order-time', text: `Ordered at ${time}` }));
+  if (time) body.append(el('p', { class: 'order-time', text: t('orders.ordered_at', { time }) }));
   if (order.status === 'pending') {
     const confirming = state.cancelConfirm.has(order.order_id);
     const cancel = el('button', {
       type: 'button',
       class: `button ${confirming ? 'danger' : 'secondary'} cancel-button`,
-      text: confirming ? 'Tap again to cancel' : 'Cancel order',
+      text: confirming ? t('orders.cancel_confirm') : t('orders.cancel'),
     });
     cancel.addEventListener('click', () => cancelOrder(order, cancel));
     body.append(cancel);
@@ -117,12 +117,12 @@ async function cancelOrder(order, button) {
   clearTimeout(state.cancelConfirm.get(id));
   state.cancelConfirm.delete(id);
   button.disabled = true;
-  button.textContent = 'Cancelling…';
+  button.textContent = t('orders.cancelling');
   state.seen.add(`cancelled:${id}`); // the guest did it: no "your order was cancelled" alert
   try {
     const data = await api('POST', `/api/orders/${encodeURIComponent(id)}/cancel`, { auth: true, body: {} });
     if (data.order) upsertOrder(data.order);
-    toast(`Order #${order.number} cancelled.`);
+    toast(t('orders.cancelled', { number: order.number }));
   } catch (e) {
     if (e instanceof SessionEnded) return;
     toast(e.code === 'invalid_transition' ? t('orders.too_late') : e.message, 5000);
@@ -136,7 +136,7 @@ export function renderPickups() {
   const box = $('#ready-banner');
   const ready = sortedOrders().filter((o) => o.status === 'ready' && !state.dismissed.has(`pickup:${o.order_id}`));
   const cards = ready.map((order) => {
-    const gotIt = el('button', { type: 'button', class: 'button pickup-dismiss', text: 'Got it' });
+    const gotIt = el('button', { type: 'button', class: 'button pickup-dismiss', text: t('pickup.got_it') });
     gotIt.addEventListener('click', () => {
       state.dismissed.add(`pickup:${order.order_id}`);
       readAbout(order.order_id, ['ORDER_READY']);

@@ -50,10 +50,10 @@ export function on(topic, listener) {
 /** Why nobody can order right now ('' when they can): the bar closed, or its queue full;
  * with a `drink`, also its station closed or its station's queue full. */
 export function orderingPaused(drink) {
-  if (!state.bar.is_open) return 'The bar is closed right now.';
+  if (!state.bar.is_open) return t('banner.closed');
   const reason = drink ? stationPaused(drink.station) : '';
   if (reason) return reason;
-  if (state.bar.queue_full) return 'The queue is full right now — try again in a few minutes.';
+  if (state.bar.queue_full) return t('sheet.queue_full');
   return '';
 }
 
@@ -61,8 +61,8 @@ export function orderingPaused(drink) {
 export function stationPaused(id) {
   const station = state.stations.get(id);
   if (!station) return '';
-  if (!station.is_open) return `The ${station.name} is closed right now.`;
-  if (station.queue_full) return `The ${station.name}’s queue is full — try again in a few minutes.`;
+  if (!station.is_open) return t('station.closed', { station: station.name });
+  if (station.queue_full) return t('station.full', { station: station.name });
   return '';
 }
 
