@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 RUN_STAMP := $(VENV)/.installed-run
 DEV_STAMP := $(VENV)/.installed-dev
 
-.PHONY: run test bench lint clean
+.PHONY: run test bench lint clean catalogs
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -32,6 +32,14 @@ bench: $(DEV_STAMP)
 lint: $(DEV_STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/mypy
+
+# The server's sentences a guest reads: extract them into messages.pot and merge it into
+# every language's .po (translate the new entries, then `make test` checks them all).
+# The page's strings live in webapp/static/i18n/<lang>.json, edited by hand.
+POT := webapp/translations/messages.pot
+catalogs: $(RUN_STAMP)
+	$(BIN)/pybabel extract -F babel.cfg -k N_ --no-wrap --sort-output -o $(POT) .
+	$(BIN)/pybabel update -i $(POT) -d webapp/translations --no-wrap --ignore-obsolete
 
 clean:
 	rm -rf $(VENV) .pytest_cache

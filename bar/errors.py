@@ -36,17 +36,25 @@
 The core knows no transport: the web app maps these classes to HTTP statuses
 (`webapp.errors.STATUSES`) and answers `{"error": {"code", "message"}}`; the CLI prints
 `error: <message>` and exits 1. The `code` strings are an API: keep them.
+
+The `message` is English (the host's tools speak English). A guest who reads another
+language gets a sentence the web app picks by `code` from its catalogs
+(`webapp.i18n`), filled from `params`: the values (a name, a drink) that sentence needs.
 """
 
 from __future__ import annotations
+
+from collections.abc import Mapping
 
 
 class BarError(Exception):
     code = "bar_error"
 
-    def __init__(self, message: str, *, code: str | None = None) -> None:
+    def __init__(self, message: str, *, code: str | None = None,
+                 params: Mapping[str, str] | None = None) -> None:
         super().__init__(message)
         self.message = message
+        self.params: Mapping[str, str] = params or {}
         if code is not None:
             self.code = code
 

@@ -159,5 +159,6 @@ def check_not_taken(name: str, *, seen_since: datetime) -> None:
     if any(name_key(username) == key for (username,) in rows):
         raise NameTaken(
             f"Someone here is already called {name}: add an initial (like “{name} B.”) "
-            f"so the barista can tell you apart, or join as {name} anyway"
+            f"so the barista can tell you apart, or join as {name} anyway",
+            params={"name": name},
         )

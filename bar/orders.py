@@ -309,7 +309,7 @@ class _Placing:
         if drink_id is None:
             raise NotFound(f"no drink {self.drink_id!r} on the menu")
         if not in_stock:
-            raise DrinkUnavailable(f"{name} is out of stock right now")
+            raise DrinkUnavailable(f"{name} is out of stock right now", params={"drink": name})
         chosen = clean_modifiers(name, json.loads(drink_modifiers), self.modifiers)
         if open_value is not None and not json.loads(open_value):
             raise ShopClosed("the bar is closed right now")

@@ -2,8 +2,9 @@
 
 Core errors (`bar.errors.BarError`) carry their own code and get their HTTP status from
 `STATUSES`; werkzeug's HTTP errors (404, 405, 413, …) get a code derived from their
-name; anything else is logged and answered with a bare 500. Also sets the security
-headers on every response.
+name; anything else is logged and answered with a bare 500. The `message` is in the
+request's language where `webapp.i18n` has one; the `code` never changes. Also sets the
+security headers on every response.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from bar.errors import (
     RateLimited,
     TooLarge,
 )
+from webapp import i18n
 
 log = logging.getLogger(__name__)
 
@@ -71,7 +73,8 @@ def _bar_error(exc: BarError) -> Response:
     status = status_for(exc)
     if status >= 500:
         log.error("%s: %s", exc.code, exc.message)
-    response = error_response(exc.code, exc.message, status)
+    message = i18n.error_message(exc, i18n.request_language(request))
+    response = error_response(exc.code, message, status)
     if isinstance(exc, RateLimited):
         response.headers["Retry-After"] = str(exc.retry_after)
     return response
@@ -91,7 +94,9 @@ def _http_error(exc: HTTPException) -> Response:
 def _database_error(exc: peewee.OperationalError) -> Response:
     if is_busy(exc):
         # Another process held the write lock past busy_timeout: worth a retry.
-        response = error_response("busy", "the bar is busy, try again in a moment", 503)
+        message = i18n.message("busy", i18n.request_language(request),
+                               "the bar is busy, try again in a moment")
+        response = error_response("busy", message, 503)
         response.headers["Retry-After"] = "1"
         return response
     return _unexpected(exc)
@@ -99,7 +104,9 @@ def _database_error(exc: peewee.OperationalError) -> Response:
 
 def _unexpected(exc: Exception) -> Response:
     log.exception("unhandled error on %s %s", request.method, request.path, exc_info=exc)
-    return error_response("internal_error", "something went wrong on our side", 500)
+    message = i18n.message("internal_error", i18n.request_language(request),
+                           "something went wrong on our side")
+    return error_response("internal_error", message, 500)
 
 
 def _security_headers(response: Response) -> Response:

@@ -27,6 +27,7 @@
  */
 
 import { $ } from './common.js';
+import { setupLanguageSwitcher, translatePage } from './i18n.js';
 import { unlockAudioOnGesture } from './guest/alerts.js';
 import { initAssistant } from './guest/assistant.js';
 import { NETWORK_MESSAGE } from './guest/http.js';
@@ -132,6 +133,8 @@ setInterval(() => {
 }, ESTIMATE_EVERY_MS);
 
 // Wire the static controls once.
+translatePage();
+setupLanguageSwitcher($('#language'));
 $('#join-form').addEventListener('submit', submitJoin);
 $('#code-form').addEventListener('submit', submitCode);
 $('#join-anyway').addEventListener('click', joinAnyway);

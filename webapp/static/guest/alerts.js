@@ -1,6 +1,7 @@
 /* bar, guest page: what a guest must notice: sound, vibration, banners, the title. */
 
 import { $ } from '../common.js';
+import { t } from '../i18n.js';
 import { readAbout, readWhere } from './inbox.js';
 import { systemNotify } from './notify.js';
 import { pickupPlace, state } from './state.js';
@@ -10,11 +11,11 @@ export function alertReady(order) {
   const key = `ready:${order.order_id}`;
   if (state.seen.has(key)) return;
   state.seen.add(key);
-  const drink = order.drink_name || 'Your drink';
+  const drink = order.drink_name || t('alert.your_drink');
   attention({
     key,
-    title: `#${order.number} is ready!`,
-    body: `${drink} — pick it up at ${pickupPlace(order)}.`,
+    title: t('alert.ready_title', { number: order.number }),
+    body: t('alert.ready_body', { drink, place: pickupPlace(order) }),
     buzz: [250, 120, 250, 120, 500],
     notes: RISING,
     show: `#ready-banner .pickup[data-number="${order.number}"]`,
@@ -27,9 +28,9 @@ export function alertEnded(order) {
   state.seen.add(key);
   const cancelled = order.status === 'cancelled';
   const what = `#${order.number} ${order.drink_name || ''}`.trim();
-  const title = cancelled ? `Your order ${what} was cancelled` : `Your order ${what} expired`;
-  const why = order.cancel_reason ? `Reason: ${order.cancel_reason}. ` : '';
-  const text = `${why}You can order something else from the menu.`;
+  const title = cancelled ? t('alert.cancelled_title', { what }) : t('alert.expired_title', { what });
+  const why = order.cancel_reason ? `${t('alert.reason', { reason: order.cancel_reason })} ` : '';
+  const text = `${why}${t('alert.order_else')}`;
   const type = cancelled ? 'ORDER_CANCELLED' : 'ORDER_EXPIRED';
   const box = addMessage(order.status, text, {
     title, orderId: order.order_id, onDismiss: () => readAbout(order.order_id, [type]),
@@ -37,7 +38,7 @@ export function alertEnded(order) {
   attention({
     key,
     title,
-    body: `${why}${cancelled ? 'Cancelled' : 'Expired'}.`,
+    body: `${why}${cancelled ? t('status.cancelled') : t('status.expired')}.`,
     buzz: [200, 100, 200],
     notes: FALLING,
     show: box,
@@ -169,7 +170,8 @@ export function alertReminder(order) {
   const key = `remind:${order.order_id}`;
   if (state.seen.has(key)) return;
   state.seen.add(key);
-  const text = `#${order.number} ${order.drink_name || 'Your drink'} is still waiting for you at ${pickupPlace(order)}.`;
-  const box = addMessage('reminder', text, { title: 'Don’t forget your drink!', onDismiss: () => readAbout(order.order_id, ['ORDER_REMINDER']) });
-  attention({ key, title: `#${order.number} is still waiting`, body: text, buzz: [250, 120, 250], notes: RISING, show: box });
+  const what = `#${order.number} ${order.drink_name || t('alert.your_drink')}`;
+  const text = t('alert.reminder', { what, place: pickupPlace(order) });
+  const box = addMessage('reminder', text, { title: t('alert.reminder_title'), onDismiss: () => readAbout(order.order_id, ['ORDER_REMINDER']) });
+  attention({ key, title: t('inbox.waiting', { what: `#${order.number}` }), body: text, buzz: [250, 120, 250], notes: RISING, show: box });
 }

@@ -7,6 +7,7 @@
  *
  * Everything the server or the guest wrote is put in with textContent. */
 
+import { t } from '../i18n.js';
 import { $, el } from '../common.js';
 import { api } from './api.js';
 import { humanize, uuid4 } from './format.js';
@@ -19,13 +20,7 @@ import { scanCode } from './store.js';
 import { showTab } from './tabs.js';
 import { toast } from './views.js';
 
-const TASTES = [
-  ['sweet', 'Sweet'],
-  ['sour', 'Sour'],
-  ['bitter', 'Bitter'],
-  ['strong', 'Strong'],
-  ['alcoholfree', 'No alcohol'],
-];
+const TASTES = ['sweet', 'sour', 'bitter', 'strong', 'alcoholfree'].map((taste) => [taste, t(`taste.${taste}`)]);
 
 // The draft: [{drink_id, quantity, modifiers, keys: [Idempotency-Key per drink]}]
 let draft = [];
@@ -91,7 +86,7 @@ async function suggest({ surprise = false } = {}) {
   try {
     const data = await api('GET', `/api/recommendations?${params}`, { auth: true });
     const drinks = data.drinks || [];
-    setReply(drinks.length ? '' : 'Nothing on the menu fits that right now.');
+    setReply(drinks.length ? '' : t('assistant.nothing_fits'));
     renderSuggestions(drinks);
   } catch (e) {
     failed(e);
@@ -193,7 +188,7 @@ function renderDraft() {
   const paused = orderingPaused();
   const button = $('#draft-confirm');
   button.disabled = placing || !total || Boolean(paused);
-  button.textContent = placing ? 'Ordering…' : total === 1 ? 'Order this drink' : `Order these ${total} drinks`;
+  button.textContent = placing ? t('ordering') : total === 1 ? t('assistant.order_one') : t('assistant.order_many', { count: total });
   if (paused && draft.length) setDraftError(paused);
 }
 
@@ -232,7 +227,7 @@ async function confirmDraft() {
     return;
   }
   setReply('');
-  toast(`Ordered! Your number${numbers.length > 1 ? 's are' : ' is'} ${numbers.join(', ')}.`);
+  toast(numbers.length > 1 ? t('assistant.ordered_many', { numbers: numbers.join(', ') }) : t('ordered_number', { number: numbers[0] }));
   showTab('orders');
   offerNotifications();
 }
@@ -248,7 +243,7 @@ export function initAssistant() {
     });
     chips.append(chip);
   }
-  const surprise = el('button', { id: 'surprise-me', type: 'button', class: 'chip taste-chip surprise', text: 'Surprise me' });
+  const surprise = el('button', { id: 'surprise-me', type: 'button', class: 'chip taste-chip surprise', text: t('assistant.surprise') });
   surprise.addEventListener('click', () => suggest({ surprise: true }));
   chips.append(surprise);
   $('#assistant-form').addEventListener('submit', ask);

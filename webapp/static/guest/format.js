@@ -1,6 +1,7 @@
 /* bar, guest page: text for people: names, prices, times, a request id. */
 
 import { ts } from '../common.js';
+import { language } from '../i18n.js';
 
 /** A random UUID; crypto.randomUUID needs HTTPS, party Wi-Fi is often plain HTTP. */
 export function uuid4() {
@@ -18,25 +19,25 @@ export function humanize(name) {
   return s.charAt(0).toUpperCase() + s.slice(1);
 }
 
-/** A price in the bar's currency (`bar.currency`, e.g. EUR), written the phone's way. */
+/** A price in the bar's currency (`bar.currency`, e.g. EUR), written the page language's way. */
 export function formatPrice(price, currency = '') {
   if (typeof price !== 'number' || !Number.isFinite(price)) return '';
   const digits = { minimumFractionDigits: Number.isInteger(price) ? 0 : 2, maximumFractionDigits: 2 };
   if (currency) {
     try {
-      return new Intl.NumberFormat(undefined, { style: 'currency', currency, ...digits }).format(price);
+      return new Intl.NumberFormat(language, { style: 'currency', currency, ...digits }).format(price);
     } catch (e) {
       // An unknown code: the number alone, then the code.
-      return `${price.toLocaleString(undefined, digits)} ${currency}`;
+      return `${price.toLocaleString(language, digits)} ${currency}`;
     }
   }
-  return price.toLocaleString(undefined, digits);
+  return price.toLocaleString(language, digits);
 }
 
 export function formatTime(iso) {
   const t = ts(iso);
   if (!t) return '';
-  return new Date(t).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' });
+  return new Date(t).toLocaleTimeString(language, { hour: '2-digit', minute: '2-digit' });
 }
 
 export function firstName(name) {

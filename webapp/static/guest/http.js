@@ -2,7 +2,10 @@
  *
  * No token here: api.js adds the guest's, tokens.js keeps them fresh. Errors come back
  * as ApiError (status, code, message to show); a session the server has ended comes
- * back as SessionEnded, once the page is on the join screen. */
+ * back as SessionEnded, once the page is on the join screen. Every request says the
+ * page's language (X-Bar-Language), so the server's messages come back in it. */
+
+import { language, t } from '../i18n.js';
 
 class ApiError extends Error {
   constructor(status, code, message) {
@@ -15,16 +18,16 @@ class ApiError extends Error {
 /** The guest's session is over (refresh refused): the page is back on the join screen. */
 export class SessionEnded extends Error {}
 
-export const SIGNED_OUT_MESSAGE = 'The host signed you out. Ask at the bar if that’s a mistake.';
-export const NETWORK_MESSAGE = "Couldn't reach the bar. Check that you're on the bar's Wi-Fi and try again.";
+export const SIGNED_OUT_MESSAGE = t('error.signed_out');
+export const NETWORK_MESSAGE = t('error.network');
 
 function defaultMessage(status) {
-  if (status >= 500) return 'Something went wrong at the bar. Please try again.';
-  return `The bar said no (${status}).`;
+  if (status >= 500) return t('error.server');
+  return t('error.refused', { status });
 }
 
 export async function rawFetch(method, path, { body, headers } = {}) {
-  const h = Object.assign({ Accept: 'application/json' }, headers || {});
+  const h = Object.assign({ Accept: 'application/json', 'X-Bar-Language': language }, headers || {});
   if (body !== undefined) h['Content-Type'] = 'application/json';
   let res;
   try {

@@ -2,17 +2,20 @@
  * the guest has seen them. What arrives, and the alert it brings, is socket.js's. */
 
 import { $, el } from '../common.js';
+import { t } from '../i18n.js';
 import { api } from './api.js';
 import { formatTime } from './format.js';
 import { SessionEnded } from './http.js';
 import { pickupPlace, state } from './state.js';
 
+const what = (p) => `#${p.number} ${p.drink_name || ''}`.trim();
+
 const NOTE_TITLES = {
-  ORDER_READY: (p) => [`#${p.number} ${p.drink_name || ''} is ready`, `Pick it up at ${pickupPlace(p)}.`],
-  ORDER_REMINDER: (p) => [`#${p.number} ${p.drink_name || ''} is still waiting`, `It’s ready at ${pickupPlace(p)}.`],
-  ORDER_CANCELLED: (p) => [`#${p.number} ${p.drink_name || ''} was cancelled`, p.cancel_reason || ''],
-  ORDER_EXPIRED: (p) => [`#${p.number} ${p.drink_name || ''} expired`, p.cancel_reason || ''],
-  ANNOUNCEMENT: (p) => [`From ${state.bar.name}`, p.message || ''],
+  ORDER_READY: (p) => [t('inbox.ready', { what: what(p) }), t('inbox.pick_up', { place: pickupPlace(p) })],
+  ORDER_REMINDER: (p) => [t('inbox.waiting', { what: what(p) }), t('inbox.ready_at', { place: pickupPlace(p) })],
+  ORDER_CANCELLED: (p) => [t('inbox.cancelled', { what: what(p) }), p.cancel_reason || ''],
+  ORDER_EXPIRED: (p) => [t('inbox.expired', { what: what(p) }), p.cancel_reason || ''],
+  ANNOUNCEMENT: (p) => [t('inbox.from', { bar: state.bar.name }), p.message || ''],
 };
 
 export function renderInbox() {

@@ -1,6 +1,7 @@
 /* bar, guest page: the bar (open or closed, its queue full or not, party or pop-up) and
  * its menu. */
 
+import { t } from '../i18n.js';
 import { $, el } from '../common.js';
 import { api } from './api.js';
 import { formatPrice } from './format.js';
@@ -33,7 +34,7 @@ export async function loadMenu() {
 export function renderBar() {
   $('#bar-name').textContent = state.bar.name;
   document.title = state.bar.name;
-  $('#join-title').textContent = `Welcome to ${state.bar.name}!`;
+  $('#join-title').textContent = t('join.welcome_to', { bar: state.bar.name });
   $('#closed-banner').hidden = state.bar.is_open;
   // Said before a guest picks a drink: closed says it all; full, only while open.
   $('#full-banner').hidden = !state.bar.is_open || !state.bar.queue_full;
@@ -59,8 +60,8 @@ export function applyShop(ev) {
   if (was.is_open === open && was.queue_full === full) return;
   renderBar();
   renderMenu();
-  if (was.is_open !== open) toast(open ? 'The bar is open — order away!' : 'The bar just closed.');
-  else if (open && !full) toast('There’s room in the queue again — order away!');
+  if (was.is_open !== open) toast(open ? t('toast.open') : t('toast.closed'));
+  else if (open && !full) toast(t('toast.room'));
 }
 
 /**
@@ -148,9 +149,9 @@ function applyStation(ev) {
   renderMenu();
   updateSheetAvailability();
   if (was.is_open !== station.is_open) {
-    toast(station.is_open ? `The ${station.name} is open — order away!` : `The ${station.name} just closed.`);
+    toast(station.is_open ? t('toast.station_open', { station: station.name }) : t('toast.station_closed', { station: station.name }));
   } else if (station.is_open && !station.queue_full) {
-    toast(`There’s room at the ${station.name} again — order away!`);
+    toast(t('toast.station_room', { station: station.name }));
   }
 }
 
@@ -184,7 +185,7 @@ export function renderMenu() {
       if (!drinks.length) continue;
       const paused = stationPaused(station.id);
       const title = el('h2', { class: 'station-title', text: station.name });
-      if (paused) title.append(el('span', { class: 'chip chip-out', text: station.is_open ? 'Queue full' : 'Closed' }));
+      if (paused) title.append(el('span', { class: 'chip chip-out', text: station.is_open ? t('chip.queue_full') : t('chip.closed') }));
       sections.push(el(
         'section',
         { class: `station${paused ? ' station-paused' : ''}`, 'data-station': station.id },
@@ -196,7 +197,7 @@ export function renderMenu() {
   }
   if (!sections.length) {
     const filtered = state.drinks.length > 0;
-    sections.push(el('p', { class: 'empty', text: filtered ? 'No drink matches — try fewer tastes.' : 'The menu is empty right now.' }));
+    sections.push(el('p', { class: 'empty', text: filtered ? t('menu.no_match') : t('menu.empty') }));
   }
   root.replaceChildren(...sections);
 }
@@ -224,7 +225,7 @@ function drinkCard(drink) {
   const body = el('span', { class: 'drink-body' });
   const head = el('span', { class: 'drink-head' }, el('span', { class: 'drink-name', text: drink.name }));
   const price = formatPrice(drink.price, state.bar.currency);
-  if (!available) head.append(el('span', { class: 'chip chip-out', text: 'Out of stock' }));
+  if (!available) head.append(el('span', { class: 'chip chip-out', text: t('chip.out_of_stock') }));
   else if (price) head.append(el('span', { class: 'drink-price', text: price }));
   body.append(head);
   if (drink.description) body.append(el('span', { class: 'drink-description', text: drink.description }));

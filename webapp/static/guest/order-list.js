@@ -1,6 +1,7 @@
 /* bar, guest page: "My orders" and the pickup card. */
 
 import { $, el } from '../common.js';
+import { t } from '../i18n.js';
 import { api } from './api.js';
 import { firstName, formatTime, humanize } from './format.js';
 import { SessionEnded } from './http.js';
@@ -17,24 +18,24 @@ function estimateText(order) {
 function positionText(order) {
   const position = order.status === 'pending' && order.estimate ? order.estimate.position : null;
   if (!position) return '';
-  if (position === 1) return "You're next in line";
-  return `${position - 1} ${position === 2 ? 'order' : 'orders'} ahead of you`;
+  if (position === 1) return t('orders.next');
+  return position === 2 ? t('orders.one_ahead') : t('orders.ahead', { count: position - 1 });
 }
 
 function statusText(order) {
   switch (order.status) {
     case 'pending':
-      return 'Waiting';
+      return t('status.pending');
     case 'preparing':
-      return order.barista ? `Being made by ${order.barista}` : 'Being made';
+      return order.barista ? t('status.preparing_by', { barista: order.barista }) : t('status.preparing');
     case 'ready':
-      return 'Ready! Pick it up';
+      return t('status.ready');
     case 'served':
-      return 'Served — enjoy!';
+      return t('status.served');
     case 'cancelled':
-      return 'Cancelled';
+      return t('status.cancelled');
     case 'expired':
-      return 'Expired';
+      return t('status.expired');
     default:
       return humanize(order.status || 'unknown');
   }
@@ -68,7 +69,7 @@ function orderItem(order) {
     'data-order-id': order.order_id,
     'data-status': order.status,
   });
-  li.append(el('div', { class: 'order-number', 'aria-label': `Order number ${order.number}`, text: `#${order.number}` }));
+  li.append(el('div', { class: 'order-number', 'aria-label': t('orders.number', { number: order.number }), text: `#${order.number}` }));
   const body = el('div', { class: 'order-body' });
   body.append(el('p', { class: 'order-drink', text: order.drink_name || order.drink_id || 'Drink' }));
   const mods = modifiersText(order.modifiers);
@@ -83,13 +84,13 @@ function orderItem(order) {
     body.append(el('p', { class: 'order-reason', text: order.cancel_reason }));
   }
   const time = formatTime(order.created_at);
-  if (time) body.append(el('p', { class: 'order-time', text: `Ordered at ${time}` }));
+  if (time) body.append(el('p', { class: 'order-time', text: t('orders.ordered_at', { time }) }));
   if (order.status === 'pending') {
     const confirming = state.cancelConfirm.has(order.order_id);
     const cancel = el('button', {
       type: 'button',
       class: `button ${confirming ? 'danger' : 'secondary'} cancel-button`,
-      text: confirming ? 'Tap again to cancel' : 'Cancel order',
+      text: confirming ? t('orders.cancel_confirm') : t('orders.cancel'),
     });
     cancel.addEventListener('click', () => cancelOrder(order, cancel));
     body.append(cancel);
@@ -116,15 +117,15 @@ async function cancelOrder(order, button) {
   clearTimeout(state.cancelConfirm.get(id));
   state.cancelConfirm.delete(id);
   button.disabled = true;
-  button.textContent = 'Cancelling…';
+  button.textContent = t('orders.cancelling');
   state.seen.add(`cancelled:${id}`); // the guest did it: no "your order was cancelled" alert
   try {
     const data = await api('POST', `/api/orders/${encodeURIComponent(id)}/cancel`, { auth: true, body: {} });
     if (data.order) upsertOrder(data.order);
-    toast(`Order #${order.number} cancelled.`);
+    toast(t('orders.cancelled', { number: order.number }));
   } catch (e) {
     if (e instanceof SessionEnded) return;
-    toast(e.code === 'invalid_transition' ? 'Too late to cancel — the barista is already on it.' : e.message, 5000);
+    toast(e.code === 'invalid_transition' ? t('orders.too_late') : e.message, 5000);
     resyncOrders().catch(() => {});
     renderOrders();
   }
@@ -135,7 +136,7 @@ export function renderPickups() {
   const box = $('#ready-banner');
   const ready = sortedOrders().filter((o) => o.status === 'ready' && !state.dismissed.has(`pickup:${o.order_id}`));
   const cards = ready.map((order) => {
-    const gotIt = el('button', { type: 'button', class: 'button pickup-dismiss', text: 'Got it' });
+    const gotIt = el('button', { type: 'button', class: 'button pickup-dismiss', text: t('pickup.got_it') });
     gotIt.addEventListener('click', () => {
       state.dismissed.add(`pickup:${order.order_id}`);
       readAbout(order.order_id, ['ORDER_READY']);
@@ -144,14 +145,14 @@ export function renderPickups() {
     const name = state.user ? firstName(state.user.username) : '';
     return el(
       'section',
-      { class: 'pickup', 'data-number': order.number, 'aria-label': `Order ${order.number} is ready` },
-      el('p', { class: 'pickup-kicker', text: `Ready! Pick it up at ${pickupPlace(order)}` }),
+      { class: 'pickup', 'data-number': order.number, 'aria-label': t('pickup.label', { number: order.number }) },
+      el('p', { class: 'pickup-kicker', text: t('pickup.kicker', { place: pickupPlace(order) }) }),
       el('p', { class: 'pickup-number', text: `#${order.number}` }),
       el(
         'p',
         { class: 'pickup-drink' },
         el('span', { text: order.drink_name || '' }),
-        name ? el('span', { class: 'pickup-name', text: ` for ${name}` }) : null,
+        name ? el('span', { class: 'pickup-name', text: ` ${t('pickup.for', { name })}` }) : null,
       ),
       gotIt,
     );

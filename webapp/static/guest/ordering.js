@@ -2,6 +2,7 @@
  * the page (the bar closed, a drink ran out, a stale scan code). */
 
 import { $ } from '../common.js';
+import { t } from '../i18n.js';
 import { api } from './api.js';
 import { NETWORK_MESSAGE, SessionEnded } from './http.js';
 import { loadMenu, renderBar, renderMenu } from './menu.js';
@@ -14,17 +15,10 @@ import { showTab } from './tabs.js';
 import { toast } from './views.js';
 
 /** What each refusal means to a guest (the assistant's drafts use them too). */
-export const ORDER_ERRORS = {
-  shop_closed: 'The bar is closed right now — try again when it opens.',
-  queue_full: 'The queue is full — try again in a few minutes.',
-  too_many_open_orders: 'You already have a drink on the way. Collect it before ordering another.',
-  scan_code_missing: 'Scan the QR code at the bar to order.',
-  scan_code_invalid: "That QR code isn't ours — scan the code on the bar's screen.",
-  scan_code_stale: 'That QR code has expired — scan the current code at the bar.',
-  window_spent: "This QR code's drinks are all taken — wait for the next code and scan it.",
-  drink_unavailable: 'Sorry, that drink just ran out.',
-  not_found: "That drink isn't on the menu any more.",
-};
+export const ORDER_ERRORS = Object.fromEntries([
+  'shop_closed', 'queue_full', 'too_many_open_orders', 'scan_code_missing', 'scan_code_invalid',
+  'scan_code_stale', 'window_spent', 'drink_unavailable', 'not_found',
+].map((code) => [code, t(`order_error.${code}`)]));
 
 export async function submitOrder(event) {
   event.preventDefault();
@@ -34,7 +28,7 @@ export async function submitOrder(event) {
   if (button.disabled) return;
   s.sending = true;
   button.disabled = true;
-  button.textContent = 'Ordering…';
+  button.textContent = t('ordering');
   setOrderError('');
   const modifiers = {};
   for (const input of $('#sheet-modifiers').querySelectorAll('input[type=radio]:checked')) {
@@ -52,7 +46,7 @@ export async function submitOrder(event) {
     if (order) upsertOrder(order);
     if (state.sheet === s) closeSheet();
     showTab('orders');
-    toast(order ? `Ordered! Your number is #${order.number}.` : 'Ordered!');
+    toast(order ? t('ordered_number', { number: order.number }) : t('ordered'));
     offerNotifications();
   } catch (e) {
     if (e instanceof SessionEnded) return;

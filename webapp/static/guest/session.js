@@ -1,5 +1,6 @@
 /* bar, guest page: joining the bar, starting the page, signing out, a session's end. */
 
+import { t } from '../i18n.js';
 import { $ } from '../common.js';
 import { api } from './api.js';
 import { SessionEnded } from './http.js';
@@ -43,17 +44,10 @@ export function endSession(message) {
 // What went wrong with an invite, and what to do next: said when the join page opens
 // (`GET /api/invites/<code>`) and when joining is refused. Pop-up mode's code is the
 // one on the bar's screen, which changes every few minutes.
-const INVITE_PROBLEMS = {
-  code_missing: ['No invite code', 'Scan the QR code at the bar to join.'],
-  code_invalid: ["This invite code isn't valid", 'Check the code, or scan the QR code at the bar again.'],
-  code_expired: ['This invite has expired', 'Ask the host for a new QR code.'],
-  code_revoked: ['This invite was withdrawn', 'Ask the host for a new QR code.'],
-  code_used_up: ['This invite has been used up', 'Ask the host for a new QR code.'],
-};
-const POPUP_PROBLEMS = {
-  code_invalid: ["That QR code isn't ours", "Scan the code on the bar's screen."],
-  code_expired: ['That QR code has changed', "Scan the code on the bar's screen again: it changes every few minutes."],
-};
+const problems = (codes, prefix) => Object.fromEntries(codes.map((code) => [
+  code, [t(`${prefix}.${code}`), t(`${prefix}.${code}.next`)]]));
+const INVITE_PROBLEMS = problems(['code_missing', 'code_invalid', 'code_expired', 'code_revoked', 'code_used_up'], 'invite');
+const POPUP_PROBLEMS = problems(['code_invalid', 'code_expired'], 'popup');
 
 /** [what is wrong, what to do next] for an error code of joining, or null. */
 function inviteProblem(code) {
@@ -67,7 +61,7 @@ function inviteProblemLine(code) {
 }
 
 const JOIN_ERRORS = {
-  kicked: 'The host has asked you not to order tonight. If that’s a mistake, please ask at the bar.',
+  kicked: t('join.kicked'),
 };
 
 /** A code as typed or carried by a link: spaces dropped (the server forgives the rest). */
@@ -106,7 +100,7 @@ async function checkInvite(code) {
   } catch (e) {
     // Too many wrong codes from here: say so; no code at all: as a wrong one. Anything
     // else (the Wi-Fi): ask for the name all the same, and let joining say what is wrong.
-    if (e.code === 'rate_limited') problem = ['Too many wrong codes from this phone', e.message];
+    if (e.code === 'rate_limited') problem = [t('invite.too_many'), e.message];
     else if (e.code === 'invalid_input') problem = inviteProblem('code_invalid');
   }
   if (state.joinCode !== code || $('#join-view').hidden) return; // the guest moved on
@@ -145,10 +139,9 @@ export function submitCode(event) {
 
 /** Someone here already has this name: suggest an initial, or joining with it as is. */
 function showNameTaken(name) {
-  $('#name-taken-text').textContent = `Someone here is already called ${name}. `
-    + `Add an initial so the barista can tell you apart, like “${name} B.”`;
+  $('#name-taken-text').textContent = t('join.name_taken', { name });
   const anyway = $('#join-anyway');
-  anyway.textContent = `Join as ${name} anyway`;
+  anyway.textContent = t('join.anyway', { name });
   anyway.dataset.name = name;
   $('#name-taken').hidden = false;
   const input = $('#username');
@@ -178,7 +171,7 @@ async function join(name, sameNameOk) {
     input.setAttribute('aria-invalid', 'true');
   };
   if ([...name].length < 2 || [...name].length > 50) {
-    fail('Please enter a name of 2 to 50 characters.');
+    fail(t('join.name_length'));
     input.focus();
     return;
   }
@@ -192,7 +185,7 @@ async function join(name, sameNameOk) {
   input.removeAttribute('aria-invalid');
   button.disabled = true;
   $('#join-anyway').disabled = true;
-  button.textContent = 'Joining…';
+  button.textContent = t('join.joining');
   try {
     const body = { username: name };
     if (sameNameOk) body.same_name_ok = true;
@@ -219,7 +212,7 @@ async function join(name, sameNameOk) {
   } finally {
     button.disabled = false;
     $('#join-anyway').disabled = false;
-    button.textContent = 'Join the bar';
+    button.textContent = t('join.submit');
   }
 }
 
@@ -228,15 +221,15 @@ export async function signOut() {
   const button = $('#sign-out');
   if (!button.dataset.confirm) {
     button.dataset.confirm = 'yes';
-    button.textContent = 'Tap again to sign out';
+    button.textContent = t('orders.sign_out_confirm');
     setTimeout(() => {
       delete button.dataset.confirm;
-      button.textContent = 'Sign out on this phone';
+      button.textContent = t('orders.sign_out');
     }, 4000);
     return;
   }
   delete button.dataset.confirm;
-  button.textContent = 'Sign out on this phone';
+  button.textContent = t('orders.sign_out');
   const refresh = state.tokens && state.tokens.refresh_token;
   try {
     if (refresh) await api('POST', '/api/auth/logout', { body: { refresh_token: refresh } });
@@ -249,7 +242,7 @@ export async function signOut() {
 export function startApp() {
   state.started = true;
   showView('app');
-  $('#greeting').textContent = `Hi ${state.user.username}! What can we make you?`;
+  $('#greeting').textContent = t('greeting', { name: state.user.username });
   renderBar();
   renderMenu();
   renderOrders();

@@ -1,6 +1,7 @@
 /* bar, guest page: the order sheet (a drink's modifiers and note); ordering.js places
  * the order it holds. */
 
+import { t } from '../i18n.js';
 import { $, el } from '../common.js';
 import { formatPrice, humanize, uuid4 } from './format.js';
 import { orderingPaused, state } from './state.js';
@@ -22,7 +23,7 @@ export function openSheet(drinkId) {
   $('#sheet-price').textContent = price;
   $('#sheet-price').hidden = !price;
   const ingredients = Array.isArray(drink.ingredients) ? drink.ingredients.filter(Boolean) : [];
-  $('#sheet-ingredients').textContent = ingredients.length ? `With ${ingredients.join(', ')}` : '';
+  $('#sheet-ingredients').textContent = ingredients.length ? t('sheet.with', { ingredients: ingredients.join(', ') }) : '';
   $('#sheet-ingredients').hidden = !ingredients.length;
   const mods = $('#sheet-modifiers');
   const fieldsets = [];
@@ -72,10 +73,10 @@ export function updateSheetAvailability() {
   const drink = current || s.drink;
   const button = $('#order-button');
   let reason = orderingPaused(drink);
-  if (!reason && !current) reason = `Sorry, ${drink.name} is no longer on the menu.`;
-  if (!reason && drink.is_active === false) reason = `Sorry, ${drink.name} just ran out.`;
+  if (!reason && !current) reason = t('sheet.gone', { drink: drink.name });
+  if (!reason && drink.is_active === false) reason = t('sheet.ran_out', { drink: drink.name });
   button.disabled = s.sending || Boolean(reason);
-  button.textContent = s.sending ? 'Ordering…' : 'Order';
+  button.textContent = s.sending ? t('ordering') : t('order');
   if (reason) setOrderError(reason);
   else if ($('#order-error').dataset.kind === 'availability') setOrderError('');
   $('#order-error').dataset.kind = reason ? 'availability' : '';

@@ -1,6 +1,7 @@
 /* bar, guest page: the live connection: auth, channels, and what each event and each
  * notification means. */
 
+import { t } from '../i18n.js';
 import { create as createLive } from '../live.js';
 import { alertEnded, alertReady, alertReminder, showAnnouncement } from './alerts.js';
 import { api } from './api.js';
@@ -60,7 +61,7 @@ function onMessage(msg, ws) {
         live.close();
         setLive('connecting');
         if (state.authFailures > 3) {
-          emit('session-ended', 'Your session has ended. Scan the QR code at the bar to join again.');
+          emit('session-ended', t('session.ended'));
           return;
         }
         refreshTokens().then(

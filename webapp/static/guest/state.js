@@ -1,6 +1,7 @@
 /* bar, guest page: the page's state, one object every part reads and writes, and the
  * notices that something changed. */
 
+import { t } from '../i18n.js';
 import { KEYS, persistentSet, store } from './store.js';
 
 export const state = {
@@ -49,10 +50,10 @@ export function on(topic, listener) {
 /** Why nobody can order right now ('' when they can): the bar closed, or its queue full;
  * with a `drink`, also its station closed or its station's queue full. */
 export function orderingPaused(drink) {
-  if (!state.bar.is_open) return 'The bar is closed right now.';
+  if (!state.bar.is_open) return t('banner.closed');
   const reason = drink ? stationPaused(drink.station) : '';
   if (reason) return reason;
-  if (state.bar.queue_full) return 'The queue is full right now — try again in a few minutes.';
+  if (state.bar.queue_full) return t('sheet.queue_full');
   return '';
 }
 
@@ -60,15 +61,15 @@ export function orderingPaused(drink) {
 export function stationPaused(id) {
   const station = state.stations.get(id);
   if (!station) return '';
-  if (!station.is_open) return `The ${station.name} is closed right now.`;
-  if (station.queue_full) return `The ${station.name}’s queue is full — try again in a few minutes.`;
+  if (!station.is_open) return t('station.closed', { station: station.name });
+  if (station.queue_full) return t('station.full', { station: station.name });
   return '';
 }
 
 /** Where to pick up an order: "the Coffee corner" at a bar of several stations, else "the bar". */
 export function pickupPlace(order) {
   const station = state.stations.get(order && order.station);
-  return station && state.stations.size > 1 ? `the ${station.name}` : 'the bar';
+  return station && state.stations.size > 1 ? t('place.station', { station: station.name }) : t('place.bar');
 }
 
 /** Tell the listeners of `topic`, at once, in the order they came. */

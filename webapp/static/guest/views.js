@@ -1,5 +1,6 @@
 /* bar, guest page: which view shows, the toast, banners, the Live badge. */
 
+import { t } from '../i18n.js';
 import { $, el } from '../common.js';
 
 export function showView(name) {
@@ -32,7 +33,7 @@ export function addMessage(kind, text, { title, onDismiss, orderId } = {}) {
   const body = el('div', { class: 'message-body' });
   if (title) body.append(el('strong', { class: 'message-title', text: title }));
   body.append(el('p', { class: 'message-text', text }));
-  const close = el('button', { type: 'button', class: 'icon-button dismiss', 'aria-label': 'Dismiss', text: '✕' });
+  const close = el('button', { type: 'button', class: 'icon-button dismiss', 'aria-label': t('dismiss'), text: '✕' });
   close.addEventListener('click', () => {
     box.remove();
     if (onDismiss) onDismiss();
@@ -55,6 +56,6 @@ export function setLive(mode) {
   const ind = $('#live-indicator');
   ind.hidden = mode === 'hidden';
   ind.dataset.state = mode;
-  ind.textContent = mode === 'live' ? 'Live' : 'Offline';
-  ind.title = mode === 'live' ? 'Updates arrive instantly' : 'Reconnecting — your orders are safe';
+  ind.textContent = mode === 'live' ? t('live.live') : t('live.offline');
+  ind.title = mode === 'live' ? t('live.live_title') : t('live.offline_title');
 }

@@ -1,0 +1,92 @@
+/* bar: the page's language and its words.
+ *
+ * One JSON catalog per language (static/i18n/<lang>.json), fetched once, before any
+ * module that imports this one runs (top-level await): `t(key, params)` is synchronous
+ * everywhere. The language is the one the guest chose on this phone (the switcher,
+ * kept in localStorage), else `?lang=`, else the first of the phone's languages we
+ * speak, else English. Requests carry it (X-Bar-Language) so the server's messages
+ * match the page.
+ */
+
+export const LANGUAGES = Object.freeze({ en: 'English', pt: 'Português', fr: 'Français', de: 'Deutsch', es: 'Español' });
+const DEFAULT = 'en';
+const STORED = 'bar.language';
+
+function primary(tag) {
+  const code = String(tag || '').toLowerCase().split(/[-_]/)[0];
+  return Object.hasOwn(LANGUAGES, code) ? code : '';
+}
+
+function stored() {
+  try {
+    return localStorage.getItem(STORED) || '';
+  } catch (e) {
+    return '';  // storage off (private mode): the phone's language, every time
+  }
+}
+
+function pick() {
+  const asked = [stored(), new URLSearchParams(location.search).get('lang'), ...(navigator.languages || [navigator.language])];
+  for (const tag of asked) {
+    const code = primary(tag);
+    if (code) return code;
+  }
+  return DEFAULT;
+}
+
+async function load(code) {
+  const res = await fetch(`/static/i18n/${code}.json`, { credentials: 'same-origin' });
+  if (!res.ok) throw new Error(`no catalog for ${code}`);
+  return res.json();
+}
+
+export const language = pick();
+let messages;
+try {
+  messages = await load(language);
+} catch (e) {
+  messages = language === DEFAULT ? {} : await load(DEFAULT).catch(() => ({}));
+}
+document.documentElement.lang = language;
+
+/** The text of `key`, its `{name}` placeholders filled from `params`. */
+export function t(key, params = {}) {
+  const text = Object.hasOwn(messages, key) ? messages[key] : key;
+  return text.replace(/\{(\w+)\}/g, (whole, name) => (Object.hasOwn(params, name) ? String(params[name]) : whole));
+}
+
+/** Translate the page's fixed text: `data-i18n` (the text), `data-i18n-<attribute>`. */
+export function translatePage(root = document) {
+  for (const node of root.querySelectorAll('[data-i18n]')) node.textContent = t(node.dataset.i18n);
+  for (const attribute of ['placeholder', 'aria-label', 'title']) {
+    const data = `data-i18n-${attribute}`;
+    for (const node of root.querySelectorAll(`[${data}]`)) node.setAttribute(attribute, t(node.getAttribute(data)));
+  }
+}
+
+/** Remember `code` on this phone and show the page in it. */
+export function chooseLanguage(code) {
+  if (!primary(code) || code === language) return;
+  try {
+    localStorage.setItem(STORED, code);
+  } catch (e) {
+    // Not kept: the address carries it for this visit.
+    const url = new URL(location.href);
+    url.searchParams.set('lang', code);
+    location.replace(url);
+    return;
+  }
+  location.reload();
+}
+
+/** A <select> of the languages, showing this one; choosing reloads the page in it. */
+export function setupLanguageSwitcher(select) {
+  select.replaceChildren(...Object.entries(LANGUAGES).map(([code, name]) => {
+    const option = document.createElement('option');
+    option.value = code;
+    option.textContent = name;
+    option.selected = code === language;
+    return option;
+  }));
+  select.addEventListener('change', () => chooseLanguage(select.value));
+}
