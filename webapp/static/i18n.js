@@ -79,12 +79,16 @@ export function chooseLanguage(code) {
   location.reload();
 }
 
-/** A <select> of the languages, showing this one; choosing reloads the page in it. */
+/** A <select> of the languages (EN, PT, …), showing this one; choosing reloads the page in it. */
 export function setupLanguageSwitcher(select) {
   select.replaceChildren(...Object.entries(LANGUAGES).map(([code, name]) => {
     const option = document.createElement('option');
     option.value = code;
-    option.textContent = name;
+    // The code fits beside the bar's name on a small phone; the name is each option's
+    // title, in its own language (as `lang` says), for whoever does not read codes.
+    option.textContent = code.toUpperCase();
+    option.title = name;
+    option.lang = code;
     option.selected = code === language;
     return option;
   }));
