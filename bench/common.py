@@ -409,6 +409,16 @@ def wait_until(when: float) -> None:
         time.sleep(min(left, 0.05))
 
 
+def alternating_rounds(baseline: str, measured: str, rounds: int) -> list[tuple[str, int | None]]:
+    """A warm-up of each (round None, not counted), then `rounds` pairs of `baseline` and
+    `measured`, their order swapped every other round so neither always runs first."""
+    kinds: list[tuple[str, int | None]] = [(baseline, None), (measured, None)]
+    for r in range(rounds):
+        pair = [(baseline, r), (measured, r)]
+        kinds.extend(pair if r % 2 == 0 else pair[::-1])
+    return kinds
+
+
 def phase_schedule(
     kinds: list[tuple[str, int | None]], *, warmup_s: float, phase_s: float, gap_s: float,
     warmups: int = 2,

@@ -32,6 +32,7 @@ from bench.common import (
     Bar,
     Result,
     Server,
+    alternating_rounds,
     children,
     median,
     ms,
@@ -134,10 +135,7 @@ def _orders(name: str, env: dict[str, str], count: int, postmaster: int | None, 
         clients = start_clients(ctx, http_phases, [
             (servers[p % count].base, guests[p::procs], drinks, inboxes[p], out) for p in range(procs)
         ], out)
-        kinds: list[tuple[str, int | None]] = [("healthz", None), ("orders", None)]
-        for r in range(rounds):
-            pair = [("healthz", r), ("orders", r)]
-            kinds.extend(pair if r % 2 == 0 else pair[::-1])
+        kinds = alternating_rounds("healthz", "orders", rounds)
         phases = phase_schedule(kinds, warmup_s=1.0, phase_s=phase_s, gap_s=gap_s)
         for inbox in inboxes:
             inbox.put(phases)

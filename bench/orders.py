@@ -18,6 +18,7 @@ from bench.common import (
     Aim,
     Bar,
     Result,
+    alternating_rounds,
     median,
     ms,
     percentile,
@@ -54,11 +55,7 @@ def run(quick: bool = False) -> Result:
             (bar.base, guests[p::procs], drinks, inboxes[p], out) for p in range(procs)
         ], out)
 
-        # Warm-up (not counted), then rounds of healthz/orders in alternating order.
-        kinds: list[tuple[str, int | None]] = [("healthz", None), ("orders", None)]
-        for r in range(rounds):
-            pair = [("healthz", r), ("orders", r)]
-            kinds.extend(pair if r % 2 == 0 else pair[::-1])
+        kinds = alternating_rounds("healthz", "orders", rounds)
         phases = phase_schedule(kinds, warmup_s=1.0, phase_s=phase_s, gap_s=gap_s)
         for inbox in inboxes:
             inbox.put(phases)
