@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 import re
 import tomllib
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import time, timedelta
 from pathlib import Path
@@ -448,26 +448,38 @@ def _check_printer_stations(
 STATION_RULES = ("max_queue", "rotate_every", "drinks_per_window", "scan_grace")
 
 
-def _parse_stations(entries: Any, bar_rules: Rules) -> tuple[StationSpec, ...]:
+def _tables(entries: Any, section: str, *, allowed: set[str], what: str,
+            example: str) -> Iterator[tuple[str, dict[str, Any], str]]:
+    """Each `[[section]]` table, checked for what every one needs: a table of known keys,
+    a unique short id and a name. Yields (id, table, name)."""
     if not isinstance(entries, list):
-        raise ConfigError("stations: expected [[stations]] entries")
-    stations: list[StationSpec] = []
-    allowed = {"id", "name", "categories", "drinks", "rules"}
+        raise ConfigError(f"{section}: expected [[{section}]] entries")
+    seen: set[str] = set()
     for index, entry in enumerate(entries):
-        where = f"stations[{index}]"
+        where = f"{section}[{index}]"
         if not isinstance(entry, dict):
             raise ConfigError(f"{where}: expected a table")
         unknown = set(entry) - allowed
         if unknown:
             raise ConfigError(f"{where}: unknown key {sorted(unknown)[0]}")
-        station_id = str(entry.get("id", "")).strip()
-        if not _SLUG.match(station_id):
-            raise ConfigError(f"{where}.id: expected a short lowercase id like 'coffee'")
-        if any(s.id == station_id for s in stations):
-            raise ConfigError(f"{where}.id: duplicate station id {station_id!r}")
+        entry_id = str(entry.get("id", "")).strip()
+        if not _SLUG.match(entry_id):
+            raise ConfigError(f"{where}.id: expected a short lowercase id like {example!r}")
+        if entry_id in seen:
+            raise ConfigError(f"{where}.id: duplicate {what} id {entry_id!r}")
+        seen.add(entry_id)
         name = str(entry.get("name", "")).strip()
         if not name:
-            raise ConfigError(f"stations.{station_id}.name: missing")
+            raise ConfigError(f"{section}.{entry_id}.name: missing")
+        yield entry_id, entry, name
+
+
+def _parse_stations(entries: Any, bar_rules: Rules) -> tuple[StationSpec, ...]:
+    stations: list[StationSpec] = []
+    for station_id, entry, name in _tables(
+        entries, "stations", allowed={"id", "name", "categories", "drinks", "rules"},
+        what="station", example="coffee",
+    ):
         lists = {}
         for key in ("categories", "drinks"):
             value = entry.get(key, [])
@@ -496,27 +508,11 @@ def _parse_stations(entries: Any, bar_rules: Rules) -> tuple[StationSpec, ...]:
 
 
 def _parse_menu(entries: Any) -> tuple[DrinkSpec, ...]:
-    if not isinstance(entries, list):
-        raise ConfigError("menu: expected [[menu]] entries")
     drinks: list[DrinkSpec] = []
-    seen: set[str] = set()
-    allowed = {f for f in DrinkSpec.__dataclass_fields__}
-    for index, entry in enumerate(entries):
-        where = f"menu[{index}]"
-        if not isinstance(entry, dict):
-            raise ConfigError(f"{where}: expected a table")
-        unknown = set(entry) - allowed
-        if unknown:
-            raise ConfigError(f"{where}: unknown key {sorted(unknown)[0]}")
-        drink_id = str(entry.get("id", "")).strip()
-        if not _SLUG.match(drink_id):
-            raise ConfigError(f"{where}.id: expected a short lowercase id like 'negroni'")
-        if drink_id in seen:
-            raise ConfigError(f"{where}.id: duplicate drink id {drink_id!r}")
-        seen.add(drink_id)
-        name = str(entry.get("name", "")).strip()
-        if not name:
-            raise ConfigError(f"menu.{drink_id}.name: missing")
+    for drink_id, entry, name in _tables(
+        entries, "menu", allowed=set(DrinkSpec.__dataclass_fields__), what="drink",
+        example="negroni",
+    ):
         modifiers = entry.get("modifiers", {})
         if not isinstance(modifiers, dict) or not all(
             isinstance(opts, list) and opts and all(isinstance(o, str) for o in opts)
