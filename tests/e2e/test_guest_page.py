@@ -42,6 +42,13 @@ def order_espresso(page: Any) -> int:
     return first_order_number(page)
 
 
+def order_espresso_live(page: Any) -> Order:
+    """Order an espresso and wait for the page's live socket; the order, as the bar keeps it."""
+    number = order_espresso(page)
+    page.wait_for_selector("#live-indicator[data-state=live]")
+    return Order.get(Order.number == number)
+
+
 def status_of(page: Any, number: int) -> Any:
     return page.locator(f'.order[data-number="{number}"] .status')
 
@@ -245,9 +252,8 @@ def test_barista_cancel_and_announcement_are_shown(
 
     page, _ = phone
     join(page, live)
-    number = order_espresso(page)
-    page.wait_for_selector("#live-indicator[data-state=live]")
-    order = Order.get(Order.number == number)
+    order = order_espresso_live(page)
+    number = order.number
     orders.move(order.id, "cancelled", actor="barista", reason="out of beans", now=utcnow())
     page.wait_for_selector(".message-cancelled")
     assert "out of beans" in page.locator(".message-cancelled").inner_text()

@@ -10,7 +10,7 @@ from bar import notifications, orders
 from bar.clock import utcnow
 from bar.models import Notification, Order
 from tests.e2e.conftest import Live, PageWatch, shot
-from tests.e2e.test_guest_page import _wait_until, join, order_espresso
+from tests.e2e.test_guest_page import _wait_until, join, order_espresso, order_espresso_live
 
 pytestmark = pytest.mark.browser
 
@@ -58,9 +58,8 @@ def test_a_ready_drink_missed_while_away_is_shown_on_return(
 def test_a_drink_left_at_the_bar_is_reminded_once(phone: tuple[Any, PageWatch], live: Live) -> None:
     page, _ = phone
     join(page, live)
-    number = order_espresso(page)
-    page.wait_for_selector("#live-indicator[data-state=live]")
-    order = Order.get(Order.number == number)
+    order = order_espresso_live(page)
+    number = order.number
     live.advance(order.id, barista="Sam")
     live.advance(order.id)
     page.locator(f'#ready-banner .pickup[data-number="{number}"]').wait_for()

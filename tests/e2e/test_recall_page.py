@@ -8,9 +8,8 @@ import pytest
 
 from bar import history, orders
 from bar.clock import utcnow
-from bar.models import Order
 from tests.e2e.conftest import Live, PageWatch
-from tests.e2e.test_guest_page import join, order_espresso
+from tests.e2e.test_guest_page import join, order_espresso_live
 
 pytestmark = pytest.mark.browser
 
@@ -24,9 +23,8 @@ def test_a_recalled_cancel_brings_the_order_back_on_the_phone(
 ) -> None:
     page, _ = phone
     join(page, live)
-    number = order_espresso(page)
-    page.wait_for_selector("#live-indicator[data-state=live]")
-    order = Order.get(Order.number == number)
+    order = order_espresso_live(page)
+    number = order.number
     orders.move(order.id, orders.CANCELLED, actor="barista", barista="Sam",
                 reason="out of beans", now=utcnow())
     page.wait_for_selector(".message-cancelled")
