@@ -50,11 +50,13 @@ class BoardNews:
     message: str
     at: datetime
     until: datetime
+    kind: str | None = None  # the bar's own words, to translate (`Announcement.kind`)
 
     def to_payload(self, now: datetime) -> dict[str, Any]:
         # Seconds left rather than a time: the TV's clock need not agree with ours.
         left = max(0.0, (self.until - now).total_seconds())
-        return {"message": self.message, "at": self.at.isoformat(), "seconds_left": round(left, 1)}
+        return {"message": self.message, "at": self.at.isoformat(), "seconds_left": round(left, 1),
+                "kind": self.kind}
 
 
 @dataclass(frozen=True)
@@ -135,7 +137,7 @@ def latest_announcement(*, now: datetime) -> BoardNews | None:
     until = at + ANNOUNCEMENT_SHOWN_FOR
     if now >= until:
         return None
-    return BoardNews(news.message, at, until)
+    return BoardNews(news.message, at, until, news.kind)
 
 
 def board_invite(settings: Settings, *, now: datetime) -> BoardInvite | None:

@@ -17,12 +17,16 @@ from pathlib import Path
 from typing import Any
 
 from bar.errors import ConfigError, InvalidInput
+from bar.language import LANGUAGES, N_
 from bar.text import clean_text
 from bar.timeparse import parse_duration, parse_time_of_day
 
 _SLUG = re.compile(r"^[a-z0-9][a-z0-9_-]{0,39}$")
 _SIZE = re.compile(r"^\s*(\d+)\s*(b|kb|kib|mb|mib)?\s*$", re.IGNORECASE)
 _SIZE_UNITS = {"b": 1, "kb": 1000, "kib": 1024, "mb": 1000**2, "mib": 1024**2}
+# `[rules] last_call_message` left as it is: the bar's own words (`bar.timers`), which a
+# guest's page and a push show in its language; a message the host writes is shown as written.
+DEFAULT_LAST_CALL = N_("Last call!")
 
 
 @dataclass(frozen=True)
@@ -36,7 +40,7 @@ class Rules:
     remind_after: timedelta = timedelta(minutes=3)
     # Local times of day ("23:30"); None: never. Before day_starts_at means after midnight.
     last_call: time | None = None
-    last_call_message: str = "Last call!"
+    last_call_message: str = DEFAULT_LAST_CALL  # the default: each guest reads it in their language
     close_at: time | None = None
     rotate_every: timedelta = timedelta(minutes=5)
     drinks_per_window: int = 10
@@ -60,6 +64,15 @@ class DrinkSpec:
     image: str | None = None
     # name -> allowed options; the first option is the default.
     modifiers: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    # language -> {field of TRANSLATED: text}: `name_pt = "Expresso"` in bar.toml.
+    translations: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
+
+
+# A drink's texts a guest reads, each of which bar.toml may give per language
+# (`name_pt`, `description_de`, `category_es`); the others (ingredients, tags, options)
+# are words the bartender and the assistant match, kept as written.
+TRANSLATED = ("name", "description", "category")
+_TRANSLATION_KEY = re.compile(r"^(name|description|category)_([a-z]+)$")
 
 
 @dataclass(frozen=True)
@@ -80,6 +93,8 @@ class Settings:
     name: str = "bar"
     # ISO 4217 code of the menu's prices ("EUR"); pages format them in the phone's locale.
     currency: str = ""
+    # What the TV boards speak (one of LANGUAGES); phones and tablets follow their own.
+    language: str = "en"
     data_dir: Path = Path(".bar")
     day_starts_at: int = 6
     host: str = "0.0.0.0"
@@ -293,6 +308,7 @@ def _currency(value: Any) -> str:
 _SCALARS: dict[tuple[str, str], tuple[str, Callable[[Any], Any]]] = {
     ("bar", "name"): ("name", _text),
     ("bar", "currency"): ("currency", _currency),
+    ("bar", "language"): ("language", _choice(*LANGUAGES)),
     ("bar", "data_dir"): ("data_dir", lambda v: Path(_text(v)).expanduser()),
     ("bar", "day_starts_at"): ("day_starts_at", _int(0, 23)),
     ("server", "host"): ("host", _text),
@@ -445,13 +461,17 @@ def _check_printer_stations(
 
 # What a station may set for itself in `[stations.rules]`; the rest is the bar's.
 # A guest's open orders stay one limit across stations (`max_open_orders_per_guest`).
-STATION_RULES = ("max_queue", "rotate_every", "drinks_per_window", "scan_grace")
+# The timeouts: a coffee is made in two minutes, a cocktail round may take fifteen.
+STATION_RULES = ("max_queue", "rotate_every", "drinks_per_window", "scan_grace",
+                 "barista_timeout", "uncollected_timeout", "remind_after")
 
 
-def _tables(entries: Any, section: str, *, allowed: set[str], what: str,
-            example: str) -> Iterator[tuple[str, dict[str, Any], str]]:
+def _tables(entries: Any, section: str, *, allowed: set[str], what: str, example: str,
+            explain: Callable[[str], str] = lambda key: "",
+            ) -> Iterator[tuple[str, dict[str, Any], str]]:
     """Each `[[section]]` table, checked for what every one needs: a table of known keys,
-    a unique short id and a name. Yields (id, table, name)."""
+    a unique short id and a name. Yields (id, table, name). `explain(key)` adds what an
+    unknown key may have meant."""
     if not isinstance(entries, list):
         raise ConfigError(f"{section}: expected [[{section}]] entries")
     seen: set[str] = set()
@@ -461,7 +481,8 @@ def _tables(entries: Any, section: str, *, allowed: set[str], what: str,
             raise ConfigError(f"{where}: expected a table")
         unknown = set(entry) - allowed
         if unknown:
-            raise ConfigError(f"{where}: unknown key {sorted(unknown)[0]}")
+            key = sorted(unknown)[0]
+            raise ConfigError(f"{where}: unknown key {key}{explain(key)}")
         entry_id = str(entry.get("id", "")).strip()
         if not _SLUG.match(entry_id):
             raise ConfigError(f"{where}.id: expected a short lowercase id like {example!r}")
@@ -507,11 +528,63 @@ def _parse_stations(entries: Any, bar_rules: Rules) -> tuple[StationSpec, ...]:
     return tuple(stations)
 
 
+def _not_a_language(key: str) -> str:
+    """What `name_it` (a translation into a language the page does not speak) meant."""
+    found = _TRANSLATION_KEY.match(key)
+    if not found:
+        return ""
+    return (f": {found.group(2)!r} is not one of the guest page's languages "
+            f"({', '.join(LANGUAGES)}); a translation is written like {found.group(1)}_pt")
+
+
+def _translations(drink_id: str, entry: Mapping[str, Any]) -> dict[str, dict[str, str]]:
+    """The drink's `name_pt`, `description_de`, … as {language: {field: text}}."""
+    found: dict[str, dict[str, str]] = {}
+    for language in LANGUAGES:
+        for name in TRANSLATED:
+            key = f"{name}_{language}"
+            if key not in entry:
+                continue
+            if not isinstance(entry[key], str):
+                raise ConfigError(f"menu.{drink_id}.{key}: expected text")
+            if entry[key].strip():
+                found.setdefault(language, {})[name] = entry[key].strip()
+    return found
+
+
+def _share_category_translations(drinks: list[DrinkSpec]) -> list[DrinkSpec]:
+    """A category's translation is written once, on any of its drinks: the others of the
+    same category take it (a guest sees one heading per category, not "Cafés" and
+    "Coffee" side by side). Two different ones for one category are an error."""
+    chosen: dict[tuple[str, str], tuple[str, str]] = {}  # (category, language) -> (text, id)
+    for drink in drinks:
+        for language, texts in drink.translations.items():
+            if "category" not in texts:
+                continue
+            text, where = texts["category"], (drink.category, language)
+            if where in chosen and chosen[where][0] != text:
+                other, other_id = chosen[where]
+                raise ConfigError(
+                    f"menu.{drink.id}.category_{language}: {text!r}, but menu.{other_id} "
+                    f"translates the same category {drink.category!r} as {other!r}")
+            chosen.setdefault(where, (text, drink.id))
+    shared = []
+    for drink in drinks:
+        translations = {k: dict(v) for k, v in drink.translations.items()}
+        for (category, language), (text, _) in chosen.items():
+            if category == drink.category:
+                translations.setdefault(language, {}).setdefault("category", text)
+        shared.append(replace(drink, translations=translations))
+    return shared
+
+
 def _parse_menu(entries: Any) -> tuple[DrinkSpec, ...]:
     drinks: list[DrinkSpec] = []
+    allowed = (set(DrinkSpec.__dataclass_fields__) - {"translations"}) | {
+        f"{name}_{language}" for name in TRANSLATED for language in LANGUAGES}
     for drink_id, entry, name in _tables(
-        entries, "menu", allowed=set(DrinkSpec.__dataclass_fields__), what="drink",
-        example="negroni",
+        entries, "menu", allowed=allowed, what="drink", example="negroni",
+        explain=_not_a_language,
     ):
         modifiers = entry.get("modifiers", {})
         if not isinstance(modifiers, dict) or not all(
@@ -536,6 +609,7 @@ def _parse_menu(entries: Any) -> tuple[DrinkSpec, ...]:
                 price=float(price) if price is not None else None,
                 image=entry.get("image"),
                 modifiers={k: tuple(v) for k, v in modifiers.items()},
+                translations=_translations(drink_id, entry),
             )
         )
-    return tuple(drinks)
+    return tuple(_share_category_translations(drinks))

@@ -46,6 +46,10 @@ MIGRATIONS: dict[int, list[str]] = {
     ],
     # Stations: where each order is made (NULL: a bar without stations).
     6: ['ALTER TABLE "orders" ADD COLUMN IF MISSING "station" VARCHAR(255)'],
+    # The menu in several languages: each drink's translated texts, as JSON.
+    7: ['ALTER TABLE "drink" ADD COLUMN IF MISSING "translations" TEXT NOT NULL DEFAULT ' "'{}'"],
+    # Web Push in the guest's language: the one each subscribing page showed.
+    8: ['ALTER TABLE "push_subscriptions" ADD COLUMN IF MISSING "language" VARCHAR(8)'],
 }
 _IF_MISSING = re.compile(r'ALTER TABLE "(\w+)" ADD COLUMN IF MISSING "(\w+)"')
 

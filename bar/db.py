@@ -184,15 +184,31 @@ def _savepoint() -> Iterator[None]:
     rather than peewee's `atomic()`, which names each one with a fresh UUID and costs
     several times more: every order in a group commit has one. Savepoints of one name
     nest: RELEASE and ROLLBACK TO take the innermost.
+
+    In a pipeline (`Engine.pipelined`) the block's last statements may not be answered
+    when it ends: they are awaited inside it, so a failure among them is the block's,
+    undone with it (and not the next writer's, whose statement would meet it first).
     """
     db.execute_sql('SAVEPOINT "bar_job"')
     try:
         yield
+        engine().answered()
     except BaseException:
+        _answered_anyway()
         db.execute_sql('ROLLBACK TO SAVEPOINT "bar_job"')
         db.execute_sql('RELEASE SAVEPOINT "bar_job"')
         raise
     db.execute_sql('RELEASE SAVEPOINT "bar_job"')
+
+
+def _answered_anyway() -> None:
+    """Await what a failed block sent: a pipeline skips what follows a failure until the
+    failure is answered, and the rollback to the block's savepoint must not be skipped.
+    The block failed already: a statement of it that failed too changes nothing."""
+    try:
+        engine().answered()
+    except Exception:
+        pass
 
 
 def _in_savepoint(work: Callable[[], T], after_error: Callable[[Exception], None] | None) -> T:
@@ -282,7 +298,10 @@ class _Together:
         try:
             with self._lock:
                 group, self._queue = self._queue, []
-            with write():
+            # The group's statements are sent without waiting for each answer: a
+            # writer waits only for what it reads, and (in `_savepoint`) for the end of
+            # its own part.
+            with write(), engine().pipelined():
                 for job in group:
                     try:
                         job.result = _in_savepoint(job.work, job.after_error)

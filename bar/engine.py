@@ -10,7 +10,8 @@ from __future__ import annotations
 import re
 import sys
 from abc import ABC, abstractmethod
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from functools import lru_cache
 from typing import Any, Protocol, TypeVar, cast
 
@@ -89,6 +90,19 @@ class Engine(ABC):
         """Hand-written SQL, written with SQLite's `?` and `:name` placeholders, in this
         engine's own form."""
         return text
+
+    @contextmanager
+    def pipelined(self) -> Iterator[None]:
+        """Inside a write transaction: statements go to the database without waiting for
+        each one's answer; an answer is awaited only when it is read (rows, a row count)
+        or at `answered()`. What costs a round trip to a server per statement
+        (PostgreSQL) then costs one per read. SQLite answers in-process: as it comes."""
+        yield
+
+    def answered(self) -> None:
+        """Wait for the answers to every statement sent so far: the error of one that
+        failed is raised here (inside `pipelined()`; elsewhere each was answered already)."""
+        return None
 
     @abstractmethod
     def shared_attempts(self) -> Attempts | None:

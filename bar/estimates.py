@@ -45,6 +45,7 @@ from typing import Any, NamedTuple, Protocol
 from bar.config import Settings
 from bar.db import Prepared, UtcDateTimeField, db, slot, sql
 from bar.events import ADMIN
+from bar.language import DEFAULT_LANGUAGE, N_, Translate, english
 from bar.models import Event
 from bar.orders import PENDING, PREPARING, READY, business_day
 from bar.payloads import NEW_ORDER, ORDER_STATUS_CHANGED
@@ -59,20 +60,30 @@ def _half_up(value: float) -> int:
     return int(value + 0.5)
 
 
-def wait_label(seconds: float) -> str:
+# The words of an estimate (English; marked for the server's catalogs, `bar.language`).
+UNDER_A_MINUTE = N_("under a minute")
+ABOUT_MINUTES = N_("about {minutes} min")
+ABOUT_AN_HOUR = N_("about an hour")
+OVER_AN_HOUR = N_("over an hour")
+
+
+def wait_label(seconds: float, language: str = DEFAULT_LANGUAGE,
+               translate: Translate = english) -> str:
     """The estimate as a guest reads it: "under a minute", "about 6 min", "about 25 min".
 
     Whole minutes up to ten, then fives: "about 23 min" would promise a precision the
-    estimate does not have.
+    estimate does not have. In `language` with the server's `translate`.
     """
     minutes = seconds / 60
     if minutes < 1:
-        return "under a minute"
-    if minutes < 9.5:
-        return f"about {_half_up(minutes)} min"
-    if minutes < 57.5:
-        return f"about {5 * _half_up(minutes / 5)} min"
-    return "about an hour" if minutes < 75 else "over an hour"
+        words, whole = UNDER_A_MINUTE, 0
+    elif minutes < 9.5:
+        words, whole = ABOUT_MINUTES, _half_up(minutes)
+    elif minutes < 57.5:
+        words, whole = ABOUT_MINUTES, 5 * _half_up(minutes / 5)
+    else:
+        words, whole = (ABOUT_AN_HOUR if minutes < 75 else OVER_AN_HOUR), 0
+    return translate(language, words).format(minutes=whole)
 
 
 class Estimate(NamedTuple):  # a tuple: the kiosk builds hundreds of them per event
@@ -80,8 +91,12 @@ class Estimate(NamedTuple):  # a tuple: the kiosk builds hundreds of them per ev
     seconds: int  # from now until ready
     label: str
 
-    def to_dict(self) -> dict[str, Any]:
-        return {"position": self.position, "seconds": self.seconds, "label": self.label}
+    def to_dict(self, language: str = DEFAULT_LANGUAGE,
+                translate: Translate = english) -> dict[str, Any]:
+        """The API's shape; `label` in `language` (the guest's)."""
+        label = self.label if language == DEFAULT_LANGUAGE else wait_label(
+            self.seconds, language, translate)
+        return {"position": self.position, "seconds": self.seconds, "label": label}
 
 
 class Made(NamedTuple):

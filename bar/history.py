@@ -152,13 +152,13 @@ def recall(settings: Settings, *, barista: str | None, now: datetime) -> Recall:
         order.updated_at = now
         order.save()
         Move.update(recalled_at=now).where(Move.id == move.id).execute()
-        publish_change(order, now)
+        publish_change(order, now, recalled=True)
         return Recall(move, order)
 
 
 def _check_not_overdue(settings: Settings, order: Order, back: str, now: datetime) -> None:
     """An order keeps its times: one back where its timeout has passed would expire at once."""
-    rules = settings.rules
+    rules = stations.rules_of(settings, order.station)
     if back == PENDING and order.created_at <= now - rules.barista_timeout:
         late = f"ordered over {format_duration(rules.barista_timeout)} ago"
     elif back == READY and order.ready_at and order.ready_at <= now - rules.uncollected_timeout:

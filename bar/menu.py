@@ -10,6 +10,10 @@ Every change (`add_drink`, `edit_drink`, `retire`, `restore`, `set_photo`,
 public `config` channel, carrying the drink as guests see it (`drink_dict`), so an open
 page updates in place. A retired drink (`on_menu` false) leaves the menu and stays for
 its old orders; an order keeps the name and price it was ordered at (`bar.orders`).
+
+A drink's name, description and category may each have translations (`translations`:
+`{"pt": {"name": "Expresso"}}`, from bar.toml's `name_pt`); a guest reading one of those
+languages sees them, and the default text for a field without one (`localize`).
 """
 
 from __future__ import annotations
@@ -22,9 +26,10 @@ from datetime import datetime
 from typing import Any
 
 from bar import events, photos
-from bar.config import DrinkSpec
+from bar.config import TRANSLATED, DrinkSpec
 from bar.db import write
 from bar.errors import AlreadyExists, InvalidInput, NotFound
+from bar.menu_languages import Patch, clean_translations, merge_translations, with_category
 from bar.models import Drink
 from bar.payloads import MenuChanged
 from bar.text import clean_text
@@ -36,7 +41,8 @@ ITEM_MAX = 60  # one ingredient, tag or modifier option
 ITEMS_MAX = 30
 PRICE_MAX = 100_000
 EDITABLE = ("name", "category", "description", "ingredients", "tags", "price", "modifiers",
-            "position", "is_active", "retired")
+            "position", "is_active", "retired", "translations")
+_TEXT_MAX = {"name": NAME_MAX, "description": DESCRIPTION_MAX, "category": CATEGORY_MAX}
 _SLUG_CHARS = re.compile(r"[^a-z0-9]+")
 
 
@@ -50,6 +56,7 @@ def _spec_fields(spec: DrinkSpec, position: int) -> dict[str, Any]:
         "price": spec.price, "image": spec.image,
         "modifiers": {k: list(v) for k, v in spec.modifiers.items()},
         "on_menu": True, "position": position,
+        "translations": {language: dict(texts) for language, texts in spec.translations.items()},
     }
 
 
@@ -142,7 +149,18 @@ def drink_dict(drink: Drink) -> dict[str, object]:
         "category": drink.category, "ingredients": drink.ingredients, "tags": drink.tags,
         "price": cents(drink.price), "image": image, "thumb": thumb, "modifiers": drink.modifiers,
         "is_active": drink.is_active, "retired": not drink.on_menu, "position": drink.position,
+        "translations": drink.translations or {},
     }
+
+
+def localize(shown: Mapping[str, Any], language: str) -> dict[str, Any]:
+    """A `drink_dict` as a guest reading `language` sees it: the drink's name, description
+    and category in that language where it has them, its default text for the others.
+
+    `translations` stays, so a page can do the same with a live `MENU_CHANGED`'s drink.
+    """
+    own = (shown.get("translations") or {}).get(language) or {}
+    return {**shown, **{key: text for key, text in own.items() if key in TRANSLATED and text}}
 
 
 # -- changing ---------------------------------------------------------------------------------
@@ -181,8 +199,11 @@ def add_drink(fields: Mapping[str, Any], *, now: datetime) -> Drink:
         raise InvalidInput("name is required")
     values = clean_fields(fields)
     values.pop("on_menu", None)  # a new drink is on the menu
+    patch = values.pop("translations", {})
     drink_id = clean_id(fields["id"]) if fields.get("id") is not None else slug(values["name"])
     with write():
+        values["translations"] = with_category(merge_translations({}, patch),
+                                                values.get("category", ""), patch, drink_id)
         existing = Drink.get_or_none(Drink.id == drink_id)
         if existing is not None:
             hint = " (it is retired: restore it)" if not existing.on_menu else ""
@@ -204,6 +225,15 @@ def edit_drink(ref: str, fields: Mapping[str, Any], *, now: datetime) -> Drink:
     values = clean_fields(fields)
     with write():
         drink = find_drink(ref, include_retired=True)
+        patch = values.get("translations", {})
+        current = drink.translations or {}
+        category = values.get("category", drink.category)
+        if category != drink.category:  # the old category's words are not the new one's
+            current = {language: {k: v for k, v in texts.items() if k != "category"}
+                       for language, texts in current.items()}
+        if "translations" in values or category != drink.category:
+            values["translations"] = with_category(merge_translations(current, patch),
+                                                    category, patch, drink.id)
         changed = {k: v for k, v in values.items() if getattr(drink, k) != v}
         if changed:
             Drink.update(**changed).where(Drink.id == drink.id).execute()
@@ -213,7 +243,24 @@ def edit_drink(ref: str, fields: Mapping[str, Any], *, now: datetime) -> Drink:
             if set(changed) == {"on_menu"}:
                 change = "restored" if drink.on_menu else "retired"
             _announce(drink, change, now)
+        _share_category(drink, patch, now)
         return drink
+
+
+def _share_category(drink: Drink, patch: Patch, now: datetime) -> None:
+    """A category's translation set or taken away on one drink is every drink's of that
+    category (each announced)."""
+    said = {language: texts["category"] for language, texts in patch.items()
+            if texts is not None and "category" in texts}
+    if not said or not drink.category:
+        return
+    for other in Drink.select().where(Drink.category == drink.category, Drink.id != drink.id):
+        words = {language: {"category": text} for language, text in said.items()}
+        translations = merge_translations(other.translations or {}, words)
+        if translations != (other.translations or {}):
+            Drink.update(translations=translations).where(Drink.id == other.id).execute()
+            other.translations = translations
+            _announce(other, "edited", now)
 
 
 def retire(ref: str, *, now: datetime) -> Drink:
@@ -332,6 +379,8 @@ def clean_fields(fields: Mapping[str, Any]) -> dict[str, Any]:
             if not isinstance(value, bool):
                 raise InvalidInput(f"{key} must be true or false")
             values["on_menu" if key == "retired" else key] = not value if key == "retired" else value
+        elif key == "translations":
+            values[key] = clean_translations(value, max_len=_TEXT_MAX)
     return values
 
 

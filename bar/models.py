@@ -6,7 +6,7 @@ import peewee as pw
 
 from bar.db import BaseModel, JSONField, UtcDateTimeField
 
-SCHEMA_VERSION = 6
+SCHEMA_VERSION = 8
 
 
 class SchemaVersion(BaseModel):
@@ -98,6 +98,9 @@ class Drink(BaseModel):
     position = pw.IntegerField(default=0)
     # The content hash of its photo (`bar.photos`: `drink_images` rows), or None.
     photo = pw.CharField(null=True)
+    # {language: {"name"|"description"|"category": text}}: what a guest reading that
+    # language sees instead of the field above (`bar.menu.localize`); {} for none.
+    translations = JSONField(default=dict)
 
 
 class DrinkImage(BaseModel):
@@ -120,6 +123,7 @@ class Order(BaseModel):
     number = pw.IntegerField()
     day = pw.CharField()  # the business day the number belongs to
     drink = pw.ForeignKeyField(Drink, backref="orders")
+    drink_id: str  # peewee's accessor of the drink's id: read without loading the drink
     # No index of its own: (user_key, status) and (user_key, idempotency_key) start
     # with it, and every index is one more write for every order.
     guest = pw.ForeignKeyField(Guest, column_name="user_key", backref="orders", index=False)
@@ -296,6 +300,9 @@ class PushSubscription(BaseModel):
     auth = pw.CharField()  # the browser's auth secret (base64url)
     created_at = UtcDateTimeField()
     last_pushed_at = UtcDateTimeField(null=True)
+    # The language its page showed when it subscribed (`bar.language`): pushes say it in
+    # that one. NULL (subscribed before version 7): English.
+    language = pw.CharField(max_length=8, null=True)
 
     class Meta:
         table_name = "push_subscriptions"

@@ -45,12 +45,15 @@ def notification_dict(note: Notification) -> dict[str, Any]:
     }
 
 
-def announce(text: str, *, now: datetime) -> int:
-    """A message from the host to every guest: an event and an unread notification each."""
+def announce(text: str, *, now: datetime, kind: str | None = None) -> int:
+    """A message from the host to every guest: an event and an unread notification each.
+
+    `kind`: a message of the bar's own (`Announcement.kind`), which pages translate."""
     message = clean_text(text, field="announcement", min_len=1, max_len=280)
     with write():
-        event_id = events.publish(events.ANNOUNCEMENTS, Announcement(message, at=now), now=now)
-        payload = {"message": message, "event_id": event_id}
+        event_id = events.publish(events.ANNOUNCEMENTS, Announcement(message, at=now, kind=kind),
+                                  now=now)
+        payload = {"message": message, "event_id": event_id, **({"kind": kind} if kind else {})}
         guests = Guest.select(Guest.user_key).where(Guest.is_active == True)  # noqa: E712
         rows = [
             {"guest": g.user_key, "type": ANNOUNCEMENT, "payload": payload, "created_at": now}

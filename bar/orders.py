@@ -16,7 +16,7 @@ from __future__ import annotations
 import json
 import operator
 import uuid
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import cached_property
@@ -24,7 +24,7 @@ from typing import Any, Literal
 
 from peewee import JOIN, SQL, Select, fn
 
-from bar import events, limits, refusals, scan, shop, stations
+from bar import events, limits, reasons, refusals, scan, shop, stations
 from bar.config import Rules, Settings, StationSpec
 from bar.db import Prepared, engine, slot, write, write_together
 from bar.errors import (
@@ -129,17 +129,17 @@ def _publish_new(info: OrderInfo, board: PublicOrder, now: datetime) -> None:
     ], now=now)
 
 
-def publish_change(order: Order, now: datetime) -> None:
+def publish_change(order: Order, now: datetime, *, recalled: bool = False) -> None:
     """The events and the guest's notification of an order's new status (inside the
-    write transaction that changed it)."""
+    write transaction that changed it); `recalled` when it undoes a move."""
     full = OrderInfo.of(order)
     guest_view = full.for_guest()
     channel = events.guest_channel(order.guest.user_key)
     admins = stations.channels(events.ADMIN, order.station)
     batch: list[tuple[str, EventPayload]] = [
-        (channel, OrderStatusChanged(guest_view)),
-        *((admin, OrderStatusChanged(full)) for admin in admins),
-        *((board, OrderStatusChanged(PublicOrder.of(order)))
+        (channel, OrderStatusChanged(guest_view, recalled)),
+        *((admin, OrderStatusChanged(full, recalled)) for admin in admins),
+        *((board, OrderStatusChanged(PublicOrder.of(order), recalled))
           for board in stations.channels(events.DISPLAY, order.station)),
     ]
     if order.status == EXPIRED:
@@ -229,7 +229,8 @@ def _facts() -> Any:
     """Everything the rules look at, in one read inside the write transaction: the
     guest, the drink, the guest's earlier order with this Idempotency-Key, their `nth`
     newest order within the rate window, their open orders (counted up to the limit),
-    the queue's length, the day's last number, whether the bar is open."""
+    the queue's length (and whether a count of it is kept), the day's last number,
+    whether the bar is open."""
     user = slot("user_key")
     retry = Order.select(Order.id).where(Order.guest == user, Order.idempotency_key == slot("key"))
     nth_newest = (
@@ -243,13 +244,14 @@ def _facts() -> Any:
     )
     # The station's queue, kept up to date: no counting of the queue.
     queued = shop.queue_length_query(slot("queue_key"), slot("station"))
+    kept = shop.kept_length_query(slot("queue_key"))
     last_number = Order.select(fn.MAX(Order.number)).where(Order.day == slot("day"))
     is_open = State.select(State.value).where(State.key == shop.OPEN_KEY)
     station_open = State.select(State.value).where(State.key == slot("station_open_key"))
     return (
         Guest.select(Guest.username, Guest.is_active, Drink.id, Drink.name, Drink.modifiers,
                      Drink.is_active, Drink.price, Drink.category, retry, nth_newest, open_orders,
-                     queued, last_number, is_open, station_open)
+                     queued, kept, last_number, is_open, station_open)
         .join(Drink, JOIN.LEFT_OUTER, on=(Drink.id == slot("drink")) & Drink.on_menu)
         .where(Guest.user_key == user)
     )
@@ -299,7 +301,7 @@ class _Placing:
         if row is None or not row[1]:
             raise NotFound("unknown guest")
         (username, _, drink_id, name, drink_modifiers, in_stock, price, category, first_id,
-         nth_newest, open_orders, queued, last_number, open_value, station_open) = row
+         nth_newest, open_orders, queued, kept, last_number, open_value, station_open) = row
         if first_id is not None:
             order = _load(first_id)
             return Placed(OrderInfo.of(order), created=False, loaded=order)
@@ -316,7 +318,7 @@ class _Placing:
         station = stations.route(settings, drink_id, category)
         where = station.id if station else None
         if where != likely:  # the menu moved the drink since bar.toml: read its station's
-            queued = shop.queue_length(where)
+            queued, kept = shop.queue_length(where), None
             station_open = json.dumps(shop.is_open(where)) if where else None
         if station is not None and station_open is not None and not json.loads(station_open):
             raise ShopClosed(stations.closed_message(settings, station))
@@ -342,7 +344,7 @@ class _Placing:
             idempotency_key=self.idempotency_key, created_at=created, updated_at=created,
             station=where,
         )
-        shop.queue_moved(1, where)
+        shop.queue_moved(1, where, kept=kept is not None)
         # The events' views straight from what was written: no models to build.
         info = OrderInfo(
             order_id=self.order_id, number=number, user_key=self.user_key, username=username,
@@ -350,8 +352,8 @@ class _Placing:
             barista=None, cancel_reason=None, created_at=now, updated_at=now, ready_at=None,
             completed_at=None, price=price, station=where,
         )
-        _publish_new(info, PublicOrder(number, first_name(username), name, PENDING, now, where),
-                     now)
+        _publish_new(info, PublicOrder(number, first_name(username), name, PENDING, now, where,
+                                       drink_id), now)
         if queued + 1 >= max_queue:
             shop.queue_filled(max_queue, now=now, station=where)
         return Placed(info, created=True)
@@ -446,40 +448,66 @@ def advance(order_id: str, *, barista: str | None, now: datetime) -> Order:
     return move(order.id, NEXT_STATUS[order.status], actor="barista", barista=barista, now=now)
 
 
-def expire_overdue(rules: Rules, *, now: datetime) -> list[Order]:
-    """Expire orders not made within `barista_timeout` and ready ones not collected.
+def _under_own_rules(
+    rules: Rules, own: Sequence[StationSpec], condition: Callable[[Rules], Any | None]
+) -> Any | None:
+    """`condition` of each order under its station's rules (`own`, `[stations.rules]`),
+    the bar's `rules` for an order of no station; None where no rules make it true."""
+    ids = [station.id for station in own]
+    groups = [((Order.station.is_null() | Order.station.not_in(ids)) if ids else None, rules),
+              *((Order.station == station.id, station.rules) for station in own)]
+    where = None
+    for which, its_rules in groups:
+        holds = condition(its_rules)
+        if holds is None:
+            continue
+        holds = holds if which is None else which & holds
+        where = holds if where is None else where | holds
+    return where
+
+
+def expire_overdue(rules: Rules, *, now: datetime, own: Sequence[StationSpec] = ()) -> list[Order]:
+    """Expire orders not made within `barista_timeout` and ready ones not collected, each
+    under its station's timeouts (`own`: the stations with rules of their own).
 
     Idempotent: safe to run from every process, as often as wanted.
     """
+    overdue_where = _under_own_rules(rules, own, lambda r: (
+        ((Order.status == PENDING) & (Order.created_at <= now - r.barista_timeout))
+        | ((Order.status == READY) & (Order.ready_at <= now - r.uncollected_timeout))
+    ))
     with write():
         overdue = (
             Order.select(Order, Drink, Guest).join(Drink).switch(Order).join(Guest)
-            .where(
-                ((Order.status == PENDING) & (Order.created_at <= now - rules.barista_timeout))
-                | ((Order.status == READY) & (Order.ready_at <= now - rules.uncollected_timeout))
-            )
+            .where(overdue_where)
             .order_by(Order.created_at)
         )
         expired = []
         for order in overdue:
-            reason = "not made in time" if order.status == PENDING else "not collected in time"
-            _apply(order, EXPIRED, actor="system", now=now, reason=reason)
+            why = reasons.NOT_MADE_IN_TIME if order.status == PENDING else reasons.NOT_COLLECTED_IN_TIME
+            _apply(order, EXPIRED, actor="system", now=now, reason=reasons.text(why))
             expired.append(order)
         return expired
 
 
-def remind_uncollected(rules: Rules, *, now: datetime) -> list[Order]:
-    """Tell a guest once more about a drink that has waited `remind_after` at the bar.
+def remind_uncollected(
+    rules: Rules, *, now: datetime, own: Sequence[StationSpec] = ()
+) -> list[Order]:
+    """Tell a guest once more about a drink that has waited `remind_after` at the bar
+    (each order under its station's rules, as `expire_overdue`).
 
     Once per order (`reminded_at`); idempotent like `expire_overdue`.
     """
-    if rules.remind_after >= rules.uncollected_timeout:
-        return []  # it would expire first
+    due_where = _under_own_rules(rules, own, lambda r: (
+        None if r.remind_after >= r.uncollected_timeout  # it would expire first
+        else Order.ready_at <= now - r.remind_after
+    ))
+    if due_where is None:
+        return []
     with write():
         due = (
             Order.select(Order, Drink, Guest).join(Drink).switch(Order).join(Guest)
-            .where(Order.status == READY, Order.reminded_at.is_null(),
-                   Order.ready_at <= now - rules.remind_after)
+            .where(Order.status == READY, Order.reminded_at.is_null(), due_where)
             .order_by(Order.ready_at)
         )
         reminded = []

@@ -23,6 +23,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any, ClassVar, Self
 
+from bar import reasons
 from bar.models import Order
 from bar.status import CANCELLED, EXPIRED, READY
 
@@ -117,6 +118,9 @@ class OrderInfo:
             "status": self.status,
             "barista": self.barista,
             "cancel_reason": self.cancel_reason,
+            # The template the reason reads as (`bar.reasons`), for the guest's language;
+            # None: the barista's own words, shown as typed.
+            "cancel_reason_code": reasons.code_of(self.cancel_reason),
             "created_at": self.created_at.isoformat(),
             "updated_at": self.updated_at.isoformat(),
             "ready_at": _iso(self.ready_at),
@@ -153,12 +157,15 @@ class PublicOrder:
     status: str
     updated_at: datetime
     station: str | None = None  # where to pick it up (`bar.stations`)
+    # The menu's drink, so a board can name it in its own language (`/api/menu?lang=`);
+    # None in events of older versions.
+    drink_id: str | None = None
 
     @classmethod
     def of(cls, order: Order) -> PublicOrder:
         return cls(order.number, first_name(order.guest.username),
                    order.drink_name or order.drink.name, order.status, order.updated_at,
-                   order.station)
+                   order.station, order.drink_id)
 
     def to_payload(self) -> dict[str, Any]:
         return {
@@ -168,13 +175,14 @@ class PublicOrder:
             "status": self.status,
             "updated_at": self.updated_at.isoformat(),
             "station": self.station,
+            "drink_id": self.drink_id,
         }
 
     @classmethod
     def from_payload(cls, payload: Mapping[str, Any]) -> PublicOrder:
         return cls(int(payload["number"]), str(payload["first_name"]), str(payload["drink_name"]),
                    str(payload["status"]), datetime.fromisoformat(payload["updated_at"]),
-                   payload.get("station"))
+                   payload.get("station"), payload.get("drink_id"))
 
 
 # -- the events ---------------------------------------------------------------------------
@@ -218,9 +226,21 @@ class NewOrder(OrderEvent):
 
 @dataclass(frozen=True)
 class OrderStatusChanged(OrderEvent):
-    """Every move, expiry and cancellation included."""
+    """Every move, expiry and cancellation included. `recalled`: the change undoes a
+    barista's move (`bar.history.recall`); a ready drink recalled from served is the same
+    drink, and a printer does not print its ticket again."""
 
     type: ClassVar[str] = ORDER_STATUS_CHANGED
+    recalled: bool = False
+
+    def to_payload(self) -> dict[str, Any]:
+        # No key for an ordinary move: its events read as before.
+        return {**super().to_payload(), "recalled": True} if self.recalled else super().to_payload()
+
+    @classmethod
+    def from_payload(cls, payload: Mapping[str, Any]) -> Self:
+        view = OrderInfo if "order_id" in payload else PublicOrder
+        return cls(view.from_payload(payload), recalled=payload.get("recalled") is True)
 
 
 @dataclass(frozen=True)
@@ -283,18 +303,25 @@ class MenuChanged(EventPayload):
 
 @dataclass(frozen=True)
 class Announcement(EventPayload):
-    """A message from the host to every guest."""
+    """A message from the host to every guest.
+
+    `kind` names a message the bar says by itself in its own words (`"last_call"`: the
+    daily last call with bar.toml's default message): a page shows its own translation
+    of it. None: the host's words, shown as written."""
 
     type: ClassVar[str] = ANNOUNCEMENT
     message: str
     at: datetime | None  # None only in events of older versions
+    kind: str | None = None
 
     def to_payload(self) -> dict[str, Any]:
-        return {"message": self.message, "at": _iso(self.at)}
+        # No `kind` key for the host's words: their events read as before.
+        own = {} if self.kind is None else {"kind": self.kind}
+        return {"message": self.message, "at": _iso(self.at), **own}
 
     @classmethod
     def from_payload(cls, payload: Mapping[str, Any]) -> Self:
-        return cls(str(payload.get("message", "")), _time(payload.get("at")))
+        return cls(str(payload.get("message", "")), _time(payload.get("at")), payload.get("kind"))
 
 
 @dataclass(frozen=True)

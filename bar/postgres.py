@@ -10,6 +10,15 @@ stops the other phones (psycopg sees the patching and leaves its C wait aside).
 `pg_advisory_xact_lock(WRITE_LOCK)` in the same round trip as its `BEGIN`, and holds
 it until it ends. PostgreSQL lets go of it only after the commit is visible to all.
 
+**Round trips.** Each statement is a round trip to another process, and under
+`bar serve` each wait goes through gevent's loop: that, not PostgreSQL's work, is most
+of what an order costs. So a group commit (`bar.db.write_together`: every order) runs
+in psycopg's pipeline mode (`PostgresEngine.pipelined`): its statements are sent
+without waiting for each answer, and a writer waits only for what it reads (the one
+query of the rules' facts) and once at the end of its part. A pooled connection is
+handed out without asking the server whether it still works (peewee's pool sends
+`SELECT 1` each time) unless the server said something meanwhile (its farewell).
+
 **The event stream.** The `events` table stays the truth; new rows get their id from a
 trigger that first takes the same lock, and then calls `NOTIFY bar_events` (delivered
 at commit). So an event's id is taken by the only transaction that may write, after
@@ -25,19 +34,25 @@ listener is down, tails poll.
 
 from __future__ import annotations
 
+import _socket
+import functools
 import logging
 import os
+import select
+import sys
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 from urllib.parse import urlsplit
 
 import peewee
 import psycopg
-from peewee import fn
+from peewee import Psycopg3Adapter, fn
 from playhouse.pool import PooledPostgresqlDatabase
 from psycopg.conninfo import conninfo_to_dict
+from psycopg.pq import PipelineStatus, TransactionStatus
 
 from bar.engine import Engine, pyformat
 from bar.errors import ConfigError
@@ -116,6 +131,151 @@ END $$;
 """
 
 
+_PEEWEE_ERRORS = peewee.__dict__["__exception_wrapper__"]
+
+
+@contextmanager
+def _as_peewee_errors() -> Iterator[None]:
+    """psycopg's errors raised as peewee's (as peewee raises them from `execute`)."""
+    try:
+        yield
+    except psycopg.Error:
+        with _PEEWEE_ERRORS:
+            raise
+
+
+class _Cursor(psycopg.Cursor[Any]):
+    """psycopg's cursor, made for pipeline mode (`PostgresEngine.pipelined`): what its
+    statement answered is awaited whenever it is read, its row count and columns too
+    (psycopg awaits it for its rows only), and a failure that comes back then is raised
+    as peewee's error, as `execute` raises it. Outside pipeline mode: psycopg's own."""
+
+    def execute(self, *args: Any, **kwargs: Any) -> Any:
+        try:
+            return super().execute(*args, **kwargs)
+        except psycopg.Error:
+            self._after_failure()
+            raise
+
+    def _answer(self) -> None:
+        # psycopg's own (3.2, 3.3): the connection's pipeline, and its wait for this
+        # cursor's answer that fetchone() uses.
+        if self._conn._pipeline is not None and self.pgresult is None:
+            with _as_peewee_errors():
+                try:
+                    self._fetch_pipeline()
+                except psycopg.Error:
+                    self._after_failure()
+                    raise
+
+    def _after_failure(self) -> None:
+        """After a failure the server skips every statement of a pipeline until it is sent
+        a sync: sent now, the transaction is failed as it would be without a pipeline,
+        and a rollback to a savepoint is not skipped."""
+        pipeline = self._conn._pipeline
+        if pipeline is not None and pipeline.status == PipelineStatus.ABORTED:
+            try:
+                pipeline.sync()
+            except psycopg.Error:
+                pass  # the statements skipped after the failure say so: known already
+
+    def fetchone(self) -> Any:
+        self._answer()
+        return super().fetchone()
+
+    def fetchmany(self, size: int = 0) -> list[Any]:
+        self._answer()
+        return super().fetchmany(size)
+
+    def fetchall(self) -> list[Any]:
+        self._answer()
+        return super().fetchall()
+
+    def __next__(self) -> Any:
+        self._answer()
+        return super().__next__()
+
+    @property
+    def rowcount(self) -> int:
+        self._answer()
+        return super().rowcount
+
+    @property
+    def description(self) -> Any:
+        self._answer()
+        return super().description
+
+    @property
+    def statusmessage(self) -> str | None:
+        self._answer()
+        return super().statusmessage
+
+
+def _server_spoke(conn: psycopg.Connection[Any]) -> bool:
+    """Has the server sent something to this idle connection, or closed it? A peek that
+    never waits (`_socket`: gevent's patched socket would wait for an answer)."""
+    peek = _socket.socket(fileno=conn.fileno())
+    try:
+        peek.recv(1, _socket.MSG_PEEK | _socket.MSG_DONTWAIT)  # b"": closed
+        return True
+    except BlockingIOError:
+        return False
+    except OSError:
+        return True
+    finally:
+        peek.detach()  # the socket stays libpq's
+
+
+# psycopg's wait states (`psycopg.waiting.Wait`: R, W, RW) as poll's events.
+_POLL_EVENTS = {1: select.POLLIN, 2: select.POLLOUT, 3: select.POLLIN | select.POLLOUT}
+
+
+@functools.cache
+def _unpatched_poll() -> Callable[[], Any] | None:
+    """`select.poll` as it was before gevent's patching (None: not patched)."""
+    monkey = sys.modules.get("gevent.monkey")
+    if monkey is None or not monkey.is_module_patched("select"):
+        return None
+    return cast(Callable[[], Any], monkey.get_original("select", "poll"))
+
+
+def _ready_first(gen: Any, fileno: int, new_poll: Callable[[], Any]) -> Any:
+    """psycopg's wait generator `gen`, driven here for as long as the socket is ready at
+    once; only a wait that would block is handed on (to gevent's loop). In pipeline mode
+    psycopg waits for the socket to take each statement: a switch to gevent's loop for
+    every one, as dear as the round trip saved, when a look at the socket says yes."""
+    poll = new_poll()
+    poll.register(fileno, select.POLLIN)
+    try:
+        state = next(gen)
+        while True:
+            poll.modify(fileno, _POLL_EVENTS[state])
+            ready = 0
+            for _, event in poll.poll(0):
+                ready = (1 if event & select.POLLIN else 0) | (2 if event & select.POLLOUT else 0)
+            if not ready:
+                ready = yield state
+            state = gen.send(ready)
+    except StopIteration as done:
+        return done.value
+
+
+class _Connection(psycopg.Connection[Any]):
+    """psycopg's connection, which under gevent looks at its socket before it waits in
+    the loop (`_ready_first`)."""
+
+    def wait(self, gen: Any, *args: Any, **kwargs: Any) -> Any:
+        new_poll = _unpatched_poll()
+        if new_poll is not None:
+            gen = _ready_first(gen, self.pgconn.socket, new_poll)
+        return super().wait(gen, *args, **kwargs)
+
+
+class _Adapter(Psycopg3Adapter):  # type: ignore[misc]
+    def connect(self, db: Any, **params: Any) -> _Connection:
+        return _Connection.connect(**params)  # our conninfo is given (`PostgresEngine`)
+
+
 class _Lease:
     """A connection taken from the pool by a thread (a greenlet): kept in that thread's
     peewee state, so when the thread ends without giving it back, the connection is
@@ -134,6 +294,8 @@ class _Lease:
 class _Database(PooledPostgresqlDatabase):
     """The pool, whose write transactions take the bar's lock as they begin."""
 
+    psycopg3_adapter = _Adapter
+
     # Called after each commit of this process: its tails need not wait for the
     # notification to come back from the server to read what it wrote.
     on_commit: Callable[[], None] = staticmethod(lambda: None)
@@ -146,6 +308,16 @@ class _Database(PooledPostgresqlDatabase):
         conn = super()._connect()
         self._state.lease = _Lease(self, conn)  # this thread's state
         return conn
+
+    def _is_closed(self, conn: psycopg.Connection[Any]) -> bool:
+        # peewee's check sends `SELECT 1` for every connection taken from the pool: a
+        # round trip per request. An idle connection the server ended (a restart,
+        # `pg_terminate_backend`) has its farewell or its end waiting in the socket; only
+        # then, or when it was left in a transaction, is peewee's check needed.
+        if (conn.closed or conn.pgconn.transaction_status != TransactionStatus.IDLE
+                or _server_spoke(conn)):
+            return bool(super()._is_closed(conn))
+        return False
 
     def _close(self, conn: psycopg.Connection[Any], close_conn: bool = False) -> None:
         lease = getattr(self._state, "lease", None)
@@ -206,6 +378,7 @@ class PostgresEngine(Engine):
             # options above) is given explicitly and wins.
             "postgresql:" + url.partition(":")[2], conninfo=self._conninfo, prefer_psycopg3=True,
             max_connections=POOL_SIZE, timeout=POOL_WAIT_S, stale_timeout=300,
+            cursor_factory=_Cursor,
         )
         self._listener = _Listener(self._conninfo)
         self.database.on_commit = self._listener.committed
@@ -245,6 +418,25 @@ class PostgresEngine(Engine):
 
     def sql(self, text: str) -> str:
         return pyformat(text)
+
+    @contextmanager
+    def pipelined(self) -> Iterator[None]:
+        state = self.database._state
+        with _as_peewee_errors(), self.database.connection().pipeline() as pipeline:
+            state.pipeline = pipeline
+            try:
+                yield
+            finally:
+                state.pipeline = None
+
+    def answered(self) -> None:
+        pipeline = getattr(self.database._state, "pipeline", None)
+        # Anything not answered yet; or a failure answered already, after which the
+        # server skips every statement until it is sent a sync.
+        if pipeline is not None and (pipeline.result_queue
+                                     or pipeline.status == PipelineStatus.ABORTED):
+            with _as_peewee_errors():
+                pipeline.sync()
 
     def json_text(self, column: Any, key: str) -> Any:
         return fn.json_extract_path_text(column.cast("json"), key)

@@ -18,6 +18,18 @@ the page closed.
   each tailing every event. A pusher claims its events in a write transaction that
   moves one `state` row (`push.position`, the highest event id pushed), so each event
   is pushed by the one process that claimed it.
+- **In the guest's language.** A subscription keeps the language its page showed
+  (`X-Bar-Language`); each push is worded in it: the sentences below are marked `N_`
+  for the server's catalogs, and the web server's `Pusher` gets their `Translate`
+  (`webapp.i18n.gettext`), a reason the bar has a template for (`bar.reasons`) too.
+- **Announcements to everyone.** A host's announcement (`bar announce`, the kiosk) goes
+  to every live subscription, titled "From <the bar's name>": the host's words exactly as
+  typed (a notification's body is plain text: nothing in it is markup), the bar's own
+  (`kind`, the daily last call) in each subscription's language.
+- **In parallel.** One announcement may go to hundreds of phones, and a push service may
+  take a while to answer each: up to `SEND_CONCURRENCY` pushes are in flight at once
+  (worker threads, which are greenlets under `bar serve`'s gevent). Only the sender's
+  own thread touches the database (claims, and dropping forgotten subscriptions).
 - **Expired subscriptions go.** A push service answering 404 or 410 has forgotten the
   subscription: it is deleted. Other failures are logged; the guest still has the
   page's own chime and the unread notification on their next visit.
@@ -35,32 +47,36 @@ import binascii
 import json
 import logging
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import Any
 from urllib.parse import urlsplit
 
-from bar import events
+from bar import events, reasons
+from bar.config import DEFAULT_LAST_CALL, Settings
 from bar.db import write
 from bar.errors import InvalidInput, RefreshInvalid
+from bar.language import DEFAULT_LANGUAGE, N_, Translate, english, language_of
 from bar.models import PushSubscription, RefreshToken, State
-from bar.payloads import ORDER_REMINDER, ORDER_STATUS_CHANGED
+from bar.payloads import ANNOUNCEMENT, ORDER_REMINDER, ORDER_STATUS_CHANGED
 from bar.status import CANCELLED, EXPIRED, READY
-
-if TYPE_CHECKING:
-    from bar.config import Settings
+from bar.timers import LAST_CALL
 
 log = logging.getLogger(__name__)
 
 VAPID_KEY = "push.vapid_key"  # its `state` row
 POSITION_KEY = "push.position"
 SEND_TIMEOUT_S = 10
+# Pushes in flight at once: enough that 1,000 phones behind a push service answering in
+# half a second hear an announcement within a minute, few enough for a small machine.
+SEND_CONCURRENCY = 12
 # A push the phone cannot get within this long (off, no signal) is dropped by the push
 # service: a "ready" from an hour ago would only confuse.
 PUSH_TTL_S = 15 * 60
 MAX_ENDPOINT = 1000
-PUSHED_TYPES = frozenset({ORDER_STATUS_CHANGED, ORDER_REMINDER})
+PUSHED_TYPES = frozenset({ORDER_STATUS_CHANGED, ORDER_REMINDER, ANNOUNCEMENT})
 PUSHED_STATUSES = frozenset({READY, CANCELLED, EXPIRED})
 
 
@@ -116,13 +132,15 @@ def _unb64(text: str) -> bytes:
 
 def subscribe(
     user_key: str, refresh_token: str, subscription: Any, *, now: datetime,
-    inactivity_timeout: timedelta | None = None,
+    inactivity_timeout: timedelta | None = None, language: str | None = None,
 ) -> None:
     """Keep a browser's push subscription for this guest's session (the one
-    `refresh_token` belongs to). The same browser subscribing again (same endpoint)
-    replaces its row. Raises `InvalidInput` for a malformed subscription and
+    `refresh_token` belongs to), with the `language` its pushes are to be worded in
+    (English for one we do not speak). The same browser subscribing again (same
+    endpoint) replaces its row. Raises `InvalidInput` for a malformed subscription and
     `RefreshInvalid` for a session that is not this guest's, or over."""
     endpoint, p256dh, auth = _clean(subscription)
+    language = language_of(language) or DEFAULT_LANGUAGE
     # Here, not at the top: PyJWT and the keys are for the web server, not `bar init`.
     from bar.tokens import _hash as token_hash  # how a refresh token is stored: one rule
 
@@ -135,12 +153,12 @@ def subscribe(
             raise RefreshInvalid("this phone's session is over: join again to be notified")
         PushSubscription.insert(
             endpoint=endpoint, guest=user_key, family=row.family, p256dh=p256dh, auth=auth,
-            created_at=now,
+            created_at=now, language=language,
         ).on_conflict(
             conflict_target=[PushSubscription.endpoint],
             update={PushSubscription.guest: user_key, PushSubscription.family: row.family,
                     PushSubscription.p256dh: p256dh, PushSubscription.auth: auth,
-                    PushSubscription.created_at: now},
+                    PushSubscription.created_at: now, PushSubscription.language: language},
         ).execute()
 
 
@@ -187,30 +205,85 @@ def _clean(subscription: Any) -> tuple[str, str, str]:
 # -- what is pushed ----------------------------------------------------------------------
 
 
-def message_for(event: events.BarEvent) -> dict[str, Any] | None:
-    """The notification an event of a guest's channel makes, or None."""
-    if event.type not in PUSHED_TYPES:
+# What a push says (English; marked for the server's catalogs). `{what}` is "#12 Negroni".
+READY_TITLE = N_("{what} is ready")
+REMIND_TITLE = N_("{what} is still waiting for you")
+CANCELLED_TITLE = N_("{what} was cancelled")
+EXPIRED_TITLE = N_("{what} expired")
+PICK_UP = N_("Pick it up at the bar.")
+REASON = N_("Reason: {reason}")
+ORDER_ELSE = N_("You can order something else from the menu.")
+# An announcement's title; `{bar}` is bar.toml's `name`.
+FROM_BAR = N_("From {bar}")
+# The announcements the bar makes in its own words, by `Announcement.kind`.
+OWN_WORDS = {LAST_CALL: DEFAULT_LAST_CALL}
+
+
+def for_everyone(event: events.BarEvent) -> bool:
+    """Is this event news for every guest (an announcement), not for one guest?"""
+    return event.type == ANNOUNCEMENT and event.channel == events.ANNOUNCEMENTS
+
+
+def pushable(event: events.BarEvent) -> bool:
+    """Might this event make a push (before looking at what it says)?"""
+    return event.type in PUSHED_TYPES and (
+        event.channel.startswith("orders/") or for_everyone(event))
+
+
+def message_for(event: events.BarEvent, language: str = DEFAULT_LANGUAGE,
+                translate: Translate = english, *, bar_name: str = "bar",
+                ) -> dict[str, Any] | None:
+    """The notification an event makes, in `language`, or None."""
+    if not pushable(event):
         return None
+
+    def say(sentence: str, **params: object) -> str:
+        return translate(language, sentence).format(**params)
+
+    if for_everyone(event):
+        return _announcement(event, say, bar_name)
     order = event.payload
     status = str(order.get("status", ""))
     if event.type == ORDER_STATUS_CHANGED and status not in PUSHED_STATUSES:
         return None
     what = f"#{order.get('number')} {order.get('drink_name', '')}".strip()
     if event.type == ORDER_REMINDER:
-        title, body, kind = f"{what} is still waiting for you", "Pick it up at the bar.", "remind"
+        title, body, kind = say(REMIND_TITLE, what=what), say(PICK_UP), "remind"
     elif status == READY:
-        title, body, kind = f"{what} is ready", "Pick it up at the bar.", "ready"
+        title, body, kind = say(READY_TITLE, what=what), say(PICK_UP), "ready"
     elif status == CANCELLED:
-        reason = order.get("cancel_reason")
-        title, kind = f"{what} was cancelled", "cancelled"
-        body = f"Reason: {reason}" if reason else "You can order something else from the menu."
+        reason = _reason(order, language, translate)
+        title, kind = say(CANCELLED_TITLE, what=what), "cancelled"
+        body = say(REASON, reason=reason) if reason else say(ORDER_ELSE)
     else:
-        title, body, kind = f"{what} expired", "You can order something else from the menu.", "expired"
+        title, body, kind = say(EXPIRED_TITLE, what=what), say(ORDER_ELSE), "expired"
     order_id = str(order.get("order_id", ""))
     # The tag is the page's own alert key: a push and the page's notification of the
     # same news replace each other instead of ringing twice.
     return {"title": title, "body": body, "tag": f"{kind}:{order_id}",
             "url": f"/#order-{order_id}", "order_id": order_id}
+
+
+def _announcement(event: events.BarEvent, say: Callable[..., str],
+                  bar_name: str) -> dict[str, Any] | None:
+    news = event.payload
+    typed = str(news.get("message") or "")
+    own = OWN_WORDS.get(str(news.get("kind") or ""))
+    # The host's words are never a format string: a "{" in them is just a brace.
+    body = say(own) if own is not None else typed
+    if not body:
+        return None
+    # The tag is the page's own (`ann:<event id>`, guest/alerts.js); no order: a tap
+    # opens the page, where the announcement waits in the inbox.
+    return {"title": say(FROM_BAR, bar=bar_name), "body": body, "tag": f"ann:{event.id}",
+            "url": "/", "order_id": None}
+
+
+def _reason(order: dict[str, Any], language: str, translate: Translate) -> str:
+    """The order's cancel reason in `language` when it is a template, else as typed."""
+    typed = str(order.get("cancel_reason") or "")
+    code = reasons.code_of(typed)
+    return translate(language, reasons.text(code)) if code is not None else typed
 
 
 @dataclass(frozen=True)
@@ -227,29 +300,39 @@ class Push:
 
 
 def claim(batch: list[events.BarEvent], *, now: datetime,
-          inactivity_timeout: timedelta | None = None) -> list[Push]:
-    """The pushes `batch` makes that this process is to send (see "Once" above).
+          inactivity_timeout: timedelta | None = None,
+          translate: Translate = english, bar_name: str = "bar") -> list[Push]:
+    """The pushes `batch` makes that this process is to send (see "Once" above), each
+    worded in its subscription's language: an order's news to its guest's devices, an
+    announcement to every live subscription.
 
     Reads first and writes only when some guest of the batch has a live subscription:
     a bar where nobody subscribed never takes the write lock for this.
     """
-    wanted = [(event, message) for event in batch if (message := message_for(event)) is not None]
+    wanted = [(event, message) for event in batch
+              if (message := message_for(event, bar_name=bar_name)) is not None]
     if not wanted:
         return []
-    keys = {event.channel.removeprefix("orders/") for event, _ in wanted}
     alive = (RefreshToken.select(RefreshToken.id)
              .where(RefreshToken.family == PushSubscription.family,
                     RefreshToken.is_revoked == False,  # noqa: E712
                     RefreshToken.expires_at > now))
     if inactivity_timeout is not None:
         alive = alive.where(RefreshToken.created_at > now - inactivity_timeout)
-    subscriptions = list(PushSubscription.select().where(
-        PushSubscription.guest.in_(sorted(keys)), fn_exists(alive)))
-    if not subscriptions:
+    query = PushSubscription.select().where(fn_exists(alive))
+    if not any(for_everyone(event) for event, _ in wanted):
+        keys = {_guest_of(event) for event, _ in wanted}
+        query = query.where(PushSubscription.guest.in_(sorted(keys)))
+    everyone = list(query.order_by(PushSubscription.endpoint))
+    if not everyone:
         return []
     by_guest: dict[str, list[PushSubscription]] = {}
-    for sub in subscriptions:
+    for sub in everyone:
         by_guest.setdefault(getattr(sub, PushSubscription.guest.object_id_name), []).append(sub)
+
+    def recipients(event: events.BarEvent) -> list[PushSubscription]:
+        return everyone if for_everyone(event) else by_guest.get(_guest_of(event), [])
+
     last = max(event.id for event, _ in wanted)
     with write():
         row = State.get_or_none(State.key == POSITION_KEY)
@@ -259,12 +342,24 @@ def claim(batch: list[events.BarEvent], *, now: datetime,
         State.insert(key=POSITION_KEY, value=last).on_conflict(
             conflict_target=[State.key], update={State.value: last}).execute()
         ours = [(e, m) for e, m in wanted if e.id > position]
-        endpoints = [s.endpoint for e, _ in ours for s in by_guest.get(e.channel[7:], [])]
-        if endpoints:
+        endpoints = sorted({s.endpoint for e, _ in ours for s in recipients(e)})
+        for start in range(0, len(endpoints), 500):  # within any database's bound parameters
             PushSubscription.update(last_pushed_at=now).where(
-                PushSubscription.endpoint.in_(endpoints)).execute()
-    return [Push(s.endpoint, s.p256dh, s.auth, message)
-            for event, message in ours for s in by_guest.get(event.channel[7:], [])]
+                PushSubscription.endpoint.in_(endpoints[start:start + 500])).execute()
+    pushes = []
+    for event, message in ours:
+        worded = {DEFAULT_LANGUAGE: message}  # per language, once per event
+        for sub in recipients(event):
+            language = sub.language or DEFAULT_LANGUAGE
+            if language not in worded:
+                worded[language] = message_for(
+                    event, language, translate, bar_name=bar_name) or message
+            pushes.append(Push(sub.endpoint, sub.p256dh, sub.auth, worded[language]))
+    return pushes
+
+
+def _guest_of(event: events.BarEvent) -> str:
+    return event.channel.removeprefix("orders/")
 
 
 def fn_exists(query: Any) -> Any:
@@ -289,12 +384,15 @@ class Pusher:
     their own: the event tailer only appends to a list (`offer`)."""
 
     def __init__(self, settings: Settings, *, clock: Callable[[], datetime],
-                 on_sent: Sent | None = None) -> None:
+                 on_sent: Sent | None = None, translate: Translate = english,
+                 concurrency: int = SEND_CONCURRENCY) -> None:
         from bar.net import base_url
 
         self.settings = settings
         self.clock = clock
         self.on_sent = on_sent
+        self.translate = translate  # the server's catalogs (see "In the guest's language")
+        self.concurrency = max(1, concurrency)
         # The contact a push service may write to (RFC 8292's `sub`): the bar's https://
         # origin without its port (as push services and py-vapid want it), or a mailto:.
         base = urlsplit(base_url(settings))
@@ -321,14 +419,15 @@ class Pusher:
 
     def offer(self, batch: list[events.BarEvent]) -> None:
         """Called by the tailer with every new batch: keep the guests' pushable events."""
-        mine = [e for e in batch if e.type in PUSHED_TYPES and e.channel.startswith("orders/")]
+        mine = [e for e in batch if pushable(e)]
         if not mine:
             return
         with self._lock:
             self._pending.extend(mine)
             if self._thread is None and not self._stop.is_set():
-                self._thread = threading.Thread(target=self._run, name="bar-push", daemon=True)
-                self._thread.start()
+                thread = threading.Thread(target=self._run, name="bar-push", daemon=True)
+                self._thread = thread
+                thread.start()
         self._wake.set()
 
     def stop(self, timeout: float = 5.0) -> None:
@@ -360,16 +459,33 @@ class Pusher:
         if not self.enabled:
             return []
         pushes = claim(batch, now=self.clock(),
-                       inactivity_timeout=self.settings.inactivity_timeout)
+                       inactivity_timeout=self.settings.inactivity_timeout,
+                       translate=self.translate, bar_name=self.settings.name)
         results = []
-        for push in pushes:
-            status = self._send(push)
+        for push, status in self._send_all(pushes):
             results.append((push, status))
             if status in (404, 410):
                 drop(push.endpoint)
             if self.on_sent is not None:
                 self.on_sent(push, status)
         return results
+
+    def _send_all(self, pushes: list[Push]) -> Iterator[tuple[Push, int]]:
+        """Send `pushes`, up to `concurrency` at once; each with its status as it comes.
+
+        The workers only talk HTTP: the database stays on the caller's thread (a
+        worker thread would hold a connection of its own). Under gevent's monkey
+        patching the pool's threads are greenlets and its queue is gevent's, so the
+        same code waits on sockets there without a thread per push."""
+        if len(pushes) <= 1 or self.concurrency == 1:
+            for push in pushes:
+                yield push, self._send(push)
+            return
+        with ThreadPoolExecutor(max_workers=min(self.concurrency, len(pushes)),
+                                thread_name_prefix="bar-push-send") as pool:
+            sending = {pool.submit(self._send, push): push for push in pushes}
+            for done in as_completed(sending):
+                yield sending[done], done.result()
 
     def _send(self, push: Push) -> int:
         """POST one push; the push service's HTTP status (0: it could not be reached)."""

@@ -77,11 +77,16 @@ def _counted(station: Any) -> Any:
         Order.status.in_(QUEUE_STATUSES) & (fn.COALESCE(Order.station, "") == station))
 
 
+def kept_length_query(key: Any = QUEUE_KEY) -> Any:
+    """The queue's kept count as an expression: NULL while none is kept (`key` as in
+    `queue_length_query`)."""
+    return Counter.select(Counter.value).where(Counter.key == key)
+
+
 def queue_length_query(key: Any = QUEUE_KEY, station: Any = "") -> Any:
     """The queue's length as an expression (for a query that reads it with others):
     `key` the counter's (`station_key(QUEUE_KEY, ...)`), `station` its id or ""."""
-    kept = Counter.select(Counter.value).where(Counter.key == key)
-    return fn.COALESCE(kept, _counted(station))
+    return fn.COALESCE(kept_length_query(key), _counted(station))
 
 
 _LENGTH = Prepared(lambda: Select(columns=[queue_length_query(slot("key"), slot("station"))]))
@@ -145,10 +150,15 @@ def sync_queue_full(max_queue: int, *, now: datetime, station: str | None = None
         return True
 
 
-def queue_moved(by: int, station: str | None = None) -> None:
+def queue_moved(by: int, station: str | None = None, *, kept: bool = False) -> None:
     """`by` orders went into the queue (or out of it, if negative) at `station`: call in
-    the transaction of that change."""
-    if by and _MOVED.execute(by=by, key=station_key(QUEUE_KEY, station)).rowcount == 0:
+    the transaction of that change. `kept`: this transaction read the station's kept
+    count already (`kept_length_query`), so it is there (a count is never deleted): its
+    update is sent without waiting to learn whether it found the row."""
+    if not by:
+        return
+    moved = _MOVED.execute(by=by, key=station_key(QUEUE_KEY, station))
+    if not kept and moved.rowcount == 0:
         # No count kept for this station yet (its first order since the last recount):
         # keep one now, or every order would count its queue's rows.
         _keep_count(station)

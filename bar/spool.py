@@ -250,11 +250,13 @@ class Spool:
             self._read_through = after  # a stretch with nothing to print: on past it (in memory)
 
     def _wants(self, payload: dict[str, Any]) -> bool:
-        """Is this order event one of this printer's tickets (its station, its moment)?"""
+        """Is this order event one of this printer's tickets (its station, its moment)?
+        A recall back to ready is the drink already made, its ticket already printed."""
         stations = self.settings.printer_stations
         if stations and payload.get("station") not in stations:
             return False
-        return self.settings.printer_print_on == "new" or payload.get("status") == READY
+        return self.settings.printer_print_on == "new" or (
+            payload.get("status") == READY and payload.get("recalled") is not True)
 
     def _jobs(self, found: list[tuple[int, OrderInfo, str | None]]) -> list[_Job]:
         kind = tickets.NEW if self.settings.printer_print_on == "new" else tickets.READY

@@ -126,6 +126,13 @@ def with_stations(settings: Settings, drinks: list[dict[str, Any]]) -> list[dict
     return routed
 
 
+def makes(settings: Settings, station_id: str, drinks: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The drinks (`bar.menu.drink_dict`) that station `station_id` makes, each with its
+    `station`; `InvalidInput` for a station `bar.toml` does not have."""
+    station = find(settings, station_id)
+    return [d for d in with_stations(settings, drinks) if station and d["station"] == station.id]
+
+
 def sync_queues_full(settings: Settings, *, now: datetime) -> None:
     """`bar.shop.sync_queue_full` for the bar and each station (the housekeeping's)."""
     shop.sync_queue_full(settings.rules.max_queue, now=now)

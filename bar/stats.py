@@ -144,6 +144,11 @@ def format_wait(seconds: float | None) -> str:
     return f"{minutes}m {secs:02d}s" if minutes else f"{secs}s"
 
 
+def format_money(amount: float, currency: str = "") -> str:
+    """`1,234.50 EUR` (the bar's ISO code, when bar.toml names one)."""
+    return f"{amount:,.2f}" + (f" {currency}" if currency else "")
+
+
 def refused_reasons(s: Stats) -> str:
     """`queue full 9, closed 5`: the orders turned away, by reason, most first."""
     return ", ".join(f"{REASONS.get(r, r)} {n}" for r, n in s.refused.items())

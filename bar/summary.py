@@ -96,10 +96,11 @@ _ENV.filters["coord"] = lambda value: f"{value:.1f}"  # SVG coordinates to a ten
 
 def render(
     bar_name: str, day: str, *, made_at: datetime | None = None,
-    station_names: Mapping[str, str] | None = None,
+    station_names: Mapping[str, str] | None = None, currency: str = "",
 ) -> str:
     """The page for business day `day` (`YYYY-MM-DD`); `station_names` (id -> name) for
-    the table of stations (a bar with `[[stations]]`)."""
+    the table of stations (a bar with `[[stations]]`); `currency` (bar.currency) for the
+    revenue."""
     figures = stats.compute(day)
     names = station_names or {}
     by_station = [
@@ -111,7 +112,7 @@ def render(
         bar_name=bar_name,
         when=_long_date(day),
         made=f"{made_at.astimezone():%Y-%m-%d %H:%M}" if made_at else "",
-        tiles=tiles(figures),
+        tiles=tiles(figures, currency),
         top=figures.drinks[:3],
         bars=drink_bars(figures),
         slots=slot_chart(stats.per_slot(day)),
@@ -128,7 +129,7 @@ def _long_date(day: str) -> str:
     return f"{d:%A} {d.day} {d:%B %Y}"
 
 
-def tiles(s: stats.Stats) -> list[Tile]:
+def tiles(s: stats.Stats, currency: str = "") -> list[Tile]:
     """The night in ten figures (eleven with revenue, when drinks had prices)."""
     t = s.totals
     per_guest = f"{s.mean_orders:g}" if s.mean_orders is not None else "–"
@@ -136,7 +137,8 @@ def tiles(s: stats.Stats) -> list[Tile]:
     if s.busiest_hour:
         hour = int(s.busiest_hour[-5:-3])
         busiest = f"{hour:02d}:00–{(hour + 1) % 24:02d}:00"
-    revenue = ([Tile("revenue", "Revenue", f"{s.revenue:,.2f}", "served, at the prices ordered at")]
+    revenue = ([Tile("revenue", "Revenue", stats.format_money(s.revenue, currency),
+                     "served, at the prices ordered at")]
                if s.revenue is not None else [])
     return [
         Tile("orders", "Orders", str(t.ordered)),

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
 from bar import notifications, orders, shop, stations
-from bar.config import Settings
+from bar.config import DEFAULT_LAST_CALL, Settings
 from bar.db import write
 from bar.errors import BarError, InvalidInput
 from bar.models import Order, Scheduled
@@ -24,6 +24,7 @@ from bar.text import clean_text
 from bar.timeparse import local_at
 
 ANNOUNCE, CLOSE = "announce", "close"
+LAST_CALL = "last_call"  # an `Announcement.kind`: the last call in the bar's own words
 # An announcement this late (the bar was not running at the time) would confuse:
 # "Last call!" at three in the morning. Closing is still right however late it is.
 STALE_AFTER = timedelta(minutes=15)
@@ -41,8 +42,8 @@ def run_due(settings: Settings, *, now: datetime) -> Ran:
     plan_daily(settings, now=now)
     stations.sync_queues_full(settings, now=now)
     return Ran(
-        expired=orders.expire_overdue(settings.rules, now=now),
-        reminded=orders.remind_uncollected(settings.rules, now=now),
+        expired=orders.expire_overdue(settings.rules, now=now, own=settings.stations),
+        reminded=orders.remind_uncollected(settings.rules, now=now, own=settings.stations),
         scheduled=run_scheduled(now=now),
     )
 
@@ -150,5 +151,13 @@ def _carry_out(item: Scheduled, *, now: datetime) -> str:
         return "closed" if shop.set_open(False, now=now) else "already closed"
     if now - item.due_at > STALE_AFTER:
         return "skipped: the bar was not running at the time"
-    notifications.announce(item.message, now=now)
+    notifications.announce(item.message, now=now, kind=_kind(item))
     return "announced"
+
+
+def _kind(item: Scheduled) -> str | None:
+    """The daily last call with bar.toml's default message is the bar's own words: each
+    guest's page says it in their language. A message the host wrote is theirs."""
+    if item.key.startswith(f"config:{LAST_CALL}:") and item.message == DEFAULT_LAST_CALL:
+        return LAST_CALL
+    return None

@@ -1,7 +1,7 @@
 """`python -m bench [BENCH ...] [--quick] [--json PATH] [--profile DIR]`.
 
-BENCH: orders, night, fanout, capacity, burst, kiosk, assistant, engines. Runs the
-named benchmarks (all eight by default), prints a table for each with the
+BENCH: orders, night, fanout, capacity, burst, kiosk, assistant, engines, tls, push.
+Runs the named benchmarks (all ten by default), prints a table for each with the
 machine, the date and the figures against their aims. Exit status 1 when something
 was lost or failed (a missing message, a lost order, a 5xx, SQLITE_BUSY); a figure
 short of its aim is shown as a miss, not a failure.
@@ -22,7 +22,8 @@ from rich.table import Table
 
 from bench.common import Result, machine
 
-BENCHES = ("orders", "night", "fanout", "capacity", "burst", "kiosk", "assistant", "engines")
+BENCHES = ("orders", "night", "fanout", "capacity", "burst", "kiosk", "assistant", "engines", "tls",
+           "push")
 
 
 def _runner(name: str) -> Callable[[bool], Result]:
@@ -40,6 +41,10 @@ def _runner(name: str) -> Callable[[bool], Result]:
         from bench.assistant import run
     elif name == "engines":
         from bench.engines import run
+    elif name == "tls":
+        from bench.tls import run
+    elif name == "push":
+        from bench.push import run
     else:
         from bench.kiosk import run
     return run

@@ -333,13 +333,16 @@ TROUBLE = re.compile(
 
 
 class Server:
-    """`python -m bar serve` on the bar's port (or `port`); stopped with SIGTERM."""
+    """`python -m bar serve` on the bar's port (or `port`); stopped with SIGTERM. `env`
+    adds to the bar's environment (`BAR_SERVER_TLS_CERT` and `…_KEY`: HTTPS and WSS)."""
 
-    def __init__(self, bar: Bar, port: int | None = None) -> None:
+    def __init__(self, bar: Bar, port: int | None = None, env: dict[str, str] | None = None) -> None:
         self.bar = bar
         self.port = bar.port if port is None else port
-        self.base = f"http://{HOST}:{self.port}"
-        self.ws_url = f"ws://{HOST}:{self.port}/ws"
+        self.env = {**bar.env, **(env or {})}
+        secure = "BAR_SERVER_TLS_CERT" in self.env
+        self.base = f"{'https' if secure else 'http'}://{HOST}:{self.port}"
+        self.ws_url = f"{'wss' if secure else 'ws'}://{HOST}:{self.port}/ws"
         self.log_path = bar.dir / ("server.log" if port is None else f"server-{port}.log")
         self.proc: subprocess.Popen[bytes] | None = None
         self._log: Any = None
@@ -353,7 +356,7 @@ class Server:
         self._log = open(self.log_path, "wb")
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "bar", "serve", "--host", HOST, "--port", str(self.port)],
-            env=self.bar.env, cwd=self.bar.dir, stdout=self._log, stderr=subprocess.STDOUT,
+            env=self.env, cwd=self.bar.dir, stdout=self._log, stderr=subprocess.STDOUT,
             stdin=subprocess.DEVNULL,
         )
         try:

@@ -64,6 +64,10 @@ class PushService:
     received: list[Received] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
     gone: set[str] = field(default_factory=set)  # paths answered with 410
+    delay: float = 0.0  # seconds each push takes to answer: a slow push service
+    in_flight: int = 0
+    most_in_flight: int = 0  # the most pushes it was answering at once
+    lock: threading.Lock = field(default_factory=threading.Lock)
 
     def browser(self, name: str) -> Browser:
         path = f"/push/{name}"
@@ -96,6 +100,18 @@ def start(cert: Path, key: Path) -> PushService:
             pass
 
         def do_POST(self) -> None:  # noqa: N802 - http.server's name
+            with service.lock:
+                service.in_flight += 1
+                service.most_in_flight = max(service.most_in_flight, service.in_flight)
+            try:
+                if service.delay:
+                    time.sleep(service.delay)
+                self.take()
+            finally:
+                with service.lock:
+                    service.in_flight -= 1
+
+        def take(self) -> None:
             body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
             try:
                 received = check(self.path, dict(self.headers.items()), body)
@@ -125,7 +141,11 @@ def start(cert: Path, key: Path) -> PushService:
                                  version="aes128gcm")
         return Received(path, json.loads(plain), claims, fields["k"], lower)
 
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    class Server(ThreadingHTTPServer):
+        request_queue_size = 128  # the bar's parallel pushes connect at once
+        daemon_threads = True
+
+    server = Server(("127.0.0.1", 0), Handler)
     context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
     context.load_cert_chain(cert, key)
     server.socket = context.wrap_socket(server.socket, server_side=True)

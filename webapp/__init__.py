@@ -20,7 +20,7 @@ from bar.estimates import QueueEstimates
 from bar.limits import rate_limiter
 from bar.push import Pusher
 from bar.refusals import Refusals
-from webapp import admin, api, assistant, errors, media, pages, push, ws
+from webapp import admin, api, assistant, errors, i18n, media, pages, push, ws
 from webapp.context import BarContext, bar_context
 from webapp.fanout import Hub
 from webapp.threads import off_the_event_loop
@@ -48,7 +48,8 @@ def create_app(settings: Settings, *, clock: Clock = utcnow) -> Flask:
     refusals = Refusals()
     app.extensions["bar"] = BarContext(
         settings=settings, keys=keys, clock=clock,
-        hub=Hub(settings, clock=clock, refusals=refusals, pusher=Pusher(settings, clock=clock)),
+        hub=Hub(settings, clock=clock, refusals=refusals,
+                pusher=Pusher(settings, clock=clock, translate=i18n.gettext)),
         registrations=rate_limiter("registrations", settings.registrations_per_minute),
         code_guesses=rate_limiter("code_guesses", settings.registrations_per_minute,
                                   total=settings.wrong_codes_per_minute_total),

@@ -147,10 +147,14 @@ def set_shop() -> dict[str, Any]:
 @bp.get("/drinks")
 @require_admin
 def list_drinks() -> dict[str, Any]:
-    """Every drink, retired ones too (`"retired": true`), in the menu's order."""
-    drinks = menu.list_drinks(include_off_menu=True)
-    return {"drinks": [menu.drink_dict(d) for d in drinks],
-            "currency": bar_context().settings.currency}
+    """Every drink, retired ones too (`"retired": true`), in the menu's order;
+    `?station=coffee`: only the drinks that station makes (`bar.stations.makes`)."""
+    settings = bar_context().settings
+    drinks = [menu.drink_dict(d) for d in menu.list_drinks(include_off_menu=True)]
+    station = request.args.get("station")
+    if station:
+        drinks = stations.makes(settings, station, drinks)
+    return {"drinks": drinks, "currency": settings.currency}
 
 
 @bp.post("/drinks")

@@ -35,9 +35,11 @@ from bar.config import Settings
 from bar.errors import CodeRefused, Forbidden, InvalidInput, ScanCodeInvalid
 from bar.models import Order
 from bar.payloads import OrderInfo
+from webapp import i18n
 from webapp.auth import current_claims, require_guest
 from webapp.body import field, json_body
 from webapp.context import bar_context, client_ip
+from webapp.i18n import request_language
 
 bp = Blueprint("api", __name__, url_prefix="/api")
 
@@ -74,14 +76,24 @@ def get_menu() -> Response:
 
     With an `ETag`: a page that reloads the menu after a `MENU_CHANGED` gets a 304 when
     nothing it shows changed. Photos are URLs (`thumb`), loaded lazily by the page.
+
+    In the request's language (`?lang=`, `X-Bar-Language`, `Accept-Language`; `language`
+    says which): each drink's name, description and category in it where the menu has
+    them (`bar.menu.localize`), the default text otherwise. The body, so the ETag too,
+    differs per language.
     """
     settings = bar_context().settings
-    drinks = [menu.drink_dict(d) for d in menu.list_drinks()]
+    language = request_language(request)
+    # Stations route by the default category: localized after.
+    drinks = stations.with_stations(settings, [menu.drink_dict(d) for d in menu.list_drinks()])
     response = jsonify({
         "bar": {**bar_info(settings), "currency": settings.currency},
-        "drinks": stations.with_stations(settings, drinks),
+        "language": language,
+        "drinks": [menu.localize(d, language) for d in drinks],
     })
     response.headers["Cache-Control"] = "no-cache"  # keep it, but ask each time
+    # `?lang=` is in the URL; the headers that pick the language must be in the cache key.
+    response.vary.update(("Accept-Language", "X-Bar-Language"))
     response.add_etag()
     response.make_conditional(request)
     return response
@@ -212,8 +224,10 @@ def guest_orders(rows: list[Order] | list[OrderInfo]) -> list[dict[str, Any]]:
     if queued:
         context = bar_context()
         found = context.estimates.get(queued, now=context.now())
+    language = i18n.request_language(request)  # the estimate's words are the guest's
     return [
-        {**o.to_payload(), "estimate": found[o.order_id].to_dict() if o.order_id in found else None}
+        {**o.to_payload(), "estimate": (found[o.order_id].to_dict(language, i18n.gettext)
+                                        if o.order_id in found else None)}
         for o in infos
     ]
 

@@ -11,9 +11,14 @@ gets one sentence here (`GUEST_MESSAGES`), filled from the error's `params`. Eng
 requests keep the core's own sentence; another language gets this catalog's sentence, or
 the core's English one for a code it does not know.
 
+The same catalogs hold the few sentences the core sends a guest by itself (a push's
+words, `bar.push`; the reasons an order ends, `bar.reasons`; a wait estimate): the core
+marks them `N_` (`bar.language`) and never reads a catalog; the web server hands
+`gettext` to its `Pusher`.
+
 The catalogs are Babel's: `webapp/translations/<lang>/LC_MESSAGES/messages.po`, compiled
 in memory the first time a language is asked for (no `.mo` in git, no build step).
-`make catalogs` extracts `messages.pot` from this module and updates every `.po`.
+`make catalogs` extracts `messages.pot` (from the modules babel.cfg names), updates every `.po`.
 """
 
 from __future__ import annotations
@@ -27,16 +32,11 @@ from babel.messages.pofile import read_po
 from babel.support import NullTranslations, Translations
 from flask import Request
 
+from bar import estimates, push, reasons
 from bar.errors import BarError, NoInvite, RateLimited
+from bar.language import DEFAULT_LANGUAGE, LANGUAGES, N_, language_of
 
-LANGUAGES = ("en", "pt", "fr", "de", "es")
-DEFAULT_LANGUAGE = "en"
 TRANSLATIONS_DIR = Path(__file__).parent / "translations"
-
-
-def N_(message: str) -> str:  # noqa: N802 -- the name gettext's tools look for
-    """Mark `message` for extraction; it is translated when a guest reads it."""
-    return message
 
 
 # What a guest reads for each error code (English: the msgid of every catalog). Keys
@@ -67,14 +67,28 @@ GUEST_MESSAGES: dict[str, str] = {
 }
 
 
+# Every sentence the catalogs translate: the errors above, and the core's own.
+SERVER_SENTENCES: frozenset[str] = frozenset({
+    *GUEST_MESSAGES.values(), *reasons.REASONS.values(),
+    push.READY_TITLE, push.REMIND_TITLE, push.CANCELLED_TITLE, push.EXPIRED_TITLE,
+    push.PICK_UP, push.REASON, push.ORDER_ELSE, push.FROM_BAR, *push.OWN_WORDS.values(),
+    estimates.UNDER_A_MINUTE, estimates.ABOUT_MINUTES, estimates.ABOUT_AN_HOUR,
+    estimates.OVER_AN_HOUR,
+})
+
+
 def request_language(request: Request) -> str:
     """The language `request` asks for (see the module docstring)."""
     for asked in (request.args.get("lang"), request.headers.get("X-Bar-Language")):
-        if asked:
-            primary = asked.strip().lower().replace("_", "-").split("-")[0]
-            if primary in LANGUAGES:
-                return primary
+        if language := language_of(asked):
+            return language
     return request.accept_languages.best_match(LANGUAGES, default=DEFAULT_LANGUAGE) or DEFAULT_LANGUAGE
+
+
+def board_language(request: Request, host_language: str) -> str:
+    """A TV board's language: `?lang=`, else the host's (`bar.language`). Never the
+    browser's: a TV speaks whatever it was set up in, the room the host's."""
+    return language_of(request.args.get("lang")) or host_language
 
 
 @functools.cache
@@ -89,6 +103,14 @@ def translations(language: str) -> NullTranslations:
     write_mo(compiled, catalog)
     compiled.seek(0)
     return Translations(compiled)
+
+
+def gettext(language: str, message: str) -> str:
+    """`message` (an English sentence of `SERVER_SENTENCES`) in `language`; as is when
+    the catalog lacks it. The core's `Translate` (`bar.language`)."""
+    if language == DEFAULT_LANGUAGE:
+        return message
+    return translations(language).gettext(message)
 
 
 def message(code: str, language: str, fallback: str, **params: object) -> str:

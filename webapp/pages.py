@@ -11,6 +11,7 @@ from flask import Blueprint, Response, render_template, request
 from bar import qr
 from bar.errors import InvalidInput
 from webapp.context import bar_context
+from webapp.i18n import board_language, request_language
 
 bp = Blueprint("pages", __name__)
 
@@ -26,14 +27,20 @@ def guest_page(code: str | None = None) -> str:
 
 @bp.get("/display")
 def display_page() -> str:
-    """The TV board."""
-    return render_template("display.html", bar_name=bar_context().settings.name)
+    """The TV board, in the host's language (`bar.language`) unless `?lang=` says."""
+    settings = bar_context().settings
+    return render_template(
+        "display.html", bar_name=settings.name, language=board_language(request, settings.language)
+    )
 
 
 @bp.get("/barista")
 def barista_page() -> str:
-    """The barista's queue on a tablet; it signs in over the admin API."""
-    return render_template("barista.html", bar_name=bar_context().settings.name)
+    """The barista's queue on a tablet; it signs in over the admin API. Served in the
+    tablet's language (its page may switch to the one its barista chose)."""
+    return render_template(
+        "barista.html", bar_name=bar_context().settings.name, language=request_language(request)
+    )
 
 
 @bp.get("/qr.svg")

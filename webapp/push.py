@@ -4,6 +4,7 @@ browser subscriptions (`bar.push` keeps them and sends).
     GET    /api/push                 anyone  {"available", "public_key", "reason"}
     POST   /api/push/subscriptions   guest   {"subscription": <PushSubscription JSON>,
                                               "refresh_token": "<this phone's>"} -> 201
+                                             (pushes in the request's language: X-Bar-Language)
     DELETE /api/push/subscriptions   guest   {"endpoint"} -> {"deleted": bool}
 
 The refresh token names the session the subscription lives with: signing out on this
@@ -21,6 +22,7 @@ from bar.net import base_url
 from webapp.auth import current_claims, require_guest
 from webapp.body import field, json_body
 from webapp.context import bar_context
+from webapp.i18n import request_language
 
 bp = Blueprint("push", __name__, url_prefix="/api/push")
 
@@ -49,6 +51,7 @@ def add_subscription() -> tuple[dict[str, Any], int]:
     push.subscribe(
         current_claims().user_key, field(body, "refresh_token", str), body.get("subscription"),
         now=context.now(), inactivity_timeout=context.settings.inactivity_timeout,
+        language=request_language(request),  # the page's: its pushes say it in that one
     )
     return {"subscribed": True}, 201
 

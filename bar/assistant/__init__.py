@@ -117,15 +117,15 @@ class Assistant:
         )
 
 
-def _item_text(item: Item, index: MenuIndex) -> str:
+def _item_text(item: Item, index: MenuIndex, language: str) -> str:
     drink = index.drinks[item.drink_id]
     options = f" ({', '.join(item.modifiers.values())})" if item.modifiers else ""
-    return f"{item.quantity} × {drink.name}{options}"
+    return f"{item.quantity} × {drink.called(language)}{options}"
 
 
 def _problem_text(problem: Problem, index: MenuIndex, language: str) -> str:
     def name(drink_id: str | None) -> str:
-        return index.drinks[drink_id].name if drink_id in index.drinks else str(drink_id)
+        return index.drinks[drink_id].called(language) if drink_id in index.drinks else str(drink_id)
 
     if problem.kind == "out_of_stock":
         return say(language, "out_of_stock", name=problem.text)
@@ -145,7 +145,7 @@ def _problem_text(problem: Problem, index: MenuIndex, language: str) -> str:
 def _reply(draft: Draft, suggestions: list[Suggestion], index: MenuIndex, language: str) -> str:
     sentences: list[str] = []
     if draft.items:
-        items = listing(language, [_item_text(i, index) for i in draft.items])
+        items = listing(language, [_item_text(i, index, language) for i in draft.items])
         sentences.append(say(language, "draft", items=items))
     sentences += [_problem_text(p, index, language) for p in draft.problems]
     if draft.question:

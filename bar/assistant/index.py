@@ -2,8 +2,10 @@
 in pivot words, and what each drink tastes of.
 
 Built once per menu version (`menu_index`: drinks' names, options, tags, ingredients and
-descriptions; stock is not part of it, so switching a drink out of stock costs no
-rebuild), so a question costs only the matching itself.
+descriptions, with the menu's translations of names, descriptions and categories;
+stock is not part of it, so switching a drink out of stock costs no rebuild), so a
+question costs only the matching itself. A drink is found by any of its names: "uma
+gim-tônica" is the Gin & Tonic whose `name_pt` is "Gim-tônica".
 """
 
 from __future__ import annotations
@@ -43,6 +45,12 @@ class DrinkInfo:
     words: frozenset[str]  # every word of its name, ingredients, description, category
     # each ingredient as the menu writes it, with its words in pivot words
     ingredient_words: tuple[tuple[str, frozenset[str]], ...] = ()
+    # language -> the drink's name in it, where the menu translates it
+    names: tuple[tuple[str, str], ...] = ()
+
+    def called(self, language: str) -> str:
+        """The drink's name as a guest writing `language` reads it on the menu."""
+        return dict(self.names).get(language, self.name)
 
     @property
     def alcohol_free(self) -> bool:
@@ -93,24 +101,41 @@ def _options(modifiers: dict[str, tuple[str, ...]]) -> tuple[tuple[tuple[str, ..
     return tuple(found)
 
 
-def _name_aliases(drink_id: str, name: str, shared: set[str]) -> list[Alias]:
+def _name_aliases(drink_id: str, name: str, shared: set[str], *, translated: bool = False) -> list[Alias]:
+    """How a guest says `name`. A translated name is said whole only: its single words
+    ("álcool" of "Mojito sem álcool", "café" of "Café solo") say too much else."""
     words = normalize(name)
     has_connector = any(w in CONNECTORS for w in words)
     core = [w for w in words if w not in CONNECTORS and w.isalnum()]
-    texts = {" ".join(core), "".join(core), " ".join(drink_id.split("-"))}
+    texts = {" ".join(core), "".join(core)}
+    if not translated:
+        texts.add(" ".join(drink_id.split("-")))
     aliases = [Alias(drink_id, t, has_connector, len(t) < 4, 0) for t in texts if t]
-    for word in core:
+    for word in [] if translated else core:
         # A word only this drink's name has names it too ("mojito", "martini").
         if len(core) > 1 and len(word) >= 4 and word not in shared and word not in _COMMON:
             aliases.append(Alias(drink_id, word, False, len(word) < 5, 3))
     return aliases
 
 
+def _translated(row: dict[str, Any], key: str) -> list[str]:
+    """The row's `key` in each language the menu translates it into."""
+    return list(dict.fromkeys(
+        texts[key] for texts in row["translations"].values() if texts.get(key)))
+
+
+def _names(row: dict[str, Any]) -> list[str]:
+    """Every name of the row's drink: its own, then its translations."""
+    return list(dict.fromkeys([row["name"], *_translated(row, "name")]))
+
+
 def _info(row: dict[str, Any]) -> DrinkInfo:
     modifiers = {str(k): tuple(str(o) for o in v) for k, v in (row["modifiers"] or {}).items()}
     tastes = {w for tag in row["tags"] for w in _pivot(tag)} & set(TASTES + ("virgin",))
     words: set[str] = set()
-    for text in (row["name"], row["category"], row["description"], *row["ingredients"]):
+    texts = (*_names(row), row["category"], *_translated(row, "category"), row["description"],
+             *_translated(row, "description"), *row["ingredients"])
+    for text in texts:
         words.update(w for said in _said(text) for w in said)
     ingredients = tuple(
         (str(i), frozenset(w for said in _said(str(i)) for w in said)) for i in row["ingredients"])
@@ -119,6 +144,8 @@ def _info(row: dict[str, Any]) -> DrinkInfo:
         description=row["description"], ingredients=tuple(row["ingredients"]),
         tags=tuple(row["tags"]), modifiers=modifiers, options=_options(modifiers),
         tastes=frozenset(tastes), words=frozenset(words), ingredient_words=ingredients,
+        names=tuple((language, texts["name"]) for language, texts in row["translations"].items()
+                    if texts.get("name")),
     )
 
 
@@ -126,7 +153,8 @@ def fingerprint(drinks: Iterable[Any]) -> tuple[tuple[Any, ...], ...]:
     """What the index is built from (every field but stock), hashable: the menu's version."""
     return tuple(
         (d.id, d.name, d.category or "", d.description or "", tuple(d.ingredients or ()),
-         tuple(d.tags or ()), json.dumps(d.modifiers or {}, sort_keys=True))
+         tuple(d.tags or ()), json.dumps(d.modifiers or {}, sort_keys=True),
+         json.dumps(getattr(d, "translations", None) or {}, sort_keys=True))
         for d in drinks
     )
 
@@ -141,8 +169,8 @@ def menu_index(drinks: Iterable[Any]) -> MenuIndex:
 def _build(version: tuple[tuple[Any, ...], ...]) -> MenuIndex:
     rows = [
         {"id": i, "name": n, "category": c, "description": d, "ingredients": list(ing),
-         "tags": list(t), "modifiers": json.loads(m)}
-        for i, n, c, d, ing, t, m in version
+         "tags": list(t), "modifiers": json.loads(m), "translations": json.loads(tr)}
+        for i, n, c, d, ing, t, m, tr in version
     ]
     counts: dict[str, int] = {}
     for row in rows:
@@ -153,6 +181,9 @@ def _build(version: tuple[tuple[Any, ...], ...]) -> MenuIndex:
     aliases: list[Alias] = []
     for row in rows:
         aliases.extend(_name_aliases(row["id"], row["name"], shared))
+        for name in _translated(row, "name"):
+            if name != row["name"]:
+                aliases.extend(_name_aliases(row["id"], name, shared, translated=True))
     categories: dict[str, list[str]] = {}
     for row in rows:
         for word in _pivot(row["category"]):

@@ -70,7 +70,10 @@ def schema(index: MenuIndex) -> dict[str, Any]:
 def menu_context(index: MenuIndex, in_stock: set[str]) -> str:
     return json.dumps([
         {"id": d.id, "name": d.name, "tags": list(d.tags),
-         "modifiers": {k: list(v) for k, v in d.modifiers.items()}}
+         "modifiers": {k: list(v) for k, v in d.modifiers.items()},
+         # the menu's names in other languages ("Gim-tônica"): a guest may say those
+         **({"also_called": list(dict.fromkeys(n for _, n in d.names if n != d.name))}
+            if any(n != d.name for _, n in d.names) else {})}
         for d in index.drinks.values() if d.id in in_stock
     ], ensure_ascii=False)
 

@@ -162,7 +162,8 @@ def rank(
         choice = (rng or random.Random()).choice(pool)
         scored = [(choice[0], choice[1], [say(language, "surprise"), *choice[2]])]
     return [
-        Suggestion(d.id, d.name, round(min(1.0, s / top), 2), reasons or [d.category or d.name])
+        Suggestion(d.id, d.called(language), round(min(1.0, s / top), 2),
+                   reasons or [d.category or d.called(language)])
         for s, d, reasons in scored[:limit]
     ]
 

@@ -16,8 +16,9 @@ from rich.text import Text
 from bar import menu, photos
 from bar.cli.base import Context, command_group, console, new_table, pass_ctx, print_json
 from bar.clock import utcnow
-from bar.config import load_settings
+from bar.config import TRANSLATED, load_settings
 from bar.errors import InvalidInput
+from bar.language import LANGUAGES
 from bar.models import Drink
 
 
@@ -114,15 +115,42 @@ def menu_add(ctx: Context, name: str, drink_id: str | None, **given: Any) -> Non
 @menu_group.command("edit")
 @click.argument("drink")
 @click.option("--name", help="A new name.")
+@click.option("--lang", metavar="LANG",
+              help=f"Set the {'/'.join(TRANSLATED)} guests reading LANG see "
+                   f"({', '.join(LANGUAGES)}); '' takes one away.")
 @_drink_options
 @pass_ctx
-def menu_edit(ctx: Context, drink: str, name: str | None, **given: Any) -> None:
-    """Change DRINK (id or name): only the options given."""
+def menu_edit(ctx: Context, drink: str, name: str | None, lang: str | None, **given: Any) -> None:
+    """Change DRINK (id or name): only the options given.
+
+    With --lang pt, --name, --description and --category are the drink's Portuguese
+    ones: `bar menu edit espresso --lang pt --name Expresso`.
+    """
     ctx.open()
     fields = _fields(name=name, **given)
+    if lang is not None:
+        fields = _translated(lang, fields)
     if not fields:
         raise click.UsageError("say what to change, e.g. --price 7.5")
-    _show(menu.edit_drink(drink, fields, now=utcnow()), "changed", ctx.settings.currency)
+    changed = menu.edit_drink(drink, fields, now=utcnow())
+    _show(changed, "changed", ctx.settings.currency)
+    if lang is not None:
+        own = (changed.translations or {}).get(lang, {})
+        for key in TRANSLATED:
+            if key in fields["translations"][lang]:
+                shown = own.get(key) or f"none (guests see {getattr(changed, key)!r})"
+                click.echo(f"  {key} in {lang}: {shown}")
+
+
+def _translated(lang: str, fields: dict[str, Any]) -> dict[str, Any]:
+    """--name/--description/--category as LANG's translation (`bar.menu` translations)."""
+    if lang not in LANGUAGES:
+        raise InvalidInput(f"--lang {lang!r}: one of {', '.join(LANGUAGES)}")
+    others = sorted(set(fields) - set(TRANSLATED))
+    if others:
+        raise InvalidInput(f"--lang sets only the translated {', '.join(TRANSLATED)}: "
+                           f"change --{others[0]} without --lang")
+    return {"translations": {lang: fields}} if fields else {}
 
 
 @menu_group.command("image")

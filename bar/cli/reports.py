@@ -79,8 +79,8 @@ def stats_lines(result: stats.Stats, *, currency: str = "") -> list[str]:
     if result.busiest_hour:
         lines.append(f"busiest hour: {result.busiest_hour} ({result.busiest_hour_orders} orders)")
     if result.revenue is not None:
-        lines.append(f"revenue (served, at the prices ordered at): {result.revenue:,.2f}"
-                     + (f" {currency}" if currency else ""))
+        lines.append(f"revenue (served, at the prices ordered at): "
+                     f"{stats.format_money(result.revenue, currency)}")
     lines.append(stats.turned_away(result))
     return lines
 
@@ -108,7 +108,8 @@ def summary_command(ctx: Context, out: Path, day: str | None) -> None:
     if chosen is None:
         raise click.ClickException("no orders yet: nothing to sum up")
     names = {s.id: s.name for s in ctx.settings.stations}
-    out.write_text(summary.render(ctx.settings.name, chosen, made_at=utcnow(), station_names=names),
+    out.write_text(summary.render(ctx.settings.name, chosen, made_at=utcnow(), station_names=names,
+                                   currency=ctx.settings.currency),
                    encoding="utf-8")
     click.echo(f"Wrote {out} (the night of {chosen})")
 

@@ -1,6 +1,6 @@
 """Modal questions: why an order is cancelled, what to tell every guest (each returns
-the text typed, or None on escape); yes or no before something a guest would feel (a
-kick, a revoked invite); the limits of a new invite code."""
+the text typed or picked, or None on escape); yes or no before something a guest would
+feel (a kick, a revoked invite); the limits of a new invite code."""
 
 from __future__ import annotations
 
@@ -11,9 +11,10 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
 from textual.screen import ModalScreen
-from textual.widgets import Input, Label, Static
+from textual.suggester import SuggestFromList
+from textual.widgets import Input, Label, OptionList, Static
 
-from bar import registration
+from bar import reasons, registration
 from bar.clock import Clock
 from bar.config import Settings
 from bar.errors import BarError, InvalidInput
@@ -23,21 +24,32 @@ from kiosk.board import OpenOrder
 
 
 class AskScreen(ModalScreen[str | None]):
-    """A question, a line to type the answer in, and a hint. The answer is required."""
+    """A question, a line to type the answer in, and a hint. The answer is required.
 
-    BINDINGS = [Binding("escape", "back", "Back")]
+    With `picks`, ready answers are listed under the line (↓ goes to them, enter takes
+    one) and typing completes them (→ accepts)."""
+
+    BINDINGS = [
+        Binding("escape", "back", "Back"),
+        Binding("down", "to_picks", "Ready answers", show=False),
+    ]
 
     def __init__(
-        self, question: Text, *, placeholder: str, hint: str, required: str, max_length: int
+        self, question: Text, *, placeholder: str, hint: str, required: str, max_length: int,
+        picks: tuple[str, ...] = (),
     ) -> None:
         super().__init__()
         self.question, self.placeholder, self.hint = question, placeholder, hint
-        self.required, self.max_length = required, max_length
+        self.required, self.max_length, self.picks = required, max_length, picks
 
     def compose(self) -> ComposeResult:
         with Vertical(id="ask-dialog"):
             yield Static(self.question, id="ask-question")
-            yield Input(placeholder=self.placeholder, max_length=self.max_length, id="ask-input")
+            suggester = SuggestFromList(self.picks, case_sensitive=False) if self.picks else None
+            yield Input(placeholder=self.placeholder, max_length=self.max_length, id="ask-input",
+                        suggester=suggester)
+            if self.picks:
+                yield OptionList(*self.picks, id="ask-picks")
             yield Label(self.hint, id="ask-hint")
 
     @on(Input.Submitted, "#ask-input")
@@ -47,6 +59,15 @@ class AskScreen(ModalScreen[str | None]):
             self.notify(self.required, severity="warning")
             return
         self.dismiss(answer)
+
+    @on(OptionList.OptionSelected, "#ask-picks")
+    def picked(self, event: OptionList.OptionSelected) -> None:
+        """Enter (or a click) on a ready answer."""
+        self.dismiss(self.picks[event.option_index])
+
+    def action_to_picks(self) -> None:
+        if self.picks:
+            self.query_one("#ask-picks", OptionList).focus()
 
     def action_back(self) -> None:
         self.dismiss(None)
@@ -61,9 +82,11 @@ class CancelScreen(AskScreen):
             Text.assemble(("Cancel ", "bold"), (f"#{order.number} {order.drink_name}", "bold"),
                           " for ", order.username, "?"),
             placeholder="reason, e.g. out of ice",
-            hint="enter: cancel the order · escape: keep it",
+            hint="enter: cancel · ↓: a ready reason · escape: keep it",
             required="Type a reason for the guest (escape keeps the order)",
             max_length=200,
+            # The templates (`bar.reasons`): a guest reads these in their own language.
+            picks=tuple(reasons.text(code) for code in reasons.BARISTA),
         )
         self.order = order
 

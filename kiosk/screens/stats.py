@@ -1,4 +1,5 @@
-"""Tonight in numbers, one key (`s`) away from the queue.
+"""Tonight in numbers, one key (`s`) away from the queue: at a bar with stations, a line
+per station too.
 
 The figures are the core's (`bar.stats`, SQL over the orders), read again when the
 app's event tail brings order changes or refusals (the screen watches the app's `changes`): the
@@ -48,6 +49,7 @@ class StatsScreen(Screen[None]):
             yield Label(id="stats-guests")
             yield Label(id="stats-waits")
             yield Label(id="stats-refused")
+            yield Label(id="stats-stations")
         with Vertical(id="stats-drinks-box"):
             yield DrinkBars(id="stats-drinks")
         with Vertical(id="stats-slots-box"):
@@ -92,7 +94,9 @@ class StatsScreen(Screen[None]):
         t = s.totals
         self.query_one("#stats-orders", Label).update(
             f"{t.ordered} orders   {t.served} served   {t.open} open   "
-            f"{t.cancelled} cancelled   {t.expired} expired")
+            f"{t.cancelled} cancelled   {t.expired} expired"
+            + (f"   revenue {stats.format_money(s.revenue, self.kiosk.settings.currency)}"
+               if s.revenue is not None else ""))
         guests = (f"{s.guests} guests · {s.mean_orders:g} orders each (at most {s.max_orders})"
                   if s.guests else "no guests yet")
         self.query_one("#stats-guests", Label).update(guests)
@@ -105,3 +109,17 @@ class StatsScreen(Screen[None]):
                        f"({s.busiest_hour_orders} orders)")
         self.query_one("#stats-waits", Label).update(wait + busiest)
         self.query_one("#stats-refused", Label).update(stats.turned_away(s))
+        self._show_stations(s)
+
+    def _show_stations(self, s: stats.Stats) -> None:
+        names = {station.id: station.name for station in self.kiosk.settings.stations}
+        lines = [
+            f"{names.get(row.station, row.station)}: {row.counts.ordered} "
+            f"order{'' if row.counts.ordered == 1 else 's'} · "
+            f"{row.counts.served} served · {row.counts.open} open · "
+            f"wait p50 {stats.format_wait(row.wait_p50_s)}"
+            for row in s.stations
+        ]
+        label = self.query_one("#stats-stations", Label)
+        label.display = bool(lines)
+        label.update("\n".join(lines))

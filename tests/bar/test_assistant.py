@@ -4,11 +4,13 @@ own), the index per menu version, suggestions that follow the queue."""
 from __future__ import annotations
 
 import dataclasses
+import json
 import random
 
 from bar import menu, orders
 from bar.assistant import Assistant
 from bar.assistant.index import menu_index
+from bar.assistant.model import menu_context
 from bar.assistant.parser import parse
 from bar.assistant.recommend import Tonight, rank, taste_terms
 from bar.config import DrinkSpec
@@ -63,6 +65,28 @@ def test_the_index_is_built_once_per_menu_version(settings, keys, clock):
     answer = Assistant(settings).answer("a negroni sbagliato", user_key=None, now=clock())
     assert answer.items == [] and answer.unmatched == ["Negroni Sbagliato"]  # out of stock
     assert "out of stock" in answer.reply
+
+
+def test_a_drink_is_found_by_its_translated_names_and_named_in_the_guests_language(
+    settings, keys, clock
+):
+    # bar.toml: the espresso is "Café solo" in Spanish, the Gin & Tonic "Gim-tônica" in
+    # Portuguese; neither name is said in the drinks' own names or ingredients.
+    answer = Assistant(settings).answer("dos cafés solos, por favor", user_key=None, now=clock())
+    assert (answer.language, [(i.drink_id, i.quantity) for i in answer.items]) == (
+        "es", [("espresso", 2)])
+    assert "2 × Café solo" in answer.reply
+    answer = Assistant(settings).answer("uma gim-tônica", user_key=None, now=clock())
+    assert [i.drink_id for i in answer.items] == ["gin-tonic"] and answer.unmatched == []
+    assert "1 × Gim-tônica" in answer.reply
+    # a local model is told those names too
+    told = json.loads(menu_context(menu_index(menu.list_drinks()), {"gin-tonic"}))
+    assert set(told[0]["also_called"]) == {"Gim-tônica", "Gin tonic", "Gin Tonic", "Gin-tonic"}
+    # A translation added live is a new menu version: the bartender knows it at once.
+    menu.edit_drink("negroni", {"translations": {"de": {"name": "Bitterer Italiener"}}},
+                    now=clock())
+    answer = Assistant(settings).answer("einen bitteren Italiener", user_key=None, now=clock())
+    assert [i.drink_id for i in answer.items] == ["negroni"]
 
 
 def test_a_long_queue_favours_quick_drinks(settings, keys, make, clock):

@@ -104,3 +104,81 @@ def test_timers_and_sessions_are_checked_at_start(environ, message):
     with pytest.raises(ConfigError) as refused:
         load_settings(SAMPLE_CONFIG, environ=environ)
     assert str(refused.value).startswith(message)
+
+
+def test_a_drinks_translations_are_flat_keys_and_a_category_is_translated_once(tmp_path):
+    settings = load_settings(_write(tmp_path, """
+[[menu]]
+id = "espresso"
+name = "Espresso"
+name_pt = "Expresso"
+category = "Coffee"
+category_pt = "Cafés"
+description = "Short and strong."
+description_de = "  Kurz und kräftig. "
+name_fr = ""
+
+[[menu]]
+id = "flat-white"
+name = "Flat White"
+category = "Coffee"
+"""), environ={})
+    espresso, flat_white = settings.menu
+    assert espresso.translations == {"pt": {"name": "Expresso", "category": "Cafés"},
+                                     "de": {"description": "Kurz und kräftig."}}
+    # the category's translation, written on one drink, is every drink's of that category
+    assert flat_white.translations == {"pt": {"category": "Cafés"}}
+
+
+@pytest.mark.parametrize("entry,names", [
+    ("name_it = 'Caffè'", "unknown key name_it: 'it' is not one of the guest page's languages"),
+    ("description_pt_br = 'x'", "unknown key description_pt_br"),
+    ("name_pt = 3", "menu.espresso.name_pt: expected text"),
+    ("translations = { pt = { name = 'x' } }", "unknown key translations"),
+])
+def test_a_translation_the_page_cannot_show_is_an_error_naming_the_key(tmp_path, entry, names):
+    text = f"[[menu]]\nid = 'espresso'\nname = 'Espresso'\n{entry}\n"
+    with pytest.raises(ConfigError) as error:
+        load_settings(_write(tmp_path, text), environ={})
+    assert names in error.value.message
+
+
+def test_two_translations_of_one_category_are_an_error(tmp_path):
+    text = """
+[[menu]]
+id = "espresso"
+name = "Espresso"
+category = "Coffee"
+category_pt = "Cafés"
+
+[[menu]]
+id = "latte"
+name = "Latte"
+category = "Coffee"
+category_pt = "Café"
+"""
+    with pytest.raises(ConfigError) as error:
+        load_settings(_write(tmp_path, text), environ={})
+    assert error.value.message == ("menu.latte.category_pt: 'Café', but menu.espresso translates "
+                                   "the same category 'Coffee' as 'Cafés'")
+
+
+@pytest.mark.parametrize(("text", "environ", "language"), [
+    ("", {}, "en"),
+    ("[bar]\nlanguage = 'pt'\n", {}, "pt"),
+    ("[bar]\nlanguage = 'DE'\n", {}, "de"),
+    ("[bar]\nlanguage = 'pt'\n", {"BAR_LANGUAGE": "fr"}, "fr"),
+])
+def test_the_boards_language(tmp_path, text, environ, language):
+    assert load_settings(_write(tmp_path, text), environ=environ).language == language
+
+
+@pytest.mark.parametrize(("text", "environ", "message"), [
+    ("[bar]\nlanguage = 'klingon'\n", {},
+     "bar.language: expected one of en, pt, fr, de, es, got 'klingon'"),
+    ("", {"BAR_LANGUAGE": "pt-BR"}, "BAR_LANGUAGE: expected one of en, pt, fr, de, es, got 'pt-BR'"),
+])
+def test_a_language_the_boards_do_not_speak_is_refused(tmp_path, text, environ, message):
+    with pytest.raises(ConfigError) as refused:
+        load_settings(_write(tmp_path, text), environ=environ)
+    assert str(refused.value) == message

@@ -49,6 +49,11 @@ def test_recall_puts_a_served_order_back_to_ready_with_its_events(make, clock, s
     assert sorted(_status_events(order, before)) == [
         ("admin", "ready"), ("display", "ready"), (f"orders/{order.guest.user_key}", "ready"),
     ]
+    # Each of them says it undoes a move (a printer does not print "ready" again); the
+    # moves' own events have no such key.
+    changes = [e for e in events.read_since(0) if isinstance(e.data, OrderStatusChanged)]
+    assert [e.data.recalled for e in changes if e.id > before] == [True, True, True]
+    assert all("recalled" not in e.payload for e in changes if e.id <= before)
     assert Move.get(Move.to_status == orders.SERVED).recalled_at == clock()
 
 

@@ -111,8 +111,8 @@ def test_an_old_order_keeps_the_name_and_price_it_was_ordered_at(settings, make,
     assert orders.order_dict(old)["price"] == 8.0
     assert orders.order_dict(orders.get_order(second.id))["drink_name"] == "Negroni Sbagliato"
     assert stats.compute().revenue == 18.0
-    page = summary.render("Bar", orders.business_day(clock(), settings.day_starts_at))
-    assert "Revenue" in page and "18.00" in page
+    page = summary.render("Bar", orders.business_day(clock(), settings.day_starts_at), currency="EUR")
+    assert "Revenue" in page and "18.00 EUR" in page
 
 
 def test_a_schema_4_database_gives_old_orders_their_drinks_name_and_price(settings, make, clock):

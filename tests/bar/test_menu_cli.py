@@ -74,3 +74,19 @@ def test_import_resyncs_from_the_file_and_init_keeps_live_changes(run):
     assert listed(run)["negroni"]["price"] == 9.0  # a restart keeps what the host set
     assert "1 changed" in run("menu", "import", str(SAMPLE_CONFIG))
     assert listed(run)["negroni"]["price"] is None
+
+
+def test_a_drinks_text_in_another_language_from_the_command_line(run):
+    out = run("menu", "edit", "negroni", "--lang", "pt", "--name", "Negroni da casa",
+              "--description", "")
+    assert out.splitlines()[1:] == [
+        "  name in pt: Negroni da casa",
+        "  description in pt: none (guests see 'Gin, Campari and sweet vermouth, stirred over "
+        "ice with an orange peel.')",
+    ]
+    assert listed(run)["negroni"]["translations"]["pt"] == {"name": "Negroni da casa",
+                                                             "category": "Coquetéis"}
+    assert "--lang sets only the translated" in run("menu", "edit", "negroni", "--lang", "pt",
+                                                    "--price", "9", ok=False)
+    refused = run("menu", "edit", "negroni", "--lang", "it", "--name", "x", ok=False)
+    assert "--lang 'it': one of en, pt, fr, de, es" in refused

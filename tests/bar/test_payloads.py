@@ -30,7 +30,8 @@ INFO = OrderInfo(
     barista="Sam", cancel_reason=None, created_at=AT, updated_at=AT, ready_at=AT,
     completed_at=None,
 )
-BOARD = PublicOrder(number=7, first_name="Ana", drink_name="Negroni", status="ready", updated_at=AT)
+BOARD = PublicOrder(number=7, first_name="Ana", drink_name="Negroni", status="ready", updated_at=AT,
+                    drink_id="negroni")
 
 
 @pytest.mark.parametrize("event", [

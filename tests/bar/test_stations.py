@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -20,12 +21,14 @@ from bar import (
     stations,
     stats,
     summary,
+    timers,
 )
 from bar.cli import cli
 from bar.config import load_settings
 from bar.db import db
 from bar.errors import (
     ConfigError,
+    InvalidInput,
     InvalidTransition,
     QueueFull,
     ScanCodeInvalid,
@@ -52,6 +55,7 @@ drinks = ["espresso-martini"]
 [stations.rules]
 max_queue = 4
 drinks_per_window = 3
+barista_timeout = "5m"
 """
 
 
@@ -68,8 +72,10 @@ def test_stations_are_read_from_bar_toml_with_their_own_rules(tmp_path):
     assert (coffee.drinks, coffee.rules.max_queue, bar.rules.max_queue) == (
         ("espresso-martini",), 4, settings.rules.max_queue)
     # What a station does not set is the bar's.
-    assert coffee.rules.barista_timeout == settings.rules.barista_timeout
+    assert coffee.rules.uncollected_timeout == settings.rules.uncollected_timeout
     assert (coffee.rules.drinks_per_window, bar.rules.drinks_per_window) == (3, 10)
+    assert (coffee.rules.barista_timeout, bar.rules.barista_timeout) == (
+        timedelta(minutes=5), settings.rules.barista_timeout)
 
 
 @pytest.mark.parametrize(("extra", "message"), [
@@ -93,6 +99,13 @@ def test_each_drink_goes_to_its_station(tmp_path):
     assert stations.route(settings, "flat-white", "coffee").id == "coffee"  # case aside
     assert stations.route(settings, "espresso-martini", "Cocktails").id == "coffee"  # listed
     assert stations.route(settings, "new-thing", "Snacks").id == "bar"  # unclaimed: the first
+    drinks = [{"id": "negroni", "category": "Cocktails"}, {"id": "flat-white", "category": "Coffee"},
+              {"id": "espresso-martini", "category": "Cocktails"}, {"id": "toast", "category": None}]
+    assert [d["id"] for d in stations.makes(settings, "coffee", drinks)] == [
+        "flat-white", "espresso-martini"]
+    assert [d["id"] for d in stations.makes(settings, "bar", drinks)] == ["negroni", "toast"]
+    with pytest.raises(InvalidInput, match="no station 'tea'"):
+        stations.makes(settings, "tea", drinks)
     no_stations = load_settings(SAMPLE_CONFIG, environ={})
     assert stations.route(no_stations, "negroni", "Cocktails") is None
 
@@ -214,6 +227,37 @@ def test_a_recall_checks_the_stations_queue(make, clock, settings):
     orders.place_order(two, guest, drink_id="negroni", now=clock())  # another station's queue
     with pytest.raises(InvalidTransition, match="the queue is full \\(1\\)"):
         history.recall(two, barista="Sam", now=clock())
+
+
+def test_each_order_expires_and_is_reminded_under_its_stations_timeouts(make, clock, settings):
+    two = with_rules(with_stations(settings), max_open_orders_per_guest=5)
+    bar, coffee = two.stations
+    quick = dataclasses.replace(coffee.rules, barista_timeout=timedelta(minutes=5),
+                                uncollected_timeout=timedelta(minutes=4), remind_after=timedelta(minutes=2))
+    two = dataclasses.replace(two, stations=(bar, dataclasses.replace(coffee, rules=quick)))
+    guest = make.guest()
+    negroni = orders.place_order(two, guest, drink_id="negroni", now=clock()).order
+    espresso = orders.place_order(two, guest, drink_id="espresso", now=clock()).order
+    flat_white = orders.place_order(two, guest, drink_id="flat-white", now=clock()).order
+    for status in ("preparing", "ready"):
+        orders.move(flat_white.id, status, actor="barista", barista="Kim", now=clock())
+
+    clock.advance(timedelta(minutes=1))
+    second = orders.place_order(two, guest, drink_id="espresso", now=clock()).order
+    clock.advance(timedelta(minutes=1))
+    reminded = timers.run_due(two, now=clock()).reminded
+    assert [o.id for o in reminded] == [flat_white.id]  # the bar's remind_after is later
+    clock.advance(timedelta(minutes=3))  # 5 minutes: the coffee corner gives up
+    assert {o.id for o in timers.run_due(two, now=clock()).expired} == {espresso.id, flat_white.id}
+    assert orders.get_order(negroni.id).status == "pending"  # the cocktail bar's 15 minutes
+    # A recall checks the order's own station: back to pending, the second espresso
+    # (ordered 5½ minutes ago) would expire again at once.
+    clock.advance(timedelta(seconds=90))
+    orders.move(second.id, "cancelled", actor="barista", barista="Kim", reason="no milk", now=clock())
+    with pytest.raises(InvalidTransition, match=r"ordered over 5m ago"):
+        history.recall(two, barista="Kim", now=clock())
+    clock.advance(two.rules.barista_timeout)
+    assert [o.id for o in timers.run_due(two, now=clock()).expired] == [negroni.id]
 
 
 def test_station_channels_are_read_by_whoever_reads_the_bars():

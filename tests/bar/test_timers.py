@@ -75,6 +75,25 @@ def test_last_call_from_config_is_announced_once_per_night(make, clock, settings
     assert _announcements() == ["Last call, folks!"] * 2
 
 
+def test_the_default_last_call_is_the_bar_s_own_words_and_the_host_s_is_theirs(
+        make, clock, settings):
+    guest = make.guest("Mia")
+    default = with_rules(settings, last_call=time(23, 30))  # "Last call!" left as it is
+    _local(clock, 23, 30)
+    timers.run_due(default, now=clock())
+    # The host writes their own the next night; and says "Last call!" by hand once.
+    written = with_rules(settings, last_call=time(23, 30), last_call_message="Dernière tournée !")
+    _local(clock, 23, 30)
+    timers.run_due(written, now=clock())
+    notifications.announce("Last call!", now=clock())
+    said = [(e.payload["message"], e.payload.get("kind"))
+            for e in Event.select().where(Event.type == events.ANNOUNCEMENT).order_by(Event.id)]
+    assert said == [("Last call!", "last_call"), ("Dernière tournée !", None), ("Last call!", None)]
+    kept = [(n.payload["message"], n.payload.get("kind"))
+            for n in notifications.unread(guest.user_key)]
+    assert kept == said  # the unread notification says so too (a phone asleep at the time)
+
+
 def test_close_at_after_midnight_closes_the_bar_that_night(clock, settings, keys):
     bar = with_rules(settings, close_at=time(1, 0))
     _local(clock, 20, 0)

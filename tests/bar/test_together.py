@@ -14,7 +14,7 @@ import peewee
 import pytest
 
 from bar import orders, push
-from bar.db import _Job, _Together, db, engine, write, write_together
+from bar.db import _Job, _Together, db, engine, sql, write, write_together
 from bar.errors import QueueFull, TooManyOpenOrders
 from bar.models import Event, Order, State
 from tests.conftest import with_rules
@@ -115,11 +115,28 @@ def _idle_connections() -> int:
     return len(database._idle if engine().name == "sqlite" else database._connections)
 
 
-def test_a_writer_whose_statement_fails_leaves_the_group_usable(keys):
+def _insert_dup_reading_its_id() -> None:
+    State.insert(key="dup", value=2).execute()
+
+
+def _insert_dup_unread() -> None:
+    # Nothing of its answer is read: in a group on PostgreSQL it is sent without waiting
+    # for the answer (a pipeline), so its failure comes back later, still its writer's.
+    db.execute_sql(sql("INSERT INTO state (key, value) VALUES ('dup', '2')"))
+
+
+def _insert_dup_unread_then_raise() -> None:
+    _insert_dup_unread()
+    raise peewee.IntegrityError("refused before the answer came")
+
+
+@pytest.mark.parametrize("refused", [
+    _insert_dup_reading_its_id, _insert_dup_unread, _insert_dup_unread_then_raise])
+def test_a_writer_whose_statement_fails_leaves_the_group_usable(keys, refused):
     """A statement the database refuses (PostgreSQL then refuses every statement of the
     transaction until it is rolled back to a savepoint): that writer's savepoint is
     undone, its `after_error` writes in the same transaction, and the group's other
-    writers commit."""
+    writers commit, whether or not the writer read the refused statement's answer."""
     holding, release = threading.Event(), threading.Event()
 
     def first() -> str:
@@ -129,7 +146,7 @@ def test_a_writer_whose_statement_fails_leaves_the_group_usable(keys):
 
     def duplicate() -> str:
         State.insert(key="undone", value=1).execute()  # undone with its savepoint
-        State.insert(key="dup", value=2).execute()  # refused: the key is taken
+        refused()  # refused: the key is taken
         return "never"
 
     def noted(error: Exception) -> None:

@@ -14,7 +14,7 @@ from __future__ import annotations
 import json
 import os
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
@@ -187,6 +187,24 @@ def phone(browser: Any) -> Iterator[tuple[Any, PageWatch]]:
     yield page, seen
     context.close()
     seen.check()
+
+
+@pytest.fixture
+def phone_in(browser: Any) -> Iterator[Callable[..., tuple[Any, PageWatch]]]:
+    """Phones like `phone`'s, each with its own locale (and size, if given)."""
+    opened: list[tuple[Any, PageWatch]] = []
+
+    def open_phone(locale: str, viewport: dict[str, int] = PHONE) -> tuple[Any, PageWatch]:
+        context = browser.new_context(viewport=viewport, is_mobile=True, has_touch=True,
+                                      device_scale_factor=1, color_scheme="light", locale=locale)
+        page = context.new_page()
+        opened.append((context, watch(page)))
+        return page, opened[-1][1]
+
+    yield open_phone
+    for context, seen in opened:
+        context.close()
+        seen.check()
 
 
 @pytest.fixture

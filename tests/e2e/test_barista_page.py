@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Iterator
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -14,7 +15,7 @@ from bar.clock import utcnow
 from bar.config import Settings
 from bar.models import Drink, Order
 from bar.tokens import Keys
-from tests.e2e.conftest import Live, PageWatch, Wifi, shot, watch
+from tests.e2e.conftest import Live, PageWatch, Wifi, shot, wait_for_js, watch
 from tests.e2e.test_guest_page import join, order_espresso, order_sheet, status_of
 from webapp import create_app
 from webapp.server import run_in_thread
@@ -24,13 +25,14 @@ pytestmark = pytest.mark.browser
 LANDSCAPE = {"width": 1024, "height": 768}
 PORTRAIT = {"width": 768, "height": 1024}
 PASSWORD = "correct horse battery"
+SCREENSHOTS = Path("/tmp/bar-i18n-shots")  # looked at by hand, kept out of the repo
 
 
 def open_tablet(
-    browser: Any, viewport: dict[str, int] = LANDSCAPE, scheme: str = "light"
+    browser: Any, viewport: dict[str, int] = LANDSCAPE, scheme: str = "light", locale: str = "en-GB"
 ) -> tuple[Any, Any, PageWatch]:
     context = browser.new_context(viewport=viewport, has_touch=True, device_scale_factor=1,
-                                  locale="en-GB", color_scheme=scheme)
+                                  locale=locale, color_scheme=scheme)
     page = context.new_page()
     return context, page, watch(page)
 
@@ -140,7 +142,7 @@ def test_guest_order_goes_live_from_barista_to_guest(
         act(page, "pending", number, "claim")
         preparing = card(page, "preparing", number)
         preparing.wait_for()
-        assert preparing.locator(".card-barista").inner_text() == "sam"
+        assert preparing.locator(".card-barista").inner_text() == "Claimed by sam"
         assert Order.get(Order.number == number).barista == "sam"
         guest.wait_for_selector(f'.order[data-number="{number}"] .status[data-status=preparing]')
         assert status_of(guest, number).inner_text() == "Being made by sam"
@@ -311,6 +313,33 @@ def test_open_close_and_stock_from_the_tablet(tablet: tuple[Any, PageWatch], liv
     assert page.locator("#drinks-button").inner_text() == "Drinks (2 out)"
 
 
+def test_a_price_being_typed_survives_another_drink_changing_live(
+    tablet: tuple[Any, PageWatch], live: Live
+) -> None:
+    page, _ = tablet
+    sign_in(page, live)
+    page.click("#drinks-button")
+    page.wait_for_selector("#drinks-dialog[open]")
+    price = page.locator('.stock-row[data-id="negroni"] .price-input')
+    price.click()
+    page.keyboard.press("ControlOrMeta+a")
+    page.keyboard.type("12.5")
+    page.keyboard.press("ArrowLeft")  # the caret sits before the 5
+    page.evaluate("window.__negroniField = document.activeElement")
+
+    menu.set_in_stock("espresso", False, now=utcnow())  # the kiosk, meanwhile
+    page.wait_for_selector('.stock-row[data-id="espresso"] .stock-toggle[aria-pressed=false]')
+    assert price.input_value() == "12.5"
+    assert page.evaluate("""() => {
+      const field = document.activeElement;
+      return field === window.__negroniField && field.isConnected && field.selectionStart === 3;
+    }""")
+    page.keyboard.press("Enter")  # confirms: the typed price is the one saved
+    page.wait_for_selector('.stock-row[data-id="negroni"] .price-input[data-saved="12.5"]')
+    assert Drink.get_by_id("negroni").price == 12.5
+    assert price.input_value() == "12.5"
+
+
 def _busy_night(live: Live) -> list[Order]:
     """Orders of every wait: fresh, waiting (3 min) and late (6 and 8 min), in all columns."""
     now = utcnow()
@@ -405,3 +434,112 @@ def test_reconnect_and_resync_reload_the_queue(tablet: tuple[Any, PageWatch], li
     card_of(page, first).wait_for(state="detached")
     assert {"type": "resync"} in wifi.received
     assert page.evaluate("window.__sameDocument") is True
+
+
+def test_a_french_tablet_signs_in_moves_and_cancels_in_french(browser: Any, live: Live) -> None:
+    context, page, seen = open_tablet(browser, locale="fr-FR")
+    languages: list[str | None] = []
+    page.on("request", lambda r: r.url.split("?")[0].endswith("/status")
+            and languages.append(r.headers.get("x-bar-language")))
+    try:
+        page.goto(f"{live.url}/barista")
+        page.wait_for_selector("#login-view:visible")
+        assert page.evaluate("document.documentElement.lang") == "fr"
+        assert page.locator("#login-title").inner_text() == "Connexion barista"
+        page.click("#login-submit")  # nothing typed
+        assert page.locator("#login-error").inner_text() == (
+            "Saisissez votre nom d’utilisateur et votre mot de passe.")
+        sign_in(page, live)
+        assert page.locator("#title-pending [data-i18n]").inner_text() == "En attente"
+        assert page.locator("#live-indicator").inner_text() == "En direct"
+
+        ana, bo = live.guest("Ana"), live.guest("Bo")
+        first = live.order(ana, drink_id="espresso")
+        second = live.order(bo, drink_id="negroni")
+        card(page, "pending", first.number).wait_for()
+        assert card(page, "pending", first.number).locator(".card-age").inner_text().endswith(" s")
+        card(page, "pending", first.number).locator("button[data-action=claim]:text-is('Prendre')").click()
+        preparing = card(page, "preparing", first.number)
+        preparing.wait_for()
+        assert preparing.locator("button[data-action=ready]").inner_text() == "Prête"
+        assert languages == ["fr"]  # the server's messages would come back in French
+
+        # The cancel dialog is French; the chip's label too, but what the guest is sent
+        # is its English template (the guest's page translates it).
+        act(page, "pending", second.number, "cancel")
+        page.wait_for_selector("#cancel-dialog[open]")
+        assert page.locator("#cancel-question").inner_text() == f"Annuler #{second.number} Negroni pour Bo ?"
+        assert page.locator("label[for=cancel-reason]").inner_text() == "Motif (le client le verra)"
+        page.click("#cancel-confirm")
+        assert page.locator("#cancel-error").inner_text() == "Indiquez un motif pour le client."
+        page.click(".chip-button:text-is('En rupture de stock')")
+        assert page.input_value("#cancel-reason") == "En rupture de stock"
+        SCREENSHOTS.mkdir(exist_ok=True)
+        page.screenshot(path=str(SCREENSHOTS / "tablet-fr-cancel.png"), animations="disabled")
+        assert page.locator("#cancel-confirm").inner_text() == "Annuler la commande"
+        page.click("#cancel-confirm")
+        card(page, "pending", second.number).wait_for(state="detached")
+        assert (Order.get_by_id(second.id).status, Order.get_by_id(second.id).cancel_reason) == (
+            "cancelled", "Out of stock")
+        page.screenshot(path=str(SCREENSHOTS / "tablet-fr.png"), animations="disabled")
+
+        # The switcher: German, kept on this tablet, still signed in.
+        page.select_option("#language", "de")
+        page.wait_for_selector('html[lang="de"] #queue-view:visible')
+        preparing.wait_for()
+        assert page.locator("#title-preparing [data-i18n]").inner_text() == "In Zubereitung"
+        assert preparing.locator("button[data-action=unclaim]").inner_text() == "Zurückgeben"
+        assert page.evaluate("localStorage.getItem('bar.language')") == "de"
+        live.order(live.guest("Jürgen"), drink_id="espresso")
+        page.wait_for_selector("#column-pending .order-card")
+        page.click("#drinks-button")
+        page.wait_for_selector("#drinks-dialog[open]")
+        page.screenshot(path=str(SCREENSHOTS / "tablet-de-drinks.png"), animations="disabled")
+        page.click("#drinks-close")
+        page.screenshot(path=str(SCREENSHOTS / "tablet-de.png"), animations="disabled")
+        overflowing = page.evaluate("""() => [...document.querySelectorAll(
+            '.column-title, .card-actions .button, .barista-tools .button')]
+            .filter((e) => e.scrollWidth > e.clientWidth + 1).map((e) => e.textContent)""")
+        assert overflowing == []  # long German words fit
+    finally:
+        context.close()
+    seen.check()
+
+
+def test_a_portuguese_tablet_names_drinks_as_the_menu_does_in_portuguese(browser: Any, live: Live) -> None:
+    menu.edit_drink("espresso", {"translations": {"pt": {"name": "Expresso"}}}, now=utcnow())
+    context, page, seen = open_tablet(browser, locale="pt-BR")
+    try:
+        sign_in(page, live)
+        ana = live.guest("Ana")
+        espresso = live.order(ana, drink_id="espresso")
+        negroni = live.order(ana, drink_id="negroni")
+        assert card_of(page, espresso).locator(".card-drink").inner_text() == "Expresso"
+        assert card_of(page, negroni).locator(".card-drink").inner_text() == "Negroni"  # no translation
+
+        # A translation changed live reaches the open tablet through MENU_CHANGED.
+        menu.edit_drink("negroni", {"translations": {"pt": {"name": "Negroni da casa"}}}, now=utcnow())
+        wait_for_js(page, """(id) => document.querySelector(`.order-card[data-id="${id}"] .card-drink`)
+            .textContent === 'Negroni da casa'""", negroni.id)
+        # The order itself keeps the name it was made under: receipts and stats say that.
+        assert Order.get_by_id(espresso.id).drink_name == "Espresso"
+    finally:
+        context.close()
+    seen.check()
+
+
+def test_a_name_in_arabic_reads_right_to_left_on_its_card_and_in_the_cancel_question(
+    tablet: tuple[Any, PageWatch], live: Live
+) -> None:
+    page, _ = tablet
+    sign_in(page, live)
+    order = live.order(live.guest("مريم"), drink_id="espresso")
+    name = card_of(page, order).locator(".card-name")
+    name.wait_for()
+    assert (name.inner_text(), name.evaluate("e => getComputedStyle(e).direction")) == ("مريم", "rtl")
+    act(page, "pending", order.number, "cancel")
+    page.wait_for_selector("#cancel-dialog[open]")
+    # The name is set apart (<bdi>): the question mark stays at the end of the sentence.
+    assert page.locator("#cancel-question").inner_text() == f"Cancel #{order.number} Espresso for مريم?"
+    assert page.locator("#cancel-question bdi").inner_text() == "مريم"
+    page.click("#cancel-keep")

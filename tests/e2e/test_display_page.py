@@ -7,13 +7,14 @@ import dataclasses
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
 
-from bar import admins, board, datadir, notifications, orders, registration, scan, shop
+from bar import admins, board, datadir, notifications, orders, registration, scan, shop, timers
 from bar.clock import utcnow
-from bar.config import Settings
+from bar.config import DEFAULT_LAST_CALL, Settings
 from bar.db import db
 from bar.tokens import Keys
 from tests.conftest import with_rules
@@ -22,6 +23,7 @@ from webapp import create_app
 from webapp.server import run_in_thread
 
 FULL_HD = {"width": 1920, "height": 1080}
+SCREENSHOTS = Path("/tmp/bar-i18n-shots")  # looked at by hand, kept out of the repo
 
 pytestmark = pytest.mark.browser
 
@@ -68,8 +70,14 @@ def orders_on_the_board(
     return placed
 
 
-def font_px(locator: Any) -> float:
-    return float(locator.evaluate("e => parseFloat(getComputedStyle(e).fontSize)"))
+def font_px(page: Any, selector: str) -> float:
+    """The font size of what `selector` finds, read in one go: the board redraws its
+    tickets as new nodes, and a node it dropped has no computed style (NaN)."""
+    return float(wait_for_js(page, """(selector) => {
+        const e = document.querySelector(selector);
+        const px = e && e.isConnected ? parseFloat(getComputedStyle(e).fontSize) : NaN;
+        return px > 0 ? px : null;
+    }""", selector))
 
 
 def test_board_follows_orders_live(tv: tuple[Any, PageWatch], live: Live) -> None:
@@ -290,6 +298,7 @@ def test_the_party_invite_shows_big_unless_the_host_turns_it_off(
     with serving(settings) as live:
         code = live.code()
         with full_hd(browser) as (page, _):
+            page.clock.install()  # the half-minute re-read, fast-forwarded below
             page.goto(f"{live.url}/display")
             page.wait_for_selector("#scan-panel:visible")
             assert page.locator("#scan-title").inner_text() == "Scan to join"
@@ -299,9 +308,11 @@ def test_the_party_invite_shows_big_unless_the_host_turns_it_off(
             assert qr["width"] >= 300  # big: scanned from a few steps away
             assert page.locator("#admin-login").is_hidden()
 
-            # The host revokes it: the board drops it within a re-read (half a minute).
+            # The host revokes it, which announces nothing: the board drops it at its next
+            # re-read, half a minute on.
             registration.revoke_code(code)
-            page.wait_for_selector("#scan-panel", state="hidden", timeout=45_000)
+            page.clock.fast_forward(31_000)
+            page.wait_for_selector("#scan-panel", state="hidden")
 
     off = dataclasses.replace(settings, show_join_code=False)
     with serving(off) as live:
@@ -346,14 +357,14 @@ def test_type_scales_with_the_count(tv: tuple[Any, PageWatch], live: Live) -> No
     live.advance(placed[0].id)
     page, _ = tv
     page.goto(f"{live.url}/display")
-    number = ticket(page, "ready", placed[0].number).locator(".ticket-number")
-    number.wait_for()
-    alone = font_px(number)
+    number = f'#ready-board [data-number="{placed[0].number}"] .ticket-number'
+    page.wait_for_selector(number)
+    alone = font_px(page, number)
     for order in placed[1:]:
         live.advance(order.id)
         live.advance(order.id)
     ticket(page, "ready", placed[11].number).wait_for()
-    among_twelve = font_px(ticket(page, "ready", placed[0].number).locator(".ticket-number"))
+    among_twelve = font_px(page, number)
     assert alone > 1.5 * among_twelve, (alone, among_twelve)
     # Twelve still fit: every ticket inside the board.
     box = page.locator("#ready-board").bounding_box()
@@ -361,3 +372,65 @@ def test_type_scales_with_the_count(tv: tuple[Any, PageWatch], live: Live) -> No
         t = page.locator("#ready-board .ticket").nth(n).bounding_box()
         assert t["y"] + t["height"] <= box["y"] + box["height"] + 1
         assert t["x"] + t["width"] <= box["x"] + box["width"] + 1
+
+
+FITS = """() => [...document.querySelectorAll('.board-title, .scan-title, .open-status')]
+    .filter((e) => e.scrollWidth > e.clientWidth + 1).map((e) => e.textContent)"""
+
+
+def test_the_board_speaks_the_hosts_german(browser: Any, settings: Settings, keys: Keys) -> None:
+    """bar.language = "de" on a TV whose browser is English; `?lang=pt` overrides it."""
+    SCREENSHOTS.mkdir(exist_ok=True)
+    with serving(dataclasses.replace(settings, language="de")) as live:
+        live.code()  # the party's invite: the board shows it
+        waiting, made = orders_on_the_board(live, ["Jürgen", "Maëlle"], claimed=1, made=1)[::-1]
+        with full_hd(browser) as (page, _):
+            page.goto(f"{live.url}/display")
+            page.wait_for_selector("#live-indicator[data-state=live]")
+            assert page.evaluate("document.documentElement.lang") == "de"
+            ticket(page, "ready", made.number).wait_for()
+            ticket(page, "waiting", waiting.number).wait_for()
+            assert page.locator("#waiting-title").inner_text().startswith("In der Schlange")
+            assert page.locator("#preparing-title").inner_text() == "In Zubereitung"
+            assert page.locator("#ready-title").inner_text() == "Abholbereit"
+            assert page.locator("#open-status").inner_text() == "Geöffnet"
+            assert page.locator("#scan-title").inner_text() == "Scannen und mitmachen"
+            assert page.locator("#scan-remaining").inner_text() == "dann bestellst du auf deinem Handy"
+            empty = page.locator("#preparing-board .board-empty")
+            assert empty.inner_text() == "Gerade wird nichts zubereitet"
+            assert page.title() == f"{live.settings.name} — Bestellungen"
+
+            # A live order: claimed at the kiosk, it moves on the German board.
+            live.advance(waiting.id)
+            ticket(page, "preparing", waiting.number).wait_for()
+            page.screenshot(path=str(SCREENSHOTS / "board-de.png"), animations="disabled")
+            assert page.evaluate(FITS) == []  # long German words fit their columns
+
+            page.goto(f"{live.url}/display?lang=pt")
+            ticket(page, "preparing", waiting.number).wait_for()
+            assert page.evaluate("document.documentElement.lang") == "pt"
+            assert page.locator("#ready-title").inner_text() == "Prontos"
+            page.screenshot(path=str(SCREENSHOTS / "board-pt.png"), animations="disabled")
+            assert page.evaluate(FITS) == []
+
+            # The bar's own last call in the board's words; the host's as written.
+            notifications.announce(DEFAULT_LAST_CALL, now=utcnow(), kind=timers.LAST_CALL)
+            page.wait_for_selector('#announcement:text-is("Última rodada!")')
+            notifications.announce("Last call <b>now</b>", now=utcnow())
+            page.wait_for_selector('#announcement:text-is("Last call <b>now</b>")')
+
+
+def test_names_in_any_script_show_as_typed(tv: tuple[Any, PageWatch], live: Live) -> None:
+    """Korean, Cyrillic and Greek as typed; Arabic right to left, its number still first."""
+    names = ["مريم", "김민준", "Дмитрий", "Ωμέγα"]
+    placed = [live.order(live.guest(name)) for name in names]
+    page, _ = tv
+    page.goto(f"{live.url}/display")
+    for order, name in zip(placed, names, strict=True):
+        shown = ticket(page, "waiting", order.number).locator(".ticket-name")
+        shown.wait_for()
+        assert shown.inner_text() == name
+    arabic = ticket(page, "waiting", placed[0].number)
+    name = arabic.locator(".ticket-name")
+    assert name.evaluate("e => getComputedStyle(e).direction") == "rtl"
+    assert arabic.locator(".ticket-number").bounding_box()["x"] < name.bounding_box()["x"]

@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import timedelta
 from typing import Any
 
 import pytest
 
-from bar import notifications, scan, shop
+from bar import notifications, orders, scan, shop
 from bar.clock import utcnow
-from bar.models import Notification, Order
-from tests.e2e.conftest import TIMEOUT_MS, Live, PageWatch, Wifi, shot
+from bar.models import Guest, Notification, Order
+from tests.e2e.conftest import TIMEOUT_MS, Live, PageWatch, Wifi, shot, wait_for_js
 
 pytestmark = pytest.mark.browser
 
@@ -457,3 +458,45 @@ def test_reconnects_and_catches_up_on_what_it_missed(
     again = wifi.subscribes()[-1]
     assert isinstance(again.get("since"), int) and again["since"] > 0
     assert again["channels"][0].startswith("orders/")
+
+
+def test_a_tickets_qr_code_opens_the_guests_own_order_and_nothing_else(
+    phone: tuple[Any, PageWatch], live: Live
+) -> None:
+    page, _ = phone
+    join(page, live)
+    ana = Guest.get(Guest.username == "Ana Lopez")
+    unlimited = dataclasses.replace(live.settings, orders_per_minute=0)
+    served = []
+    for _ in range(8):  # made and served: the first ticket's order ends up far down the list
+        order = orders.place_order(unlimited, ana, drink_id="espresso", now=utcnow()).order
+        for _ in range(3):
+            live.advance(order.id)
+        served.append(order)
+    someone_elses = live.order(live.guest("Bo"), "negroni")
+    shown = ".order[data-order-id]"
+
+    # Someone else's ticket (or a made-up id): the page as it is, the id gone from the address.
+    page.goto(f"{live.url}/?order={someone_elses.id}")
+    page.wait_for_selector(f'{shown}[data-order-id="{served[0].id}"]', state="attached")
+    assert page.locator(shown).count() == 8
+    assert page.locator(f'[data-order-id="{someone_elses.id}"]').count() == 0
+    assert page.locator(".order.spotlight").count() == 0
+    assert page.get_attribute("#tab-menu", "aria-selected") == "true"
+    assert page.url == f"{live.url}/"
+
+    page.goto(f"{live.url}/?order={served[0].id}")
+    card = page.locator(f'.order.spotlight[data-order-id="{served[0].id}"]')
+    card.wait_for()
+    assert page.get_attribute("#tab-orders", "aria-selected") == "true"
+    assert page.url == f"{live.url}/"
+    wait_for_js(page, """id => {
+      const box = document.querySelector(`.order[data-order-id="${id}"]`).getBoundingClientRect();
+      return window.scrollY > 0 && box.top >= 0 && box.bottom <= window.innerHeight;
+    }""", served[0].id)
+    page.wait_for_selector(".order.spotlight", state="detached")  # a moment, not for good
+
+    page.reload()  # the address no longer names the order: nothing opens again
+    page.wait_for_selector(f'{shown}[data-order-id="{served[0].id}"]', state="attached")
+    assert page.locator(".order.spotlight").count() == 0
+    assert page.get_attribute("#tab-menu", "aria-selected") == "true"

@@ -102,6 +102,18 @@ def test_notify_me_on_a_secure_origin(start_server: Any, tmp_path: Path) -> None
             const all = await reg.getNotifications();
             return all.length ? all.map((n) => [n.title, n.body, n.tag, n.data.url]) : null; }""")
         assert shown == [[message["title"], message["body"], message["tag"], message["url"]]]
+        # The host's announcement, as the bar pushes it: its words shown as typed, and a
+        # tap opens the page.
+        news = {"title": "From Friday Night Bar", "body": "Happy hour <b>now</b> & more",
+                "tag": "ann:7", "url": "/", "order_id": None}
+        cdp.send("ServiceWorker.deliverPushMessage", {
+            "origin": served.base_url, "registrationId": ours[0]["registrationId"],
+            "data": json.dumps(news)})
+        shown = wait_for_js(page, """async () => {
+            const reg = await navigator.serviceWorker.getRegistration('/static/');
+            const all = await reg.getNotifications({ tag: 'ann:7' });
+            return all.length ? all.map((n) => [n.title, n.body, n.data.url]) : null; }""")
+        assert shown == [[news["title"], news["body"], "/"]]
         with core_on(served.data_dir):
             orders.advance(order.id, barista="Sam", now=utcnow())
         shot(page, "https-notify-me")

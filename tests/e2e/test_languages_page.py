@@ -1,18 +1,21 @@
-"""The guest page in the phone's language: Portuguese from join to "Pronto!", a German
-refusal, and the switcher that remembers its choice."""
+"""The guest page in the phone's language: Portuguese from join to "Pronto!" and a
+cancellation reason, a German refusal, and the switcher that remembers its choice."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
+import requests
 
-from bar.config import Settings
+from bar import admins, notifications, timers
+from bar.clock import utcnow
+from bar.config import DEFAULT_LAST_CALL, Settings
 from bar.models import Order
 from tests.conftest import with_rules
-from tests.e2e.conftest import PHONE, TIMEOUT_MS, Live, PageWatch, watch
+from tests.e2e.conftest import TIMEOUT_MS, Live
+from tests.e2e.test_guest_page import order_espresso_live
 
 pytestmark = pytest.mark.browser
 
@@ -22,24 +25,6 @@ SCREENSHOTS = Path("/tmp/bar-i18n-shots")  # looked at by hand, kept out of the 
 @pytest.fixture
 def settings(settings: Settings) -> Settings:
     return with_rules(settings, max_queue=1)
-
-
-@pytest.fixture
-def phone_in(browser: Any) -> Iterator[Callable[[str], tuple[Any, PageWatch]]]:
-    """Phones like the `phone` fixture's, each with its own locale."""
-    opened: list[tuple[Any, PageWatch]] = []
-
-    def open_phone(locale: str) -> tuple[Any, PageWatch]:
-        context = browser.new_context(viewport=PHONE, is_mobile=True, has_touch=True,
-                                      device_scale_factor=1, color_scheme="light", locale=locale)
-        page = context.new_page()
-        opened.append((context, watch(page)))
-        return page, opened[-1][1]
-
-    yield open_phone
-    for context, seen in opened:
-        context.close()
-        seen.check()
 
 
 def join(page: Any, live: Live, name: str) -> None:
@@ -76,6 +61,41 @@ def test_a_portuguese_phone_joins_orders_and_reads_pronto(phone_in: Any, live: L
     kicker = page.locator(f'#ready-banner .pickup[data-number="{number}"] .pickup-kicker')
     assert kicker.inner_text() == "Pronto! Retire no bar"
     assert "para João" in page.locator("#ready-banner").inner_text()
+
+    # Another order, cancelled by a barista with the tablet's "Out of stock" chip (the
+    # admin API, as the tablet does it): João reads the reason in Portuguese.
+    page.click("#tab-menu")
+    second = order_espresso_live(page)
+    admins.create_admin("sam", "correct horse battery", now=utcnow())
+    login = requests.post(f"{live.url}/api/admin/login", timeout=10,
+                          json={"username": "sam", "password": "correct horse battery"})
+    moved = requests.post(
+        f"{live.url}/api/admin/orders/{second.id}/status", timeout=10,
+        json={"status": "cancelled", "reason": "Out of stock"},
+        headers={"Authorization": f"Bearer {login.json()['access_token']}"})
+    assert moved.status_code == 200, moved.text
+    assert moved.json()["order"]["cancel_reason_code"] == "out_of_stock"
+    reason = page.locator(f'.order[data-number="{second.number}"] .order-reason')
+    reason.wait_for(timeout=TIMEOUT_MS)
+    assert reason.inner_text() == "Acabou o estoque"
+    banner = page.locator(f'#messages .message[data-order="{second.id}"]')
+    assert banner.locator(".message-title").inner_text() == (
+        f"Seu pedido #{second.number} Expresso foi cancelado")  # the menu's Portuguese name
+    assert banner.locator(".message-text").inner_text().startswith("Motivo: Acabou o estoque.")
+
+    # The bar's own last call in Portuguese; the host's own words as written.
+    notifications.announce(DEFAULT_LAST_CALL, now=utcnow(), kind=timers.LAST_CALL)
+    notifications.announce("Last call <b>for real</b>!", now=utcnow())
+    said = page.locator('#messages .message[data-kind="announcement"] .message-text')
+    page.wait_for_selector('#messages .message-text:text-is("Last call <b>for real</b>!")',
+                           timeout=TIMEOUT_MS)
+    assert said.all_inner_texts() == ["Last call <b>for real</b>!", "Última rodada!"]
+    assert page.locator("#messages b").count() == 0  # the host's text is text
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.wait_for_selector("#toast", state="hidden")
+    page.evaluate("window.scrollTo(0, 0)")
+    SCREENSHOTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(SCREENSHOTS / "guest-pt-cancelled.png"), animations="disabled")
 
 
 def test_a_german_phone_reads_a_full_queue_in_german(phone_in: Any, live: Live) -> None:

@@ -110,6 +110,9 @@ def test_the_guest_narrows_the_menu_by_taste_and_search(
     page, _ = phone
     join(page, live)
     everything = page.locator(".drink").count()
+    # One row of tastes, in the guest's words, alcohol-free first.
+    assert page.locator("#taste-chips .chip").all_inner_texts() == [
+        "No alcohol", "Sweet", "Sour", "Bitter", "Strong"]
     page.click('.chip.taste[data-tag="no-alcohol"]')
     shown = {page.locator(".drink").nth(i).get_attribute("data-id")
              for i in range(page.locator(".drink").count())}
@@ -120,7 +123,7 @@ def test_the_guest_narrows_the_menu_by_taste_and_search(
     shot(page, "guest-menu-tastes")
     page.click('.chip.taste[data-tag="sweet"]')
     page.click('.chip.taste[data-tag="no-alcohol"]')
-    page.fill("#menu-search", "campari")  # an ingredient finds it
+    page.fill("#menu-search", "CAMPÁRI")  # an ingredient finds it, accents and case aside
     page.wait_for_selector('.drink[data-id="margarita"]', state="detached")
     assert [page.locator(".drink").nth(i).get_attribute("data-id")
             for i in range(page.locator(".drink").count())] == ["negroni"]

@@ -8,12 +8,13 @@ from typing import Any
 
 import pytest
 
-from bar import shop
+from bar import menu, shop
 from bar.clock import utcnow
 from bar.config import Settings
 from bar.models import Order
 from tests.conftest import make_settings, with_stations
 from tests.e2e.conftest import Live, PageWatch, shot, wait_for_js, watch
+from tests.e2e.test_barista_page import open_tablet, sign_in
 from tests.e2e.test_guest_page import join, order_sheet
 
 pytestmark = pytest.mark.browser
@@ -79,3 +80,21 @@ def test_a_cocktail_and_a_coffee_two_boards_and_the_right_pickup_place(
     bar_board.wait_for_selector("#open-status[data-open=false]")
     assert board.locator("#open-status").get_attribute("data-open") == "true"
     bar_watch.check()
+
+
+def test_the_coffee_corners_tablet_lists_its_own_drinks(browser: Any, live: Live) -> None:
+    context, tablet, seen = open_tablet(browser)
+    try:
+        sign_in(tablet, live)
+        tablet.goto(f"{live.url}/barista?station=coffee")
+        tablet.wait_for_selector("#live-indicator[data-state=live]")
+        tablet.click("#drinks-button")
+        tablet.wait_for_selector('.stock-row[data-id="espresso"]')
+        listed = {row.get_attribute("data-id") for row in tablet.locator(".stock-row").all()}
+        assert listed == {"flat-white", "cappuccino", "espresso"}  # the Coffee category's
+        # The host moves a cocktail to the coffee corner's category: it comes to this list.
+        menu.edit_drink("negroni", {"category": "Coffee"}, now=utcnow())
+        tablet.wait_for_selector('.stock-row[data-id="negroni"]')
+    finally:
+        context.close()
+    seen.check()

@@ -200,3 +200,15 @@ async def test_a_kiosk_without_a_barista_name_claims_without_one(
         await pilot.press("c")
         assert (row(order).status, row(order).barista) == (orders.PREPARING, None)
         assert "--barista" in label_text(app, "#barista")
+
+
+async def test_cancel_offers_the_reason_templates(app: KioskApp, make: Factory) -> None:
+    picked, completed = make.order(make.guest("Ana")), make.order(make.guest("Bo"))
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("x", "down", "down", "enter")  # ↓ to the list, the second one
+        assert not isinstance(app.screen, CancelScreen)
+        assert row(picked).cancel_reason == "The bar is closing"
+        await pilot.press("x", *"ord", "right", "enter")  # typing completes a template
+        assert row(completed).cancel_reason == "Ordered twice"
+    info = orders.order_dict(row(completed))
+    assert info["cancel_reason_code"] == "ordered_twice"  # the guest reads it in their language

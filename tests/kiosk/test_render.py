@@ -37,6 +37,15 @@ async def test_guest_text_is_shown_literally(app: KioskApp, make: Factory) -> No
         assert question == "Cancel #1 Negroni for [bold red]x?"
 
 
+async def test_names_and_notes_in_any_script_are_shown_whole(app: KioskApp, make: Factory) -> None:
+    make.order(make.guest("김민준"), note="いちご多めで")
+    make.order(make.guest("Дмитрий"), drink_id="espresso")
+    async with app.run_test(size=SIZE):
+        text = column_text(app, "pending")
+        assert "#1 김민준" in text and "いちご多めで" in text
+        assert "#2 Дмитрий" in text
+
+
 async def test_identical_pending_drinks_are_batched(app: KioskApp, make: Factory) -> None:
     make.order(make.guest("Ana"), drink_id="negroni")
     make.order(make.guest("Bo"), drink_id="flat-white", modifiers={"milk": "oat"})

@@ -4,6 +4,9 @@ their own station only; without it, every card and ticket says where it is made.
 from __future__ import annotations
 
 import dataclasses
+from datetime import timedelta
+
+from textual.widgets import Label
 
 from bar import orders, shop
 from bar.clock import FrozenClock
@@ -11,6 +14,7 @@ from bar.config import Settings
 from bar.tokens import Keys
 from kiosk.app import KioskApp
 from kiosk.display import DisplayApp
+from kiosk.screens.stats import StatsScreen
 from tests.conftest import Factory, with_stations
 from tests.kiosk.conftest import SIZE, column_text, label_text, wait_for
 from tests.kiosk.test_display import TV, board_text
@@ -101,3 +105,23 @@ async def test_two_boards_show_their_own_and_the_whole_board_says_where(
         assert "2  Maya" in board_text(bar_board, "waiting")
         assert board_text(whole, "ready") == "1 Maya — Coffee corner"
         assert "2  Maya — Cocktail bar" in board_text(whole, "waiting")
+
+
+async def test_the_stats_screen_has_a_line_per_station(
+    kiosk_settings: Settings, keys: Keys, clock: FrozenClock, make: Factory,
+) -> None:
+    two = _two(kiosk_settings)
+    maya = make.guest("Maya")
+    negroni = orders.place_order(two, maya, drink_id="negroni", now=clock())
+    orders.place_order(two, maya, drink_id="flat-white", now=clock())
+    clock.advance(timedelta(minutes=3))
+    for status in (orders.PREPARING, orders.READY):
+        orders.move(negroni.order.id, status, actor="barista", barista="Sam", now=clock())
+    app = KioskApp(two, clock=clock, barista="Sam")
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("s")
+        assert isinstance(app.screen, StatsScreen)
+        assert str(app.screen.query_one("#stats-stations", Label).content).splitlines() == [
+            "Cocktail bar: 1 order · 0 served · 1 open · wait p50 3m 00s",
+            "Coffee corner: 1 order · 0 served · 1 open · wait p50 –",
+        ]

@@ -30,6 +30,11 @@ def test_orders_carry_an_estimate_that_follows_the_queue(live_server, api, clock
     assert [(o["order_id"], o["estimate"]["label"]) for o in listed] == [
         (second["order_id"], "about 6 min")
     ]
+    # In the language of the guest's page.
+    for language, label in (("pt-BR", "cerca de 6 min"), ("de", "etwa 6 Min.")):
+        listed = requests.get(f"{base}/api/orders", timeout=5,
+                              headers={**ben.auth, "X-Bar-Language": language}).json()["orders"]
+        assert [o["estimate"]["label"] for o in listed] == [label]
 
     # A barista claims Ana's order; a minute later Ben is next, behind 2 minutes of work.
     admin = api.admin("Sam")

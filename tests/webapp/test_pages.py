@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import pytest
 from flask import Flask
 
+from webapp import create_app
 from webapp.errors import CSP
 
 # Pages and headers: the same on either engine.
@@ -130,3 +133,22 @@ def test_qr_svg_draws_the_given_data(client):
     too_long = client.get("/qr.svg?data=" + "x" * 513)
     assert too_long.status_code == 400 and too_long.json["error"]["code"] == "invalid_input"
     assert client.get("/qr.svg").status_code == 400
+
+
+def test_the_board_speaks_the_hosts_language_unless_the_address_says(settings, keys, clock):
+    app = create_app(dataclasses.replace(settings, language="pt"), clock=clock)
+    try:
+        client = app.test_client()
+        german_tv = {"Accept-Language": "de-DE,de;q=0.9"}  # a TV's own language is not the room's
+        assert b'<html lang="pt" data-catalog="board"' in client.get("/display", headers=german_tv).data
+        assert b'<html lang="de"' in client.get("/display?lang=de").data
+        assert b'<html lang="pt"' in client.get("/display?lang=tlh").data  # not spoken here
+    finally:
+        app.extensions["bar"].hub.stop()
+
+
+def test_the_tablet_is_served_in_its_own_language(client):
+    page = client.get("/barista", headers={"Accept-Language": "fr-CH,fr;q=0.9,en;q=0.5"}).data
+    assert b'<html lang="fr" data-catalog="tablet"' in page
+    assert b'<html lang="es"' in client.get("/barista?lang=es").data
+    assert b'<html lang="en"' in client.get("/barista").data

@@ -41,3 +41,14 @@ def test_a_guest_subscribes_a_browser_for_this_session_only(client, api):
     logout = client.post("/api/auth/logout", json={"refresh_token": ana.refresh_token})
     assert logout.status_code == 200
     assert PushSubscription.select().count() == 0  # signed out: the browser's pushes end
+
+
+def test_a_subscription_keeps_the_language_of_the_page_that_made_it(client, api):
+    ana = api.register("Ana")
+    path = "/api/push/subscriptions"
+    for name, headers in (("pt", {"X-Bar-Language": "pt-BR"}), ("de", {"Accept-Language": "de-AT"}),
+                          ("xx", {"X-Bar-Language": "ja"})):
+        body = {"subscription": subscription(name), "refresh_token": ana.refresh_token}
+        assert client.post(path, json=body, headers={**ana.auth, **headers}).status_code == 201
+    kept = {s.endpoint.rsplit("/", 1)[1]: s.language for s in PushSubscription.select()}
+    assert kept == {"pt": "pt", "de": "de", "xx": "en"}

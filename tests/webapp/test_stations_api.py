@@ -24,6 +24,17 @@ def test_the_menu_says_where_each_drink_is_made(client):
     assert (where["negroni"], where["virgin-mojito"], where["espresso"]) == ("bar", "bar", "coffee")
 
 
+def test_a_stations_tablet_lists_the_drinks_it_makes(client, api):
+    admin = api.admin()
+    coffee = client.get("/api/admin/drinks?station=coffee", headers=admin).json["drinks"]
+    assert {d["station"] for d in coffee} == {"coffee"}
+    assert {"espresso", "flat-white"} <= {d["id"] for d in coffee}
+    everything = client.get("/api/admin/drinks", headers=admin).json["drinks"]
+    assert len(everything) > len(coffee)
+    unknown = client.get("/api/admin/drinks?station=tea", headers=admin)
+    assert unknown.status_code == 400 and unknown.json["error"]["code"] == "invalid_input"
+
+
 def test_a_cocktail_and_a_coffee_go_to_two_stations(client, api):
     maya = api.register("Maya")
     cocktail = api.order(maya, "negroni")

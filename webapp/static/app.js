@@ -29,11 +29,11 @@
 import { $ } from './common.js';
 import { setupLanguageSwitcher, translatePage } from './i18n.js';
 import { unlockAudioOnGesture } from './guest/alerts.js';
-import { initAssistant } from './guest/assistant.js';
+import { initAssistant, pickForTastes, updateDraftAvailability } from './guest/assistant.js';
 import { NETWORK_MESSAGE } from './guest/http.js';
 import { openInbox } from './guest/inbox.js';
 import { loadMenu, setupMenuFilters } from './guest/menu.js';
-import { renderOrders, renderPickups } from './guest/order-list.js';
+import { renderOrders, renderPickups, spotlightOrder } from './guest/order-list.js';
 import { submitOrder } from './guest/ordering.js';
 import { resyncOrders, scheduleEstimateRefresh } from './guest/orders.js';
 import { askNotifications } from './guest/push.js';
@@ -64,7 +64,21 @@ function codeFromAddress() {
   return cleanCode(code);
 }
 
+/**
+ * The order a ticket's QR code brought (`/?order=ID`, bar/tickets.py), taken off the
+ * address at once so that a reload does not open it again.
+ */
+function orderFromAddress() {
+  const url = new URL(location.href);
+  const orderId = url.searchParams.get('order');
+  if (orderId === null) return null;
+  url.searchParams.delete('order');
+  history.replaceState(history.state, '', `${url.pathname}${url.search}${url.hash}`);
+  return orderId;
+}
+
 async function boot() {
+  const ticketOrder = orderFromAddress();
   const code = codeFromAddress();
   if (code) state.joinCode = code;
   showView('loading');
@@ -80,9 +94,10 @@ async function boot() {
       state.joinCode = null;
       history.replaceState(null, '', '/');
     }
-    startApp();
+    const synced = startApp();
     const opened = location.hash.match(/^#order-([\w-]+)$/);
     if (opened) openOrder(opened[1]);
+    else if (ticketOrder) synced.then(() => openTicketOrder(ticketOrder));
   } else {
     state.tokens = null;
     showJoin();
@@ -93,10 +108,18 @@ async function boot() {
 function openOrder(orderId) {
   history.replaceState(null, '', '/');
   showTab('orders');
-  requestAnimationFrame(() => {
-    const card = document.querySelector(`.order[data-order-id="${CSS.escape(orderId)}"]`);
-    if (card) card.scrollIntoView({ block: 'center' });
-  });
+  spotlightOrder(orderId);
+}
+
+/**
+ * A ticket's QR code, scanned: its order on "My orders" if it is this guest's. The page
+ * knows only the guest's own orders (GET /api/orders), so someone else's ticket, or an
+ * old one, opens the page as it is.
+ */
+function openTicketOrder(orderId) {
+  if (!state.orders.has(orderId)) return;
+  showTab('orders');
+  spotlightOrder(orderId);
 }
 
 if ('serviceWorker' in navigator) {
@@ -111,6 +134,8 @@ on('orders-changed', () => {
   renderPickups();
 });
 on('session-ended', endSession);
+on('tastes-changed', pickForTastes);
+on('availability-changed', updateDraftAvailability);
 
 followOtherTabs();
 unlockAudioOnGesture();

@@ -7,22 +7,23 @@
  *   bar.load(menu);                            // GET /api/menu's {bar, drinks}
  *   bar.onEvent(event);                        // a `config` channel event
  *
- * With a station (`/barista?station=coffee`), the switch is that station's.
+ * With a station (`/barista?station=coffee`), the switch is that station's, and the
+ * drinks are the ones it makes.
  */
 
 import { createDrinks } from './barista-drinks.js';
 import { $ } from './common.js';
+import { t } from './i18n.js';
 
 export function create(session, station = '') {
   let isOpen = true;
-  const what = station ? 'station' : 'bar';
   let closeArmed = null;
-  const drinks = createDrinks(session);
+  const drinks = createDrinks(session, station);
 
   function setShop(open) {
     isOpen = open;
     const status = $('#shop-status');
-    status.textContent = open ? 'Open' : 'Closed';
+    status.textContent = open ? t('shop.open') : t('shop.closed');
     status.dataset.open = String(open);
     disarmClose();
   }
@@ -31,7 +32,9 @@ export function create(session, station = '') {
     clearTimeout(closeArmed);
     closeArmed = null;
     const button = $('#shop-toggle');
-    button.textContent = isOpen ? `Close ${what}` : `Open ${what}`;
+    button.textContent = isOpen
+      ? (station ? t('shop.close_station') : t('shop.close_bar'))
+      : (station ? t('shop.open_station') : t('shop.open_bar'));
     button.classList.remove('danger');
   }
 
@@ -39,7 +42,7 @@ export function create(session, station = '') {
     // Closing stops every guest from ordering: it takes a second tap.
     if (isOpen && !closeArmed) {
       const button = $('#shop-toggle');
-      button.textContent = 'Tap again to close';
+      button.textContent = t('shop.confirm_close');
       button.classList.add('danger');
       closeArmed = setTimeout(disarmClose, 4000);
       return;
@@ -50,7 +53,7 @@ export function create(session, station = '') {
       setShop(data.is_open);
     } catch (e) {
       disarmClose();
-      session.failed(e, 'Opening or closing the bar');
+      session.failed(e, t('error.shop'));
     }
   }
 

@@ -7,16 +7,25 @@
  * channel's `MENU_CHANGED` keeps the panel in step with the kiosk, the CLI and other
  * tablets.
  *
- *   const drinks = createDrinks(session);     // session: barista-session.js
- *   drinks.refresh();                         // GET /api/admin/drinks
+ * At a station (`/barista?station=coffee`) the panel lists the drinks that station
+ * makes: the server says which (bar/stations.py), so a drink changed live is asked for
+ * again rather than guessed (a new category may send it to another station).
+ *
+ *   const drinks = createDrinks(session, station);  // session: barista-session.js
+ *   drinks.refresh();                         // GET /api/admin/drinks[?station=…]
  *   drinks.onEvent(event);                    // a `MENU_CHANGED` event
  */
 
 import { $, el } from './common.js';
+import { language, t } from './i18n.js';
 
-export function createDrinks(session) {
+export function createDrinks(session, station = '') {
   let drinks = [];
   let currency = '';
+
+  // A price as this tablet's language writes it (7,5 in German); either way it is read back.
+  const priceText = (price) => (typeof price === 'number'
+    ? price.toLocaleString(language, { useGrouping: false, maximumFractionDigits: 2 }) : '');
 
   const sameOrigin = (url) => (typeof url === 'string' && /^\/[^/\\]/.test(url) ? url : null);
 
@@ -24,37 +33,70 @@ export function createDrinks(session) {
     drinks.sort((a, b) => Number(a.retired) - Number(b.retired) || (a.position ?? 0) - (b.position ?? 0));
   }
 
+  // Rows are updated in place, never rebuilt: a live MENU_CHANGED (another tablet, the
+  // kiosk, the CLI) must not take away a price the barista is typing, nor its caret.
   function render() {
     const out = drinks.filter((d) => !d.retired && d.is_active === false).length;
-    $('#drinks-button').textContent = out ? `Drinks (${out} out)` : 'Drinks';
-    $('#drink-list').replaceChildren(...drinks.map(row));
+    $('#drinks-button').textContent = out ? t('drinks.button_out', { count: out }) : t('drinks.button');
+    const list = $('#drink-list');
+    const ids = new Set(drinks.map((d) => d.id));
+    const rows = new Map();
+    for (const li of [...list.children]) {
+      if (ids.has(li.dataset.id)) rows.set(li.dataset.id, li);
+      else li.remove();
+    }
+    drinks.forEach((drink, at) => {
+      const li = rows.get(drink.id) || newRow(drink);
+      update(li, drink);
+      if (list.children[at] !== li) list.insertBefore(li, list.children[at] || null);
+    });
   }
 
-  function row(drink) {
-    const li = el('li', `stock-row${drink.retired ? ' retired' : ''}`);
+  function newRow(drink) {
+    const li = el('li', null, el('label', 'drink-photo'),
+      el('span', 'stock-main', el('span', 'stock-name'),
+        el('input', { class: 'input price-input', type: 'text', inputmode: 'decimal' })),
+      el('span', 'stock-actions'));
     li.dataset.id = drink.id;
-    const thumb = sameOrigin(drink.thumb);
-    const photo = el('label', { class: 'drink-photo', title: 'Take or choose a photo' },
-      thumb ? el('img', { src: thumb, alt: '', loading: 'lazy', width: 56, height: 56 }) : null,
-      el('input', { type: 'file', accept: 'image/jpeg,image/png,image/webp', class: 'photo-input', 'aria-label': `Photo of ${drink.name}` }));
-    const name = el('span', 'stock-name', drink.name);
-    const price = el('input', {
-      class: 'input price-input', type: 'text', inputmode: 'decimal', 'aria-label': `Price of ${drink.name}`,
-      placeholder: currency ? `price ${currency}` : 'price', value: drink.price ?? '',
-    });
-    const actions = el('span', 'stock-actions');
-    if (drink.retired) {
-      actions.append(el('button', { type: 'button', class: 'button secondary restore', text: 'Restore' }));
-    } else {
-      const inStock = drink.is_active !== false;
-      actions.append(
-        el('button', { type: 'button', class: `button stock-toggle ${inStock ? 'secondary' : 'danger'}`,
-          'aria-pressed': String(inStock), text: inStock ? 'In stock' : 'Out of stock' }),
-        el('button', { type: 'button', class: 'button secondary retire', text: 'Retire' }),
-      );
-    }
-    li.append(photo, el('span', 'stock-main', name, price), actions);
     return li;
+  }
+
+  function update(li, drink) {
+    li.className = `stock-row${drink.retired ? ' retired' : ''}`;
+    const [photo, main, actions] = li.children;
+    const thumb = sameOrigin(drink.thumb);
+    const photoKey = `${thumb} ${drink.name}`;
+    if (photo.dataset.key !== photoKey) {
+      photo.replaceWith(el('label', { class: 'drink-photo', title: t('drinks.photo'), 'data-key': photoKey },
+        thumb ? el('img', { src: thumb, alt: '', loading: 'lazy', width: 56, height: 56 }) : null,
+        el('input', { type: 'file', accept: 'image/jpeg,image/png,image/webp', class: 'photo-input', 'aria-label': t('drinks.photo_of', { drink: drink.name }) })));
+    }
+    const [name, price] = main.children;
+    name.textContent = drink.name;
+    price.setAttribute('aria-label', t('drinks.price_of', { drink: drink.name }));
+    price.placeholder = currency ? t('drinks.price_in', { currency }) : t('drinks.price_placeholder');
+    showPrice(price, drink);
+    actions.replaceChildren(...actionButtons(drink));
+  }
+
+  // The price as saved, unless the barista is typing another one into this field.
+  function showPrice(input, drink, typed = false) {
+    const saved = priceText(drink.price);
+    const editing = !typed && document.activeElement === input && input.value !== input.dataset.saved;
+    if (!editing) input.value = saved;
+    input.dataset.saved = saved;
+  }
+
+  function actionButtons(drink) {
+    if (drink.retired) {
+      return [el('button', { type: 'button', class: 'button secondary restore', text: t('drinks.restore') })];
+    }
+    const inStock = drink.is_active !== false;
+    return [
+      el('button', { type: 'button', class: `button stock-toggle ${inStock ? 'secondary' : 'danger'}`,
+        'aria-pressed': String(inStock), text: inStock ? t('drinks.in_stock') : t('drinks.out_of_stock') }),
+      el('button', { type: 'button', class: 'button secondary retire', text: t('drinks.retire') }),
+    ];
   }
 
   function upsert(drink) {
@@ -93,19 +135,21 @@ export function createDrinks(session) {
     }
   }
 
-  function onPriceChange(event) {
+  async function onPriceChange(event) {
     const input = event.target.closest('.price-input');
     const drink = input && drinks.find((d) => d.id === input.closest('.stock-row').dataset.id);
     if (!drink) return;
     const text = input.value.trim().replace(',', '.');
     const price = text === '' ? null : Number(text);
     if (price !== null && !Number.isFinite(price)) {
-      session.toast(`${drink.name}: a price is a number, like 7.5`);
-      input.value = drink.price ?? '';
+      session.toast(t('drinks.bad_price', { drink: drink.name, example: priceText(7.5) }));
+      showPrice(input, drink, true);
       return;
     }
     if (price === drink.price) return;
-    change(drink, drinkPath(drink), { method: 'PATCH', body: { price } });
+    await change(drink, drinkPath(drink), { method: 'PATCH', body: { price } });
+    // Saved or refused, the field now shows the price as the bar has it.
+    showPrice(input, drinks.find((d) => d.id === drink.id) || drink, true);
   }
 
   async function onPhoto(event) {
@@ -113,9 +157,9 @@ export function createDrinks(session) {
     const drink = input && drinks.find((d) => d.id === input.closest('.stock-row').dataset.id);
     const file = input && input.files && input.files[0];
     if (!drink || !file) return;
-    session.toast(`Uploading the photo of ${drink.name}…`);
-    if (await change(drink, `${drinkPath(drink)}/image`, { method: 'PUT', file }, `The photo of ${drink.name}`)) {
-      session.toast(`${drink.name} has its new photo`);
+    session.toast(t('drinks.uploading', { drink: drink.name }));
+    if (await change(drink, `${drinkPath(drink)}/image`, { method: 'PUT', file }, t('drinks.the_photo', { drink: drink.name }))) {
+      session.toast(t('drinks.new_photo', { drink: drink.name }));
     }
   }
 
@@ -131,30 +175,36 @@ export function createDrinks(session) {
     if (price) body.price = Number(price);
     try {
       const data = await session.api('/api/admin/drinks', { method: 'POST', body });
-      upsert(data.drink);
+      if (station) refresh(); // listed here only if this station makes it
+      else upsert(data.drink);
       form.reset();
-      session.toast(`${data.drink.name} is on the menu`);
+      session.toast(t('drinks.added', { drink: data.drink.name }));
     } catch (e) {
-      session.failed(e, `Adding ${name}`);
+      session.failed(e, t('drinks.adding', { drink: name }));
     }
   }
 
+  let refreshes = 0; // answers can cross: only the latest question's is shown
+
   async function refresh() {
+    const asked = ++refreshes;
     try {
-      const data = await session.api('/api/admin/drinks');
+      const data = await session.api(station ? `/api/admin/drinks?station=${encodeURIComponent(station)}` : '/api/admin/drinks');
+      if (asked !== refreshes) return;
       drinks = data.drinks || [];
       currency = data.currency || '';
       sort();
       render();
     } catch (e) {
-      session.failed(e, 'Loading the drinks');
+      session.failed(e, t('drinks.loading'));
     }
   }
 
   function onEvent(ev) {
     if (ev.type !== 'MENU_CHANGED') return;
     if (ev.drink && typeof ev.drink === 'object') {
-      upsert(ev.drink);
+      if (station) refresh();
+      else upsert(ev.drink);
       return;
     }
     const drink = drinks.find((d) => d.id === ev.drink_id);

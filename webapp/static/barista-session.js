@@ -13,10 +13,12 @@
  *   session.signOut(message); session.toast(text); session.failed(error, what);
  */
 
-import { $, submitAdminLogin, tabToken } from './common.js';
+import { $, tabToken } from './common.js';
+import { language, t } from './i18n.js';
+import { submitAdminLogin } from './signin.js';
 
 const TOKEN_KEY = 'bar.barista.token';
-const EXPIRED = 'Your sign-in has expired. Please sign in again.';
+const EXPIRED = t('signin.expired');
 
 /** Thrown by `api` once the page has gone back to the sign-in form. */
 class SignedOut extends Error {}
@@ -63,7 +65,7 @@ export function create({ onSignedIn, onSignedOut }) {
     token = value;
     const name = tokenName(value);
     $('#signed-in').textContent = name;
-    $('#signed-in').title = name ? `Signed in as ${name}` : '';
+    $('#signed-in').title = name ? t('signed_in_as', { name }) : '';
     $('#login-view').hidden = true;
     $('#queue-view').hidden = false;
     $('#tools').hidden = false;
@@ -84,7 +86,8 @@ export function create({ onSignedIn, onSignedOut }) {
   /** An admin API call; throws SignedOut after a 401/403, else the server's message. */
   async function api(path, { method = 'GET', body, file } = {}) {
     if (!token) throw new SignedOut();
-    const headers = { Accept: 'application/json', Authorization: `Bearer ${token}` };
+    // The server's messages (a guest's name taken, too many tries) come in the tablet's language.
+    const headers = { Accept: 'application/json', Authorization: `Bearer ${token}`, 'X-Bar-Language': language };
     if (body !== undefined) headers['Content-Type'] = 'application/json';
     // A file (a drink's photo) goes as the raw body, with its own type.
     if (file !== undefined) headers['Content-Type'] = file.type || 'application/octet-stream';
@@ -116,7 +119,7 @@ export function create({ onSignedIn, onSignedOut }) {
   /** Say what went wrong with `what`; nothing to say once signed out. */
   function failed(e, what) {
     if (e instanceof SignedOut) return;
-    toast(e.status ? `${what}: ${e.message}` : `${what}: the server can't be reached.`);
+    toast(e.status ? t('error.what', { what, message: e.message }) : t('error.unreachable', { what }));
   }
 
   function start() {

@@ -13,11 +13,16 @@
  * With ?station=coffee it is that station's queue (bar.toml's [[stations]]): its
  * orders, its channel `admin/coffee`, its switch. Without it, at a bar of several
  * stations, each card names its station.
+ *
+ * In the barista's language (i18n.js: the switcher's choice, ?lang=, the device's),
+ * words from static/i18n/tablet/. Drink names are the menu's in that language where it has
+ * them (see `drinkName`).
  */
 
 import { create as createBar } from './barista-bar.js';
 import { create as createSession } from './barista-session.js';
 import { $, el, ts } from './common.js';
+import { language, setupLanguageSwitcher, t, tNodes, translatePage } from './i18n.js';
 import { create as createLive } from './live.js';
 import { isOlder, OPEN } from './status.js';
 
@@ -39,6 +44,7 @@ const state = {
   cancelling: null,
   pollTimer: null,
   places: new Map(), // station id -> name, on a queue of several stations
+  names: new Map(), // drink id -> its name in the tablet's language, where the menu has one
 };
 
 const session = createSession({ onSignedIn, onSignedOut });
@@ -80,10 +86,10 @@ async function reload() {
   try {
     [data, menu] = await Promise.all([
       openOrders(),
-      fetch('/api/menu', { cache: 'no-store' }).then((r) => (r.ok ? r.json() : null)),
+      fetch('/api/menu', { cache: 'no-store', headers: { 'X-Bar-Language': language } }).then((r) => (r.ok ? r.json() : null)),
     ]);
   } catch (e) {
-    failed(e, 'Loading the queue');
+    failed(e, t('error.loading_queue'));
     return;
   }
   if (!session.token) return; // signed out while it loaded
@@ -104,8 +110,18 @@ async function reload() {
   }
   const stations = (menu && menu.bar && menu.bar.stations) || [];
   state.places = new Map(!STATION && stations.length > 1 ? stations.map((s) => [s.id, s.name]) : []);
+  state.names = new Map();
+  for (const drink of (menu && menu.drinks) || []) learnName(drink);
   bar.load(menu);
   render();
+}
+
+/** Keep `drink`'s name in the tablet's language, if the menu translates it. */
+function learnName(drink) {
+  if (!drink || typeof drink.id !== 'string') return;
+  const own = drink.translations && drink.translations[language];
+  if (own && typeof own.name === 'string' && own.name) state.names.set(drink.id, own.name);
+  else state.names.delete(drink.id);
 }
 
 function column(status) {
@@ -118,11 +134,18 @@ function ageOf(order) {
   return Math.max(0, Math.floor((Date.now() + state.skew - ts(order.created_at)) / 1000));
 }
 
-/** "45s", "3m", "1h05": the kiosk's short wait. */
+/** "45 s", "3 min", "1 h 05": the kiosk's short wait, in the tablet's words. */
 function ageText(seconds) {
-  if (seconds < 60) return `${seconds}s`;
-  if (seconds < 3600) return `${Math.floor(seconds / 60)}m`;
-  return `${Math.floor(seconds / 3600)}h${String(Math.floor((seconds % 3600) / 60)).padStart(2, '0')}`;
+  if (seconds < 60) return t('age.seconds', { count: seconds });
+  if (seconds < 3600) return t('age.minutes', { count: Math.floor(seconds / 60) });
+  const minutes = String(Math.floor((seconds % 3600) / 60)).padStart(2, '0');
+  return t('age.hours', { hours: Math.floor(seconds / 3600), minutes });
+}
+
+/** The one place the tablet names a drink: the menu's name for it in the tablet's
+ * language, else the name the order was made under (the core's, as receipts say). */
+function drinkName(order) {
+  return state.names.get(order.drink_id) || order.drink_name || '';
 }
 
 function waitLevel(seconds) {
@@ -135,9 +158,9 @@ function modifiersText(order) {
 }
 
 const ACTIONS = {
-  pending: [['claim', 'Claim', 'primary']],
-  preparing: [['ready', 'Ready', 'primary'], ['unclaim', 'Unclaim', 'secondary']],
-  ready: [['served', 'Served', 'primary']],
+  pending: [['claim', t('action.claim'), 'primary']],
+  preparing: [['ready', t('action.ready'), 'primary'], ['unclaim', t('action.unclaim'), 'secondary']],
+  ready: [['served', t('action.served'), 'primary']],
 };
 
 function card(order) {
@@ -146,15 +169,15 @@ function card(order) {
   li.dataset.number = String(order.number);
   li.dataset.status = order.status;
   const head = el('div', 'card-head');
-  head.append(el('span', 'card-number', `#${order.number}`), el('span', 'card-name', order.username),
+  head.append(el('span', 'card-number', `#${order.number}`), el('span', { class: 'card-name', dir: 'auto', text: order.username }),
     el('span', 'card-age'));
-  li.append(head, el('p', 'card-drink', order.drink_name));
+  li.append(head, el('p', 'card-drink', drinkName(order)));
   const place = state.places.get(order.station);
   if (place) li.append(el('p', 'card-place', place));
   const mods = modifiersText(order);
   if (mods) li.append(el('p', 'card-mods', mods));
   if (order.note) li.append(el('p', 'card-note', `“${order.note}”`));
-  if (order.status === 'preparing' && order.barista) li.append(el('p', 'card-barista', order.barista));
+  if (order.status === 'preparing' && order.barista) li.append(el('p', 'card-barista', t('card.claimed_by', { name: order.barista })));
   const actions = el('div', 'card-actions');
   for (const [action, label, kind] of ACTIONS[order.status] || []) {
     const button = el('button', `button ${kind}`, label);
@@ -162,7 +185,7 @@ function card(order) {
     button.dataset.action = action;
     actions.append(button);
   }
-  const cancel = el('button', 'button cancel-action', 'Cancel…');
+  const cancel = el('button', 'button cancel-action', t('action.cancel'));
   cancel.type = 'button';
   cancel.dataset.action = 'cancel';
   actions.append(cancel);
@@ -189,7 +212,7 @@ function render() {
     const nodes = orders.map((order) => {
       // Keep a card's node while it shows the same thing: a tap on it is not lost
       // to a redraw caused by another order.
-      const key = JSON.stringify([order.updated_at, order.status, order.barista, state.busy.has(order.order_id)]);
+      const key = JSON.stringify([order.updated_at, order.status, order.barista, state.busy.has(order.order_id), drinkName(order)]);
       const kept = state.nodes.get(order.order_id);
       if (kept && kept.key === key) return kept.node;
       const node = card(order);
@@ -198,7 +221,7 @@ function render() {
     });
     const list = $(`#column-${status}`);
     const same = list.children.length === nodes.length && nodes.every((n, i) => list.children[i] === n);
-    if (!same) list.replaceChildren(...(nodes.length ? nodes : [el('li', 'column-empty', 'Nothing here')]));
+    if (!same) list.replaceChildren(...(nodes.length ? nodes : [el('li', 'column-empty', t('column.empty'))]));
   }
   for (const id of [...state.nodes.keys()]) if (!state.orders.has(id)) state.nodes.delete(id);
   renderBatches(column('pending'));
@@ -225,11 +248,11 @@ function renderBatches(pending) {
   const items = batches.slice(0, MAX_BATCHES).map(({ count, order }) => {
     const values = Object.values(order.modifiers || {});
     const li = el('li', 'batch');
-    li.append(el('strong', 'batch-count', `${count}×`), document.createTextNode(` ${order.drink_name}`));
+    li.append(el('strong', 'batch-count', `${count}×`), document.createTextNode(` ${drinkName(order)}`));
     if (values.length) li.append(el('span', 'batch-mods', ` (${values.join(', ')})`));
     return li;
   });
-  if (batches.length > MAX_BATCHES) items.push(el('li', 'batch more', `+${batches.length - MAX_BATCHES} more`));
+  if (batches.length > MAX_BATCHES) items.push(el('li', 'batch more', t('batches.more', { count: batches.length - MAX_BATCHES })));
   const list = $('#batches');
   list.replaceChildren(...items);
   list.hidden = !items.length;
@@ -270,8 +293,10 @@ function onColumnClick(event) {
 function openCancel(order) {
   state.cancelling = order.order_id;
   const q = $('#cancel-question');
-  q.replaceChildren(el('strong', '', `Cancel #${order.number} ${order.drink_name}`),
-    document.createTextNode(' for '), el('span', 'cancel-guest', order.username), document.createTextNode('?'));
+  q.replaceChildren(...tNodes('cancel.question', {
+    order: el('strong', '', `#${order.number} ${drinkName(order)}`),
+    guest: el('bdi', 'cancel-guest', order.username),
+  }));
   $('#cancel-reason').value = '';
   showCancelError('');
   $('#cancel-dialog').showModal();
@@ -290,15 +315,22 @@ async function submitCancel(event) {
   const reason = $('#cancel-reason').value.trim();
   if (!order) {
     $('#cancel-dialog').close();
-    toast('That order has already left the queue.');
+    toast(t('cancel.gone'));
     return;
   }
   if (!reason) {
-    showCancelError('Type a reason for the guest.');
+    showCancelError(t('cancel.need_reason'));
     return;
   }
   $('#cancel-dialog').close();
-  await move(order, 'cancelled', reason);
+  await move(order, 'cancelled', reasonToSend(reason));
+}
+
+/** A chip's label is in the tablet's language; what goes to the guest is its English
+ * template (`data-reason`), which the guest's page translates. Typed words go as typed. */
+function reasonToSend(reason) {
+  const chip = [...document.querySelectorAll('.chip-button')].find((c) => c.textContent.trim() === reason);
+  return chip ? chip.dataset.reason : reason;
 }
 
 // ------------------------------------------------------------ live
@@ -306,7 +338,7 @@ async function submitCancel(event) {
 function setLive(mode) {
   const ind = $('#live-indicator');
   ind.dataset.state = mode;
-  ind.textContent = mode === 'live' ? 'Live' : mode === 'connecting' ? 'Connecting…' : 'Offline';
+  ind.textContent = mode === 'live' ? t('live.live') : mode === 'connecting' ? t('live.connecting') : t('live.offline');
 }
 
 let authed = false; // has this socket's token been accepted?
@@ -336,6 +368,10 @@ function onMessage(msg, ws) {
         applyOrder(ev);
         render();
       } else if (msg.channel === 'config') {
+        if (ev.type === 'MENU_CHANGED' && ev.drink) {
+          learnName(ev.drink);
+          render();
+        }
         bar.onEvent(ev);
       }
       break;
@@ -386,7 +422,7 @@ $('#cancel-form').addEventListener('submit', submitCancel);
 $('#cancel-keep').addEventListener('click', () => $('#cancel-dialog').close());
 for (const chip of document.querySelectorAll('.chip-button')) {
   chip.addEventListener('click', () => {
-    $('#cancel-reason').value = chip.dataset.reason;
+    $('#cancel-reason').value = chip.textContent.trim();
     showCancelError('');
   });
 }
@@ -396,4 +432,6 @@ document.addEventListener('visibilitychange', () => {
 window.addEventListener('online', () => live.connect());
 setInterval(tickAges, AGE_TICK);
 
+translatePage();
+setupLanguageSwitcher($('#language'));
 session.start();

@@ -1,4 +1,4 @@
-/* bar: what every page shares: DOM helpers, server times and the admin sign-in. */
+/* bar: what every page shares: DOM helpers, server times and a tab's admin token. */
 
 export const $ = (sel) => document.querySelector(sel);
 
@@ -31,65 +31,6 @@ export function ts(iso) {
   if (!iso) return 0;
   const t = Date.parse(String(iso).replace(/(\.\d{3})\d+/, '$1'));
   return Number.isNaN(t) ? 0 : t;
-}
-
-class LoginError extends Error {
-  constructor(status, message) {
-    super(message);
-    this.status = status;
-  }
-}
-
-/**
- * `POST /api/admin/login`: resolves to `{access_token, expires_in}`. Rejects with a
- * LoginError carrying the message to show (wrong password, server's message, no network).
- */
-async function adminLogin(username, password) {
-  let res;
-  try {
-    res = await fetch('/api/admin/login', {
-      method: 'POST',
-      headers: { 'Content-Type': 'application/json', Accept: 'application/json' },
-      body: JSON.stringify({ username, password }),
-    });
-  } catch (e) {
-    throw new LoginError(0, "Couldn't reach the server.");
-  }
-  const data = await res.json().catch(() => null);
-  if (!res.ok || !data || !data.access_token) {
-    const err = (data && data.error) || {};
-    const message = res.status === 401 ? 'Wrong username or password.' : err.message || `Sign-in failed (${res.status}).`;
-    throw new LoginError(res.status, message);
-  }
-  return data;
-}
-
-/**
- * A sign-in form's submit: resolves to the admin token, or to null once `show(message,
- * status)` has said what is wrong. `ids`: the form's username, password and submit.
- */
-export async function submitAdminLogin(event, ids, show) {
-  event.preventDefault();
-  const button = $(ids.submit);
-  if (button.disabled) return null;
-  const username = $(ids.username).value.trim();
-  const password = $(ids.password).value;
-  if (!username || !password) {
-    show('Enter your username and password.', 0);
-    return null;
-  }
-  button.disabled = true;
-  try {
-    const data = await adminLogin(username, password);
-    $(ids.password).value = '';
-    return data.access_token;
-  } catch (e) {
-    if (e.status === 401) $(ids.password).value = '';
-    show(e.message, e.status);
-    return null;
-  } finally {
-    button.disabled = false;
-  }
 }
 
 /**

@@ -18,10 +18,17 @@
  * it, at a bar of several stations, each ticket says where to pick it up
  * ("#12 Maya — Coffee corner").
  *
- * Guest names and announcements are shown with textContent only.
+ * It speaks the host's language (`bar.language`), or `?lang=`'s: i18n.js and the
+ * catalogs in static/i18n/board/. A ticket shows a number and a first name, no drink:
+ * only its tooltip names one, the core's name (see `drinkName`).
+ *
+ * Guest names and announcements are shown with textContent only; a name is set apart
+ * (dir=auto), so one in Arabic or Hebrew reads right to left without moving its number.
  */
 
-import { $, el, submitAdminLogin, tabToken, ts } from './common.js';
+import { $, el, tabToken, ts } from './common.js';
+import { t, translatePage } from './i18n.js';
+import { submitAdminLogin } from './signin.js';
 import { create as createLive } from './live.js';
 import { isOlder } from './status.js';
 
@@ -61,12 +68,12 @@ function applyBar(bar) {
 function renderBar() {
   const title = state.stationName ? `${state.bar.name} — ${state.stationName}` : state.bar.name;
   $('#bar-name').textContent = title;
-  document.title = `${title} — orders`;
+  document.title = t('title', { bar: title });
   // Without its socket the board cannot know: a big green "Open" from minutes ago
   // would send guests to a bar whose server is gone.
   const offline = state.connection === 'offline';
   const status = $('#open-status');
-  status.textContent = offline ? 'Offline' : state.bar.is_open ? 'Open' : 'Closed';
+  status.textContent = offline ? t('status.offline') : state.bar.is_open ? t('status.open') : t('status.closed');
   status.dataset.open = offline ? 'unknown' : String(state.bar.is_open);
   $('#offline-note').hidden = !offline;
   $('#closed-note').hidden = offline || state.bar.is_open;
@@ -134,44 +141,50 @@ function render() {
   for (const [number, until] of state.fresh) if (until <= now) state.fresh.delete(number);
   const all = [...state.tickets.values()];
   const byNumber = (a, b) => a.number - b.number;
-  const waiting = all.filter((t) => t.status === 'pending').sort(byNumber);
-  const preparing = all.filter((t) => t.status === 'preparing').sort(byNumber);
+  const waiting = all.filter((ticket) => ticket.status === 'pending').sort(byNumber);
+  const preparing = all.filter((ticket) => ticket.status === 'preparing').sort(byNumber);
   const ready = all
-    .filter((t) => t.status === 'ready')
+    .filter((ticket) => ticket.status === 'ready')
     .sort((a, b) => ts(b.updated_at) - ts(a.updated_at) || b.number - a.number);
   fillLine(waiting, waiting.length + state.waitingBeyond);
-  fill('preparing', preparing, 'Nothing being made');
-  fill('ready', ready, 'Nothing waiting');
+  fill('preparing', preparing, t('board.preparing_empty'));
+  fill('ready', ready, t('board.ready_empty'));
   // Forget what has left the boards, so the map doesn't grow all night.
-  for (const [number, t] of state.tickets) {
-    if (!OPEN.has(t.status) && (state.touched.get(number) || 0) < state.seq - 500) {
+  for (const [number, ticket] of state.tickets) {
+    if (!OPEN.has(ticket.status) && (state.touched.get(number) || 0) < state.seq - 500) {
       state.tickets.delete(number);
       state.touched.delete(number);
     }
   }
 }
 
-function ticketItem(t, className) {
+function ticketItem(ticket, className) {
   const li = el('li', className);
-  li.dataset.number = String(t.number);
-  li.dataset.status = t.status;
-  li.append(el('span', 'ticket-number', t.number), el('span', 'ticket-name', t.first_name || ''));
-  const place = !STATION && t.station ? state.places.get(t.station) : '';
+  li.dataset.number = String(ticket.number);
+  li.dataset.status = ticket.status;
+  li.append(el('span', 'ticket-number', ticket.number), el('span', { class: 'ticket-name', dir: 'auto', text: ticket.first_name || '' }));
+  const place = !STATION && ticket.station ? state.places.get(ticket.station) : '';
   if (place) {
-    li.dataset.station = t.station;
+    li.dataset.station = ticket.station;
     li.append(el('span', 'ticket-place', `— ${place}`));
   }
-  li.title = t.drink_name || '';
+  li.title = drinkName(ticket);
   return li;
+}
+
+/** The one place the board names a drink (a tooltip, which a TV never shows): the name
+ * its `display` event carried, the core's, not translated. */
+function drinkName(ticket) {
+  return ticket.drink_name || '';
 }
 
 /** Preparing or Ready: the fewer the tickets, the bigger their type (board.css). */
 function fill(board, items, emptyText) {
   const list = $(`#${board}-board`);
   const now = Date.now();
-  const shown = items.slice(0, MAX_TICKETS).map((t) => {
-    const li = ticketItem(t, 'ticket');
-    if ((state.fresh.get(t.number) || 0) > now) li.classList.add('fresh');
+  const shown = items.slice(0, MAX_TICKETS).map((ticket) => {
+    const li = ticketItem(ticket, 'ticket');
+    if ((state.fresh.get(ticket.number) || 0) > now) li.classList.add('fresh');
     return li;
   });
   // One to three tickets share the column's height, each called out big (the name under
@@ -191,16 +204,16 @@ function fillLine(items, total) {
   const list = $('#waiting-board');
   $('#waiting-count').textContent = total ? String(total) : '';
   if (!items.length && !total) {
-    list.replaceChildren(...(state.loaded ? [el('li', 'board-empty', 'No one in line')] : []));
+    list.replaceChildren(...(state.loaded ? [el('li', 'board-empty', t('board.waiting_empty'))] : []));
     return;
   }
-  const chips = items.map((t) => ticketItem(t, 'line-ticket'));
+  const chips = items.map((ticket) => ticketItem(ticket, 'line-ticket'));
   const more = el('li', 'line-more');
   list.replaceChildren(...chips, more);
   let shown = chips.length;
   const count = () => {
     const rest = total - shown;
-    more.textContent = rest > 0 ? `+${rest} more` : '';
+    more.textContent = rest > 0 ? t('board.more', { count: rest }) : '';
     more.hidden = rest <= 0;
   };
   count();
@@ -216,6 +229,9 @@ function fillLine(items, total) {
 
 // ------------------------------------------------------------ the host's announcement
 
+// What the bar says by itself (`kind`), in the board's words; the host's own as written.
+const OWN_WORDS = { last_call: () => t('announcement.last_call') };
+
 /** Show the server's fresh announcement for the seconds it has left (or hide it). */
 function showNews(news) {
   clearTimeout(state.newsTimer);
@@ -226,7 +242,7 @@ function showNews(news) {
     banner.textContent = '';
     return;
   }
-  banner.textContent = news.message;
+  banner.textContent = Object.hasOwn(OWN_WORDS, news.kind) ? OWN_WORDS[news.kind]() : news.message;
   banner.hidden = false;
   state.newsTimer = setTimeout(() => showNews(null), left * 1000);
 }
@@ -240,7 +256,7 @@ function showJoin(kind, joinUrl) {
   panel.hidden = false;
   panel.dataset.kind = kind;
   $('#boards').classList.add('with-scan');
-  $('#scan-title').textContent = kind === 'invite' ? 'Scan to join' : 'Scan to order';
+  $('#scan-title').textContent = kind === 'invite' ? t('scan.join') : t('scan.order');
   if (joinUrl !== scan.joinUrl) {
     scan.joinUrl = joinUrl;
     scan.imgFailed = false;
@@ -250,7 +266,7 @@ function showJoin(kind, joinUrl) {
     $('#scan-url').textContent = joinUrl;
   }
   panel.classList.toggle('no-qr', Boolean(scan.imgFailed));
-  showScanError(scan.imgFailed ? 'Type this address to order:' : '');
+  showScanError(scan.imgFailed ? t('scan.type_address') : '');
 }
 
 function hideJoin(kind) {
@@ -270,7 +286,7 @@ function showInvite(invite) {
   }
   showJoin('invite', invite.join_url);
   const hint = $('#scan-remaining');
-  hint.textContent = 'then order from your phone';
+  hint.textContent = t('scan.then_order');
   hint.dataset.empty = 'false';
   $('#scan-countdown').textContent = '';
 }
@@ -280,7 +296,7 @@ function showInvite(invite) {
 function setLive(mode) {
   const ind = $('#live-indicator');
   ind.dataset.state = mode;
-  ind.textContent = mode === 'live' ? 'Live' : mode === 'connecting' ? 'Connecting…' : 'Offline';
+  ind.textContent = mode === 'live' ? t('live.live') : mode === 'connecting' ? t('live.connecting') : t('live.offline');
   state.connection = mode;
   renderBar();
 }
@@ -377,14 +393,14 @@ async function pollScan() {
     });
     data = await res.json().catch(() => null);
   } catch (e) {
-    showScanError('Offline — retrying…');
+    showScanError(t('scan.offline'));
     scan.timer = setTimeout(pollScan, 5000);
     return;
   }
   if (res.status === 401 || res.status === 403) {
     setAdminToken(null);
     hideScanPanel();
-    showLogin('Your sign-in has expired. Please sign in again.');
+    showLogin(t('signin.expired'));
     return;
   }
   if (!res.ok || !data || !data.join_url) {
@@ -410,10 +426,10 @@ function renderScan(data) {
   const left = Number(data.drinks_remaining);
   const remaining = $('#scan-remaining');
   if (left > 0) {
-    remaining.textContent = left === 1 ? '1 drink left' : `${left} drinks left`;
+    remaining.textContent = left === 1 ? t('scan.one_left') : t('scan.left', { count: left });
     remaining.dataset.empty = 'false';
   } else {
-    remaining.textContent = "We're making drinks!";
+    remaining.textContent = t('scan.making');
     remaining.dataset.empty = 'true';
   }
   scan.rotatesAt = ts(data.rotates_at);
@@ -432,7 +448,7 @@ function tickCountdown() {
   const m = Math.floor((secs % 3600) / 60);
   const s = String(secs % 60).padStart(2, '0');
   const left = h ? `${h}:${String(m).padStart(2, '0')}:${s}` : `${m}:${s}`;
-  out.textContent = secs > 0 ? `New code in ${left}` : 'New code…';
+  out.textContent = secs > 0 ? t('scan.new_code_in', { time: left }) : t('scan.new_code');
   if (secs === 0 && Date.now() - scan.lastPoll > 1500) pollScan();
 }
 
@@ -449,7 +465,7 @@ $('#scan-qr').addEventListener('error', () => {
   scan.imgFailed = true;
   $('#scan-qr').hidden = true;
   $('#scan-panel').classList.add('no-qr');
-  showScanError('Type this address to order:');
+  showScanError(t('scan.type_address'));
 });
 $('#admin-signout').addEventListener('click', () => {
   setAdminToken(null);
@@ -479,6 +495,7 @@ window.addEventListener('online', () => live.connect());
 
 // ------------------------------------------------------------ start
 
+translatePage();
 renderBar();
 live.connect();
 rereadNowAndThen();

@@ -1,16 +1,24 @@
 /* bar: the page's language and its words.
  *
- * One JSON catalog per language (static/i18n/<lang>.json), fetched once, before any
- * module that imports this one runs (top-level await): `t(key, params)` is synchronous
- * everywhere. The language is the one the guest chose on this phone (the switcher,
- * kept in localStorage), else `?lang=`, else the first of the phone's languages we
- * speak, else English. Requests carry it (X-Bar-Language) so the server's messages
- * match the page.
+ * One JSON catalog per language, fetched once, before any module that imports this one
+ * runs (top-level await): `t(key, params)` is synchronous everywhere. The guest page's
+ * catalogs are static/i18n/<lang>.json; another page names its own on <html>:
+ * `data-catalog="tablet"` reads static/i18n/tablet/<lang>.json.
+ *
+ * The language is the one chosen on this device (the switcher, kept in localStorage),
+ * else `?lang=`, else the first of the device's languages we speak, else English. A TV
+ * board (`data-language="served"`) speaks the `<html lang>` the server chose instead
+ * (`?lang=`, else the host's `bar.language`) and remembers nothing: it is the room's
+ * screen, not a person's. Requests carry the language (X-Bar-Language) so the server's
+ * messages match the page.
  */
 
 export const LANGUAGES = Object.freeze({ en: 'English', pt: 'Português', fr: 'Français', de: 'Deutsch', es: 'Español' });
 const DEFAULT = 'en';
 const STORED = 'bar.language';
+const ROOT = document.documentElement;
+const CATALOGS = ROOT.dataset.catalog ? `/static/i18n/${ROOT.dataset.catalog}` : '/static/i18n';
+const SERVED = ROOT.dataset.language === 'served';
 
 function primary(tag) {
   const code = String(tag || '').toLowerCase().split(/[-_]/)[0];
@@ -26,6 +34,7 @@ function stored() {
 }
 
 function pick() {
+  if (SERVED) return primary(ROOT.lang) || DEFAULT;
   const asked = [stored(), new URLSearchParams(location.search).get('lang'), ...(navigator.languages || [navigator.language])];
   for (const tag of asked) {
     const code = primary(tag);
@@ -35,7 +44,7 @@ function pick() {
 }
 
 async function load(code) {
-  const res = await fetch(`/static/i18n/${code}.json`, { credentials: 'same-origin' });
+  const res = await fetch(`${CATALOGS}/${code}.json`, { credentials: 'same-origin' });
   if (!res.ok) throw new Error(`no catalog for ${code}`);
   return res.json();
 }
@@ -47,7 +56,7 @@ try {
 } catch (e) {
   messages = language === DEFAULT ? {} : await load(DEFAULT).catch(() => ({}));
 }
-document.documentElement.lang = language;
+ROOT.lang = language;
 
 /** The text of `key`, its `{name}` placeholders filled from `params`. */
 export function t(key, params = {}) {
@@ -55,10 +64,24 @@ export function t(key, params = {}) {
   return text.replace(/\{(\w+)\}/g, (whole, name) => (Object.hasOwn(params, name) ? String(params[name]) : whole));
 }
 
+/**
+ * `key`'s text as a list of strings and nodes, for `replaceChildren`: a placeholder whose
+ * param is a Node (a name in its own <span>) goes in as that node, so a sentence keeps
+ * its language's word order and guest-typed text stays text.
+ */
+export function tNodes(key, params = {}) {
+  const text = Object.hasOwn(messages, key) ? messages[key] : key;
+  return text.split(/(\{\w+\})/).filter(Boolean).map((part) => {
+    const name = /^\{(\w+)\}$/.exec(part)?.[1];
+    if (!name || !Object.hasOwn(params, name)) return part;
+    return params[name] instanceof Node ? params[name] : String(params[name]);
+  });
+}
+
 /** Translate the page's fixed text: `data-i18n` (the text), `data-i18n-<attribute>`. */
 export function translatePage(root = document) {
   for (const node of root.querySelectorAll('[data-i18n]')) node.textContent = t(node.dataset.i18n);
-  for (const attribute of ['placeholder', 'aria-label', 'title']) {
+  for (const attribute of ['placeholder', 'aria-label', 'title', 'alt']) {
     const data = `data-i18n-${attribute}`;
     for (const node of root.querySelectorAll(`[${data}]`)) node.setAttribute(attribute, t(node.getAttribute(data)));
   }

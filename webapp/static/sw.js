@@ -1,7 +1,9 @@
 /* bar: the service worker. It shows the bar's notifications: the page's own (Android
  * Chrome shows page notifications only through a service worker) and the lock-screen
- * ones the bar pushes ("#12 Negroni is ready", Web Push), even with the page closed; a
- * tap opens that order. It caches nothing: the bar's page must always be the live one. */
+ * ones the bar pushes ("#12 Negroni is ready", the host's announcements: Web Push), even
+ * with the page closed; a tap opens that order, or the page. A notification's body is
+ * plain text: a host's words are shown as typed. It caches nothing: the bar's page must
+ * always be the live one. */
 self.addEventListener('install', () => self.skipWaiting());
 self.addEventListener('activate', (event) => event.waitUntil(self.clients.claim()));
 

@@ -2,16 +2,17 @@
 
 import { $ } from '../common.js';
 import { t } from '../i18n.js';
+import { announcementText, reasonText } from './format.js';
 import { readAbout, readWhere } from './inbox.js';
 import { systemNotify } from './notify.js';
-import { pickupPlace, state } from './state.js';
+import { drinkName, pickupPlace, state } from './state.js';
 import { addMessage } from './views.js';
 
 export function alertReady(order) {
   const key = `ready:${order.order_id}`;
   if (state.seen.has(key)) return;
   state.seen.add(key);
-  const drink = order.drink_name || t('alert.your_drink');
+  const drink = drinkName(order, t('alert.your_drink'));
   attention({
     key,
     title: t('alert.ready_title', { number: order.number }),
@@ -27,9 +28,10 @@ export function alertEnded(order) {
   if (state.seen.has(key)) return;
   state.seen.add(key);
   const cancelled = order.status === 'cancelled';
-  const what = `#${order.number} ${order.drink_name || ''}`.trim();
+  const what = `#${order.number} ${drinkName(order)}`.trim();
   const title = cancelled ? t('alert.cancelled_title', { what }) : t('alert.expired_title', { what });
-  const why = order.cancel_reason ? `${t('alert.reason', { reason: order.cancel_reason })} ` : '';
+  const reason = reasonText(order);
+  const why = reason ? `${t('alert.reason', { reason })} ` : '';
   const text = `${why}${t('alert.order_else')}`;
   const type = cancelled ? 'ORDER_CANCELLED' : 'ORDER_EXPIRED';
   const box = addMessage(order.status, text, {
@@ -150,27 +152,31 @@ function flashTitle(text) {
   document.addEventListener('visibilitychange', restore);
 }
 
-export function showAnnouncement(message, eventId) {
+/** An announcement (`news`: {message, kind}): the host's words as written, the bar's own
+ * (`kind`, e.g. the daily last call) in the page's language. */
+export function showAnnouncement(news, eventId) {
+  const { message } = news;
   if (!message) return;
   const key = eventId !== undefined && eventId !== null ? `ann:${eventId}` : `ann:${message}`;
   if (state.seen.has(key)) return;
   state.seen.add(key);
-  addMessage('announcement', String(message), {
-    title: `From ${state.bar.name}`,
+  const text = announcementText(news);
+  addMessage('announcement', text, {
+    title: t('inbox.from', { bar: state.bar.name }),
     onDismiss: () => {
       state.acked.add(`ANNOUNCEMENT:${eventId}`);
       readWhere((n) => n.type === 'ANNOUNCEMENT' && n.payload && n.payload.event_id === eventId);
     },
   });
   buzz([120]);
-  systemNotify(state.bar.name, String(message), key);
+  systemNotify(state.bar.name, text, key);
 }
 
 export function alertReminder(order) {
   const key = `remind:${order.order_id}`;
   if (state.seen.has(key)) return;
   state.seen.add(key);
-  const what = `#${order.number} ${order.drink_name || t('alert.your_drink')}`;
+  const what = `#${order.number} ${drinkName(order, t('alert.your_drink'))}`;
   const text = t('alert.reminder', { what, place: pickupPlace(order) });
   const box = addMessage('reminder', text, { title: t('alert.reminder_title'), onDismiss: () => readAbout(order.order_id, ['ORDER_REMINDER']) });
   attention({ key, title: t('inbox.waiting', { what: `#${order.number}` }), body: text, buzz: [250, 120, 250], notes: RISING, show: box });

@@ -2,6 +2,7 @@
  *
  * The request itself and its errors (ApiError, SessionEnded) are in http.js. */
 
+import { t } from '../i18n.js';
 import { errorFrom, rawFetch, SessionEnded, SIGNED_OUT_MESSAGE } from './http.js';
 import { emit, state } from './state.js';
 import { ensureFreshToken, refreshTokens } from './tokens.js';
@@ -26,7 +27,7 @@ export async function api(method, path, { body, headers, auth = false } = {}) {
         await refreshTokens();
         continue;
       }
-      emit('session-ended', 'Your session has ended. Scan the QR code at the bar to join again.');
+      emit('session-ended', t('session.ended'));
       throw new SessionEnded();
     }
     throw errorFrom(res, data);

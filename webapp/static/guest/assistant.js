@@ -1,9 +1,14 @@
 /* bar, guest page: "Ask the bartender" — a sentence in plain words becomes a draft
- * (POST /api/assistant), taste chips and "Surprise me" bring suggestions
- * (GET /api/recommendations). The draft is never an order: the guest edits it (how
- * many, which options) and confirms, and each drink goes through the normal order
- * path (POST /api/orders, one Idempotency-Key per drink, every rule of the bar), one
- * after the other; what is refused stays in the draft with the reason.
+ * (POST /api/assistant), "Surprise me" brings a suggestion (GET /api/recommendations).
+ * The draft is never an order: the guest edits it (how many, which options) and
+ * confirms, and each drink goes through the normal order path (POST /api/orders, one
+ * Idempotency-Key per drink, every rule of the bar), one after the other; what is
+ * refused stays in the draft with the reason.
+ *
+ * The box is one line until the guest opens it (the menu comes first on a phone); the
+ * draft shows whether it is open or not. The menu's taste chips are the bartender's
+ * tastes too: it marks its pick among the drinks they leave, and "Surprise me" keeps to
+ * them.
  *
  * Everything the server or the guest wrote is put in with textContent. */
 
@@ -12,6 +17,7 @@ import { $, el } from '../common.js';
 import { api } from './api.js';
 import { humanize, uuid4 } from './format.js';
 import { NETWORK_MESSAGE, SessionEnded } from './http.js';
+import { chosenTastes, isShown, showPick } from './menu.js';
 import { offerNotifications } from './notify.js';
 import { ORDER_ERRORS } from './ordering.js';
 import { upsertOrder } from './orders.js';
@@ -20,11 +26,15 @@ import { scanCode } from './store.js';
 import { showTab } from './tabs.js';
 import { toast } from './views.js';
 
-const TASTES = ['sweet', 'sour', 'bitter', 'strong', 'alcoholfree'].map((taste) => [taste, t(`taste.${taste}`)]);
+// Chips tapped in a row ask the bartender once, for where the guest stopped.
+const PICK_AFTER_MS = 400;
+const PICK_AMONG = 5; // suggestions read to find one the narrowed menu shows
 
 // The draft: [{drink_id, quantity, modifiers, keys: [Idempotency-Key per drink]}]
 let draft = [];
 let placing = false;
+let pickTimer = null;
+let pickAsked = 0; // a newer question makes an older answer stale
 
 function pageLanguage() {
   return document.documentElement.lang || navigator.language || 'en';
@@ -36,10 +46,12 @@ function setReply(text) {
   reply.hidden = !text;
 }
 
-function setDraftError(text) {
+// `kind` 'availability': why the draft cannot be ordered right now, cleared when it can.
+function setDraftError(text, kind = '') {
   const p = $('#draft-error');
   p.textContent = text || '';
   p.hidden = !text;
+  p.dataset.kind = text ? kind : '';
 }
 
 function showBusy(busy) {
@@ -64,7 +76,7 @@ async function ask(event) {
   try {
     const data = await api('POST', '/api/assistant', { auth: true, body: { text, lang: pageLanguage() } });
     setReply(data.reply);
-    $('#assistant-source').textContent = data.answered_by === 'model' ? 'Answered by the local model' : '';
+    $('#assistant-source').textContent = data.answered_by === 'model' ? t('assistant.by_model') : '';
     renderSuggestions(data.suggestions || []);
     for (const item of data.items || []) addToDraft(item.drink_id, item.quantity, item.modifiers || {});
     if ((data.items || []).length) input.value = '';
@@ -76,15 +88,17 @@ async function ask(event) {
   }
 }
 
-async function suggest({ surprise = false } = {}) {
-  const chosen = [...document.querySelectorAll('#assistant-tastes [aria-pressed=true]')].map((b) => b.dataset.taste);
-  const params = new URLSearchParams({ lang: pageLanguage() });
-  const tastes = chosen.filter((t) => t !== 'alcoholfree');
-  if (tastes.length) params.set('tastes', tastes.join(','));
-  if (chosen.includes('alcoholfree')) params.set('alcohol', 'no');
+function recommendationsPath(tastes, { limit, surprise = false }) {
+  const params = new URLSearchParams({ lang: pageLanguage(), limit: String(limit) });
+  // The host's tags as written ("no-alcohol" too): the server reads them in any language.
+  if (tastes.length) params.set('tastes', tastes.slice(0, 8).join(','));
   if (surprise) params.set('surprise', '1');
+  return `/api/recommendations?${params}`;
+}
+
+async function surpriseMe() {
   try {
-    const data = await api('GET', `/api/recommendations?${params}`, { auth: true });
+    const data = await api('GET', recommendationsPath(chosenTastes(), { limit: 1, surprise: true }), { auth: true });
     const drinks = data.drinks || [];
     setReply(drinks.length ? '' : t('assistant.nothing_fits'));
     renderSuggestions(drinks);
@@ -93,13 +107,31 @@ async function suggest({ surprise = false } = {}) {
   }
 }
 
+/** The guest chose other tastes (menu.js): the bartender marks its pick among the drinks left. */
+export function pickForTastes(tastes) {
+  clearTimeout(pickTimer);
+  const asked = ++pickAsked;
+  if (!tastes.length || !state.tokens) return;
+  pickTimer = setTimeout(async () => {
+    let data;
+    try {
+      data = await api('GET', recommendationsPath(tastes, { limit: PICK_AMONG }), { auth: true });
+    } catch (e) {
+      return; // the chips filter the menu all the same; the pick is a bonus
+    }
+    if (asked !== pickAsked) return;
+    showPick((data.drinks || []).find((d) => isShown(state.drinksById.get(d.drink_id))) || null);
+  }, PICK_AFTER_MS);
+}
+
 function renderSuggestions(drinks) {
   const list = $('#assistant-suggestions');
   list.replaceChildren(
     ...drinks.map((d) => {
       const drink = state.drinksById.get(d.drink_id);
-      const add = el('button', { type: 'button', class: 'button secondary', text: 'Add' });
-      add.setAttribute('aria-label', `Add ${d.name}`);
+      const add = el('button', {
+        type: 'button', class: 'button secondary', text: t('assistant.add'), 'aria-label': t('assistant.add_drink', { drink: d.name }),
+      });
       add.addEventListener('click', () => addToDraft(d.drink_id, 1, {}));
       add.disabled = !drink || drink.is_active === false;
       return el(
@@ -119,7 +151,7 @@ function addToDraft(drinkId, quantity, modifiers) {
   if (same) {
     resize(same, same.quantity + quantity);
   } else {
-    const item = { drink_id: drinkId, quantity: 0, modifiers: { ...modifiers }, keys: [] };
+    const item = { drink_id: drinkId, name: state.drinksById.get(drinkId).name, quantity: 0, modifiers: { ...modifiers }, keys: [] };
     resize(item, quantity);
     draft.push(item);
   }
@@ -141,8 +173,8 @@ function edited(item) {
 function draftCard(item, position) {
   const drink = state.drinksById.get(item.drink_id);
   const name = drink ? drink.name : item.drink_id;
-  const minus = el('button', { type: 'button', class: 'icon-button', text: '−', 'aria-label': `One ${name} less` });
-  const plus = el('button', { type: 'button', class: 'icon-button', text: '+', 'aria-label': `One ${name} more` });
+  const minus = el('button', { type: 'button', class: 'icon-button', text: '−', 'aria-label': t('assistant.one_less', { drink: name }) });
+  const plus = el('button', { type: 'button', class: 'icon-button', text: '+', 'aria-label': t('assistant.one_more', { drink: name }) });
   const count = el('span', { class: 'draft-count', text: String(item.quantity), 'aria-live': 'polite' });
   minus.addEventListener('click', () => {
     resize(item, item.quantity - 1);
@@ -165,7 +197,7 @@ function draftCard(item, position) {
     });
     options.append(el('label', { class: 'draft-option', for: id }, el('span', { class: 'muted', text: humanize(modifier) }), select));
   }
-  const remove = el('button', { type: 'button', class: 'icon-button dismiss', text: '✕', 'aria-label': `Remove ${name}` });
+  const remove = el('button', { type: 'button', class: 'icon-button dismiss', text: '✕', 'aria-label': t('assistant.remove', { drink: name }) });
   remove.addEventListener('click', () => {
     draft.splice(draft.indexOf(item), 1);
     renderDraft();
@@ -184,12 +216,32 @@ function renderDraft() {
   if (!box) return;
   $('#draft-items').replaceChildren(...draft.map(draftCard));
   box.hidden = !draft.length;
+  updateDraftAvailability();
+}
+
+/** Why the draft cannot be ordered right now ('' when it can), in the words the menu
+ * and the order sheet use: the bar (or a drink's station) closed or full, a drink
+ * gone from the menu or out of stock. */
+function draftPaused() {
+  for (const item of draft) {
+    const drink = state.drinksById.get(item.drink_id);
+    if (!drink) return t('sheet.gone', { drink: item.name });
+    const reason = orderingPaused(drink);
+    if (reason) return reason;
+    if (drink.is_active === false) return t('sheet.ran_out', { drink: drink.name });
+  }
+  return '';
+}
+
+/** The Order button and its reason, following the bar live (menu.js says when it changed). */
+export function updateDraftAvailability() {
   const total = draft.reduce((n, i) => n + i.quantity, 0);
-  const paused = orderingPaused();
+  const paused = draft.length ? draftPaused() : '';
   const button = $('#draft-confirm');
   button.disabled = placing || !total || Boolean(paused);
   button.textContent = placing ? t('ordering') : total === 1 ? t('assistant.order_one') : t('assistant.order_many', { count: total });
-  if (paused && draft.length) setDraftError(paused);
+  if (paused && !placing) setDraftError(paused, 'availability');
+  else if ($('#draft-error').dataset.kind === 'availability') setDraftError('');
 }
 
 async function confirmDraft() {
@@ -222,30 +274,42 @@ async function confirmDraft() {
     renderDraft();
   }
   if (refused) {
-    const done = numbers.length ? `Ordered ${numbers.join(', ')}. ` : '';
-    setDraftError(`${done}The rest was not ordered: ${refused}`);
+    setDraftError(numbers.length
+      ? t('assistant.partly_ordered', { numbers: numbers.join(', '), reason: refused })
+      : t('assistant.not_ordered', { reason: refused }));
     return;
   }
   setReply('');
+  renderSuggestions([]);
+  setExpanded(false);
   toast(numbers.length > 1 ? t('assistant.ordered_many', { numbers: numbers.join(', ') }) : t('ordered_number', { number: numbers[0] }));
   showTab('orders');
   offerNotifications();
 }
 
+function setExpanded(open, { focus = false } = {}) {
+  const toggle = $('#assistant-toggle');
+  toggle.setAttribute('aria-expanded', String(open));
+  $('#assistant-body').hidden = !open;
+  $('#assistant').classList.toggle('open', open);
+  if (!focus) return;
+  if (open) $('#assistant-input').focus();
+  else toggle.focus();
+}
+
 /** Wire the box once (app.js). */
 export function initAssistant() {
-  const chips = $('#assistant-tastes');
-  for (const [taste, label] of TASTES) {
-    const chip = el('button', { type: 'button', class: 'chip taste-chip', 'data-taste': taste, 'aria-pressed': 'false', text: label });
-    chip.addEventListener('click', () => {
-      chip.setAttribute('aria-pressed', String(chip.getAttribute('aria-pressed') !== 'true'));
-      suggest();
-    });
-    chips.append(chip);
-  }
-  const surprise = el('button', { id: 'surprise-me', type: 'button', class: 'chip taste-chip surprise', text: t('assistant.surprise') });
-  surprise.addEventListener('click', () => suggest({ surprise: true }));
-  chips.append(surprise);
+  $('#assistant-toggle').addEventListener('click', () => {
+    setExpanded($('#assistant-toggle').getAttribute('aria-expanded') !== 'true', { focus: true });
+  });
+  $('#assistant').addEventListener('keydown', (e) => {
+    // From the question or its answers; Escape in the draft's controls is theirs.
+    const inside = e.target === $('#assistant-toggle') || $('#assistant-body').contains(e.target);
+    if (e.key !== 'Escape' || !inside || $('#assistant-body').hidden) return;
+    e.preventDefault();
+    setExpanded(false, { focus: true });
+  });
+  $('#surprise-me').addEventListener('click', surpriseMe);
   $('#assistant-form').addEventListener('submit', ask);
   $('#draft-confirm').addEventListener('click', confirmDraft);
 }

@@ -1,7 +1,7 @@
 /* bar, guest page: text for people: names, prices, times, a request id. */
 
 import { ts } from '../common.js';
-import { language } from '../i18n.js';
+import { language, t } from '../i18n.js';
 
 /** A random UUID; crypto.randomUUID needs HTTPS, party Wi-Fi is often plain HTTP. */
 export function uuid4() {
@@ -38,6 +38,28 @@ export function formatTime(iso) {
   const t = ts(iso);
   if (!t) return '';
   return new Date(t).toLocaleTimeString(language, { hour: '2-digit', minute: '2-digit' });
+}
+
+/** The page's own words for a message the bar sent as a template (`code`, a key of the
+ * catalogs under `prefix`), else `text` as sent: what a barista or the host wrote. */
+function inOwnWords(prefix, code, text) {
+  if (typeof code === 'string' && code) {
+    const key = `${prefix}.${code}`;
+    const said = t(key);
+    if (said !== key) return said;
+  }
+  return text ? String(text) : '';
+}
+
+/** Why an order ended, in the page's language when it is one of the bar's templates
+ * (`cancel_reason_code`, bar/reasons.py). */
+export function reasonText(order) {
+  return inOwnWords('reason', order.cancel_reason_code, order.cancel_reason);
+}
+
+/** An announcement, in the page's language when it is the bar's own (`kind`). */
+export function announcementText(news) {
+  return inOwnWords('announcement', news.kind, news.message);
 }
 
 export function firstName(name) {

@@ -4,7 +4,7 @@
 import { $, el } from '../common.js';
 import { t } from '../i18n.js';
 import { api } from './api.js';
-import { formatTime } from './format.js';
+import { announcementText, formatTime, reasonText } from './format.js';
 import { SessionEnded } from './http.js';
 import { pickupPlace, state } from './state.js';
 
@@ -13,9 +13,9 @@ const what = (p) => `#${p.number} ${p.drink_name || ''}`.trim();
 const NOTE_TITLES = {
   ORDER_READY: (p) => [t('inbox.ready', { what: what(p) }), t('inbox.pick_up', { place: pickupPlace(p) })],
   ORDER_REMINDER: (p) => [t('inbox.waiting', { what: what(p) }), t('inbox.ready_at', { place: pickupPlace(p) })],
-  ORDER_CANCELLED: (p) => [t('inbox.cancelled', { what: what(p) }), p.cancel_reason || ''],
-  ORDER_EXPIRED: (p) => [t('inbox.expired', { what: what(p) }), p.cancel_reason || ''],
-  ANNOUNCEMENT: (p) => [t('inbox.from', { bar: state.bar.name }), p.message || ''],
+  ORDER_CANCELLED: (p) => [t('inbox.cancelled', { what: what(p) }), reasonText(p)],
+  ORDER_EXPIRED: (p) => [t('inbox.expired', { what: what(p) }), reasonText(p)],
+  ANNOUNCEMENT: (p) => [t('inbox.from', { bar: state.bar.name }), announcementText(p)],
 };
 
 export function renderInbox() {
@@ -26,7 +26,7 @@ export function renderInbox() {
   count.hidden = unread === 0;
   const button = $('#inbox-button');
   button.hidden = !state.started;
-  button.setAttribute('aria-label', unread ? `Notifications, ${unread} unread` : 'Notifications');
+  button.setAttribute('aria-label', unread ? t('inbox.unread', { count: unread }) : t('inbox.title'));
   $('#inbox-empty').hidden = notes.length > 0;
   $('#inbox-list').replaceChildren(
     ...notes.map((note) => {

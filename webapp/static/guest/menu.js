@@ -6,7 +6,7 @@ import { $, el } from '../common.js';
 import { api } from './api.js';
 import { formatPrice } from './format.js';
 import { openSheet, updateSheetAvailability } from './sheet.js';
-import { orderingPaused, state, stationPaused } from './state.js';
+import { emit, localized, orderingPaused, state, stationPaused } from './state.js';
 import { scanCode } from './store.js';
 import { toast } from './views.js';
 
@@ -24,11 +24,19 @@ export async function loadMenu() {
   state.stations = new Map(stations.map((s) => [s.id, {
     id: s.id, name: s.name || s.id, is_open: s.is_open !== false, queue_full: s.queue_full === true,
   }]));
+  // In the page's language already (the request says it: X-Bar-Language).
   state.drinks = Array.isArray(data.drinks) ? data.drinks : [];
   state.drinksById = new Map(state.drinks.map((d) => [d.id, d]));
   state.menuLoaded = true;
   renderBar();
   renderMenu();
+}
+
+/** What can be ordered changed (the bar, a station, a drink's stock): the order sheet
+ * says so at once, and the bartender's draft (assistant.js, told through `emit`). */
+function availabilityChanged() {
+  updateSheetAvailability();
+  emit('availability-changed');
 }
 
 export function renderBar() {
@@ -41,7 +49,7 @@ export function renderBar() {
   document.body.classList.toggle('bar-closed', !state.bar.is_open);
   document.body.classList.toggle('ordering-paused', Boolean(orderingPaused()));
   $('#scan-banner').hidden = !(state.bar.mode === 'popup' && !scanCode());
-  updateSheetAvailability();
+  availabilityChanged();
 }
 
 /**
@@ -67,10 +75,11 @@ export function applyShop(ev) {
 /**
  * A drink changed live (`MENU_CHANGED` on the public `config` channel). Newer servers
  * send the drink as the menu shows it: added, edited, moved, photographed, retired (it
- * leaves the page) or restored. An older event says only its stock.
+ * leaves the page) or restored, with its translations (shown in the page's language:
+ * `localized`, as `/api/menu` would). An older event says only its stock.
  */
 export function applyMenuChange(ev) {
-  const drink = ev.drink && typeof ev.drink === 'object' ? ev.drink : null;
+  const drink = ev.drink && typeof ev.drink === 'object' ? localized(ev.drink) : null;
   if (drink && state.stations.size > 1) {
     // Which station makes a drink is the server's rule (bar.toml's [[stations]]): the
     // menu, cheap to ask again (a 304 when nothing changed), says where it goes now.
@@ -91,13 +100,57 @@ export function applyMenuChange(ev) {
   }
   state.drinksById = new Map(state.drinks.map((d) => [d.id, d]));
   renderMenu();
-  updateSheetAvailability();
+  availabilityChanged();
   return true;
 }
 
 // What the guest narrowed the menu to: taste chips (every one chosen must match) and
 // the search box. Kept across redraws: a live change does not undo a guest's filter.
+// `pick` is the bartender's pick for the chosen tastes (assistant.js asks for it).
 const filter = { tags: new Set(), text: '' };
+let pick = null; // {drink_id, reasons} or null
+
+// Tags are the host's words (bar.toml); the tastes the bartender knows are shown in the
+// guest's language, first and in this order, the host's other tags after them as written.
+// Alcohol-free leads: for whoever is driving it is the one that matters, and on a small
+// phone the row's last chips are off to the side.
+const TASTE_LABELS = [
+  [['no-alcohol', 'alcohol-free', 'alcoholfree', 'non-alcoholic', 'virgin'], () => t('taste.alcoholfree')],
+  [['sweet'], () => t('taste.sweet')],
+  [['sour'], () => t('taste.sour')],
+  [['bitter'], () => t('taste.bitter')],
+  [['strong'], () => t('taste.strong')],
+  [['fruity'], () => t('taste.fruity')],
+  [['refreshing'], () => t('taste.refreshing')],
+  [['creamy'], () => t('taste.creamy')],
+];
+
+function tasteRank(tag) {
+  const at = TASTE_LABELS.findIndex(([tags]) => tags.includes(String(tag).toLowerCase()));
+  return at < 0 ? TASTE_LABELS.length : at;
+}
+
+/** A drink's tag as the guest reads it: a known taste in their language, else as the host wrote it. */
+export function tasteLabel(tag) {
+  const known = TASTE_LABELS[tasteRank(tag)];
+  return known ? known[1]() : String(tag);
+}
+
+/** The tags the guest chose with the taste chips (the bartender suggests from them too). */
+export function chosenTastes() {
+  return [...filter.tags];
+}
+
+/** Mark the bartender's pick for the chosen tastes (null: none). */
+export function showPick(suggestion) {
+  pick = suggestion && filter.tags.size ? { drink_id: suggestion.drink_id, reasons: suggestion.reasons || [] } : null;
+  renderMenu();
+}
+
+/** Whether `drink` is on the menu as the guest narrowed it (assistant.js picks among those). */
+export function isShown(drink) {
+  return Boolean(drink) && matches(drink);
+}
 
 function fold(text) {
   return String(text || '').normalize('NFD').replace(/[\u0300-\u036f]/g, '').toLowerCase();
@@ -107,28 +160,41 @@ function matches(drink) {
   const tags = Array.isArray(drink.tags) ? drink.tags : [];
   for (const tag of filter.tags) if (!tags.includes(tag)) return false;
   if (!filter.text) return true;
-  const haystack = fold([drink.name, drink.description, drink.category, ...tags,
+  // Tags as written and as the guest reads them: "doce" finds the sweet drinks in Portuguese.
+  const haystack = fold([drink.name, drink.description, drink.category, ...tags, ...tags.map(tasteLabel),
     ...(Array.isArray(drink.ingredients) ? drink.ingredients : [])].join(' '));
   return fold(filter.text).split(/\s+/).every((word) => haystack.includes(word));
 }
 
 function renderFilters() {
-  const tags = [...new Set(state.drinks.flatMap((d) => (Array.isArray(d.tags) ? d.tags : [])))].sort();
+  const tags = [...new Set(state.drinks.flatMap((d) => (Array.isArray(d.tags) ? d.tags : [])))]
+    .sort((a, b) => tasteRank(a) - tasteRank(b) || String(a).localeCompare(String(b)));
   for (const tag of [...filter.tags]) if (!tags.includes(tag)) filter.tags.delete(tag);
   const chips = $('#taste-chips');
-  chips.replaceChildren(...tags.map((tag) => {
-    const chip = el('button', {
-      type: 'button', class: 'chip taste', 'data-tag': tag, 'aria-pressed': String(filter.tags.has(tag)), text: tag,
-    });
-    chip.addEventListener('click', () => {
-      if (filter.tags.has(tag)) filter.tags.delete(tag);
-      else filter.tags.add(tag);
-      renderMenu();
-    });
-    return chip;
-  }));
+  const drawn = [...chips.children].map((chip) => chip.dataset.tag);
+  if (drawn.join('\n') !== tags.join('\n')) {
+    chips.replaceChildren(...tags.map(tasteChip));
+  }
+  // Pressed or not, in place: a guest tapping chips with a keyboard keeps their focus.
+  for (const chip of chips.children) chip.setAttribute('aria-pressed', String(filter.tags.has(chip.dataset.tag)));
   chips.hidden = !tags.length;
   $('#menu-filters').hidden = state.drinks.length < 2;
+}
+
+function tasteChip(tag) {
+  const chip = el('button', { type: 'button', class: 'chip taste', 'data-tag': tag, text: tasteLabel(tag) });
+  chip.addEventListener('click', () => {
+    if (filter.tags.has(tag)) filter.tags.delete(tag);
+    else filter.tags.add(tag);
+    tastesChanged();
+  });
+  return chip;
+}
+
+function tastesChanged() {
+  pick = null; // the last pick was for other tastes; the bartender says again
+  renderMenu();
+  emit('tastes-changed', chosenTastes());
 }
 
 export function setupMenuFilters() {
@@ -147,7 +213,7 @@ function applyStation(ev) {
   if (typeof ev.queue_full === 'boolean') station.queue_full = ev.queue_full;
   if (was.is_open === station.is_open && was.queue_full === station.queue_full) return;
   renderMenu();
-  updateSheetAvailability();
+  availabilityChanged();
   if (was.is_open !== station.is_open) {
     toast(station.is_open ? t('toast.station_open', { station: station.name }) : t('toast.station_closed', { station: station.name }));
   } else if (station.is_open && !station.queue_full) {
@@ -158,7 +224,7 @@ function applyStation(ev) {
 function categorySections(drinks, heading) {
   const groups = new Map();
   for (const drink of drinks) {
-    const category = drink.category || 'Drinks';
+    const category = drink.category || t('menu.drinks');
     if (!groups.has(category)) groups.set(category, []);
     groups.get(category).push(drink);
   }
@@ -232,8 +298,14 @@ function drinkCard(drink) {
   const tags = Array.isArray(drink.tags) ? drink.tags : [];
   if (tags.length) {
     const chips = el('span', { class: 'tags' });
-    for (const tag of tags) chips.append(el('span', { class: `chip tag tag-${String(tag).replace(/[^a-z0-9-]/gi, '')}`, text: tag }));
+    for (const tag of tags) chips.append(el('span', { class: `chip tag tag-${String(tag).replace(/[^a-z0-9-]/gi, '')}`, text: tasteLabel(tag) }));
     body.append(chips);
+  }
+  if (pick && pick.drink_id === drink.id) {
+    card.classList.add('picked');
+    body.append(el('span', { class: 'pick' },
+      el('strong', { class: 'pick-label', text: t('menu.pick') }),
+      pick.reasons.length ? el('span', { class: 'pick-reasons', text: pick.reasons.join(' · ') }) : null));
   }
   card.append(body);
   card.addEventListener('click', () => openSheet(drink.id));

@@ -10,6 +10,7 @@
  * The offer's wording follows the browser (an iPhone needs the page on its Home Screen). */
 
 import { $ } from '../common.js';
+import { t } from '../i18n.js';
 import { rawFetch } from './http.js';
 import { KEYS, store } from './store.js';
 import { addMessage } from './views.js';
@@ -35,11 +36,11 @@ function browser() {
 
 /** What a tap on "Notify me" leads to, said under the button, per browser. */
 const HINTS = {
-  android: 'Your phone asks once. Then a ready drink shows on your lock screen, even with this page closed.',
-  firefox: 'Firefox asks once: allow it, and a ready drink shows even with this page closed.',
-  'ios-app': 'Allow notifications when asked: a ready drink then shows on your lock screen.',
-  safari: 'Safari asks once: allow it to be told when your drink is ready.',
-  desktop: 'Your browser asks once: allow it to be told when your drink is ready, even with this tab closed.',
+  android: t('notify.hint.android'),
+  firefox: t('notify.hint.firefox'),
+  'ios-app': t('notify.hint.ios_app'),
+  safari: t('notify.hint.safari'),
+  desktop: t('notify.hint.desktop'),
 };
 
 /** {level: 'push'|'page'|'none', why, key}: what this browser can get here (asked once). */
@@ -48,13 +49,13 @@ export function notificationSupport() {
     support = (async () => {
       const kind = browser();
       if (!window.isSecureContext) {
-        return { level: 'none', kind, why: 'This bar’s page isn’t served over HTTPS, so your phone can’t show notifications from it. Keep this page open: it chimes and vibrates when your drink is ready.' };
+        return { level: 'none', kind, why: t('notify.why.http') };
       }
       if (kind === 'ios-safari' && !('PushManager' in window)) {
-        return { level: 'none', kind, why: 'On iPhone, notifications need the bar on your Home Screen: tap Share, then “Add to Home Screen”, and open the bar from there. Until then, keep this page open: it chimes when your drink is ready.' };
+        return { level: 'none', kind, why: t('notify.why.ios') };
       }
       if (!notificationsSupported()) {
-        return { level: 'none', kind, why: 'This browser can’t show notifications. Keep this page open: it chimes and vibrates when your drink is ready.' };
+        return { level: 'none', kind, why: t('notify.why.unsupported') };
       }
       let info = null;
       try {
@@ -78,8 +79,7 @@ export async function offerNotifications() {
     return;
   }
   if (Notification.permission !== 'default' || store.get(KEYS.asked)) return;
-  $('#notify-hint').textContent = can.level === 'push' ? HINTS[can.kind] || HINTS.desktop
-    : 'Your browser asks once. You’ll be told while this page is open.';
+  $('#notify-hint').textContent = can.level === 'push' ? HINTS[can.kind] || HINTS.desktop : t('notify.hint.page');
   $('#notify-hint').hidden = false;
   $('#notify-button').hidden = false;
 }
@@ -88,7 +88,7 @@ export async function offerNotifications() {
 export function sayOnce(text) {
   if (!text || store.get(KEYS.notifyNotice)) return;
   store.set(KEYS.notifyNotice, true);
-  addMessage('notice', text, { title: 'About notifications' });
+  addMessage('notice', text, { title: t('notify.about') });
 }
 
 export function hideOffer() {

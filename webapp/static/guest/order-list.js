@@ -1,13 +1,13 @@
 /* bar, guest page: "My orders" and the pickup card. */
 
 import { $, el } from '../common.js';
-import { t } from '../i18n.js';
+import { t, tNodes } from '../i18n.js';
 import { api } from './api.js';
-import { firstName, formatTime, humanize } from './format.js';
+import { firstName, formatTime, humanize, reasonText } from './format.js';
 import { SessionEnded } from './http.js';
 import { readAbout } from './inbox.js';
 import { OPEN_STATUSES, QUEUE_STATUSES, resyncOrders, sortedOrders, upsertOrder } from './orders.js';
-import { pickupPlace, state } from './state.js';
+import { drinkName, pickupPlace, state } from './state.js';
 import { toast } from './views.js';
 
 function estimateText(order) {
@@ -62,16 +62,34 @@ export function renderOrders() {
   $('#tab-orders').classList.toggle('has-ready', anyReady);
 }
 
+/** An order of the guest's on "My orders": scrolled into view, highlighted a moment. */
+export function spotlightOrder(orderId) {
+  clearTimeout(spotlightTimer);
+  state.spotlight = orderId;
+  renderOrders();
+  requestAnimationFrame(() => {
+    const card = document.querySelector(`.order[data-order-id="${CSS.escape(orderId)}"]`);
+    if (card) card.scrollIntoView({ block: 'center' });
+  });
+  spotlightTimer = setTimeout(() => {
+    state.spotlight = null;
+    renderOrders();
+  }, SPOTLIGHT_MS);
+}
+
+const SPOTLIGHT_MS = 3000;
+let spotlightTimer = null;
+
 function orderItem(order) {
   const li = el('li', {
-    class: `order card status-${order.status}`,
+    class: `order card status-${order.status}${order.order_id === state.spotlight ? ' spotlight' : ''}`,
     'data-number': order.number,
     'data-order-id': order.order_id,
     'data-status': order.status,
   });
   li.append(el('div', { class: 'order-number', 'aria-label': t('orders.number', { number: order.number }), text: `#${order.number}` }));
   const body = el('div', { class: 'order-body' });
-  body.append(el('p', { class: 'order-drink', text: order.drink_name || order.drink_id || 'Drink' }));
+  body.append(el('p', { class: 'order-drink', text: drinkName(order, order.drink_id || t('alert.your_drink')) }));
   const mods = modifiersText(order.modifiers);
   if (mods) body.append(el('p', { class: 'order-mods', text: mods }));
   if (order.note) body.append(el('p', { class: 'order-note', text: `“${order.note}”` }));
@@ -80,9 +98,8 @@ function orderItem(order) {
   if (estimate) body.append(el('p', { class: 'order-estimate', text: estimate }));
   const position = positionText(order);
   if (position) body.append(el('p', { class: 'order-position', text: position }));
-  if ((order.status === 'cancelled' || order.status === 'expired') && order.cancel_reason) {
-    body.append(el('p', { class: 'order-reason', text: order.cancel_reason }));
-  }
+  const reason = order.status === 'cancelled' || order.status === 'expired' ? reasonText(order) : '';
+  if (reason) body.append(el('p', { class: 'order-reason', text: reason }));
   const time = formatTime(order.created_at);
   if (time) body.append(el('p', { class: 'order-time', text: t('orders.ordered_at', { time }) }));
   if (order.status === 'pending') {
@@ -151,8 +168,8 @@ export function renderPickups() {
       el(
         'p',
         { class: 'pickup-drink' },
-        el('span', { text: order.drink_name || '' }),
-        name ? el('span', { class: 'pickup-name', text: ` ${t('pickup.for', { name })}` }) : null,
+        el('span', { text: drinkName(order) }),
+        name ? el('span', { class: 'pickup-name' }, ' ', ...tNodes('pickup.for', { name: el('bdi', { text: name }) })) : null,
       ),
       gotIt,
     );

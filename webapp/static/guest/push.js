@@ -3,12 +3,12 @@
  * (POST /api/push/subscriptions, with the refresh token that names the session), and
  * forgets it when the guest signs out or is kicked. */
 
+import { t } from '../i18n.js';
 import { api } from './api.js';
 import { askPermission, browserSubscription, dropBrowserSubscription, notificationSupport, registerWorker, sayOnce } from './notify.js';
 import { state } from './state.js';
 import { toast } from './views.js';
 
-const NO_PUSH = 'Your phone’s notification service couldn’t be reached, so you’ll be told only while this page is open: it chimes and vibrates when your drink is ready.';
 
 /** Hand this browser's subscription to the bar; false (and the page says why, once) if
  * the browser could not subscribe. */
@@ -17,7 +17,7 @@ async function subscribeHere(key) {
   try {
     sub = await browserSubscription(key);
   } catch (e) {
-    sayOnce(NO_PUSH);
+    sayOnce(t('notify.no_push'));
     return false;
   }
   if (!state.tokens) return false;
@@ -36,15 +36,15 @@ export async function askNotifications() {
   if (can.level === 'push') {
     try {
       if (await subscribeHere(can.key)) {
-        toast('Done: we’ll notify you when your drink is ready, even with this page closed.', 5000);
+        toast(t('notify.on_push'), 5000);
         return;
       }
     } catch (e) {
-      toast(e.message || 'Couldn’t turn on notifications.', 5000);
+      toast(e.message || t('notify.failed'), 5000);
       return;
     }
   }
-  toast('We’ll notify you when your drink is ready while this page is open.');
+  toast(t('notify.on_page'));
 }
 
 /** At every start: a phone that allowed notifications before (this session or an earlier

@@ -127,7 +127,7 @@ export function submitCode(event) {
   const code = cleanCode($('#code-input').value);
   const err = $('#code-error');
   if (!code) {
-    err.textContent = 'Type the code from the card, like K7QM-4XPA.';
+    err.textContent = t('join.code_hint');
     err.hidden = false;
     $('#code-input').focus();
     return;
@@ -177,7 +177,7 @@ async function join(name, sameNameOk) {
   }
   const code = state.joinCode;
   if (!code || !/^[\x21-\x7e]{1,200}$/.test(code)) {
-    fail("That QR code doesn't look right. Scan the code at the bar again.");
+    fail(t('join.bad_qr'));
     return;
   }
   err.hidden = true;
@@ -236,7 +236,7 @@ export async function signOut() {
   } catch (e) {
     /* signed out here all the same; the session dies with its tokens */
   }
-  endSession('You’re signed out. Scan the QR code at the bar to join again.');
+  endSession(t('session.signed_out'));
 }
 
 export function startApp() {
@@ -250,9 +250,10 @@ export function startApp() {
   renderInbox();
   showTab(state.tab);
   scheduleRefresh();
-  resyncOrders().catch((e) => {
+  const synced = resyncOrders().catch((e) => {
     if (!(e instanceof SessionEnded)) toast(e.message, 5000);
   });
   live.connect();
   keepSubscription();
+  return synced;
 }

@@ -99,7 +99,7 @@ function onEvent(msg) {
       if (!applyMenuChange(ev)) loadMenu().catch(() => {});
       break;
     case 'ANNOUNCEMENT':
-      showAnnouncement(ev.message, msg.id);
+      showAnnouncement(ev, msg.id);
       scheduleNotificationSync();
       break;
     case 'ORDER_REMINDER': {
@@ -149,7 +149,7 @@ function handleNotification(note) {
       break;
     case 'ANNOUNCEMENT':
       moot = state.acked.has(`ANNOUNCEMENT:${payload.event_id}`);
-      if (!moot) showAnnouncement(payload.message, payload.event_id);
+      if (!moot) showAnnouncement(payload, payload.event_id);
       break;
     default:
       break;

@@ -1,7 +1,7 @@
 /* bar, guest page: the page's state, one object every part reads and writes, and the
  * notices that something changed. */
 
-import { t } from '../i18n.js';
+import { language, t } from '../i18n.js';
 import { KEYS, persistentSet, store } from './store.js';
 
 export const state = {
@@ -30,6 +30,7 @@ export const state = {
   notifySyncTimer: null,
   estimateTimer: null,
   cancelConfirm: new Map(), // order_id -> timer
+  spotlight: null, // the order_id shown highlighted on "My orders" for a moment
   tab: 'menu',
   started: false,
   everConnected: false,
@@ -39,6 +40,8 @@ export const state = {
 // not import (that would be an import loop): app.js wires the listeners at boot.
 //   'orders-changed': state.orders took an update or a reload, to show
 //   'session-ended' (message): the server or another tab ended the session
+//   'tastes-changed' (tags): the guest chose other taste chips (the bartender picks)
+//   'availability-changed': the bar, a station or a drink's stock changed (the draft follows)
 const listeners = new Map(); // topic -> [listener]
 
 /** Call `listener(...args)` on every `emit(topic, ...args)`. */
@@ -70,6 +73,33 @@ export function stationPaused(id) {
 export function pickupPlace(order) {
   const station = state.stations.get(order && order.station);
   return station && state.stations.size > 1 ? t('place.station', { station: station.name }) : t('place.bar');
+}
+
+/**
+ * A drink as a guest reading this page's language sees it: the menu's translation of its
+ * name, description and category where there is one, its own text otherwise. `/api/menu`
+ * answers so already (bar.menu.localize); a live `MENU_CHANGED` carries every
+ * language's (`translations`), and this picks ours.
+ */
+export function localized(drink) {
+  const own = drink && drink.translations && typeof drink.translations === 'object' ? drink.translations[language] : null;
+  if (!own || typeof own !== 'object') return drink;
+  const shown = { ...drink };
+  for (const key of ['name', 'description', 'category']) {
+    if (typeof own[key] === 'string' && own[key]) shown[key] = own[key];
+  }
+  return shown;
+}
+
+/**
+ * An order's drink as the guest reads it: the menu's name for it in this page's
+ * language when the menu has one, else the name it was ordered under (what the bar's
+ * screens, the board and the receipts show).
+ */
+export function drinkName(order, fallback = '') {
+  const drink = order && state.drinksById.get(order.drink_id);
+  const own = drink && drink.translations && drink.translations[language];
+  return (own && typeof own.name === 'string' && own.name) || (order && order.drink_name) || fallback;
 }
 
 /** Tell the listeners of `topic`, at once, in the order they came. */

@@ -1,6 +1,7 @@
 /* bar, guest page: the access token's lifetime and the refresh token's rotation,
  * shared with the guest's other tabs through localStorage. */
 
+import { t } from '../i18n.js';
 import { errorFrom, rawFetch, SessionEnded } from './http.js';
 import { emit, state } from './state.js';
 import { KEYS, store } from './store.js';
@@ -72,7 +73,7 @@ export function refreshTokens() {
       return;
     }
     if (res.status === 400 || res.status === 401 || res.status === 403) {
-      emit('session-ended', 'Your session has ended. Scan the QR code at the bar to join again.');
+      emit('session-ended', t('session.ended'));
       throw new SessionEnded();
     }
     throw errorFrom(res, data);
@@ -93,7 +94,7 @@ export function followOtherTabs() {
         state.tokens = tokens;
         scheduleRefresh();
       } else if (state.started) {
-        emit('session-ended', 'You left the bar in another tab.');
+        emit('session-ended', t('session.other_tab'));
       }
     }
   });

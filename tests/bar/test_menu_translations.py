@@ -1,0 +1,107 @@
+"""The menu in several languages: seeded and re-synced from bar.toml's `name_pt`, …,
+edited as a merge patch, announced with the drink, shown per field with the default
+as the fallback."""
+
+from __future__ import annotations
+
+import pytest
+
+from bar import datadir, events, menu
+from bar.db import db
+from bar.errors import InvalidInput
+from bar.models import SCHEMA_VERSION, Drink
+from bar.payloads import MenuChanged
+
+
+def announced() -> list[MenuChanged]:
+    return [e.data for e in events.read_since(0, [events.CONFIG])  # type: ignore[misc]
+            if e.type == events.MENU_CHANGED]
+
+
+def test_the_first_init_seeds_the_files_translations_and_import_brings_them_back(
+    settings, keys, clock
+):
+    espresso = Drink.get_by_id("espresso")
+    assert espresso.translations["pt"] == {
+        "name": "Expresso", "category": "Cafés",
+        "description": "Uma dose de café de origem única, curta e intensa."}
+    assert espresso.translations["es"]["name"] == "Café solo"
+    menu.edit_drink("espresso", {"translations": {"pt": None}}, now=clock())
+    assert "pt" not in Drink.get_by_id("espresso").translations
+    assert menu.import_menu(settings.menu, now=clock()) == 1  # the file's Portuguese again
+    assert Drink.get_by_id("espresso").translations["pt"]["name"] == "Expresso"
+
+
+def test_an_edit_is_a_merge_patch_and_announces_the_drink_with_its_translations(keys, clock):
+    menu.edit_drink("negroni", {"translations": {
+        "pt": {"name": "Negroni da casa"}, "de": {"name": "Negroni", "description": "Bitter."}}},
+        now=clock())
+    menu.edit_drink("negroni", {"translations": {
+        "pt": {"description": None}, "de": {"description": ""}, "fr": {"name": " Négroni "}}},
+        now=clock())
+    translations = Drink.get_by_id("negroni").translations
+    # pt keeps its new name and loses the file's description; "" takes a text away too
+    assert translations["pt"] == {"name": "Negroni da casa", "category": "Coquetéis"}
+    assert translations["de"] == {"name": "Negroni"}
+    assert translations["fr"]["name"] == "Négroni"
+    last = announced()[-1]
+    assert (last.change, last.drink and last.drink["translations"]) == ("edited", translations)
+    # the same patch again changes nothing, and says nothing
+    menu.edit_drink("negroni", {"translations": {"de": {"name": "Negroni"}}}, now=clock())
+    assert len(announced()) == 2
+
+
+def test_a_guest_sees_each_field_in_their_language_or_else_the_default(keys, clock):
+    menu.add_drink({"name": "Paloma", "category": "Long drinks", "description": "Tequila, grapefruit.",
+                    "translations": {"es": {"name": "Paloma"}, "pt": {"description": "Tequila, toranja."}}},
+                   now=clock())
+    paloma = menu.drink_dict(menu.find_drink("paloma"))
+    pt = menu.localize(paloma, "pt")
+    assert (pt["name"], pt["description"], pt["category"]) == ("Paloma", "Tequila, toranja.",
+                                                              "Long drinks")
+    assert menu.localize(paloma, "de") == paloma  # nothing in German: all default
+    assert menu.localize(menu.localize(paloma, "pt"), "pt") == pt  # a page may do it again
+
+
+@pytest.mark.parametrize(("translations", "message"), [
+    ({"it": {"name": "Caffè"}}, "no language 'it'"),
+    ({"pt": {"ingredients": "café"}}, "'ingredients' is not translated"),
+    ({"pt": "Expresso"}, "translations.pt must be an object"),
+    ({"pt": {"name": "x" * 61}}, "translations.pt.name must be"),
+    ({"pt": {"name": "a\x00b"}}, "control characters"),
+    (["pt"], "translations must be an object"),
+])
+def test_bad_translations_are_refused_and_change_nothing(keys, clock, translations, message):
+    before = Drink.get_by_id("espresso").translations
+    with pytest.raises(InvalidInput, match=message):
+        menu.edit_drink("espresso", {"translations": translations}, now=clock())
+    assert Drink.get_by_id("espresso").translations == before and announced() == []
+
+
+def test_a_schema_6_database_gains_the_languages_columns(settings, keys):
+    db.execute_sql('ALTER TABLE "drink" DROP COLUMN "translations"')
+    db.execute_sql('ALTER TABLE "push_subscriptions" DROP COLUMN "language"')
+    db.execute_sql("UPDATE schema_version SET version = 6")
+    db.close()
+    datadir.open_database(settings)
+    assert Drink.get_by_id("negroni").translations == {}  # the file's wait for an import
+    assert menu.localize(menu.drink_dict(Drink.get_by_id("negroni")), "pt")["name"] == "Negroni"
+    assert "language" in {column.name for column in db.get_columns("push_subscriptions")}
+    assert db.execute_sql("SELECT version FROM schema_version").fetchone() == (SCHEMA_VERSION,)
+
+
+def test_a_category_reads_the_same_on_every_drink_of_it(keys, clock):
+    def category_in(drink_id: str, language: str) -> str | None:
+        return Drink.get_by_id(drink_id).translations.get(language, {}).get("category")
+
+    # a new drink takes its category's translations from the menu
+    menu.add_drink({"name": "Cortado", "category": "Coffee"}, now=clock())
+    assert (category_in("cortado", "pt"), category_in("cortado", "de")) == ("Cafés", "Kaffee")
+    # moved to another category: that one's words, none of the old one's
+    menu.edit_drink("cortado", {"category": "Cocktails"}, now=clock())
+    assert (category_in("cortado", "pt"), category_in("cortado", "de")) == ("Coquetéis", None)
+    # a category's translation changed on one drink is every drink's of that category
+    before = len(announced())
+    menu.edit_drink("espresso", {"translations": {"pt": {"category": "Café"}}}, now=clock())
+    assert {category_in(d, "pt") for d in ("espresso", "flat-white", "cappuccino")} == {"Café"}
+    assert len(announced()) == before + 3  # each drink a guest sees change
