@@ -426,14 +426,15 @@ class Pusher:
             self._pending.extend(mine)
             if self._thread is None and not self._stop.is_set():
                 thread = threading.Thread(target=self._run, name="bar-push", daemon=True)
-                self._thread = thread
                 thread.start()
+                self._thread = thread  # only once started: `stop` may join it at any moment
         self._wake.set()
 
     def stop(self, timeout: float = 5.0) -> None:
-        self._stop.set()
+        with self._lock:
+            self._stop.set()
+            thread = self._thread
         self._wake.set()
-        thread = self._thread
         if thread is not None and thread is not threading.current_thread():
             thread.join(timeout)
 

@@ -6,6 +6,7 @@ of our own on loopback, which checks the VAPID JWT and decrypts each payload."""
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -220,3 +221,19 @@ def test_pushes_to_many_devices_go_out_in_parallel_within_the_bound(
     assert PushSubscription.select().count() == len(browsers) - 1
     assert PushSubscription.get_or_none(PushSubscription.endpoint == browsers[3].endpoint) is None
 
+
+def test_the_server_can_stop_while_the_first_push_starts_the_sender(settings, make, clock):
+    # The sender thread starts with the first pushable batch, which may come while the
+    # server is stopping: `stop` must never find a thread that is not started yet.
+    start_at = events.last_event_id()
+    notifications.announce("Free snacks at the bar", now=clock())
+    batch = new_events(start_at)
+    assert any(push.pushable(e) for e in batch)
+    for _ in range(300):
+        pusher = push.Pusher(settings, clock=clock)
+        offering = threading.Thread(target=pusher.offer, args=(batch,))
+        offering.start()
+        pusher.stop()
+        offering.join()
+        pusher.stop()  # and once more, after the offer surely ran
+        assert pusher._thread is None or not pusher._thread.is_alive()
