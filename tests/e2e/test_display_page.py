@@ -303,6 +303,10 @@ def test_the_party_invite_shows_big_unless_the_host_turns_it_off(
             page.wait_for_selector("#scan-panel:visible")
             assert page.locator("#scan-title").inner_text() == "Scan to join"
             assert page.locator("#scan-url").inner_text().endswith(f"/j/{code}")
+            # The code to type is never split over two lines (the address may be).
+            end = page.locator("#scan-url .scan-url-end")
+            assert end.inner_text() == code
+            assert end.evaluate("e => e.getClientRects().length") == 1
             wait_for_js(page, "document.querySelector('#scan-qr').naturalWidth > 0")
             qr = page.locator("#scan-qr").bounding_box()
             assert qr["width"] >= 300  # big: scanned from a few steps away

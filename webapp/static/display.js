@@ -263,10 +263,20 @@ function showJoin(kind, joinUrl) {
     const img = $('#scan-qr');
     img.hidden = false;
     img.src = `/qr.svg?data=${encodeURIComponent(joinUrl)}`;
-    $('#scan-url').textContent = joinUrl;
+    showUrl($('#scan-url'), joinUrl);
   }
   panel.classList.toggle('no-qr', Boolean(scan.imgFailed));
   showScanError(scan.imgFailed ? t('scan.type_address') : '');
+}
+
+/** The address to type, broken (when the panel is narrow) only between the site and
+ * its last part: the code a guest types stays on one line. */
+function showUrl(element, url) {
+  const cut = url.lastIndexOf('/') + 1;
+  const last = document.createElement('span');
+  last.className = 'scan-url-end';
+  last.textContent = url.slice(cut);
+  element.replaceChildren(url.slice(0, cut), last);
 }
 
 function hideJoin(kind) {
