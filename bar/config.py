@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 import re
 import tomllib
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import time, timedelta
 from pathlib import Path
@@ -64,15 +64,27 @@ class DrinkSpec:
     image: str | None = None
     # name -> allowed options; the first option is the default.
     modifiers: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
-    # language -> {field of TRANSLATED: text}: `name_pt = "Expresso"` in bar.toml.
+    # language -> {field of TRANSLATED, or OPTION + word: text}: `name_pt = "Expresso"`,
+    # `options_pt = { double = "duplo" }` in bar.toml.
     translations: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
 
 
 # A drink's texts a guest reads, each of which bar.toml may give per language
-# (`name_pt`, `description_de`, `category_es`); the others (ingredients, tags, options)
-# are words the bartender and the assistant match, kept as written.
+# (`name_pt`, `description_de`, `category_es`); ingredients and tags are words the
+# bartender and the assistant match, kept as written.
 TRANSLATED = ("name", "description", "category")
-_TRANSLATION_KEY = re.compile(r"^(name|description|category)_([a-z]+)$")
+# Its options too (`options_pt = { ice = "gelo", "big cube" = "cubo grande" }`): kept as
+# "option:big cube" beside the fields above. The page shows the guest's words; an order
+# still names the option as written, which is what the bar reads.
+OPTION = "option:"
+
+
+def modifier_words(modifiers: Mapping[str, Sequence[str]]) -> set[str]:
+    """What an `options_pt` table may translate: the modifiers' names and options."""
+    return {word for name, options in modifiers.items() for word in (name, *options)}
+
+
+_TRANSLATION_KEY = re.compile(r"^(name|description|category|options)_([a-z]+)$")
 
 
 @dataclass(frozen=True)
@@ -537,10 +549,24 @@ def _not_a_language(key: str) -> str:
             f"({', '.join(LANGUAGES)}); a translation is written like {found.group(1)}_pt")
 
 
-def _translations(drink_id: str, entry: Mapping[str, Any]) -> dict[str, dict[str, str]]:
-    """The drink's `name_pt`, `description_de`, … as {language: {field: text}}."""
+def _translations(drink_id: str, entry: Mapping[str, Any],
+                  modifiers: Mapping[str, Sequence[str]]) -> dict[str, dict[str, str]]:
+    """The drink's `name_pt`, `description_de`, `options_fr`, … as {language: {field: text}}."""
     found: dict[str, dict[str, str]] = {}
+    words = modifier_words(modifiers)
     for language in LANGUAGES:
+        options = entry.get(f"options_{language}", {})
+        key = f"menu.{drink_id}.options_{language}"
+        if not isinstance(options, dict) or not all(
+                isinstance(text, str) for text in options.values()):
+            raise ConfigError(f'{key}: expected a table of words, like {{ ice = "gelo" }}')
+        for word, text in options.items():
+            if word not in words:
+                known = ", ".join(sorted(words)) or "none: it has no modifiers"
+                raise ConfigError(f"{key}: {word!r} is not one of its modifiers or options "
+                                  f"({known})")
+            if text.strip():
+                found.setdefault(language, {})[OPTION + word] = text.strip()
         for name in TRANSLATED:
             key = f"{name}_{language}"
             if key not in entry:
@@ -581,7 +607,7 @@ def _share_category_translations(drinks: list[DrinkSpec]) -> list[DrinkSpec]:
 def _parse_menu(entries: Any) -> tuple[DrinkSpec, ...]:
     drinks: list[DrinkSpec] = []
     allowed = (set(DrinkSpec.__dataclass_fields__) - {"translations"}) | {
-        f"{name}_{language}" for name in TRANSLATED for language in LANGUAGES}
+        f"{name}_{language}" for name in (*TRANSLATED, "options") for language in LANGUAGES}
     for drink_id, entry, name in _tables(
         entries, "menu", allowed=allowed, what="drink", example="negroni",
         explain=_not_a_language,
@@ -609,7 +635,7 @@ def _parse_menu(entries: Any) -> tuple[DrinkSpec, ...]:
                 price=float(price) if price is not None else None,
                 image=entry.get("image"),
                 modifiers={k: tuple(v) for k, v in modifiers.items()},
-                translations=_translations(drink_id, entry),
+                translations=_translations(drink_id, entry, modifiers),
             )
         )
     return tuple(_share_category_translations(drinks))

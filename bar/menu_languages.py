@@ -1,5 +1,6 @@
 """A drink's texts in several languages: its name, description and category
-(`TRANSLATED`) per language, `{"pt": {"name": "Expresso"}}` (`Drink.translations`).
+(`TRANSLATED`) per language, `{"pt": {"name": "Expresso"}}` (`Drink.translations`),
+and the words of its options (`{"pt": {"option:big cube": "cubo grande"}}`).
 
 A change is a JSON merge patch (`clean_translations`, `merge_translations`), and a
 category reads the same on every drink of it (`with_category`; `bar.menu` shares a
@@ -8,9 +9,9 @@ changed one). What a guest sees in a language is `bar.menu.localize`.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 
-from bar.config import TRANSLATED
+from bar.config import OPTION, TRANSLATED, modifier_words
 from bar.errors import InvalidInput
 from bar.language import LANGUAGES
 from bar.models import Drink
@@ -41,12 +42,15 @@ def clean_translations(value: object, *, max_len: Mapping[str, int]) -> Patch:
                                "(or null to remove it)")
         cleaned: dict[str, str | None] = {}
         for key, text in texts.items():
-            if key not in TRANSLATED:
+            is_option = isinstance(key, str) and key.startswith(OPTION) and len(key) > len(OPTION)
+            if key not in TRANSLATED and not is_option:
                 raise InvalidInput(f"translations.{language}: {key!r} is not translated "
-                                   f"(only {', '.join(TRANSLATED)})")
+                                   f"(only {', '.join(TRANSLATED)}, and "
+                                   f'"{OPTION}WORD" for a modifier or option)')
             field = f"translations.{language}.{key}"
+            limit = max_len[OPTION if is_option else key]
             cleaned[key] = (None if text is None
-                            else clean_text(text, field=field, max_len=max_len[key]) or None)
+                            else clean_text(text, field=field, max_len=limit) or None)
         patch[language] = cleaned
     return patch
 
@@ -63,6 +67,24 @@ def merge_translations(current: Mapping[str, Mapping[str, str]], patch: Patch) -
                 own[key] = text
         merged[language] = own
     return {language: texts for language, texts in merged.items() if texts}
+
+
+def options_checked(translations: Translations, patch: Patch,
+                    modifiers: Mapping[str, Sequence[str]]) -> Translations:
+    """A drink's translations whose option words (`"option:big cube"`) are all its
+    modifiers' names or options: one the change names that is not is an error; one
+    whose option the host took away goes with it."""
+    words = modifier_words(modifiers)
+    for language, texts in patch.items():
+        for key in texts or {}:
+            if key.startswith(OPTION) and key.removeprefix(OPTION) not in words:
+                known = ", ".join(sorted(words)) or "none: it has no modifiers"
+                raise InvalidInput(f"translations.{language}: {key.removeprefix(OPTION)!r} is "
+                                   f"not one of the drink's modifiers or options ({known})")
+    kept = {language: {key: text for key, text in texts.items()
+                       if not key.startswith(OPTION) or key.removeprefix(OPTION) in words}
+            for language, texts in translations.items()}
+    return {language: texts for language, texts in kept.items() if texts}
 
 
 def category_words(category: str, *, besides: str) -> dict[str, str]:

@@ -16,7 +16,7 @@ from rich.text import Text
 from bar import menu, photos
 from bar.cli.base import Context, command_group, console, new_table, pass_ctx, print_json
 from bar.clock import utcnow
-from bar.config import TRANSLATED, load_settings
+from bar.config import OPTION, TRANSLATED, load_settings
 from bar.errors import InvalidInput
 from bar.language import LANGUAGES
 from bar.models import Drink
@@ -118,39 +118,55 @@ def menu_add(ctx: Context, name: str, drink_id: str | None, **given: Any) -> Non
 @click.option("--lang", metavar="LANG",
               help=f"Set the {'/'.join(TRANSLATED)} guests reading LANG see "
                    f"({', '.join(LANGUAGES)}); '' takes one away.")
+@click.option("--word", "words", multiple=True, metavar="WORD=TEXT",
+              help="With --lang: a modifier's name or option as guests reading LANG see it "
+                   "(--word 'big cube=cubo grande'; an empty TEXT takes it away). Repeatable.")
 @_drink_options
 @pass_ctx
-def menu_edit(ctx: Context, drink: str, name: str | None, lang: str | None, **given: Any) -> None:
+def menu_edit(ctx: Context, drink: str, name: str | None, lang: str | None,
+              words: tuple[str, ...], **given: Any) -> None:
     """Change DRINK (id or name): only the options given.
 
     With --lang pt, --name, --description and --category are the drink's Portuguese
-    ones: `bar menu edit espresso --lang pt --name Expresso`.
+    ones, and --word its options': `bar menu edit espresso --lang pt --name Expresso
+    --word double=duplo`.
     """
     ctx.open()
     fields = _fields(name=name, **given)
+    if words and lang is None:
+        raise InvalidInput("--word needs --lang: the language the word is in")
     if lang is not None:
-        fields = _translated(lang, fields)
+        fields = _translated(lang, fields, words)
     if not fields:
         raise click.UsageError("say what to change, e.g. --price 7.5")
     changed = menu.edit_drink(drink, fields, now=utcnow())
     _show(changed, "changed", ctx.settings.currency)
     if lang is not None:
         own = (changed.translations or {}).get(lang, {})
-        for key in TRANSLATED:
-            if key in fields["translations"][lang]:
-                shown = own.get(key) or f"none (guests see {getattr(changed, key)!r})"
-                click.echo(f"  {key} in {lang}: {shown}")
+        for key in fields["translations"][lang]:
+            word = key.removeprefix(OPTION)
+            default = word if key.startswith(OPTION) else getattr(changed, key)
+            shown = own.get(key) or f"none (guests see {default!r})"
+            click.echo(f"  {word!r} in {lang}: {shown}" if key.startswith(OPTION)
+                       else f"  {key} in {lang}: {shown}")
 
 
-def _translated(lang: str, fields: dict[str, Any]) -> dict[str, Any]:
-    """--name/--description/--category as LANG's translation (`bar.menu` translations)."""
+def _translated(lang: str, fields: dict[str, Any], words: tuple[str, ...]) -> dict[str, Any]:
+    """--name/--description/--category and --word as LANG's translation (`bar.menu`
+    translations)."""
     if lang not in LANGUAGES:
         raise InvalidInput(f"--lang {lang!r}: one of {', '.join(LANGUAGES)}")
     others = sorted(set(fields) - set(TRANSLATED))
     if others:
-        raise InvalidInput(f"--lang sets only the translated {', '.join(TRANSLATED)}: "
-                           f"change --{others[0]} without --lang")
-    return {"translations": {lang: fields}} if fields else {}
+        raise InvalidInput(f"--lang sets only the translated {', '.join(TRANSLATED)} and "
+                           f"--word: change --{others[0]} without --lang")
+    texts: dict[str, Any] = dict(fields)
+    for given in words:
+        word, sep, text = given.partition("=")
+        if not sep or not word.strip():
+            raise InvalidInput(f"--word {given!r}: expected WORD=TEXT like 'big cube=cubo grande'")
+        texts[OPTION + word.strip()] = text.strip() or None
+    return {"translations": {lang: texts}} if texts else {}
 
 
 @menu_group.command("image")

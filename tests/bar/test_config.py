@@ -117,6 +117,8 @@ category_pt = "Cafés"
 description = "Short and strong."
 description_de = "  Kurz und kräftig. "
 name_fr = ""
+modifiers = { shots = ["single", "double"] }
+options_pt = { shots = "doses", double = " duplo ", single = "" }
 
 [[menu]]
 id = "flat-white"
@@ -124,8 +126,10 @@ name = "Flat White"
 category = "Coffee"
 """), environ={})
     espresso, flat_white = settings.menu
-    assert espresso.translations == {"pt": {"name": "Expresso", "category": "Cafés"},
-                                     "de": {"description": "Kurz und kräftig."}}
+    assert espresso.translations == {
+        "pt": {"name": "Expresso", "category": "Cafés",
+               "option:shots": "doses", "option:double": "duplo"},
+        "de": {"description": "Kurz und kräftig."}}
     # the category's translation, written on one drink, is every drink's of that category
     assert flat_white.translations == {"pt": {"category": "Cafés"}}
 
@@ -135,9 +139,16 @@ category = "Coffee"
     ("description_pt_br = 'x'", "unknown key description_pt_br"),
     ("name_pt = 3", "menu.espresso.name_pt: expected text"),
     ("translations = { pt = { name = 'x' } }", "unknown key translations"),
+    ("options_it = { shots = 'dosi' }", "unknown key options_it: 'it' is not one of"),
+    ("options_pt = 'doses'", "menu.espresso.options_pt: expected a table of words"),
+    ("options_pt = { shots = 2 }", "menu.espresso.options_pt: expected a table of words"),
+    ("options_pt = { shot = 'dose' }",
+     "menu.espresso.options_pt: 'shot' is not one of its modifiers or options (double, "
+     "shots, single)"),
 ])
 def test_a_translation_the_page_cannot_show_is_an_error_naming_the_key(tmp_path, entry, names):
-    text = f"[[menu]]\nid = 'espresso'\nname = 'Espresso'\n{entry}\n"
+    text = ("[[menu]]\nid = 'espresso'\nname = 'Espresso'\n"
+            f"modifiers = {{ shots = ['single', 'double'] }}\n{entry}\n")
     with pytest.raises(ConfigError) as error:
         load_settings(_write(tmp_path, text), environ={})
     assert names in error.value.message

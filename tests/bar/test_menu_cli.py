@@ -84,9 +84,21 @@ def test_a_drinks_text_in_another_language_from_the_command_line(run):
         "  description in pt: none (guests see 'Gin, Campari and sweet vermouth, stirred over "
         "ice with an orange peel.')",
     ]
-    assert listed(run)["negroni"]["translations"]["pt"] == {"name": "Negroni da casa",
-                                                             "category": "Coquetéis"}
+    pt = listed(run)["negroni"]["translations"]["pt"]
+    assert {k: v for k, v in pt.items() if not k.startswith("option:")} == {
+        "name": "Negroni da casa", "category": "Coquetéis"}
+    assert pt["option:big cube"] == "cubo grande"  # the file's words for its options stay
     assert "--lang sets only the translated" in run("menu", "edit", "negroni", "--lang", "pt",
                                                     "--price", "9", ok=False)
     refused = run("menu", "edit", "negroni", "--lang", "it", "--name", "x", ok=False)
     assert "--lang 'it': one of en, pt, fr, de, es" in refused
+    # an option's word, set and taken away
+    out = run("menu", "edit", "negroni", "--lang", "pt", "--word", "crushed = gelo moído",
+              "--word", "no ice=")
+    assert out.splitlines()[1:] == ["  'crushed' in pt: gelo moído",
+                                    "  'no ice' in pt: none (guests see 'no ice')"]
+    pt = listed(run)["negroni"]["translations"]["pt"]
+    assert (pt["option:crushed"], "option:no ice" in pt) == ("gelo moído", False)
+    assert "'ice cubes' is not one of the drink's modifiers or options" in run(
+        "menu", "edit", "negroni", "--lang", "pt", "--word", "ice cubes=gelo", ok=False)
+    assert "--word needs --lang" in run("menu", "edit", "negroni", "--word", "ice=gelo", ok=False)

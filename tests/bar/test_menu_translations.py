@@ -24,7 +24,8 @@ def test_the_first_init_seeds_the_files_translations_and_import_brings_them_back
     espresso = Drink.get_by_id("espresso")
     assert espresso.translations["pt"] == {
         "name": "Expresso", "category": "Cafés",
-        "description": "Uma dose de café de origem única, curta e intensa."}
+        "description": "Uma dose de café de origem única, curta e intensa.",
+        "option:shots": "doses", "option:single": "simples", "option:double": "duplo"}
     assert espresso.translations["es"]["name"] == "Café solo"
     menu.edit_drink("espresso", {"translations": {"pt": None}}, now=clock())
     assert "pt" not in Drink.get_by_id("espresso").translations
@@ -41,14 +42,40 @@ def test_an_edit_is_a_merge_patch_and_announces_the_drink_with_its_translations(
         now=clock())
     translations = Drink.get_by_id("negroni").translations
     # pt keeps its new name and loses the file's description; "" takes a text away too
-    assert translations["pt"] == {"name": "Negroni da casa", "category": "Coquetéis"}
-    assert translations["de"] == {"name": "Negroni"}
+    ice = {"option:ice", "option:big cube", "option:crushed", "option:no ice"}  # the file's
+    assert {k: v for k, v in translations["pt"].items() if k not in ice} == {
+        "name": "Negroni da casa", "category": "Coquetéis"}
+    assert ice <= set(translations["pt"])
+    assert translations["de"] == {"name": "Negroni", "option:ice": "Eis",
+                                  "option:big cube": "großer Eiswürfel",
+                                  "option:crushed": "Crushed Ice", "option:no ice": "ohne Eis"}
     assert translations["fr"]["name"] == "Négroni"
     last = announced()[-1]
     assert (last.change, last.drink and last.drink["translations"]) == ("edited", translations)
     # the same patch again changes nothing, and says nothing
     menu.edit_drink("negroni", {"translations": {"de": {"name": "Negroni"}}}, now=clock())
     assert len(announced()) == 2
+
+
+def test_options_are_translated_word_by_word_and_follow_the_drink_s_options(keys, clock):
+    assert Drink.get_by_id("negroni").translations["pt"]["option:big cube"] == "cubo grande"
+    menu.edit_drink("negroni", {"translations": {
+        "pt": {"option:big cube": "pedra grande", "option:crushed": None}}}, now=clock())
+    pt = Drink.get_by_id("negroni").translations["pt"]
+    assert (pt["option:big cube"], "option:crushed" in pt) == ("pedra grande", False)
+    # a word that is not one of the drink's: refused, nothing changed
+    with pytest.raises(InvalidInput, match="'big cubes' is not one of the drink's modifiers"):
+        menu.edit_drink("negroni", {"translations": {"pt": {"option:big cubes": "x"}}},
+                        now=clock())
+    assert Drink.get_by_id("negroni").translations["pt"] == pt
+    # the host takes "no ice" away: its words go with it, in every language
+    menu.edit_drink("negroni", {"modifiers": {"ice": ["big cube", "crushed"]}}, now=clock())
+    after = Drink.get_by_id("negroni").translations
+    assert all("option:no ice" not in texts for texts in after.values())
+    assert after["de"]["option:crushed"] == "Crushed Ice"
+    # an order still names the option as the host wrote it
+    assert menu.localize(menu.drink_dict(menu.find_drink("negroni")), "pt")["modifiers"] == {
+        "ice": ["big cube", "crushed"]}
 
 
 def test_a_guest_sees_each_field_in_their_language_or_else_the_default(keys, clock):

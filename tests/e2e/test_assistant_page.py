@@ -146,3 +146,20 @@ def test_the_drafts_order_button_follows_the_bar_live(phone: tuple[Any, PageWatc
     page.wait_for_selector("#draft-confirm:enabled")
     page.click("#draft-confirm")
     wait_for_js(page, "document.querySelectorAll('.order[data-number]').length === 2")
+
+
+def test_a_portuguese_draft_offers_the_options_in_portuguese(phone_in: Any, live: Live) -> None:
+    page, _ = phone_in("pt-BR", {"width": 390, "height": 844})
+    join(page, live, "João")
+    page.click("#assistant-toggle")
+    page.fill("#assistant-input", "um negroni")
+    page.press("#assistant-input", "Enter")
+    page.wait_for_selector('.draft-item[data-id="negroni"]')
+    ice = page.locator('.draft-item select[data-modifier="ice"]')
+    assert ice.locator("option").all_inner_texts() == ["cubo grande", "picado", "sem gelo"]
+    assert page.locator(".draft-option > span").first.inner_text() == "Gelo"
+    ice.select_option(label="picado")
+    page.click("#draft-confirm")
+    wait_for_js(page, "document.querySelectorAll('.order[data-number]').length === 1")
+    assert [o.modifiers for o in Order.select()] == [{"ice": "crushed"}]  # the host's word
+    assert page.locator(".order .order-mods").inner_text() == "Gelo: picado"

@@ -52,11 +52,19 @@ def test_a_portuguese_phone_sees_the_menu_and_its_order_in_portuguese(
     page.click('.drink[data-id="espresso"]')
     page.wait_for_selector("#order-sheet[open]")
     assert page.locator("#sheet-title").inner_text() == "Expresso"
+    # its options in Portuguese (options_pt), each still worth what the host wrote
+    shots = page.locator('#sheet-modifiers fieldset[data-modifier="shots"]')
+    assert shots.locator("legend").inner_text() == "Doses"
+    assert shots.locator("label.choice").all_inner_texts() == ["simples", "duplo"]
+    assert shots.locator("input").evaluate_all("inputs => inputs.map(i => i.value)") == [
+        "single", "double"]
     page.keyboard.press("Escape")
     order = order_espresso_live(page)
     assert order.drink_name == "Espresso"  # the bar keeps the name it was ordered under
+    assert order.modifiers == {"shots": "single"}  # and the option as the host wrote it
     row = page.locator(f'.order[data-number="{order.number}"]')
     assert row.locator(".order-drink").inner_text() == "Expresso"
+    assert row.locator(".order-mods").inner_text() == "Doses: simples"
     live.advance(order.id)
     live.advance(order.id)
     pickup = page.locator(f'#ready-banner .pickup[data-number="{order.number}"] .pickup-drink')

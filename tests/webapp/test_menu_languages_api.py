@@ -52,6 +52,11 @@ def test_each_language_has_its_own_etag_and_cache_key(client):
         "If-None-Match": german.headers["ETag"]}).status_code == 304
 
 
+# What bar.toml's sample says of the Negroni's options in Portuguese (options_pt).
+NEGRONI_OPTIONS_PT = {"option:ice": "gelo", "option:big cube": "cubo grande",
+                      "option:crushed": "picado", "option:no ice": "sem gelo"}
+
+
 def test_translations_edited_over_the_admin_api_reach_the_menu_and_the_live_event(
     client, api, ws_client
 ):
@@ -62,7 +67,7 @@ def test_translations_edited_over_the_admin_api_reach_the_menu_and_the_live_even
         "translations": {"pt": {"name": "Negroni da casa", "description": None}}})
     assert edited.status_code == 200
     assert edited.json["drink"]["name"] == "Negroni"  # the admin reads the drink as stored
-    pt = {"name": "Negroni da casa", "category": "Coquetéis"}
+    pt = {"name": "Negroni da casa", "category": "Coquetéis", **NEGRONI_OPTIONS_PT}
     assert edited.json["drink"]["translations"]["pt"] == pt
     event = ws.recv()["event"]
     assert (event["type"], event["change"], event["drink"]["translations"]["pt"]) == (
@@ -73,6 +78,24 @@ def test_translations_edited_over_the_admin_api_reach_the_menu_and_the_live_even
     # the Portuguese description is gone: the default one shows
     assert (negroni["name"], negroni["description"]) == (
         "Negroni da casa", "Gin, Campari and sweet vermouth, stirred over ice with an orange peel.")
+
+
+def test_a_drinks_options_in_the_guests_words_while_orders_name_them_as_written(client, api):
+    edited = client.patch("/api/admin/drinks/negroni", headers=api.admin(), json={
+        "translations": {"pt": {"option:crushed": "gelo moído"}}})
+    assert edited.status_code == 200
+    negroni = by_id(client.get("/api/menu", headers=PT_BR))["negroni"]
+    assert negroni["modifiers"] == {"ice": ["big cube", "crushed", "no ice"]}  # what orders say
+    assert negroni["translations"]["pt"] == {
+        **NEGRONI_OPTIONS_PT, "option:crushed": "gelo moído", "category": "Coquetéis",
+        "description": negroni["description"]}
+    order = api.order(api.register("Ana"), "negroni", modifiers={"ice": "crushed"})
+    assert order["modifiers"] == {"ice": "crushed"}
+    refused = client.patch("/api/admin/drinks/negroni", headers=api.admin(), json={
+        "translations": {"pt": {"option:ice cubes": "gelo"}}})
+    assert refused.status_code == 400
+    assert "'ice cubes' is not one of the drink's modifiers or options" in (
+        refused.json["error"]["message"])
 
 
 def test_a_bad_translation_is_a_clear_error_and_changes_nothing(client, api):

@@ -44,7 +44,7 @@ const state = {
   cancelling: null,
   pollTimer: null,
   places: new Map(), // station id -> name, on a queue of several stations
-  names: new Map(), // drink id -> its name in the tablet's language, where the menu has one
+  words: new Map(), // drink id -> its words in the tablet's language (translations[language])
 };
 
 const session = createSession({ onSignedIn, onSignedOut });
@@ -110,18 +110,24 @@ async function reload() {
   }
   const stations = (menu && menu.bar && menu.bar.stations) || [];
   state.places = new Map(!STATION && stations.length > 1 ? stations.map((s) => [s.id, s.name]) : []);
-  state.names = new Map();
-  for (const drink of (menu && menu.drinks) || []) learnName(drink);
+  state.words = new Map();
+  for (const drink of (menu && menu.drinks) || []) learnWords(drink);
   bar.load(menu);
   render();
 }
 
-/** Keep `drink`'s name in the tablet's language, if the menu translates it. */
-function learnName(drink) {
+/** Keep `drink`'s name and option words in the tablet's language, where the menu has them. */
+function learnWords(drink) {
   if (!drink || typeof drink.id !== 'string') return;
   const own = drink.translations && drink.translations[language];
-  if (own && typeof own.name === 'string' && own.name) state.names.set(drink.id, own.name);
-  else state.names.delete(drink.id);
+  if (own && typeof own === 'object') state.words.set(drink.id, own);
+  else state.words.delete(drink.id);
+}
+
+/** A word of the menu's ("ice", "big cube", "name") in the tablet's language, or null. */
+function ownWord(drinkId, key) {
+  const text = (state.words.get(drinkId) || {})[key];
+  return typeof text === 'string' && text ? text : null;
 }
 
 function column(status) {
@@ -145,7 +151,7 @@ function ageText(seconds) {
 /** The one place the tablet names a drink: the menu's name for it in the tablet's
  * language, else the name the order was made under (the core's, as receipts say). */
 function drinkName(order) {
-  return state.names.get(order.drink_id) || order.drink_name || '';
+  return ownWord(order.drink_id, 'name') || order.drink_name || '';
 }
 
 function waitLevel(seconds) {
@@ -153,8 +159,14 @@ function waitLevel(seconds) {
   return seconds < state.waits.late_s ? 'waiting' : 'late';
 }
 
+/** An option as the tablet reads it: the menu's word in its language, else as written. */
+function optionWord(order, word) {
+  return ownWord(order.drink_id, `option:${word}`) || word;
+}
+
 function modifiersText(order) {
-  return Object.entries(order.modifiers || {}).map(([k, v]) => `${k}: ${v}`).join(', ');
+  return Object.entries(order.modifiers || {})
+    .map(([k, v]) => `${optionWord(order, k)}: ${optionWord(order, v)}`).join(', ');
 }
 
 const ACTIONS = {
@@ -212,7 +224,7 @@ function render() {
     const nodes = orders.map((order) => {
       // Keep a card's node while it shows the same thing: a tap on it is not lost
       // to a redraw caused by another order.
-      const key = JSON.stringify([order.updated_at, order.status, order.barista, state.busy.has(order.order_id), drinkName(order)]);
+      const key = JSON.stringify([order.updated_at, order.status, order.barista, state.busy.has(order.order_id), drinkName(order), modifiersText(order)]);
       const kept = state.nodes.get(order.order_id);
       if (kept && kept.key === key) return kept.node;
       const node = card(order);
@@ -246,7 +258,7 @@ function renderBatches(pending) {
   }
   const batches = [...groups.values()].filter((g) => g.count >= 2).sort((a, b) => b.count - a.count);
   const items = batches.slice(0, MAX_BATCHES).map(({ count, order }) => {
-    const values = Object.values(order.modifiers || {});
+    const values = Object.values(order.modifiers || {}).map((v) => optionWord(order, v));
     const li = el('li', 'batch');
     li.append(el('strong', 'batch-count', `${count}×`), document.createTextNode(` ${drinkName(order)}`));
     if (values.length) li.append(el('span', 'batch-mods', ` (${values.join(', ')})`));
@@ -369,7 +381,7 @@ function onMessage(msg, ws) {
         render();
       } else if (msg.channel === 'config') {
         if (ev.type === 'MENU_CHANGED' && ev.drink) {
-          learnName(ev.drink);
+          learnWords(ev.drink);
           render();
         }
         bar.onEvent(ev);

@@ -7,7 +7,7 @@ import { firstName, formatTime, humanize, reasonText } from './format.js';
 import { SessionEnded } from './http.js';
 import { readAbout } from './inbox.js';
 import { OPEN_STATUSES, QUEUE_STATUSES, resyncOrders, sortedOrders, upsertOrder } from './orders.js';
-import { drinkName, pickupPlace, state } from './state.js';
+import { drinkName, optionWord, pickupPlace, state } from './state.js';
 import { toast } from './views.js';
 
 function estimateText(order) {
@@ -41,10 +41,12 @@ function statusText(order) {
   }
 }
 
-function modifiersText(modifiers) {
+function modifiersText(order) {
+  const modifiers = order.modifiers;
   if (!modifiers || typeof modifiers !== 'object') return '';
+  const drink = state.drinksById.get(order.drink_id);
   return Object.entries(modifiers)
-    .map(([name, value]) => `${humanize(name)}: ${value}`)
+    .map(([name, value]) => `${humanize(optionWord(drink, name))}: ${optionWord(drink, value)}`)
     .join(' · ');
 }
 
@@ -90,7 +92,7 @@ function orderItem(order) {
   li.append(el('div', { class: 'order-number', 'aria-label': t('orders.number', { number: order.number }), text: `#${order.number}` }));
   const body = el('div', { class: 'order-body' });
   body.append(el('p', { class: 'order-drink', text: drinkName(order, order.drink_id || t('alert.your_drink')) }));
-  const mods = modifiersText(order.modifiers);
+  const mods = modifiersText(order);
   if (mods) body.append(el('p', { class: 'order-mods', text: mods }));
   if (order.note) body.append(el('p', { class: 'order-note', text: `“${order.note}”` }));
   body.append(el('p', { class: `status badge badge-${order.status}`, 'data-status': order.status, text: statusText(order) }));

@@ -4,7 +4,7 @@
 import { t } from '../i18n.js';
 import { $, el } from '../common.js';
 import { formatPrice, humanize, uuid4 } from './format.js';
-import { orderingPaused, state } from './state.js';
+import { optionWord, orderingPaused, state } from './state.js';
 
 export function openSheet(drinkId) {
   const drink = state.drinksById.get(drinkId);
@@ -29,12 +29,12 @@ export function openSheet(drinkId) {
   const fieldsets = [];
   for (const [name, options] of Object.entries(drink.modifiers || {})) {
     if (!Array.isArray(options) || !options.length) continue;
-    const fs = el('fieldset', { class: 'modifier', 'data-modifier': name }, el('legend', { text: humanize(name) }));
+    const fs = el('fieldset', { class: 'modifier', 'data-modifier': name }, el('legend', { text: humanize(optionWord(drink, name)) }));
     const choices = el('div', { class: 'choices' });
     options.forEach((option, i) => {
       const input = el('input', { type: 'radio', name: `mod-${name}`, value: option, 'data-modifier': name });
       input.checked = i === 0;
-      choices.append(el('label', { class: 'choice' }, input, el('span', { text: option })));
+      choices.append(el('label', { class: 'choice' }, input, el('span', { text: optionWord(drink, option) })));
     });
     fs.append(choices);
     fieldsets.push(fs);

@@ -102,6 +102,17 @@ export function drinkName(order, fallback = '') {
   return (own && typeof own.name === 'string' && own.name) || (order && order.drink_name) || fallback;
 }
 
+/**
+ * A modifier's name or option ("ice", "big cube") in this page's language: the menu's
+ * word for it (`translations.pt["option:big cube"]`), else as the host wrote it. Only
+ * shown: an order names the option as written, which is what the bar reads.
+ */
+export function optionWord(drink, word) {
+  const own = drink && drink.translations && drink.translations[language];
+  const text = own && typeof own === 'object' ? own[`option:${word}`] : null;
+  return typeof text === 'string' && text ? text : word;
+}
+
 /** Tell the listeners of `topic`, at once, in the order they came. */
 export function emit(topic, ...args) {
   for (const listener of listeners.get(topic) || []) listener(...args);
