@@ -119,7 +119,8 @@ class Assistant:
 
 def _item_text(item: Item, index: MenuIndex, language: str) -> str:
     drink = index.drinks[item.drink_id]
-    options = f" ({', '.join(item.modifiers.values())})" if item.modifiers else ""
+    said = [drink.option_called(option, language) for option in item.modifiers.values()]
+    options = f" ({', '.join(said)})" if said else ""
     return f"{item.quantity} × {drink.called(language)}{options}"
 
 

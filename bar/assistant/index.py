@@ -2,7 +2,7 @@
 in pivot words, and what each drink tastes of.
 
 Built once per menu version (`menu_index`: drinks' names, options, tags, ingredients and
-descriptions, with the menu's translations of names, descriptions and categories;
+descriptions, with the menu's translations of names, descriptions, categories and options;
 stock is not part of it, so switching a drink out of stock costs no rebuild), so a
 question costs only the matching itself. A drink is found by any of its names: "uma
 gim-tônica" is the Gin & Tonic whose `name_pt` is "Gim-tônica".
@@ -17,6 +17,7 @@ from functools import lru_cache
 from typing import Any
 
 from bar.assistant.lexicon import LANGUAGES, TASTES, normalize, translate
+from bar.config import OPTION
 
 # Words that join two parts of one name ("Gin & Tonic", "gin e tónica").
 CONNECTORS = frozenset({"&", "and", "e", "et", "und", "y", "n", "+"})
@@ -47,10 +48,17 @@ class DrinkInfo:
     ingredient_words: tuple[tuple[str, frozenset[str]], ...] = ()
     # language -> the drink's name in it, where the menu translates it
     names: tuple[tuple[str, str], ...] = ()
+    # (language, modifier or option as written, the menu's word for it in that language)
+    option_names: tuple[tuple[str, str, str], ...] = ()
 
     def called(self, language: str) -> str:
         """The drink's name as a guest writing `language` reads it on the menu."""
         return dict(self.names).get(language, self.name)
+
+    def option_called(self, word: str, language: str) -> str:
+        """A modifier's name or option as a guest writing `language` reads it on the menu."""
+        return next((text for lang, said, text in self.option_names
+                     if lang == language and said == word), word)
 
     @property
     def alcohol_free(self) -> bool:
@@ -86,7 +94,15 @@ def _said(text: str) -> list[tuple[str, ...]]:
     return list(dict.fromkeys(_pivot(text, language) for language in LANGUAGES))
 
 
-def _options(modifiers: dict[str, tuple[str, ...]]) -> tuple[tuple[tuple[str, ...], str, str], ...]:
+def _options(modifiers: dict[str, tuple[str, ...]], translations: dict[str, dict[str, str]],
+             ) -> tuple[tuple[tuple[str, ...], str, str], ...]:
+    """How a guest picks each option: its words as the host wrote them, or as the menu
+    translates them (`options_pt`: "gelo picado" is the crushed ice)."""
+    def ways(word: str) -> list[tuple[str, ...]]:
+        texts = [word.replace("_", " "), *(texts[OPTION + word] for texts in translations.values()
+                                           if texts.get(OPTION + word))]
+        return list(dict.fromkeys(said for text in texts for said in _said(text)))
+
     found: list[tuple[tuple[str, ...], str, str]] = []
     for name, options in modifiers.items():
         yes_no = {o.casefold() for o in options} <= _YES_NO
@@ -94,10 +110,10 @@ def _options(modifiers: dict[str, tuple[str, ...]]) -> tuple[tuple[tuple[str, ..
             if yes_no:
                 # extra_shot = ["no", "yes"]: "extra shot" is yes, "no extra shot" no.
                 positive = option.casefold() in ("yes", "with", "on")
-                for said in _said(name.replace("_", " ")):
+                for said in ways(name):
                     found.append((said if positive else ("no", *said), name, option))
             else:
-                found.extend((said, name, option) for said in _said(option))
+                found.extend((said, name, option) for said in ways(option))
     return tuple(found)
 
 
@@ -142,10 +158,14 @@ def _info(row: dict[str, Any]) -> DrinkInfo:
     return DrinkInfo(
         id=row["id"], name=row["name"], category=row["category"],
         description=row["description"], ingredients=tuple(row["ingredients"]),
-        tags=tuple(row["tags"]), modifiers=modifiers, options=_options(modifiers),
+        tags=tuple(row["tags"]), modifiers=modifiers,
+        options=_options(modifiers, row["translations"]),
         tastes=frozenset(tastes), words=frozenset(words), ingredient_words=ingredients,
         names=tuple((language, texts["name"]) for language, texts in row["translations"].items()
                     if texts.get("name")),
+        option_names=tuple((language, key.removeprefix(OPTION), text)
+                           for language, texts in row["translations"].items()
+                           for key, text in texts.items() if key.startswith(OPTION)),
     )
 
 

@@ -107,3 +107,20 @@ def test_a_long_queue_favours_quick_drinks(settings, keys, make, clock):
     calm = assistant.recommend(user_key=None, tastes=[], alcohol=None, limit=10,
                                surprise=False, now=clock())
     assert not any("quick to make while the line is long" in s.reasons for s in calm)
+
+
+def test_an_option_is_picked_and_said_in_the_menu_s_words_for_it(settings, keys, clock):
+    # bar.toml: options_pt = { ice = "gelo", crushed = "picado", … } on the Negroni,
+    # { salt = "com sal", "no salt" = "sem sal", … } on the Margarita; the German
+    # "Hafermilch" is the oat milk of the flat white.
+    bartender = Assistant(settings)
+    answer = bartender.answer("um negroni com gelo picado e uma margarita sem sal",
+                              user_key=None, now=clock())
+    assert [i.to_dict() for i in answer.items] == [
+        {"drink_id": "negroni", "quantity": 1, "modifiers": {"ice": "crushed"}},
+        {"drink_id": "margarita", "quantity": 1, "modifiers": {"rim": "no salt"}},
+    ]  # the order names each option as the host wrote it
+    assert "1 × Negroni (picado)" in answer.reply and "1 × Margarita (sem sal)" in answer.reply
+    answer = bartender.answer("einen Flat White mit Hafermilch", user_key=None, now=clock())
+    assert [i.modifiers for i in answer.items] == [{"milk": "oat"}]
+    assert "(Hafermilch)" in answer.reply
