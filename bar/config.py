@@ -64,8 +64,8 @@ class DrinkSpec:
     image: str | None = None
     # name -> allowed options; the first option is the default.
     modifiers: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
-    # language -> {field of TRANSLATED, or OPTION + word: text}: `name_pt = "Expresso"`,
-    # `options_pt = { double = "duplo" }` in bar.toml.
+    # language -> {field of TRANSLATED, or WORD + word: text}: `name_pt = "Expresso"`,
+    # `words_pt = { double = "duplo", milk = "leite" }` in bar.toml.
     translations: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
 
 
@@ -73,18 +73,21 @@ class DrinkSpec:
 # (`name_pt`, `description_de`, `category_es`); ingredients and tags are words the
 # bartender and the assistant match, kept as written.
 TRANSLATED = ("name", "description", "category")
-# Its options too (`options_pt = { ice = "gelo", "big cube" = "cubo grande" }`): kept as
-# "option:big cube" beside the fields above. The page shows the guest's words; an order
+# Its words too, one by one: its modifiers' names and options and its ingredients
+# (`words_pt = { ice = "gelo", "big cube" = "cubo grande", milk = "leite" }`), kept as
+# "word:big cube" beside the fields above. The page shows the guest's words; an order
 # still names the option as written, which is what the bar reads.
-OPTION = "option:"
+WORD = "word:"
 
 
-def modifier_words(modifiers: Mapping[str, Sequence[str]]) -> set[str]:
-    """What an `options_pt` table may translate: the modifiers' names and options."""
-    return {word for name, options in modifiers.items() for word in (name, *options)}
+def drink_words(modifiers: Mapping[str, Sequence[str]], ingredients: Sequence[str]) -> set[str]:
+    """What a `words_pt` table may translate: the drink's modifiers' names and options,
+    and its ingredients."""
+    return {*ingredients, *(word for name, options in modifiers.items()
+                            for word in (name, *options))}
 
 
-_TRANSLATION_KEY = re.compile(r"^(name|description|category|options)_([a-z]+)$")
+_TRANSLATION_KEY = re.compile(r"^(name|description|category|words)_([a-z]+)$")
 
 
 @dataclass(frozen=True)
@@ -549,24 +552,23 @@ def _not_a_language(key: str) -> str:
             f"({', '.join(LANGUAGES)}); a translation is written like {found.group(1)}_pt")
 
 
-def _translations(drink_id: str, entry: Mapping[str, Any],
-                  modifiers: Mapping[str, Sequence[str]]) -> dict[str, dict[str, str]]:
-    """The drink's `name_pt`, `description_de`, `options_fr`, … as {language: {field: text}}."""
+def _translations(drink_id: str, entry: Mapping[str, Any], modifiers: Mapping[str, Sequence[str]],
+                  ingredients: Sequence[str]) -> dict[str, dict[str, str]]:
+    """The drink's `name_pt`, `description_de`, `words_fr`, … as {language: {field: text}}."""
     found: dict[str, dict[str, str]] = {}
-    words = modifier_words(modifiers)
+    known_words = drink_words(modifiers, ingredients)
     for language in LANGUAGES:
-        options = entry.get(f"options_{language}", {})
-        key = f"menu.{drink_id}.options_{language}"
-        if not isinstance(options, dict) or not all(
-                isinstance(text, str) for text in options.values()):
+        words = entry.get(f"words_{language}", {})
+        key = f"menu.{drink_id}.words_{language}"
+        if not isinstance(words, dict) or not all(isinstance(t, str) for t in words.values()):
             raise ConfigError(f'{key}: expected a table of words, like {{ ice = "gelo" }}')
-        for word, text in options.items():
-            if word not in words:
-                known = ", ".join(sorted(words)) or "none: it has no modifiers"
-                raise ConfigError(f"{key}: {word!r} is not one of its modifiers or options "
-                                  f"({known})")
+        for word, text in words.items():
+            if word not in known_words:
+                known = ", ".join(sorted(known_words)) or "none"
+                raise ConfigError(f"{key}: {word!r} is not one of its modifiers, options or "
+                                  f"ingredients ({known})")
             if text.strip():
-                found.setdefault(language, {})[OPTION + word] = text.strip()
+                found.setdefault(language, {})[WORD + word] = text.strip()
         for name in TRANSLATED:
             key = f"{name}_{language}"
             if key not in entry:
@@ -607,7 +609,7 @@ def _share_category_translations(drinks: list[DrinkSpec]) -> list[DrinkSpec]:
 def _parse_menu(entries: Any) -> tuple[DrinkSpec, ...]:
     drinks: list[DrinkSpec] = []
     allowed = (set(DrinkSpec.__dataclass_fields__) - {"translations"}) | {
-        f"{name}_{language}" for name in (*TRANSLATED, "options") for language in LANGUAGES}
+        f"{name}_{language}" for name in (*TRANSLATED, "words") for language in LANGUAGES}
     for drink_id, entry, name in _tables(
         entries, "menu", allowed=allowed, what="drink", example="negroni",
         explain=_not_a_language,
@@ -635,7 +637,8 @@ def _parse_menu(entries: Any) -> tuple[DrinkSpec, ...]:
                 price=float(price) if price is not None else None,
                 image=entry.get("image"),
                 modifiers={k: tuple(v) for k, v in modifiers.items()},
-                translations=_translations(drink_id, entry, modifiers),
+                translations=_translations(drink_id, entry, modifiers,
+                                           [str(i) for i in entry.get("ingredients", [])]),
             )
         )
     return tuple(_share_category_translations(drinks))

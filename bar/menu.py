@@ -26,15 +26,15 @@ from datetime import datetime
 from typing import Any
 
 from bar import events, photos
-from bar.config import OPTION, TRANSLATED, DrinkSpec
+from bar.config import TRANSLATED, WORD, DrinkSpec
 from bar.db import write
 from bar.errors import AlreadyExists, InvalidInput, NotFound
 from bar.menu_languages import (
     Patch,
     clean_translations,
     merge_translations,
-    options_checked,
     with_category,
+    words_checked,
 )
 from bar.models import Drink
 from bar.payloads import MenuChanged
@@ -49,7 +49,7 @@ PRICE_MAX = 100_000
 EDITABLE = ("name", "category", "description", "ingredients", "tags", "price", "modifiers",
             "position", "is_active", "retired", "translations")
 _TEXT_MAX = {"name": NAME_MAX, "description": DESCRIPTION_MAX, "category": CATEGORY_MAX,
-             OPTION: ITEM_MAX}
+             WORD: ITEM_MAX}
 _SLUG_CHARS = re.compile(r"[^a-z0-9]+")
 
 
@@ -209,10 +209,10 @@ def add_drink(fields: Mapping[str, Any], *, now: datetime) -> Drink:
     patch = values.pop("translations", {})
     drink_id = clean_id(fields["id"]) if fields.get("id") is not None else slug(values["name"])
     with write():
-        values["translations"] = options_checked(
+        values["translations"] = words_checked(
             with_category(merge_translations({}, patch), values.get("category", ""), patch,
                           drink_id),
-            patch, values.get("modifiers", {}))
+            patch, values.get("modifiers", {}), values.get("ingredients", []))
         existing = Drink.get_or_none(Drink.id == drink_id)
         if existing is not None:
             hint = " (it is retired: restore it)" if not existing.on_menu else ""
@@ -240,10 +240,12 @@ def edit_drink(ref: str, fields: Mapping[str, Any], *, now: datetime) -> Drink:
         if category != drink.category:  # the old category's words are not the new one's
             current = {language: {k: v for k, v in texts.items() if k != "category"}
                        for language, texts in current.items()}
-        if "translations" in values or category != drink.category or "modifiers" in values:
-            values["translations"] = options_checked(
+        if ("translations" in values or category != drink.category
+                or "modifiers" in values or "ingredients" in values):
+            values["translations"] = words_checked(
                 with_category(merge_translations(current, patch), category, patch, drink.id),
-                patch, values.get("modifiers", drink.modifiers))
+                patch, values.get("modifiers", drink.modifiers),
+                values.get("ingredients", drink.ingredients or []))
         changed = {k: v for k, v in values.items() if getattr(drink, k) != v}
         if changed:
             Drink.update(**changed).where(Drink.id == drink.id).execute()

@@ -1,6 +1,6 @@
 """A drink's texts in several languages: its name, description and category
 (`TRANSLATED`) per language, `{"pt": {"name": "Expresso"}}` (`Drink.translations`),
-and the words of its options (`{"pt": {"option:big cube": "cubo grande"}}`).
+and its options' and ingredients' words (`{"pt": {"word:big cube": "cubo grande"}}`).
 
 A change is a JSON merge patch (`clean_translations`, `merge_translations`), and a
 category reads the same on every drink of it (`with_category`; `bar.menu` shares a
@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
-from bar.config import OPTION, TRANSLATED, modifier_words
+from bar.config import TRANSLATED, WORD, drink_words
 from bar.errors import InvalidInput
 from bar.language import LANGUAGES
 from bar.models import Drink
@@ -42,13 +42,13 @@ def clean_translations(value: object, *, max_len: Mapping[str, int]) -> Patch:
                                "(or null to remove it)")
         cleaned: dict[str, str | None] = {}
         for key, text in texts.items():
-            is_option = isinstance(key, str) and key.startswith(OPTION) and len(key) > len(OPTION)
-            if key not in TRANSLATED and not is_option:
+            is_word = isinstance(key, str) and key.startswith(WORD) and len(key) > len(WORD)
+            if key not in TRANSLATED and not is_word:
                 raise InvalidInput(f"translations.{language}: {key!r} is not translated "
                                    f"(only {', '.join(TRANSLATED)}, and "
-                                   f'"{OPTION}WORD" for a modifier or option)')
+                                   f'"{WORD}WORD" for an option or ingredient)')
             field = f"translations.{language}.{key}"
-            limit = max_len[OPTION if is_option else key]
+            limit = max_len[WORD if is_word else key]
             cleaned[key] = (None if text is None
                             else clean_text(text, field=field, max_len=limit) or None)
         patch[language] = cleaned
@@ -69,20 +69,21 @@ def merge_translations(current: Mapping[str, Mapping[str, str]], patch: Patch) -
     return {language: texts for language, texts in merged.items() if texts}
 
 
-def options_checked(translations: Translations, patch: Patch,
-                    modifiers: Mapping[str, Sequence[str]]) -> Translations:
-    """A drink's translations whose option words (`"option:big cube"`) are all its
-    modifiers' names or options: one the change names that is not is an error; one
-    whose option the host took away goes with it."""
-    words = modifier_words(modifiers)
+def words_checked(translations: Translations, patch: Patch, modifiers: Mapping[str, Sequence[str]],
+                  ingredients: Sequence[str]) -> Translations:
+    """A drink's translations whose words (`"word:big cube"`) are all its modifiers'
+    names or options or its ingredients: one the change names that is not is an error;
+    one the host took off the drink goes with it."""
+    words = drink_words(modifiers, ingredients)
     for language, texts in patch.items():
         for key in texts or {}:
-            if key.startswith(OPTION) and key.removeprefix(OPTION) not in words:
-                known = ", ".join(sorted(words)) or "none: it has no modifiers"
-                raise InvalidInput(f"translations.{language}: {key.removeprefix(OPTION)!r} is "
-                                   f"not one of the drink's modifiers or options ({known})")
+            if key.startswith(WORD) and key.removeprefix(WORD) not in words:
+                known = ", ".join(sorted(words)) or "none"
+                raise InvalidInput(f"translations.{language}: {key.removeprefix(WORD)!r} is "
+                                   f"not one of the drink's modifiers, options or ingredients "
+                                   f"({known})")
     kept = {language: {key: text for key, text in texts.items()
-                       if not key.startswith(OPTION) or key.removeprefix(OPTION) in words}
+                       if not key.startswith(WORD) or key.removeprefix(WORD) in words}
             for language, texts in translations.items()}
     return {language: texts for language, texts in kept.items() if texts}
 

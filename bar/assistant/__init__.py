@@ -119,7 +119,7 @@ class Assistant:
 
 def _item_text(item: Item, index: MenuIndex, language: str) -> str:
     drink = index.drinks[item.drink_id]
-    said = [drink.option_called(option, language) for option in item.modifiers.values()]
+    said = [drink.word_called(option, language) for option in item.modifiers.values()]
     options = f" ({', '.join(said)})" if said else ""
     return f"{item.quantity} × {drink.called(language)}{options}"
 

@@ -17,7 +17,7 @@ from functools import lru_cache
 from typing import Any
 
 from bar.assistant.lexicon import LANGUAGES, TASTES, normalize, translate
-from bar.config import OPTION
+from bar.config import WORD
 
 # Words that join two parts of one name ("Gin & Tonic", "gin e tónica").
 CONNECTORS = frozenset({"&", "and", "e", "et", "und", "y", "n", "+"})
@@ -49,15 +49,15 @@ class DrinkInfo:
     # language -> the drink's name in it, where the menu translates it
     names: tuple[tuple[str, str], ...] = ()
     # (language, modifier or option as written, the menu's word for it in that language)
-    option_names: tuple[tuple[str, str, str], ...] = ()
+    word_names: tuple[tuple[str, str, str], ...] = ()
 
     def called(self, language: str) -> str:
         """The drink's name as a guest writing `language` reads it on the menu."""
         return dict(self.names).get(language, self.name)
 
-    def option_called(self, word: str, language: str) -> str:
+    def word_called(self, word: str, language: str) -> str:
         """A modifier's name or option as a guest writing `language` reads it on the menu."""
-        return next((text for lang, said, text in self.option_names
+        return next((text for lang, said, text in self.word_names
                      if lang == language and said == word), word)
 
     @property
@@ -94,15 +94,17 @@ def _said(text: str) -> list[tuple[str, ...]]:
     return list(dict.fromkeys(_pivot(text, language) for language in LANGUAGES))
 
 
+def _ways(word: str, translations: dict[str, dict[str, str]]) -> list[tuple[str, ...]]:
+    """How a guest says one of the menu's words (an option, an ingredient): as the host
+    wrote it, or as the menu translates it (`words_pt`: "picado" is the crushed ice)."""
+    texts = [word.replace("_", " "), *(texts[WORD + word] for texts in translations.values()
+                                       if texts.get(WORD + word))]
+    return list(dict.fromkeys(said for text in texts for said in _said(text)))
+
+
 def _options(modifiers: dict[str, tuple[str, ...]], translations: dict[str, dict[str, str]],
              ) -> tuple[tuple[tuple[str, ...], str, str], ...]:
-    """How a guest picks each option: its words as the host wrote them, or as the menu
-    translates them (`options_pt`: "gelo picado" is the crushed ice)."""
-    def ways(word: str) -> list[tuple[str, ...]]:
-        texts = [word.replace("_", " "), *(texts[OPTION + word] for texts in translations.values()
-                                           if texts.get(OPTION + word))]
-        return list(dict.fromkeys(said for text in texts for said in _said(text)))
-
+    """How a guest picks each option, in pivot words."""
     found: list[tuple[tuple[str, ...], str, str]] = []
     for name, options in modifiers.items():
         yes_no = {o.casefold() for o in options} <= _YES_NO
@@ -110,10 +112,10 @@ def _options(modifiers: dict[str, tuple[str, ...]], translations: dict[str, dict
             if yes_no:
                 # extra_shot = ["no", "yes"]: "extra shot" is yes, "no extra shot" no.
                 positive = option.casefold() in ("yes", "with", "on")
-                for said in ways(name):
+                for said in _ways(name, translations):
                     found.append((said if positive else ("no", *said), name, option))
             else:
-                found.extend((said, name, option) for said in ways(option))
+                found.extend((said, name, option) for said in _ways(option, translations))
     return tuple(found)
 
 
@@ -150,11 +152,14 @@ def _info(row: dict[str, Any]) -> DrinkInfo:
     tastes = {w for tag in row["tags"] for w in _pivot(tag)} & set(TASTES + ("virgin",))
     words: set[str] = set()
     texts = (*_names(row), row["category"], *_translated(row, "category"), row["description"],
-             *_translated(row, "description"), *row["ingredients"])
+             *_translated(row, "description"))
     for text in texts:
         words.update(w for said in _said(text) for w in said)
     ingredients = tuple(
-        (str(i), frozenset(w for said in _said(str(i)) for w in said)) for i in row["ingredients"])
+        (str(i), frozenset(w for said in _ways(str(i), row["translations"]) for w in said))
+        for i in row["ingredients"])
+    for _, said in ingredients:
+        words.update(said)
     return DrinkInfo(
         id=row["id"], name=row["name"], category=row["category"],
         description=row["description"], ingredients=tuple(row["ingredients"]),
@@ -163,9 +168,9 @@ def _info(row: dict[str, Any]) -> DrinkInfo:
         tastes=frozenset(tastes), words=frozenset(words), ingredient_words=ingredients,
         names=tuple((language, texts["name"]) for language, texts in row["translations"].items()
                     if texts.get("name")),
-        option_names=tuple((language, key.removeprefix(OPTION), text)
+        word_names=tuple((language, key.removeprefix(WORD), text)
                            for language, texts in row["translations"].items()
-                           for key, text in texts.items() if key.startswith(OPTION)),
+                           for key, text in texts.items() if key.startswith(WORD)),
     )
 
 

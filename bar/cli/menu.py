@@ -16,7 +16,7 @@ from rich.text import Text
 from bar import menu, photos
 from bar.cli.base import Context, command_group, console, new_table, pass_ctx, print_json
 from bar.clock import utcnow
-from bar.config import OPTION, TRANSLATED, load_settings
+from bar.config import TRANSLATED, WORD, load_settings
 from bar.errors import InvalidInput
 from bar.language import LANGUAGES
 from bar.models import Drink
@@ -119,7 +119,7 @@ def menu_add(ctx: Context, name: str, drink_id: str | None, **given: Any) -> Non
               help=f"Set the {'/'.join(TRANSLATED)} guests reading LANG see "
                    f"({', '.join(LANGUAGES)}); '' takes one away.")
 @click.option("--word", "words", multiple=True, metavar="WORD=TEXT",
-              help="With --lang: a modifier's name or option as guests reading LANG see it "
+              help="With --lang: a drink's option or ingredient as guests reading LANG see it "
                    "(--word 'big cube=cubo grande'; an empty TEXT takes it away). Repeatable.")
 @_drink_options
 @pass_ctx
@@ -144,10 +144,10 @@ def menu_edit(ctx: Context, drink: str, name: str | None, lang: str | None,
     if lang is not None:
         own = (changed.translations or {}).get(lang, {})
         for key in fields["translations"][lang]:
-            word = key.removeprefix(OPTION)
-            default = word if key.startswith(OPTION) else getattr(changed, key)
+            word = key.removeprefix(WORD)
+            default = word if key.startswith(WORD) else getattr(changed, key)
             shown = own.get(key) or f"none (guests see {default!r})"
-            click.echo(f"  {word!r} in {lang}: {shown}" if key.startswith(OPTION)
+            click.echo(f"  {word!r} in {lang}: {shown}" if key.startswith(WORD)
                        else f"  {key} in {lang}: {shown}")
 
 
@@ -165,7 +165,7 @@ def _translated(lang: str, fields: dict[str, Any], words: tuple[str, ...]) -> di
         word, sep, text = given.partition("=")
         if not sep or not word.strip():
             raise InvalidInput(f"--word {given!r}: expected WORD=TEXT like 'big cube=cubo grande'")
-        texts[OPTION + word.strip()] = text.strip() or None
+        texts[WORD + word.strip()] = text.strip() or None
     return {"translations": {lang: texts}} if texts else {}
 
 

@@ -118,7 +118,7 @@ description = "Short and strong."
 description_de = "  Kurz und kräftig. "
 name_fr = ""
 modifiers = { shots = ["single", "double"] }
-options_pt = { shots = "doses", double = " duplo ", single = "" }
+words_pt = { shots = "doses", double = " duplo ", single = "" }
 
 [[menu]]
 id = "flat-white"
@@ -128,7 +128,7 @@ category = "Coffee"
     espresso, flat_white = settings.menu
     assert espresso.translations == {
         "pt": {"name": "Expresso", "category": "Cafés",
-               "option:shots": "doses", "option:double": "duplo"},
+               "word:shots": "doses", "word:double": "duplo"},
         "de": {"description": "Kurz und kräftig."}}
     # the category's translation, written on one drink, is every drink's of that category
     assert flat_white.translations == {"pt": {"category": "Cafés"}}
@@ -139,11 +139,11 @@ category = "Coffee"
     ("description_pt_br = 'x'", "unknown key description_pt_br"),
     ("name_pt = 3", "menu.espresso.name_pt: expected text"),
     ("translations = { pt = { name = 'x' } }", "unknown key translations"),
-    ("options_it = { shots = 'dosi' }", "unknown key options_it: 'it' is not one of"),
-    ("options_pt = 'doses'", "menu.espresso.options_pt: expected a table of words"),
-    ("options_pt = { shots = 2 }", "menu.espresso.options_pt: expected a table of words"),
-    ("options_pt = { shot = 'dose' }",
-     "menu.espresso.options_pt: 'shot' is not one of its modifiers or options (double, "
+    ("words_it = { shots = 'dosi' }", "unknown key words_it: 'it' is not one of"),
+    ("words_pt = 'doses'", "menu.espresso.words_pt: expected a table of words"),
+    ("words_pt = { shots = 2 }", "menu.espresso.words_pt: expected a table of words"),
+    ("words_pt = { shot = 'dose' }",
+     "menu.espresso.words_pt: 'shot' is not one of its modifiers, options or ingredients (double, "
      "shots, single)"),
 ])
 def test_a_translation_the_page_cannot_show_is_an_error_naming_the_key(tmp_path, entry, names):

@@ -85,9 +85,9 @@ def test_a_drinks_text_in_another_language_from_the_command_line(run):
         "ice with an orange peel.')",
     ]
     pt = listed(run)["negroni"]["translations"]["pt"]
-    assert {k: v for k, v in pt.items() if not k.startswith("option:")} == {
+    assert {k: v for k, v in pt.items() if not k.startswith("word:")} == {
         "name": "Negroni da casa", "category": "Coquetéis"}
-    assert pt["option:big cube"] == "cubo grande"  # the file's words for its options stay
+    assert pt["word:big cube"] == "cubo grande"  # the file's words for its options stay
     assert "--lang sets only the translated" in run("menu", "edit", "negroni", "--lang", "pt",
                                                     "--price", "9", ok=False)
     refused = run("menu", "edit", "negroni", "--lang", "it", "--name", "x", ok=False)
@@ -98,7 +98,7 @@ def test_a_drinks_text_in_another_language_from_the_command_line(run):
     assert out.splitlines()[1:] == ["  'crushed' in pt: gelo moído",
                                     "  'no ice' in pt: none (guests see 'no ice')"]
     pt = listed(run)["negroni"]["translations"]["pt"]
-    assert (pt["option:crushed"], "option:no ice" in pt) == ("gelo moído", False)
-    assert "'ice cubes' is not one of the drink's modifiers or options" in run(
+    assert (pt["word:crushed"], "word:no ice" in pt) == ("gelo moído", False)
+    assert "'ice cubes' is not one of the drink's modifiers, options or ingredients" in run(
         "menu", "edit", "negroni", "--lang", "pt", "--word", "ice cubes=gelo", ok=False)
     assert "--word needs --lang" in run("menu", "edit", "negroni", "--word", "ice=gelo", ok=False)

@@ -25,7 +25,8 @@ def test_the_first_init_seeds_the_files_translations_and_import_brings_them_back
     assert espresso.translations["pt"] == {
         "name": "Expresso", "category": "Cafés",
         "description": "Uma dose de café de origem única, curta e intensa.",
-        "option:shots": "doses", "option:single": "simples", "option:double": "duplo"}
+        "word:shots": "doses", "word:single": "simples", "word:double": "duplo",
+        "word:espresso": "café expresso"}
     assert espresso.translations["es"]["name"] == "Café solo"
     menu.edit_drink("espresso", {"translations": {"pt": None}}, now=clock())
     assert "pt" not in Drink.get_by_id("espresso").translations
@@ -42,13 +43,15 @@ def test_an_edit_is_a_merge_patch_and_announces_the_drink_with_its_translations(
         now=clock())
     translations = Drink.get_by_id("negroni").translations
     # pt keeps its new name and loses the file's description; "" takes a text away too
-    ice = {"option:ice", "option:big cube", "option:crushed", "option:no ice"}  # the file's
-    assert {k: v for k, v in translations["pt"].items() if k not in ice} == {
+    words = {"word:ice", "word:big cube", "word:crushed", "word:no ice",  # the file's
+             "word:gin", "word:sweet vermouth", "word:orange"}
+    assert {k: v for k, v in translations["pt"].items() if k not in words} == {
         "name": "Negroni da casa", "category": "Coquetéis"}
-    assert ice <= set(translations["pt"])
-    assert translations["de"] == {"name": "Negroni", "option:ice": "Eis",
-                                  "option:big cube": "großer Eiswürfel",
-                                  "option:crushed": "Crushed Ice", "option:no ice": "ohne Eis"}
+    assert words <= set(translations["pt"])
+    assert translations["de"] == {"name": "Negroni", "word:ice": "Eis",
+                                  "word:big cube": "großer Eiswürfel",
+                                  "word:crushed": "Crushed Ice", "word:no ice": "ohne Eis",
+                                  "word:sweet vermouth": "roter Wermut", "word:orange": "Orange"}
     assert translations["fr"]["name"] == "Négroni"
     last = announced()[-1]
     assert (last.change, last.drink and last.drink["translations"]) == ("edited", translations)
@@ -58,21 +61,26 @@ def test_an_edit_is_a_merge_patch_and_announces_the_drink_with_its_translations(
 
 
 def test_options_are_translated_word_by_word_and_follow_the_drink_s_options(keys, clock):
-    assert Drink.get_by_id("negroni").translations["pt"]["option:big cube"] == "cubo grande"
+    assert Drink.get_by_id("negroni").translations["pt"]["word:big cube"] == "cubo grande"
     menu.edit_drink("negroni", {"translations": {
-        "pt": {"option:big cube": "pedra grande", "option:crushed": None}}}, now=clock())
+        "pt": {"word:big cube": "pedra grande", "word:crushed": None}}}, now=clock())
     pt = Drink.get_by_id("negroni").translations["pt"]
-    assert (pt["option:big cube"], "option:crushed" in pt) == ("pedra grande", False)
+    assert (pt["word:big cube"], "word:crushed" in pt) == ("pedra grande", False)
     # a word that is not one of the drink's: refused, nothing changed
-    with pytest.raises(InvalidInput, match="'big cubes' is not one of the drink's modifiers"):
-        menu.edit_drink("negroni", {"translations": {"pt": {"option:big cubes": "x"}}},
+    with pytest.raises(InvalidInput, match="'big cubes' is not one of the drink's modifiers, "
+                                           "options or ingredients"):
+        menu.edit_drink("negroni", {"translations": {"pt": {"word:big cubes": "x"}}},
                         now=clock())
     assert Drink.get_by_id("negroni").translations["pt"] == pt
     # the host takes "no ice" away: its words go with it, in every language
     menu.edit_drink("negroni", {"modifiers": {"ice": ["big cube", "crushed"]}}, now=clock())
     after = Drink.get_by_id("negroni").translations
-    assert all("option:no ice" not in texts for texts in after.values())
-    assert after["de"]["option:crushed"] == "Crushed Ice"
+    assert all("word:no ice" not in texts for texts in after.values())
+    assert after["de"]["word:crushed"] == "Crushed Ice"
+    # and an ingredient's, when the drink is made without it
+    menu.edit_drink("negroni", {"ingredients": ["gin", "Campari", "sweet vermouth"]}, now=clock())
+    assert "word:orange" not in Drink.get_by_id("negroni").translations["pt"]
+    assert Drink.get_by_id("negroni").translations["pt"]["word:sweet vermouth"] == "vermute tinto"
     # an order still names the option as the host wrote it
     assert menu.localize(menu.drink_dict(menu.find_drink("negroni")), "pt")["modifiers"] == {
         "ice": ["big cube", "crushed"]}

@@ -516,7 +516,7 @@ def test_a_portuguese_tablet_names_drinks_as_the_menu_does_in_portuguese(browser
         negroni = live.order(ana, drink_id="negroni")
         assert card_of(page, espresso).locator(".card-drink").inner_text() == "Expresso"
         assert card_of(page, negroni).locator(".card-drink").inner_text() == "Negroni"  # no translation
-        # its option in the menu's Portuguese words (options_pt); the order keeps the host's
+        # its option in the menu's Portuguese words (words_pt); the order keeps the host's
         assert card_of(page, negroni).locator(".card-mods").inner_text() == "gelo: cubo grande"
         assert negroni.modifiers == {"ice": "big cube"}
 

@@ -49,10 +49,21 @@ def test_a_portuguese_phone_sees_the_menu_and_its_order_in_portuguese(
     wait_for_js(page, """() => document.querySelector('.drink[data-id="gin-tonic"] .drink-name')
         ?.textContent === 'Gim-tônica da casa'""")
 
+    # the search knows the menu's words: "laranja" is the Aperol Spritz's orange too,
+    # though its Portuguese description never says it
+    page.fill("#menu-search", "laranja")
+    wait_for_js(page, "() => document.querySelectorAll('.drink').length === 3")
+    assert page.locator(".drink").evaluate_all("ds => ds.map(d => d.dataset.id)") == [
+        "negroni", "margarita", "aperol-spritz"]
+    page.fill("#menu-search", "")
+    page.wait_for_selector('.drink[data-id="negroni"]')
+
     page.click('.drink[data-id="espresso"]')
     page.wait_for_selector("#order-sheet[open]")
     assert page.locator("#sheet-title").inner_text() == "Expresso"
-    # its options in Portuguese (options_pt), each still worth what the host wrote
+    # its ingredients and options in Portuguese (words_pt), each option still worth
+    # what the host wrote
+    assert page.locator("#sheet-ingredients").inner_text() == "Com café expresso"
     shots = page.locator('#sheet-modifiers fieldset[data-modifier="shots"]')
     assert shots.locator("legend").inner_text() == "Doses"
     assert shots.locator("label.choice").all_inner_texts() == ["simples", "duplo"]

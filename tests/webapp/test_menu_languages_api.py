@@ -52,9 +52,10 @@ def test_each_language_has_its_own_etag_and_cache_key(client):
         "If-None-Match": german.headers["ETag"]}).status_code == 304
 
 
-# What bar.toml's sample says of the Negroni's options in Portuguese (options_pt).
-NEGRONI_OPTIONS_PT = {"option:ice": "gelo", "option:big cube": "cubo grande",
-                      "option:crushed": "picado", "option:no ice": "sem gelo"}
+# What bar.toml's sample says of the Negroni's words in Portuguese (words_pt).
+NEGRONI_WORDS_PT = {"word:ice": "gelo", "word:big cube": "cubo grande", "word:crushed": "picado",
+                    "word:no ice": "sem gelo", "word:gin": "gim",
+                    "word:sweet vermouth": "vermute tinto", "word:orange": "laranja"}
 
 
 def test_translations_edited_over_the_admin_api_reach_the_menu_and_the_live_event(
@@ -67,7 +68,7 @@ def test_translations_edited_over_the_admin_api_reach_the_menu_and_the_live_even
         "translations": {"pt": {"name": "Negroni da casa", "description": None}}})
     assert edited.status_code == 200
     assert edited.json["drink"]["name"] == "Negroni"  # the admin reads the drink as stored
-    pt = {"name": "Negroni da casa", "category": "Coquetéis", **NEGRONI_OPTIONS_PT}
+    pt = {"name": "Negroni da casa", "category": "Coquetéis", **NEGRONI_WORDS_PT}
     assert edited.json["drink"]["translations"]["pt"] == pt
     event = ws.recv()["event"]
     assert (event["type"], event["change"], event["drink"]["translations"]["pt"]) == (
@@ -82,19 +83,19 @@ def test_translations_edited_over_the_admin_api_reach_the_menu_and_the_live_even
 
 def test_a_drinks_options_in_the_guests_words_while_orders_name_them_as_written(client, api):
     edited = client.patch("/api/admin/drinks/negroni", headers=api.admin(), json={
-        "translations": {"pt": {"option:crushed": "gelo moído"}}})
+        "translations": {"pt": {"word:crushed": "gelo moído"}}})
     assert edited.status_code == 200
     negroni = by_id(client.get("/api/menu", headers=PT_BR))["negroni"]
     assert negroni["modifiers"] == {"ice": ["big cube", "crushed", "no ice"]}  # what orders say
     assert negroni["translations"]["pt"] == {
-        **NEGRONI_OPTIONS_PT, "option:crushed": "gelo moído", "category": "Coquetéis",
+        **NEGRONI_WORDS_PT, "word:crushed": "gelo moído", "category": "Coquetéis",
         "description": negroni["description"]}
     order = api.order(api.register("Ana"), "negroni", modifiers={"ice": "crushed"})
     assert order["modifiers"] == {"ice": "crushed"}
     refused = client.patch("/api/admin/drinks/negroni", headers=api.admin(), json={
-        "translations": {"pt": {"option:ice cubes": "gelo"}}})
+        "translations": {"pt": {"word:ice cubes": "gelo"}}})
     assert refused.status_code == 400
-    assert "'ice cubes' is not one of the drink's modifiers or options" in (
+    assert "'ice cubes' is not one of the drink's modifiers, options or ingredients" in (
         refused.json["error"]["message"])
 
 

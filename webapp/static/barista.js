@@ -116,7 +116,7 @@ async function reload() {
   render();
 }
 
-/** Keep `drink`'s name and option words in the tablet's language, where the menu has them. */
+/** Keep `drink`'s name and words (its options') in the tablet's language, where the menu has them. */
 function learnWords(drink) {
   if (!drink || typeof drink.id !== 'string') return;
   const own = drink.translations && drink.translations[language];
@@ -160,13 +160,13 @@ function waitLevel(seconds) {
 }
 
 /** An option as the tablet reads it: the menu's word in its language, else as written. */
-function optionWord(order, word) {
-  return ownWord(order.drink_id, `option:${word}`) || word;
+function menuWord(order, word) {
+  return ownWord(order.drink_id, `word:${word}`) || word;
 }
 
 function modifiersText(order) {
   return Object.entries(order.modifiers || {})
-    .map(([k, v]) => `${optionWord(order, k)}: ${optionWord(order, v)}`).join(', ');
+    .map(([k, v]) => `${menuWord(order, k)}: ${menuWord(order, v)}`).join(', ');
 }
 
 const ACTIONS = {
@@ -258,7 +258,7 @@ function renderBatches(pending) {
   }
   const batches = [...groups.values()].filter((g) => g.count >= 2).sort((a, b) => b.count - a.count);
   const items = batches.slice(0, MAX_BATCHES).map(({ count, order }) => {
-    const values = Object.values(order.modifiers || {}).map((v) => optionWord(order, v));
+    const values = Object.values(order.modifiers || {}).map((v) => menuWord(order, v));
     const li = el('li', 'batch');
     li.append(el('strong', 'batch-count', `${count}×`), document.createTextNode(` ${drinkName(order)}`));
     if (values.length) li.append(el('span', 'batch-mods', ` (${values.join(', ')})`));

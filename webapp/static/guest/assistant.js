@@ -21,7 +21,7 @@ import { chosenTastes, isShown, showPick } from './menu.js';
 import { offerNotifications } from './notify.js';
 import { ORDER_ERRORS } from './ordering.js';
 import { upsertOrder } from './orders.js';
-import { optionWord, orderingPaused, state } from './state.js';
+import { menuWord, orderingPaused, state } from './state.js';
 import { scanCode } from './store.js';
 import { showTab } from './tabs.js';
 import { toast } from './views.js';
@@ -189,13 +189,13 @@ function draftCard(item, position) {
   for (const [modifier, choices] of Object.entries((drink && drink.modifiers) || {})) {
     const id = `draft-${position}-${modifier}`;
     const select = el('select', { id, class: 'input', 'data-modifier': modifier });
-    for (const choice of choices) select.append(el('option', { value: choice, text: optionWord(drink, choice) }));
+    for (const choice of choices) select.append(el('option', { value: choice, text: menuWord(drink, choice) }));
     select.value = item.modifiers[modifier] || choices[0];
     select.addEventListener('change', () => {
       item.modifiers[modifier] = select.value;
       edited(item);
     });
-    options.append(el('label', { class: 'draft-option', for: id }, el('span', { class: 'muted', text: humanize(optionWord(drink, modifier)) }), select));
+    options.append(el('label', { class: 'draft-option', for: id }, el('span', { class: 'muted', text: humanize(menuWord(drink, modifier)) }), select));
   }
   const remove = el('button', { type: 'button', class: 'icon-button dismiss', text: '✕', 'aria-label': t('assistant.remove', { drink: name }) });
   remove.addEventListener('click', () => {

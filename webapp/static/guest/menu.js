@@ -6,7 +6,7 @@ import { $, el } from '../common.js';
 import { api } from './api.js';
 import { formatPrice } from './format.js';
 import { openSheet, updateSheetAvailability } from './sheet.js';
-import { emit, localized, orderingPaused, state, stationPaused } from './state.js';
+import { emit, localized, menuWord, orderingPaused, state, stationPaused } from './state.js';
 import { scanCode } from './store.js';
 import { toast } from './views.js';
 
@@ -160,9 +160,11 @@ function matches(drink) {
   const tags = Array.isArray(drink.tags) ? drink.tags : [];
   for (const tag of filter.tags) if (!tags.includes(tag)) return false;
   if (!filter.text) return true;
-  // Tags as written and as the guest reads them: "doce" finds the sweet drinks in Portuguese.
+  // Tags and ingredients as written and as the guest reads them: "doce" finds the sweet
+  // drinks in Portuguese, "leite" the ones with milk.
+  const ingredients = Array.isArray(drink.ingredients) ? drink.ingredients : [];
   const haystack = fold([drink.name, drink.description, drink.category, ...tags, ...tags.map(tasteLabel),
-    ...(Array.isArray(drink.ingredients) ? drink.ingredients : [])].join(' '));
+    ...ingredients, ...ingredients.map((i) => menuWord(drink, i))].join(' '));
   return fold(filter.text).split(/\s+/).every((word) => haystack.includes(word));
 }
 

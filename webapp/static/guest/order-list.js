@@ -7,7 +7,7 @@ import { firstName, formatTime, humanize, reasonText } from './format.js';
 import { SessionEnded } from './http.js';
 import { readAbout } from './inbox.js';
 import { OPEN_STATUSES, QUEUE_STATUSES, resyncOrders, sortedOrders, upsertOrder } from './orders.js';
-import { drinkName, optionWord, pickupPlace, state } from './state.js';
+import { drinkName, menuWord, pickupPlace, state } from './state.js';
 import { toast } from './views.js';
 
 function estimateText(order) {
@@ -46,7 +46,7 @@ function modifiersText(order) {
   if (!modifiers || typeof modifiers !== 'object') return '';
   const drink = state.drinksById.get(order.drink_id);
   return Object.entries(modifiers)
-    .map(([name, value]) => `${humanize(optionWord(drink, name))}: ${optionWord(drink, value)}`)
+    .map(([name, value]) => `${humanize(menuWord(drink, name))}: ${menuWord(drink, value)}`)
     .join(' · ');
 }
 

@@ -4,7 +4,7 @@
 import { t } from '../i18n.js';
 import { $, el } from '../common.js';
 import { formatPrice, humanize, uuid4 } from './format.js';
-import { optionWord, orderingPaused, state } from './state.js';
+import { menuWord, orderingPaused, state } from './state.js';
 
 export function openSheet(drinkId) {
   const drink = state.drinksById.get(drinkId);
@@ -22,19 +22,19 @@ export function openSheet(drinkId) {
   const price = formatPrice(drink.price, state.bar.currency);
   $('#sheet-price').textContent = price;
   $('#sheet-price').hidden = !price;
-  const ingredients = Array.isArray(drink.ingredients) ? drink.ingredients.filter(Boolean) : [];
+  const ingredients = Array.isArray(drink.ingredients) ? drink.ingredients.filter(Boolean).map((i) => menuWord(drink, i)) : [];
   $('#sheet-ingredients').textContent = ingredients.length ? t('sheet.with', { ingredients: ingredients.join(', ') }) : '';
   $('#sheet-ingredients').hidden = !ingredients.length;
   const mods = $('#sheet-modifiers');
   const fieldsets = [];
   for (const [name, options] of Object.entries(drink.modifiers || {})) {
     if (!Array.isArray(options) || !options.length) continue;
-    const fs = el('fieldset', { class: 'modifier', 'data-modifier': name }, el('legend', { text: humanize(optionWord(drink, name)) }));
+    const fs = el('fieldset', { class: 'modifier', 'data-modifier': name }, el('legend', { text: humanize(menuWord(drink, name)) }));
     const choices = el('div', { class: 'choices' });
     options.forEach((option, i) => {
       const input = el('input', { type: 'radio', name: `mod-${name}`, value: option, 'data-modifier': name });
       input.checked = i === 0;
-      choices.append(el('label', { class: 'choice' }, input, el('span', { text: optionWord(drink, option) })));
+      choices.append(el('label', { class: 'choice' }, input, el('span', { text: menuWord(drink, option) })));
     });
     fs.append(choices);
     fieldsets.push(fs);

@@ -103,13 +103,14 @@ export function drinkName(order, fallback = '') {
 }
 
 /**
- * A modifier's name or option ("ice", "big cube") in this page's language: the menu's
- * word for it (`translations.pt["option:big cube"]`), else as the host wrote it. Only
- * shown: an order names the option as written, which is what the bar reads.
+ * One of a drink's words (an option, its modifier's name, an ingredient: "ice", "big
+ * cube", "milk") in this page's language: the menu's word for it
+ * (`translations.pt["word:big cube"]`), else as the host wrote it. Only shown: an order
+ * names the option as written, which is what the bar reads.
  */
-export function optionWord(drink, word) {
+export function menuWord(drink, word) {
   const own = drink && drink.translations && drink.translations[language];
-  const text = own && typeof own === 'object' ? own[`option:${word}`] : null;
+  const text = own && typeof own === 'object' ? own[`word:${word}`] : null;
   return typeof text === 'string' && text ? text : word;
 }
 
