@@ -27,14 +27,15 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from bar.assistant.draft import MAX_QUANTITY
-from bar.assistant.index import MenuIndex
+from bar.assistant.index import DrinkInfo, MenuIndex
 
 REST = 30.0  # seconds without asking the model after it failed
 MAX_ANSWER = 64 * 1024  # bytes: a draft is a few hundred
 
 SYSTEM = """You are the bartender of a bar taking orders from guests' phones.
 Turn the guest's message (in any language) into a draft order as JSON matching the schema.
-Use only drink ids and modifier options from the menu below, spelled exactly as there.
+Use only drink ids and modifier options from the menu below, spelled exactly as there
+(a guest may say an option by one of its "options_also_called" words: answer the option).
 quantity: how many of that drink with those options (1 to {max}); the same drink with
 different options is separate items. modifiers: only options the guest asked for.
 Words that name nothing on the menu go in "unmatched", as the guest wrote them.
@@ -73,9 +74,20 @@ def menu_context(index: MenuIndex, in_stock: set[str]) -> str:
          "modifiers": {k: list(v) for k, v in d.modifiers.items()},
          # the menu's names in other languages ("Gim-tônica"): a guest may say those
          **({"also_called": list(dict.fromkeys(n for _, n in d.names if n != d.name))}
-            if any(n != d.name for _, n in d.names) else {})}
+            if any(n != d.name for _, n in d.names) else {}),
+         # the menu's words for its options ("picado" is "crushed"): answered as written
+         **({"options_also_called": said} if (said := _option_words(d)) else {})}
         for d in index.drinks.values() if d.id in in_stock
     ], ensure_ascii=False)
+
+
+def _option_words(drink: DrinkInfo) -> dict[str, list[str]]:
+    options = {option for values in drink.modifiers.values() for option in values}
+    said: dict[str, list[str]] = {}
+    for _, word, text in drink.word_names:
+        if word in options and text != word and text not in said.get(word, []):
+            said.setdefault(word, []).append(text)
+    return said
 
 
 class LocalModel:

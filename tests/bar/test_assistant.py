@@ -82,6 +82,9 @@ def test_a_drink_is_found_by_its_translated_names_and_named_in_the_guests_langua
     # a local model is told those names too
     told = json.loads(menu_context(menu_index(menu.list_drinks()), {"gin-tonic"}))
     assert set(told[0]["also_called"]) == {"Gim-tônica", "Gin tonic", "Gin Tonic", "Gin-tonic"}
+    # and the menu's words for its options (words_pt, …), the option answered as written
+    assert set(told[0]["options_also_called"]["cucumber"]) == {"pepino", "concombre", "Gurke"}
+    assert "gin" not in told[0]["options_also_called"]  # an ingredient, not an option
     # A translation added live is a new menu version: the bartender knows it at once.
     menu.edit_drink("negroni", {"translations": {"de": {"name": "Bitterer Italiener"}}},
                     now=clock())
@@ -110,7 +113,7 @@ def test_a_long_queue_favours_quick_drinks(settings, keys, make, clock):
 
 
 def test_an_option_is_picked_and_said_in_the_menu_s_words_for_it(settings, keys, clock):
-    # bar.toml: options_pt = { ice = "gelo", crushed = "picado", … } on the Negroni,
+    # bar.toml: words_pt = { ice = "gelo", crushed = "picado", … } on the Negroni,
     # { salt = "com sal", "no salt" = "sem sal", … } on the Margarita; the German
     # "Hafermilch" is the oat milk of the flat white.
     bartender = Assistant(settings)
