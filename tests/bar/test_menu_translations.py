@@ -51,7 +51,8 @@ def test_an_edit_is_a_merge_patch_and_announces_the_drink_with_its_translations(
     assert translations["de"] == {"name": "Negroni", "word:ice": "Eis",
                                   "word:big cube": "großer Eiswürfel",
                                   "word:crushed": "Crushed Ice", "word:no ice": "ohne Eis",
-                                  "word:sweet vermouth": "roter Wermut", "word:orange": "Orange"}
+                                  "word:sweet vermouth": "roter Wermut", "word:orange": "Orange",
+                                  "word:gin": "Gin"}
     assert translations["fr"]["name"] == "Négroni"
     last = announced()[-1]
     assert (last.change, last.drink and last.drink["translations"]) == ("edited", translations)
