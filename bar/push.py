@@ -489,9 +489,13 @@ class Pusher:
                 yield sending[done], done.result()
 
     def _send(self, push: Push) -> int:
-        """POST one push; the push service's HTTP status (0: it could not be reached)."""
+        """POST one push; the push service's HTTP status (0: it could not be reached,
+        or the server is stopping: what is left of a big announcement is not sent, so a
+        slow push service does not hold the server's exit for minutes)."""
         from pywebpush import WebPushException, webpush
 
+        if self._stop.is_set():
+            return 0
         try:
             response = webpush(
                 push.subscription_info(), json.dumps(push.message), vapid_private_key=self._vapid,

@@ -7,6 +7,7 @@ of our own on loopback, which checks the VAPID JWT and decrypts each payload."""
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -237,3 +238,25 @@ def test_the_server_can_stop_while_the_first_push_starts_the_sender(settings, ma
         offering.join()
         pusher.stop()  # and once more, after the offer surely ran
         assert pusher._thread is None or not pusher._thread.is_alive()
+
+
+def test_a_stopping_server_sends_no_more_of_a_big_announcement(
+        settings, keys, make, clock, service):
+    # A slow push service and many devices: stopping must not wait for them all (the
+    # pool's workers would otherwise hold the server's exit for rounds × delay).
+    service.delay = 0.5
+    who = make.registration("Ana")
+    browsers = [service.browser(f"device-{i}") for i in range(push.SEND_CONCURRENCY * 4)]
+    for browser in browsers:
+        push.subscribe(who.guest.user_key, who.refresh_token, browser.subscription(), now=clock())
+    start_at = events.last_event_id()
+    notifications.announce("Free snacks at the bar", now=clock())
+    pusher = push.Pusher(settings, clock=clock)
+    pusher.offer(new_events(start_at))
+    service.wait_for(1)  # the first round is on its way
+    pusher.stop(timeout=30)
+    assert pusher._thread is not None and not pusher._thread.is_alive()
+    sent = len(service.received)
+    assert sent < len(browsers)  # the rounds not begun were never sent
+    time.sleep(service.delay * 2)
+    assert len(service.received) == sent  # nor later
