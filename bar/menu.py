@@ -222,6 +222,7 @@ def add_drink(fields: Mapping[str, Any], *, now: datetime) -> Drink:
             values["position"] = (last or 0) + 1
         drink = Drink.create(id=drink_id, on_menu=True, **values)
         _announce(drink, "added", now)
+        _share_category(drink, patch, now)
         return drink
 
 
@@ -262,8 +263,9 @@ def edit_drink(ref: str, fields: Mapping[str, Any], *, now: datetime) -> Drink:
 def _share_category(drink: Drink, patch: Patch, now: datetime) -> None:
     """A category's translation set or taken away on one drink is every drink's of that
     category (each announced)."""
-    said = {language: texts["category"] for language, texts in patch.items()
-            if texts is not None and "category" in texts}
+    # a category's word set or taken away, or its whole language taken away ({"pt": null})
+    said = {language: None if texts is None else texts["category"]
+            for language, texts in patch.items() if texts is None or "category" in texts}
     if not said or not drink.category:
         return
     for other in Drink.select().where(Drink.category == drink.category, Drink.id != drink.id):

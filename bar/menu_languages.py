@@ -76,8 +76,9 @@ def words_checked(translations: Translations, patch: Patch, modifiers: Mapping[s
     one the host took off the drink goes with it."""
     words = drink_words(modifiers, ingredients)
     for language, texts in patch.items():
-        for key in texts or {}:
-            if key.startswith(WORD) and key.removeprefix(WORD) not in words:
+        for key, text in (texts or {}).items():
+            # taking a word away is fine whether or not the drink still has it
+            if text is not None and key.startswith(WORD) and key.removeprefix(WORD) not in words:
                 known = ", ".join(sorted(words)) or "none"
                 raise InvalidInput(f"translations.{language}: {key.removeprefix(WORD)!r} is "
                                    f"not one of the drink's modifiers, options or ingredients "

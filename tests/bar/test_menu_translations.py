@@ -30,7 +30,9 @@ def test_the_first_init_seeds_the_files_translations_and_import_brings_them_back
     assert espresso.translations["es"]["name"] == "Café solo"
     menu.edit_drink("espresso", {"translations": {"pt": None}}, now=clock())
     assert "pt" not in Drink.get_by_id("espresso").translations
-    assert menu.import_menu(settings.menu, now=clock()) == 1  # the file's Portuguese again
+    # the file's Portuguese again: the espresso's, and its category's on the two other
+    # coffees (taking the language off one took the category's word off all three)
+    assert menu.import_menu(settings.menu, now=clock()) == 3
     assert Drink.get_by_id("espresso").translations["pt"]["name"] == "Expresso"
 
 
@@ -85,6 +87,31 @@ def test_options_are_translated_word_by_word_and_follow_the_drink_s_options(keys
     # an order still names the option as the host wrote it
     assert menu.localize(menu.drink_dict(menu.find_drink("negroni")), "pt")["modifiers"] == {
         "ice": ["big cube", "crushed"]}
+
+
+def test_a_category_reads_the_same_on_all_its_drinks_whoever_changes_it(keys, clock):
+    def coffee_pt() -> set[str | None]:
+        return {(Drink.get_by_id(i).translations.get("pt") or {}).get("category")
+                for i in ("espresso", "flat-white", "cappuccino", "cortado")
+                if Drink.get_or_none(Drink.id == i)}
+
+    assert coffee_pt() == {"Cafés"}
+    # a new drink that says the category's word says it for all of them
+    menu.add_drink({"name": "Cortado", "category": "Coffee",
+                    "translations": {"pt": {"category": "Cafezinhos"}}}, now=clock())
+    assert coffee_pt() == {"Cafezinhos"}
+    # all of Portuguese taken off one drink takes the category's word off all of them
+    menu.edit_drink("espresso", {"translations": {"pt": None}}, now=clock())
+    assert coffee_pt() == {None}
+    assert Drink.get_by_id("cappuccino").translations["pt"]["word:milk"] == "leite"  # the rest stays
+
+
+def test_taking_a_word_away_is_fine_once_the_drink_no_longer_has_it(keys, clock):
+    # a client sending back the table it read, with nulls, after the option went
+    menu.edit_drink("negroni", {"modifiers": {"ice": ["big cube", "crushed"]},
+                                "translations": {"pt": {"word:no ice": None, "word:gone": None}}},
+                    now=clock())
+    assert "word:no ice" not in Drink.get_by_id("negroni").translations["pt"]
 
 
 def test_a_guest_sees_each_field_in_their_language_or_else_the_default(keys, clock):
