@@ -47,7 +47,7 @@ import binascii
 import json
 import logging
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -59,7 +59,7 @@ from bar.config import DEFAULT_LAST_CALL, Settings
 from bar.db import write
 from bar.errors import InvalidInput, RefreshInvalid
 from bar.language import DEFAULT_LANGUAGE, N_, Translate, english, language_of
-from bar.models import PushSubscription, RefreshToken, State
+from bar.models import Drink, PushSubscription, RefreshToken, State
 from bar.payloads import ANNOUNCEMENT, ORDER_REMINDER, ORDER_STATUS_CHANGED
 from bar.status import CANCELLED, EXPIRED, READY
 from bar.timers import LAST_CALL
@@ -232,8 +232,10 @@ def pushable(event: events.BarEvent) -> bool:
 
 def message_for(event: events.BarEvent, language: str = DEFAULT_LANGUAGE,
                 translate: Translate = english, *, bar_name: str = "bar",
-                ) -> dict[str, Any] | None:
-    """The notification an event makes, in `language`, or None."""
+                drink_name: str | None = None) -> dict[str, Any] | None:
+    """The notification an event makes, in `language`, or None. `drink_name`: the
+    menu's name of the order's drink in that language (the page says it so too), where
+    it has one; else the name it was ordered under."""
     if not pushable(event):
         return None
 
@@ -246,7 +248,7 @@ def message_for(event: events.BarEvent, language: str = DEFAULT_LANGUAGE,
     status = str(order.get("status", ""))
     if event.type == ORDER_STATUS_CHANGED and status not in PUSHED_STATUSES:
         return None
-    what = f"#{order.get('number')} {order.get('drink_name', '')}".strip()
+    what = f"#{order.get('number')} {drink_name or order.get('drink_name', '')}".strip()
     if event.type == ORDER_REMINDER:
         title, body, kind = say(REMIND_TITLE, what=what), say(PICK_UP), "remind"
     elif status == READY:
@@ -346,16 +348,30 @@ def claim(batch: list[events.BarEvent], *, now: datetime,
         for start in range(0, len(endpoints), 500):  # within any database's bound parameters
             PushSubscription.update(last_pushed_at=now).where(
                 PushSubscription.endpoint.in_(endpoints[start:start + 500])).execute()
+    names = _drink_names(event.payload.get("drink_id") for event, _ in ours
+                         if not for_everyone(event))
     pushes = []
     for event, message in ours:
         worded = {DEFAULT_LANGUAGE: message}  # per language, once per event
         for sub in recipients(event):
             language = sub.language or DEFAULT_LANGUAGE
             if language not in worded:
-                worded[language] = message_for(
-                    event, language, translate, bar_name=bar_name) or message
+                named = names.get(str(event.payload.get("drink_id")), {}).get(language)
+                worded[language] = message_for(event, language, translate, bar_name=bar_name,
+                                               drink_name=named) or message
             pushes.append(Push(sub.endpoint, sub.p256dh, sub.auth, worded[language]))
     return pushes
+
+
+def _drink_names(drink_ids: Iterable[object]) -> dict[str, dict[str, str]]:
+    """{drink id: {language: the menu's name for it}} of these drinks (one read)."""
+    wanted = sorted({str(i) for i in drink_ids if i})
+    if not wanted:
+        return {}
+    return {drink.id: {language: texts["name"]
+                       for language, texts in (drink.translations or {}).items()
+                       if texts.get("name")}
+            for drink in Drink.select(Drink.id, Drink.translations).where(Drink.id.in_(wanted))}
 
 
 def _guest_of(event: events.BarEvent) -> str:

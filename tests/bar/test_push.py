@@ -139,7 +139,7 @@ def test_each_device_is_told_in_the_language_its_page_showed(settings, keys, mak
                 now=clock())
     orders.move(own_words.id, orders.CANCELLED, actor="barista", barista="Sam",
                 reason="Sem gelo, desculpe", now=clock())
-    made = make.order(ana.guest, "negroni")
+    made = make.order(ana.guest, "espresso")  # "Expresso" on a Portuguese menu (name_pt)
     ready(made.id, clock)
     push.Pusher(settings, clock=clock, translate=gettext).push(new_events(start_at))
 
@@ -148,8 +148,9 @@ def test_each_device_is_told_in_the_language_its_page_showed(settings, keys, mak
                  and f"{service.url}{r.path}" == browser.endpoint]
         return got["title"], got["body"]
 
-    assert said(phone, made) == (f"#{made.number} Negroni está pronto!", "Pode retirar no bar.")
-    assert said(laptop, made) == (f"#{made.number} Negroni is ready", "Pick it up at the bar.")
+    # the drink as the phone's page names it: the menu's Portuguese name
+    assert said(phone, made) == (f"#{made.number} Expresso está pronto!", "Pode retirar no bar.")
+    assert said(laptop, made) == (f"#{made.number} Espresso is ready", "Pick it up at the bar.")
     assert said(phone, gone) == (f"#{gone.number} Negroni foi cancelado", "Motivo: Acabou o estoque")
     assert said(laptop, gone) == (f"#{gone.number} Negroni was cancelled", "Reason: Out of stock")
     # A reason in the barista's own words is said as typed, in every language.
