@@ -122,4 +122,4 @@ class StatsScreen(Screen[None]):
         ]
         label = self.query_one("#stats-stations", Label)
         label.display = bool(lines)
-        label.update("\n".join(lines))
+        label.update(Text("\n".join(lines)))  # the host's station names: never markup
