@@ -23,6 +23,7 @@ from bar.assistant.recommend import MAX_LIMIT
 from bar.config import Settings
 from bar.errors import InvalidInput
 from bar.limits import RateLimiter, rate_limiter
+from bar.menu import ITEM_MAX
 from bar.text import clean_text
 from webapp.auth import current_claims, require_guest
 from webapp.body import field, json_body
@@ -82,7 +83,7 @@ def recommendations() -> dict[str, Any]:
     raw_limit = request.args.get("limit", "1" if surprise else "3")
     if not raw_limit.isdigit() or not 1 <= int(raw_limit) <= MAX_LIMIT:
         raise InvalidInput(f"limit: a whole number from 1 to {MAX_LIMIT}")
-    tastes = [clean_text(t, field="tastes", max_len=40).strip()
+    tastes = [clean_text(t, field="tastes", max_len=ITEM_MAX).strip()  # up to a tag's length
               for t in request.args.get("tastes", "").split(",")]
     tastes = [t for t in tastes if t]
     if len(tastes) > MAX_TASTES:

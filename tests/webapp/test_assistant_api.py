@@ -6,6 +6,7 @@ from __future__ import annotations
 import dataclasses
 
 from bar import menu
+from bar.menu import ITEM_MAX
 from bar.models import Order
 from webapp import create_app
 from webapp.assistant import AssistantState
@@ -94,6 +95,12 @@ def test_recommendations_by_taste_with_reasons(client, api):
     assert [d["drink_id"] for d in drinks] == ["virgin-mojito"]
     assert drinks[0]["name"] == "Virgin Mojito" and 0 < drinks[0]["score"] <= 1
     assert drinks[0]["reasons"][0] == "sour and alcohol-free"
+    # a taste chip is one of the menu's tags, which may be as long as any tag
+    longest = "x" * ITEM_MAX
+    assert client.get(f"/api/recommendations?tastes={longest}",
+                      headers=ana.auth).status_code == 200
+    assert client.get(f"/api/recommendations?tastes={longest}x",
+                      headers=ana.auth).status_code == 400
 
 
 def test_recommendations_in_the_guests_language(client, api):
