@@ -48,12 +48,18 @@ class DrinkInfo:
     ingredient_words: tuple[tuple[str, frozenset[str]], ...] = ()
     # language -> the drink's name in it, where the menu translates it
     names: tuple[tuple[str, str], ...] = ()
+    # language -> the drink's category in it, where the menu translates it
+    categories: tuple[tuple[str, str], ...] = ()
     # (language, modifier or option as written, the menu's word for it in that language)
     word_names: tuple[tuple[str, str, str], ...] = ()
 
     def called(self, language: str) -> str:
         """The drink's name as a guest writing `language` reads it on the menu."""
         return dict(self.names).get(language, self.name)
+
+    def category_in(self, language: str) -> str:
+        """The drink's category as a guest writing `language` reads it on the menu."""
+        return dict(self.categories).get(language, self.category)
 
     def word_called(self, word: str, language: str) -> str:
         """A modifier's name or option as a guest writing `language` reads it on the menu."""
@@ -168,6 +174,9 @@ def _info(row: dict[str, Any]) -> DrinkInfo:
         tastes=frozenset(tastes), words=frozenset(words), ingredient_words=ingredients,
         names=tuple((language, texts["name"]) for language, texts in row["translations"].items()
                     if texts.get("name")),
+        categories=tuple((language, texts["category"])
+                         for language, texts in row["translations"].items()
+                         if texts.get("category")),
         word_names=tuple((language, key.removeprefix(WORD), text)
                            for language, texts in row["translations"].items()
                            for key, text in texts.items() if key.startswith(WORD)),

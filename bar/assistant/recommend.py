@@ -163,7 +163,7 @@ def rank(
         scored = [(choice[0], choice[1], [say(language, "surprise"), *choice[2]])]
     return [
         Suggestion(d.id, d.called(language), round(min(1.0, s / top), 2),
-                   reasons or [d.category or d.called(language)])
+                   reasons or [d.category_in(language) or d.called(language)])
         for s, d, reasons in scored[:limit]
     ]
 

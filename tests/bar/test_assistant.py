@@ -127,3 +127,14 @@ def test_an_option_is_picked_and_said_in_the_menu_s_words_for_it(settings, keys,
     answer = bartender.answer("einen Flat White mit Hafermilch", user_key=None, now=clock())
     assert [i.modifiers for i in answer.items] == [{"milk": "oat"}]
     assert "(Hafermilch)" in answer.reply
+
+
+def test_a_suggestion_with_no_reason_of_its_own_names_its_category_in_the_guests_words(
+        settings, keys, clock):
+    index = menu_index(menu.list_drinks())
+    stock = set(index.drinks)
+    shown = {s.drink_id: s.reasons for s in rank(index, stock, Tonight(), tastes=[], limit=10,
+                                                  language="pt")}
+    assert shown["espresso"] == ["Cafés"]  # bar.toml's category_pt; "Coffee" in English
+    english = {s.drink_id: s.reasons for s in rank(index, stock, Tonight(), tastes=[], limit=10)}
+    assert english["espresso"] == ["Coffee"]
