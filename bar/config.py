@@ -70,8 +70,8 @@ class DrinkSpec:
 
 
 # A drink's texts a guest reads, each of which bar.toml may give per language
-# (`name_pt`, `description_de`, `category_es`); ingredients and tags are words the
-# bartender and the assistant match, kept as written.
+# (`name_pt`, `description_de`, `category_es`); tags are words the bartender and the
+# assistant match, kept as written (the page has its own words for the usual tastes).
 TRANSLATED = ("name", "description", "category")
 # Its words too, one by one: its modifiers' names and options and its ingredients
 # (`words_pt = { ice = "gelo", "big cube" = "cubo grande", milk = "leite" }`), kept as

@@ -2,7 +2,7 @@
 in pivot words, and what each drink tastes of.
 
 Built once per menu version (`menu_index`: drinks' names, options, tags, ingredients and
-descriptions, with the menu's translations of names, descriptions, categories and options;
+descriptions, with the menu's translations of names, descriptions, categories and words;
 stock is not part of it, so switching a drink out of stock costs no rebuild), so a
 question costs only the matching itself. A drink is found by any of its names: "uma
 gim-tônica" is the Gin & Tonic whose `name_pt` is "Gim-tônica".
@@ -50,7 +50,7 @@ class DrinkInfo:
     names: tuple[tuple[str, str], ...] = ()
     # language -> the drink's category in it, where the menu translates it
     categories: tuple[tuple[str, str], ...] = ()
-    # (language, modifier or option as written, the menu's word for it in that language)
+    # (language, an option or ingredient as written, the menu's word for it in that language)
     word_names: tuple[tuple[str, str, str], ...] = ()
 
     def called(self, language: str) -> str:
@@ -62,7 +62,7 @@ class DrinkInfo:
         return dict(self.categories).get(language, self.category)
 
     def word_called(self, word: str, language: str) -> str:
-        """A modifier's name or option as a guest writing `language` reads it on the menu."""
+        """An option or ingredient as a guest writing `language` reads it on the menu."""
         return next((text for lang, said, text in self.word_names
                      if lang == language and said == word), word)
 

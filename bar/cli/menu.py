@@ -128,8 +128,8 @@ def menu_edit(ctx: Context, drink: str, name: str | None, lang: str | None,
     """Change DRINK (id or name): only the options given.
 
     With --lang pt, --name, --description and --category are the drink's Portuguese
-    ones, and --word its options': `bar menu edit espresso --lang pt --name Expresso
-    --word double=duplo`.
+    ones, and --word its options' and ingredients': `bar menu edit espresso --lang pt
+    --name Expresso --word double=duplo`.
     """
     ctx.open()
     fields = _fields(name=name, **given)
