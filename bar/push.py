@@ -352,7 +352,7 @@ def claim(batch: list[events.BarEvent], *, now: datetime,
                          if not for_everyone(event))
     pushes = []
     for event, message in ours:
-        worded = {DEFAULT_LANGUAGE: message}  # per language, once per event
+        worded: dict[str, dict[str, Any]] = {}  # per language, once per event
         for sub in recipients(event):
             language = sub.language or DEFAULT_LANGUAGE
             if language not in worded:

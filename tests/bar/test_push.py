@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from bar import events, notifications, orders, push, tokens
+from bar import events, menu, notifications, orders, push, tokens
 from bar.config import DEFAULT_LAST_CALL
 from bar.errors import InvalidInput, RefreshInvalid
 from bar.models import PushSubscription
@@ -139,7 +139,9 @@ def test_each_device_is_told_in_the_language_its_page_showed(settings, keys, mak
                 now=clock())
     orders.move(own_words.id, orders.CANCELLED, actor="barista", barista="Sam",
                 reason="Sem gelo, desculpe", now=clock())
-    made = make.order(ana.guest, "espresso")  # "Expresso" on a Portuguese menu (name_pt)
+    # "Expresso" on a Portuguese menu (bar.toml's name_pt), "Short black" on an English one
+    menu.edit_drink("espresso", {"translations": {"en": {"name": "Short black"}}}, now=clock())
+    made = make.order(ana.guest, "espresso")
     ready(made.id, clock)
     push.Pusher(settings, clock=clock, translate=gettext).push(new_events(start_at))
 
@@ -150,7 +152,7 @@ def test_each_device_is_told_in_the_language_its_page_showed(settings, keys, mak
 
     # the drink as the phone's page names it: the menu's Portuguese name
     assert said(phone, made) == (f"#{made.number} Expresso está pronto!", "Pode retirar no bar.")
-    assert said(laptop, made) == (f"#{made.number} Espresso is ready", "Pick it up at the bar.")
+    assert said(laptop, made) == (f"#{made.number} Short black is ready", "Pick it up at the bar.")
     assert said(phone, gone) == (f"#{gone.number} Negroni foi cancelado", "Motivo: Acabou o estoque")
     assert said(laptop, gone) == (f"#{gone.number} Negroni was cancelled", "Reason: Out of stock")
     # A reason in the barista's own words is said as typed, in every language.
