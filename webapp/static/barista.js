@@ -22,7 +22,7 @@
 import { create as createBar } from './barista-bar.js';
 import { create as createSession } from './barista-session.js';
 import { $, el, ts } from './common.js';
-import { language, setupLanguageSwitcher, t, tNodes, translatePage } from './i18n.js';
+import { language, menuText, setupLanguageSwitcher, t, tNodes, translatePage } from './i18n.js';
 import { create as createLive } from './live.js';
 import { isOlder, OPEN } from './status.js';
 
@@ -44,7 +44,7 @@ const state = {
   cancelling: null,
   pollTimer: null,
   places: new Map(), // station id -> name, on a queue of several stations
-  words: new Map(), // drink id -> its words in the tablet's language (translations[language])
+  drinks: new Map(), // drink id -> the drink as the menu has it, with its translations
 };
 
 const session = createSession({ onSignedIn, onSignedOut });
@@ -110,24 +110,15 @@ async function reload() {
   }
   const stations = (menu && menu.bar && menu.bar.stations) || [];
   state.places = new Map(!STATION && stations.length > 1 ? stations.map((s) => [s.id, s.name]) : []);
-  state.words = new Map();
-  for (const drink of (menu && menu.drinks) || []) learnWords(drink);
+  state.drinks = new Map();
+  for (const drink of (menu && menu.drinks) || []) learnDrink(drink);
   bar.load(menu);
   render();
 }
 
-/** Keep `drink`'s name and words (its options') in the tablet's language, where the menu has them. */
-function learnWords(drink) {
-  if (!drink || typeof drink.id !== 'string') return;
-  const own = drink.translations && drink.translations[language];
-  if (own && typeof own === 'object') state.words.set(drink.id, own);
-  else state.words.delete(drink.id);
-}
-
-/** A word of the menu's ("ice", "big cube", "name") in the tablet's language, or null. */
-function ownWord(drinkId, key) {
-  const text = (state.words.get(drinkId) || {})[key];
-  return typeof text === 'string' && text ? text : null;
+/** Keep `drink` (a menu's, or a live MENU_CHANGED's) for its words in the tablet's language. */
+function learnDrink(drink) {
+  if (drink && typeof drink.id === 'string') state.drinks.set(drink.id, drink);
 }
 
 function column(status) {
@@ -151,7 +142,7 @@ function ageText(seconds) {
 /** The one place the tablet names a drink: the menu's name for it in the tablet's
  * language, else the name the order was made under (the core's, as receipts say). */
 function drinkName(order) {
-  return ownWord(order.drink_id, 'name') || order.drink_name || '';
+  return menuText(state.drinks.get(order.drink_id), 'name') || order.drink_name || '';
 }
 
 function waitLevel(seconds) {
@@ -161,7 +152,7 @@ function waitLevel(seconds) {
 
 /** An option as the tablet reads it: the menu's word in its language, else as written. */
 function menuWord(order, word) {
-  return ownWord(order.drink_id, `word:${word}`) || word;
+  return menuText(state.drinks.get(order.drink_id), `word:${word}`) || word;
 }
 
 function modifiersText(order) {
@@ -381,7 +372,7 @@ function onMessage(msg, ws) {
         render();
       } else if (msg.channel === 'config') {
         if (ev.type === 'MENU_CHANGED' && ev.drink) {
-          learnWords(ev.drink);
+          learnDrink(ev.drink);
           render();
         }
         bar.onEvent(ev);

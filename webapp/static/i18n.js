@@ -78,6 +78,18 @@ export function tNodes(key, params = {}) {
   });
 }
 
+/**
+ * The menu's own text for one of a drink's fields in this page's language (`key`:
+ * "name", "description", "category", or "word:big cube" for an option or ingredient,
+ * from the drink's `translations`, bar/menu_languages.py), or null where it has none.
+ */
+export function menuText(drink, key) {
+  const all = drink && drink.translations;
+  const own = all && typeof all === 'object' ? all[language] : null;
+  const text = own && typeof own === 'object' ? own[key] : null;
+  return typeof text === 'string' && text ? text : null;
+}
+
 /** Translate the page's fixed text: `data-i18n` (the text), `data-i18n-<attribute>`. */
 export function translatePage(root = document) {
   for (const node of root.querySelectorAll('[data-i18n]')) node.textContent = t(node.dataset.i18n);

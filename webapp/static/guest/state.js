@@ -1,7 +1,7 @@
 /* bar, guest page: the page's state, one object every part reads and writes, and the
  * notices that something changed. */
 
-import { language, t } from '../i18n.js';
+import { menuText, t } from '../i18n.js';
 import { KEYS, persistentSet, store } from './store.js';
 
 export const state = {
@@ -82,13 +82,8 @@ export function pickupPlace(order) {
  * language's (`translations`), and this picks ours.
  */
 export function localized(drink) {
-  const own = drink && drink.translations && typeof drink.translations === 'object' ? drink.translations[language] : null;
-  if (!own || typeof own !== 'object') return drink;
-  const shown = { ...drink };
-  for (const key of ['name', 'description', 'category']) {
-    if (typeof own[key] === 'string' && own[key]) shown[key] = own[key];
-  }
-  return shown;
+  const own = ['name', 'description', 'category'].map((key) => [key, menuText(drink, key)]).filter(([, text]) => text);
+  return own.length ? { ...drink, ...Object.fromEntries(own) } : drink;
 }
 
 /**
@@ -98,8 +93,7 @@ export function localized(drink) {
  */
 export function drinkName(order, fallback = '') {
   const drink = order && state.drinksById.get(order.drink_id);
-  const own = drink && drink.translations && drink.translations[language];
-  return (own && typeof own.name === 'string' && own.name) || (order && order.drink_name) || fallback;
+  return menuText(drink, 'name') || (order && order.drink_name) || fallback;
 }
 
 /**
@@ -109,9 +103,7 @@ export function drinkName(order, fallback = '') {
  * names the option as written, which is what the bar reads.
  */
 export function menuWord(drink, word) {
-  const own = drink && drink.translations && drink.translations[language];
-  const text = own && typeof own === 'object' ? own[`word:${word}`] : null;
-  return typeof text === 'string' && text ? text : word;
+  return menuText(drink, `word:${word}`) || word;
 }
 
 /** Tell the listeners of `topic`, at once, in the order they came. */
