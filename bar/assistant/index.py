@@ -103,8 +103,7 @@ def _said(text: str) -> list[tuple[str, ...]]:
 def _ways(word: str, translations: dict[str, dict[str, str]]) -> list[tuple[str, ...]]:
     """How a guest says one of the menu's words (an option, an ingredient): as the host
     wrote it, or as the menu translates it (`words_pt`: "picado" is the crushed ice)."""
-    texts = [word.replace("_", " "), *(texts[WORD + word] for texts in translations.values()
-                                       if texts.get(WORD + word))]
+    texts = [word.replace("_", " "), *(text for _, text in _in_languages(translations, WORD + word))]
     return list(dict.fromkeys(said for text in texts for said in _said(text)))
 
 
@@ -142,10 +141,14 @@ def _name_aliases(drink_id: str, name: str, shared: set[str], *, translated: boo
     return aliases
 
 
+def _in_languages(translations: dict[str, dict[str, str]], key: str) -> list[tuple[str, str]]:
+    """(language, text) of `key` ("name", "word:big cube") where the menu translates it."""
+    return [(language, texts[key]) for language, texts in translations.items() if texts.get(key)]
+
+
 def _translated(row: dict[str, Any], key: str) -> list[str]:
     """The row's `key` in each language the menu translates it into."""
-    return list(dict.fromkeys(
-        texts[key] for texts in row["translations"].values() if texts.get(key)))
+    return list(dict.fromkeys(text for _, text in _in_languages(row["translations"], key)))
 
 
 def _names(row: dict[str, Any]) -> list[str]:
@@ -172,11 +175,8 @@ def _info(row: dict[str, Any]) -> DrinkInfo:
         tags=tuple(row["tags"]), modifiers=modifiers,
         options=_options(modifiers, row["translations"]),
         tastes=frozenset(tastes), words=frozenset(words), ingredient_words=ingredients,
-        names=tuple((language, texts["name"]) for language, texts in row["translations"].items()
-                    if texts.get("name")),
-        categories=tuple((language, texts["category"])
-                         for language, texts in row["translations"].items()
-                         if texts.get("category")),
+        names=tuple(_in_languages(row["translations"], "name")),
+        categories=tuple(_in_languages(row["translations"], "category")),
         word_names=tuple((language, key.removeprefix(WORD), text)
                            for language, texts in row["translations"].items()
                            for key, text in texts.items() if key.startswith(WORD)),
